@@ -1,0 +1,492 @@
+#include "client/client.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "client/known_hosts.h"
+#include "client/ui.h"
+#include "client/voice.h"
+#include "core/env.h"
+#include "core/err.h"
+#include "core/msg.h"
+#include "net/addr.h"
+#include "net/conn.h"
+#include "net/tls.h"
+
+#define MAX_ROOMS 16
+#define STDIN_LINE_MAX (PL_TEXT_MAX * 6 + 2048)
+
+struct client {
+	const struct pl_client_opts *o;
+	const struct pl_env *env;
+	struct event_base *base;
+	struct pl_ui ui;
+	SSL_CTX *tls;
+	struct pl_conn *conn;
+	struct bufferevent *in;
+	char host[256];
+	uint16_t port;
+	char server_id[300]; /* host:port as pinned */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+
+	bool welcomed, logged_in, quitting;
+	int exit_code;
+	char nick[PL_NICK_MAX + 1];
+	uint32_t session;
+	uint8_t voice_key[PL_VOICE_KEY_LEN];
+	uint16_t udp_port;
+	struct pl_voice *voice;
+	char rooms[MAX_ROOMS][PL_ROOM_MAX + 1];
+	unsigned nrooms;
+	uint32_t next_tag;
+
+	/* A USERLIST arrives in chunks; collected here until the last. */
+	char ul_room[PL_ROOM_MAX + 1];
+	char (*ul_nicks)[PL_NICK_MAX + 1];
+	unsigned ul_n, ul_cap;
+	struct pl_msg out; /* a message being built to send */
+};
+
+static const char *current_room(struct client *c)
+{
+	return c->nrooms ? c->rooms[c->nrooms - 1] : NULL;
+}
+
+static void send_msg(struct client *c, struct pl_msg *m)
+{
+	if (c->conn && pl_conn_send(c->conn, m) < 0)
+		pl_ui_local_error(&c->ui, "That request could not be sent: it is too long, or the connection is closing.");
+}
+
+static void finish(struct client *c, int code)
+{
+	if (c->voice) {
+		struct pl_voice_stats st;
+		pl_voice_stats(c->voice, &st);
+		pl_ui_voice_stats(&c->ui, st.sent, st.received, st.played, st.lost, st.concealed_fec, st.late,
+				  st.recorded_frames);
+		pl_voice_free(c->voice); /* finishes the recorded WAV */
+		c->voice = NULL;
+	}
+	c->exit_code = code;
+	event_base_loopexit(c->base, NULL);
+}
+
+static void quit(struct client *c)
+{
+	if (c->quitting)
+		return;
+	c->quitting = true;
+	if (c->conn && !pl_conn_closing(c->conn)) {
+		struct pl_msg m = {.type = PL_MSG_BYE};
+		send_msg(c, &m);
+		pl_conn_close(c->conn, true); /* finish() runs when the close completes */
+	} else {
+		finish(c, 0);
+	}
+}
+
+/* --- voice --- */
+
+static void on_voice_bound(void *arg)
+{
+	struct client *c = arg;
+	pl_ui_voice_ready(&c->ui);
+}
+
+static void on_voice_sent(uint64_t frames, void *arg)
+{
+	struct client *c = arg;
+	pl_ui_voice_sent(&c->ui, frames);
+}
+
+static int ensure_voice(struct client *c)
+{
+	if (c->voice)
+		return 0;
+	if (!c->logged_in) {
+		pl_ui_local_error(&c->ui, "Voice starts after login; log in first.");
+		return -EAGAIN;
+	}
+	struct sockaddr_storage udp;
+	memcpy(&udp, &c->addr, c->addrlen);
+	pl_addr_set_port((struct sockaddr *)&udp, c->udp_port);
+	static const struct pl_voice_events ev = {on_voice_bound, on_voice_sent};
+	char err[256];
+	int rc = pl_voice_alloc(&c->voice, c->base, c->env, (struct sockaddr *)&udp, c->session, c->voice_key,
+				c->o->jitter_frames, &ev, c, err, sizeof err);
+	if (rc < 0)
+		pl_ui_local_error(&c->ui, err);
+	return rc;
+}
+
+static void voice_file(struct client *c, bool send, const char *path)
+{
+	char err[512];
+	if (ensure_voice(c) < 0)
+		return;
+	int rc = send ? pl_voice_send_file(c->voice, path, err, sizeof err)
+		      : pl_voice_record(c->voice, path, err, sizeof err);
+	if (rc < 0)
+		pl_ui_local_error(&c->ui, err);
+	else if (!send)
+		pl_ui_info(&c->ui, "recording", "Recording what you hear.");
+}
+
+/* --- server messages --- */
+
+static void room_add(struct client *c, const char *room)
+{
+	for (unsigned i = 0; i < c->nrooms; i++)
+		if (!strcasecmp(c->rooms[i], room)) {
+			/* Joining again makes it current. */
+			char tmp[PL_ROOM_MAX + 1];
+			snprintf(tmp, sizeof tmp, "%s", c->rooms[i]);
+			memmove(&c->rooms[i], &c->rooms[i + 1], (c->nrooms - i - 1) * sizeof c->rooms[0]);
+			snprintf(c->rooms[c->nrooms - 1], sizeof c->rooms[0], "%s", tmp);
+			return;
+		}
+	if (c->nrooms < MAX_ROOMS)
+		snprintf(c->rooms[c->nrooms++], sizeof c->rooms[0], "%s", room);
+}
+
+static void room_del(struct client *c, const char *room)
+{
+	for (unsigned i = 0; i < c->nrooms; i++)
+		if (!strcasecmp(c->rooms[i], room)) {
+			memmove(&c->rooms[i], &c->rooms[i + 1], (c->nrooms - i - 1) * sizeof c->rooms[0]);
+			c->nrooms--;
+			return;
+		}
+}
+
+static void userlist_chunk(struct client *c, const struct pl_msg *m)
+{
+	if (strcmp(c->ul_room, m->u.userlist.room) != 0) {
+		snprintf(c->ul_room, sizeof c->ul_room, "%s", m->u.userlist.room);
+		c->ul_n = 0;
+	}
+	for (unsigned i = 0; i < m->u.userlist.count; i++) {
+		if (c->ul_n == c->ul_cap) {
+			unsigned cap = c->ul_cap ? c->ul_cap * 2 : 64;
+			void *p = realloc(c->ul_nicks, cap * sizeof *c->ul_nicks);
+			if (!p)
+				return;
+			c->ul_nicks = p;
+			c->ul_cap = cap;
+		}
+		snprintf(c->ul_nicks[c->ul_n++], PL_NICK_MAX + 1, "%s", m->u.userlist.users[i].nick);
+	}
+	if (!m->u.userlist.more) {
+		pl_ui_userlist(&c->ui, c->ul_room, c->ul_nicks, c->ul_n);
+		c->ul_room[0] = '\0';
+		c->ul_n = 0;
+	}
+}
+
+static void send_auth(struct client *c, bool reg, const char *nick, const char *pw, const char *realname)
+{
+	struct pl_msg *m = &c->out;
+	memset(m, 0, sizeof *m);
+	m->type = reg ? PL_MSG_REGISTER : PL_MSG_LOGIN;
+	snprintf(m->u.auth.nick, sizeof m->u.auth.nick, "%s", nick);
+	snprintf(m->u.auth.password, sizeof m->u.auth.password, "%s", pw);
+	snprintf(m->u.auth.realname, sizeof m->u.auth.realname, "%s", realname ? realname : "");
+	send_msg(c, m);
+	sodium_memzero(m->u.auth.password, sizeof m->u.auth.password);
+}
+
+static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
+{
+	struct client *c = arg;
+	switch (m->type) {
+	case PL_MSG_WELCOME:
+		c->welcomed = true;
+		pl_ui_server_msg(&c->ui, m);
+		bufferevent_enable(c->in, EV_READ); /* commands typed or piped early wait until now */
+		if (c->o->nick[0])
+			send_auth(c, c->o->do_register, c->o->nick, c->o->password, c->o->realname);
+		return;
+	case PL_MSG_AUTH_OK:
+		c->logged_in = true;
+		snprintf(c->nick, sizeof c->nick, "%s", m->u.auth_ok.nick);
+		c->session = m->u.auth_ok.session;
+		c->udp_port = m->u.auth_ok.udp_port;
+		memcpy(c->voice_key, m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN);
+		pl_ui_server_msg(&c->ui, m);
+		ensure_voice(c); /* in #Lobby now: hear the room, as in Mumble */
+		if (c->o->voice_out[0])
+			voice_file(c, false, c->o->voice_out);
+		if (c->o->voice_in[0])
+			voice_file(c, true, c->o->voice_in);
+		return;
+	case PL_MSG_PING: {
+		struct pl_msg p = {.type = PL_MSG_PONG};
+		p.u.ping.token = m->u.ping.token;
+		send_msg(c, &p);
+		return;
+	}
+	case PL_MSG_JOINED:
+	case PL_MSG_PARTED:
+		if (!strcasecmp(m->u.member.nick, c->nick)) {
+			if (m->type == PL_MSG_JOINED)
+				room_add(c, m->u.member.room);
+			else
+				room_del(c, m->u.member.room);
+		}
+		pl_ui_server_msg(&c->ui, m);
+		return;
+	case PL_MSG_USERLIST:
+		userlist_chunk(c, m);
+		return;
+	default:
+		pl_ui_server_msg(&c->ui, m);
+		return;
+	}
+}
+
+static void on_bad(struct pl_conn *conn, int err, uint16_t type, void *arg)
+{
+	struct client *c = arg;
+	pl_ui_local_error(&c->ui, "The server sent bytes this client cannot parse; disconnecting. Check that client "
+				  "and server versions match.");
+	pl_conn_close(conn, false);
+}
+
+static void on_closed(struct pl_conn *conn, int err, void *arg)
+{
+	struct client *c = arg;
+	if (c->quitting) {
+		pl_ui_closed(&c->ui, "Disconnected.");
+		finish(c, c->exit_code);
+		return;
+	}
+	if (c->exit_code == 3) {
+		finish(c, 3);
+		return;
+	}
+	char msg[512];
+	if (!c->welcomed && err == -EIO)
+		snprintf(msg, sizeof msg, "Cannot connect to %s: the TLS handshake failed or the connection was "
+			 "refused. Check that parleyd runs there and the port is right.", c->server_id);
+	else
+		snprintf(msg, sizeof msg, "The connection to %s was %s.", c->server_id,
+			 err == -ETIMEDOUT ? "timed out" : "closed by the server");
+	pl_ui_closed(&c->ui, msg);
+	finish(c, 1);
+}
+
+static void on_connected(struct pl_conn *conn, void *arg)
+{
+	struct client *c = arg;
+	struct bufferevent *bev = pl_conn_bev(conn);
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	char fp[PL_FINGERPRINT_HEX], pinned[100] = "";
+	if (pl_tls_fingerprint(ssl, false, fp) < 0) {
+		pl_ui_local_error(&c->ui, "The server presented no certificate; refusing to talk to it.");
+		c->exit_code = 3;
+		pl_conn_close(conn, false);
+		return;
+	}
+	int t = pl_known_hosts_check(c->o->known_hosts, c->server_id, fp, pinned, sizeof pinned);
+	if (t == PL_TRUST_CHANGED) {
+		char msg[9000];
+		snprintf(msg, sizeof msg,
+			 "The server at %s presented a different certificate (SHA-256 %s) from the one trusted "
+			 "before (%s). Someone may be intercepting the connection. If the server's certificate "
+			 "was replaced on purpose, remove the line for %s from %s and connect again.",
+			 c->server_id, fp, pinned, c->server_id, c->o->known_hosts);
+		pl_ui_local_error(&c->ui, msg);
+		c->exit_code = 3;
+		pl_conn_close(conn, false);
+		return;
+	}
+	if (t < 0) {
+		char msg[4700];
+		snprintf(msg, sizeof msg, "Cannot read or write the known-hosts file %s (%s); check its permissions.",
+			 c->o->known_hosts, strerror(-t));
+		pl_ui_local_error(&c->ui, msg);
+		c->exit_code = 3;
+		pl_conn_close(conn, false);
+		return;
+	}
+	pl_ui_trust(&c->ui, c->server_id, fp, t == PL_TRUST_NEW);
+	struct pl_msg h = {.type = PL_MSG_HELLO};
+	h.u.hello.version = PL_PROTO_VERSION;
+	snprintf(h.u.hello.client, sizeof h.u.hello.client, "parley 0.1.0");
+	send_msg(c, &h);
+}
+
+static const struct pl_conn_handlers conn_handlers = {
+	.msg = on_msg, .bad = on_bad, .closed = on_closed, .connected = on_connected,
+};
+
+/* --- the person's commands --- */
+
+static void run_cmd(struct client *c, const struct pl_cmd *cmd)
+{
+	struct pl_msg *m = &c->out;
+	memset(m, 0, sizeof *m);
+	switch (cmd->kind) {
+	case PL_CMD_NONE:
+		return;
+	case PL_CMD_HELP:
+		pl_ui_help(&c->ui);
+		return;
+	case PL_CMD_QUIT:
+		quit(c);
+		return;
+	case PL_CMD_REGISTER:
+	case PL_CMD_LOGIN:
+		if (!c->welcomed || c->logged_in) {
+			pl_ui_local_error(&c->ui, c->logged_in ? "You are logged in already."
+							       : "Not connected yet; wait for the server's welcome.");
+			return;
+		}
+		if (cmd->kind == PL_CMD_REGISTER && !pl_nick_valid(cmd->nick)) {
+			pl_ui_local_error(&c->ui, pl_err_sentence(PL_ERR_BAD_NICK));
+			return;
+		}
+		send_auth(c, cmd->kind == PL_CMD_REGISTER, cmd->nick, cmd->password, cmd->realname);
+		return;
+	case PL_CMD_JOIN:
+	case PL_CMD_PART:
+		if (!pl_room_valid(cmd->target)) {
+			pl_ui_local_error(&c->ui, pl_err_sentence(PL_ERR_BAD_ROOM));
+			return;
+		}
+		m->type = cmd->kind == PL_CMD_JOIN ? PL_MSG_JOIN : PL_MSG_PART;
+		snprintf(m->u.join.room, sizeof m->u.join.room, "%s", cmd->target);
+		send_msg(c, m);
+		return;
+	case PL_CMD_SAY:
+		if (!pl_text_valid(cmd->text)) {
+			pl_ui_local_error(&c->ui, pl_err_sentence(PL_ERR_BAD_TEXT));
+			return;
+		}
+		if (cmd->target[0] == '#' ? !pl_room_valid(cmd->target) : !pl_nick_valid(cmd->target)) {
+			pl_ui_local_error(&c->ui, "That is neither a room (#name) nor a valid nickname.");
+			return;
+		}
+		m->type = PL_MSG_SAY;
+		m->u.say.tag = cmd->tag ? cmd->tag : ++c->next_tag;
+		snprintf(m->u.say.target, sizeof m->u.say.target, "%s", cmd->target);
+		memcpy(m->u.say.text, cmd->text, strlen(cmd->text) + 1);
+		send_msg(c, m);
+		return;
+	case PL_CMD_VOICE_SEND:
+	case PL_CMD_RECORD:
+		voice_file(c, cmd->kind == PL_CMD_VOICE_SEND, cmd->path);
+		return;
+	case PL_CMD_STOP_RECORD:
+		if (c->voice)
+			pl_voice_stop_record(c->voice);
+		return;
+	case PL_CMD_STATS:
+		if (c->voice) {
+			struct pl_voice_stats st;
+			pl_voice_stats(c->voice, &st);
+			pl_ui_voice_stats(&c->ui, st.sent, st.received, st.played, st.lost, st.concealed_fec,
+					  st.late, st.recorded_frames);
+		} else {
+			pl_ui_local_error(&c->ui, "Voice has not started.");
+		}
+		return;
+	}
+}
+
+static void on_stdin(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len;
+	char *line;
+	while (!c->quitting && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
+		struct pl_cmd cmd;
+		char err[512];
+		if (pl_ui_parse(c->o->json, line, len, current_room(c), &cmd, err, sizeof err) < 0)
+			pl_ui_local_error(&c->ui, err);
+		else
+			run_cmd(c, &cmd);
+		sodium_memzero(line, len);
+		free(line);
+	}
+	if (evbuffer_get_length(in) > STDIN_LINE_MAX) {
+		pl_ui_local_error(&c->ui, "An input line was longer than any command can be; it was discarded.");
+		evbuffer_drain(in, evbuffer_get_length(in));
+	}
+}
+
+static void on_stdin_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		bufferevent_disable(bev, EV_READ);
+		quit(c); /* end of input is /quit */
+	}
+}
+
+int pl_client_run(const struct pl_client_opts *o)
+{
+	struct client *c = calloc(1, sizeof *c);
+	if (!c)
+		return 1;
+	c->o = o;
+	c->env = pl_env_system();
+	c->ui.json = o->json;
+	c->ui.out = stdout;
+	int code = 1;
+	char err[512];
+
+	if (pl_hostport_split(o->server, c->host, sizeof c->host, &c->port, 7787, err, sizeof err) < 0 ||
+	    pl_addr_resolve(c->host, c->port, SOCK_STREAM, &c->addr, &c->addrlen, err, sizeof err) < 0) {
+		pl_ui_local_error(&c->ui, err);
+		free(c);
+		return 1;
+	}
+	snprintf(c->server_id, sizeof c->server_id, strchr(c->host, ':') ? "[%s]:%u" : "%s:%u", c->host, c->port);
+
+	c->base = event_base_new();
+	c->tls = pl_tls_client_ctx(err, sizeof err);
+	if (!c->base || !c->tls) {
+		pl_ui_local_error(&c->ui, c->tls ? "Cannot start the event loop." : err);
+		goto out;
+	}
+	SSL *ssl = SSL_new(c->tls);
+	SSL_set_tlsext_host_name(ssl, c->host);
+	struct bufferevent *bev = bufferevent_openssl_socket_new(c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+								   BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (!bev || pl_conn_alloc(&c->conn, bev, 65536, &conn_handlers, c) < 0 ||
+	    bufferevent_socket_connect(bev, (struct sockaddr *)&c->addr, (int)c->addrlen) < 0) {
+		snprintf(err, sizeof err, "Cannot connect to %s; check the address.", c->server_id);
+		pl_ui_local_error(&c->ui, err);
+		goto out;
+	}
+	c->in = bufferevent_socket_new(c->base, STDIN_FILENO, 0);
+	bufferevent_setcb(c->in, on_stdin, NULL, on_stdin_event, c);
+
+	event_base_dispatch(c->base);
+	code = c->exit_code;
+out:
+	if (c->in)
+		bufferevent_free(c->in);
+	pl_voice_free(c->voice);
+	pl_conn_free(c->conn);
+	if (c->tls)
+		SSL_CTX_free(c->tls);
+	if (c->base)
+		event_base_free(c->base);
+	free(c->ul_nicks);
+	free(c);
+	return code;
+}

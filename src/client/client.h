@@ -1,0 +1,31 @@
+/*
+ * client: the parley client's session with one server: connect over TLS and check the pinned
+ * certificate, HELLO, register or log in, then carry the person's commands to the server and the
+ * server's messages to the person, and start voice once logged in.
+ */
+#ifndef PL_CLIENT_H
+#define PL_CLIENT_H
+
+#include <stdbool.h>
+
+#include "core/names.h"
+
+struct pl_client_opts {
+	char server[300];       /* host[:port] */
+	bool json;              /* JSON lines on stdin/stdout instead of the line mode */
+	char nick[PL_NICK_MAX + 1];
+	char password[PL_PASSWORD_MAX + 1];
+	char realname[PL_REALNAME_MAX + 1];
+	bool do_register;       /* with nick: register instead of log in */
+	char voice_in[1024];    /* WAV to talk with once logged in */
+	char voice_out[1024];   /* WAV to record what is heard into */
+	char known_hosts[4096];
+	unsigned jitter_frames; /* the jitter buffer's cushion, in 20 ms frames */
+};
+
+/* Runs until the person quits or the connection ends; returns the process exit code:
+ * 0 after /quit, 1 when the connection failed or was lost, 3 when the server's certificate
+ * does not match the pinned one. */
+int pl_client_run(const struct pl_client_opts *o);
+
+#endif

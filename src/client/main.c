@@ -1,0 +1,109 @@
+/* parley: the terminal client. Parses the command line into pl_client_opts and runs the client. */
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client.h"
+#include "client/known_hosts.h"
+
+static const char usage[] =
+	"Usage: parley [options] [HOST[:PORT]]\n"
+	"parley's terminal client. Connects to parleyd (default localhost:7787) over TLS.\n"
+	"\n"
+	"  --json                 JSON lines on stdin/stdout (for scripts and bots) instead of the line mode\n"
+	"  --nick NICK            log in as NICK right after connecting; the password comes from the\n"
+	"                         PARLEY_PASSWORD environment variable\n"
+	"  --register             with --nick: create the account first\n"
+	"  --realname NAME        with --register: your real name\n"
+	"  --voice-in FILE.wav    talk: send this 48 kHz mono WAV once logged in\n"
+	"  --voice-out FILE.wav   write what you hear to this WAV file\n"
+	"  --jitter FRAMES        jitter buffer cushion in 20 ms frames (default 3)\n"
+	"  --known-hosts FILE     pinned server certificates (default ~/.config/parley/known_hosts)\n"
+	"  --help, --version\n"
+	"\n"
+	"In the line mode type /help for commands; plain text goes to the current room.\n";
+
+static int setstr(char *dst, size_t sz, const char *v, const char *opt)
+{
+	if (strlen(v) >= sz) {
+		fprintf(stderr, "parley: the value of %s is too long (at most %zu bytes).\n", opt, sz - 1);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct pl_client_opts o;
+	snprintf(o.server, sizeof o.server, "localhost:7787");
+	o.jitter_frames = 3;
+	pl_known_hosts_default(o.known_hosts, sizeof o.known_hosts);
+
+	enum { O_JSON = 256, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS };
+	static const struct option opts[] = {
+		{"json", no_argument, 0, O_JSON}, {"nick", required_argument, 0, O_NICK},
+		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
+		{"voice-in", required_argument, 0, O_VIN}, {"voice-out", required_argument, 0, O_VOUT},
+		{"jitter", required_argument, 0, O_JIT}, {"known-hosts", required_argument, 0, O_KH},
+		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
+	};
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		int bad = 0;
+		switch (c) {
+		case O_JSON: o.json = true; break;
+		case O_NICK: bad = setstr(o.nick, sizeof o.nick, optarg, "--nick"); break;
+		case O_REG: o.do_register = true; break;
+		case O_REAL: bad = setstr(o.realname, sizeof o.realname, optarg, "--realname"); break;
+		case O_VIN: bad = setstr(o.voice_in, sizeof o.voice_in, optarg, "--voice-in"); break;
+		case O_VOUT: bad = setstr(o.voice_out, sizeof o.voice_out, optarg, "--voice-out"); break;
+		case O_KH: bad = setstr(o.known_hosts, sizeof o.known_hosts, optarg, "--known-hosts"); break;
+		case O_JIT: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 31) {
+				fprintf(stderr, "parley: --jitter needs a number of frames from 1 to 31.\n");
+				return 2;
+			}
+			o.jitter_frames = (unsigned)v;
+			break;
+		}
+		case O_HELP: fputs(usage, stdout); return 0;
+		case O_VERS: printf("parley 0.1.0 (protocol 1)\n"); return 0;
+		default:
+			fprintf(stderr, "parley: unknown option '%s'; run parley --help for the list.\n", argv[optind - 1]);
+			return 2;
+		}
+		if (bad)
+			return 2;
+	}
+	if (optind < argc && setstr(o.server, sizeof o.server, argv[optind++], "the server"))
+		return 2;
+	if (optind < argc) {
+		fprintf(stderr, "parley: unexpected argument '%s'; run parley --help.\n", argv[optind]);
+		return 2;
+	}
+	if (o.nick[0]) {
+		const char *pw = getenv("PARLEY_PASSWORD");
+		if (!pw || !*pw) {
+			fprintf(stderr, "parley: --nick needs the password in the PARLEY_PASSWORD environment variable "
+					"(or leave out --nick and type /login NICK PASSWORD).\n");
+			return 2;
+		}
+		if (setstr(o.password, sizeof o.password, pw, "PARLEY_PASSWORD"))
+			return 2;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "parley: libsodium failed to initialise.\n");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	int rc = pl_client_run(&o);
+	sodium_memzero(o.password, sizeof o.password);
+	return rc;
+}

@@ -1,0 +1,370 @@
+#include "client/voice.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/jbuf.h"
+#include "core/vpkt.h"
+#include "media/codec.h"
+#include "media/wav.h"
+#include "net/addr.h"
+#include "net/udp.h"
+
+#define BIND_RETRY_MS 250
+#define BIND_KEEPALIVE_MS 15000
+#define TICK_MS 5            /* the pacing timer; frames are due every PL_FRAME_MS */
+#define MAX_CATCHUP 10       /* frames made up at once after a stall, beyond that skipped */
+#define TALKER_IDLE_MS 10000 /* a talker silent this long frees its slot for another */
+
+struct talker {
+	uint32_t id;
+	bool used;
+	uint64_t last_ms;
+	struct pl_jbuf *jb;
+	struct pl_dec *dec;
+};
+
+struct pl_voice {
+	struct event_base *base;
+	const struct pl_env *env;
+	struct pl_voice_events ev;
+	void *arg;
+	unsigned jitter_frames;
+
+	int fd;
+	struct sockaddr_storage server;
+	socklen_t server_len;
+	uint32_t session;
+	uint8_t key[PL_VOICE_KEY_LEN];
+	uint64_t bind_counter;
+	bool bound;
+	struct event *bind_timer, *tick;
+	struct event *rx_ev;
+	struct pl_udp_rx rx;
+
+	/* microphone */
+	struct pl_wav *mic;
+	struct pl_enc *enc;
+	bool sending, send_pending; /* pending: waits for the BIND_ACK, or the server would drop it */
+	uint64_t send_t0, send_frames;
+	uint16_t seq;
+	uint32_t ts;
+
+	/* speaker */
+	struct pl_wav *rec;
+	uint64_t play_t0, play_frames;
+	struct talker talkers[PL_VOICE_TALKERS];
+
+	struct pl_voice_stats st;
+	int16_t pcm[PL_FRAME_SAMPLES], tmp[PL_FRAME_SAMPLES];
+	int32_t mix[PL_FRAME_SAMPLES];
+	uint8_t pkt[PL_VPKT_MAX];
+};
+
+static void arm_ms(struct event *e, unsigned ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	evtimer_add(e, &tv);
+}
+
+static void send_bind(struct pl_voice *v)
+{
+	uint8_t buf[PL_VPKT_HDR + PL_VBIND_PAYLOAD];
+	int n = pl_vbind_make(buf, sizeof buf, v->session, ++v->bind_counter, v->key);
+	if (n > 0)
+		sendto(v->fd, buf, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&v->server, v->server_len);
+}
+
+static void on_bind_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_voice *v = arg;
+	send_bind(v);
+	arm_ms(v->bind_timer, v->bound ? BIND_KEEPALIVE_MS : BIND_RETRY_MS);
+}
+
+static void start_sending(struct pl_voice *v)
+{
+	v->sending = true;
+	v->send_t0 = pl_env_mono_ms(v->env);
+	v->send_frames = 0;
+}
+
+/* --- receive --- */
+
+static struct talker *talker_for(struct pl_voice *v, uint32_t id, uint64_t now)
+{
+	struct talker *free_slot = NULL, *idle = NULL;
+	for (int i = 0; i < PL_VOICE_TALKERS; i++) {
+		struct talker *t = &v->talkers[i];
+		if (t->used && t->id == id)
+			return t;
+		if (!t->used && !free_slot)
+			free_slot = t;
+		if (t->used && now - t->last_ms > TALKER_IDLE_MS && !idle)
+			idle = t;
+	}
+	struct talker *t = free_slot ? free_slot : idle;
+	if (!t)
+		return NULL;
+	/* A new talker: fresh buffer and decoder (allocation per talker, not per packet). */
+	pl_jbuf_free(t->jb);
+	pl_dec_free(t->dec);
+	t->jb = NULL;
+	t->dec = NULL;
+	t->used = false;
+	if (pl_jbuf_alloc(&t->jb, v->jitter_frames) < 0 || pl_dec_alloc(&t->dec) < 0)
+		return NULL;
+	t->used = true;
+	t->id = id;
+	return t;
+}
+
+static void on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_voice *v = arg;
+	uint64_t now = pl_env_mono_ms(v->env);
+	for (;;) {
+		int n = pl_udp_recv(v->fd, &v->rx);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			struct pl_vpkt p;
+			if (!pl_addr_eq((struct sockaddr *)&v->rx.from[i], (struct sockaddr *)&v->server) ||
+			    pl_vpkt_decode(&p, v->rx.buf[i], v->rx.msgs[i].msg_len) != 0) {
+				v->st.dropped++;
+				continue;
+			}
+			if (p.type == PL_VPKT_BIND_ACK) {
+				if (p.sender == v->session && !v->bound) {
+					v->bound = true;
+					evtimer_del(v->bind_timer);
+					arm_ms(v->bind_timer, BIND_KEEPALIVE_MS);
+					if (v->send_pending) {
+						v->send_pending = false;
+						start_sending(v);
+					}
+					if (v->ev.bound)
+						v->ev.bound(v->arg);
+				}
+				continue;
+			}
+			if (p.type != PL_VPKT_VOICE || p.sender == v->session) {
+				v->st.dropped++;
+				continue;
+			}
+			v->st.received++;
+			struct talker *t = talker_for(v, p.sender, now);
+			if (!t) {
+				v->st.dropped++;
+				continue;
+			}
+			t->last_ms = now;
+			if (pl_jbuf_put(t->jb, p.seq, p.payload, p.plen) == -ETIME)
+				v->st.late++;
+		}
+		if (n < PL_UDP_RX_BATCH)
+			return;
+	}
+}
+
+/* --- the 20 ms frame clock --- */
+
+static void send_frame(struct pl_voice *v)
+{
+	long got = pl_wav_read(v->mic, v->pcm, PL_FRAME_SAMPLES);
+	if (got <= 0) {
+		v->sending = false;
+		pl_wav_close(v->mic);
+		v->mic = NULL;
+		if (v->ev.send_done)
+			v->ev.send_done(v->send_frames, v->arg);
+		return;
+	}
+	if (got < PL_FRAME_SAMPLES)
+		memset(v->pcm + got, 0, (size_t)(PL_FRAME_SAMPLES - got) * sizeof v->pcm[0]);
+	uint8_t opus[PL_OPUS_MAX_PACKET];
+	int olen = pl_enc_frame(v->enc, v->pcm, opus, sizeof opus);
+	if (olen > 0) {
+		struct pl_vpkt p = {.type = PL_VPKT_VOICE, .sender = v->session, .seq = v->seq,
+				    .ts = v->ts, .payload = opus, .plen = (size_t)olen};
+		int n = pl_vpkt_encode(&p, v->pkt, sizeof v->pkt);
+		if (n > 0 && sendto(v->fd, v->pkt, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&v->server,
+				    v->server_len) == n)
+			v->st.sent++;
+	}
+	v->seq++;
+	v->ts += PL_FRAME_SAMPLES;
+}
+
+static void play_frame(struct pl_voice *v)
+{
+	memset(v->mix, 0, sizeof v->mix);
+	for (int i = 0; i < PL_VOICE_TALKERS; i++) {
+		struct talker *t = &v->talkers[i];
+		if (!t->used)
+			continue;
+		const uint8_t *data;
+		size_t len;
+		int rc = -1;
+		switch (pl_jbuf_pop(t->jb, &data, &len)) {
+		case PL_JBUF_FRAME:
+			rc = pl_dec_frame(t->dec, data, len, v->tmp);
+			v->st.played++;
+			break;
+		case PL_JBUF_LOST:
+			rc = pl_dec_conceal(t->dec, data, len, v->tmp);
+			v->st.lost++;
+			if (data)
+				v->st.concealed_fec++;
+			break;
+		case PL_JBUF_SILENT:
+			break;
+		}
+		if (rc == PL_FRAME_SAMPLES)
+			for (int k = 0; k < PL_FRAME_SAMPLES; k++)
+				v->mix[k] += v->tmp[k];
+	}
+	for (int k = 0; k < PL_FRAME_SAMPLES; k++) {
+		int32_t s = v->mix[k];
+		v->pcm[k] = (int16_t)(s > 32767 ? 32767 : s < -32768 ? -32768 : s);
+	}
+	if (v->rec && pl_wav_write(v->rec, v->pcm, PL_FRAME_SAMPLES) == 0)
+		v->st.recorded_frames++;
+}
+
+/* Runs fn for every frame due since t0 by the monotonic clock; after a long stall, frames beyond
+ * MAX_CATCHUP are skipped rather than sent in a burst. */
+static void run_due(struct pl_voice *v, uint64_t now, uint64_t t0, uint64_t *done, void (*fn)(struct pl_voice *),
+		    bool *active)
+{
+	uint64_t due = (now - t0) / PL_FRAME_MS + 1;
+	if (due > *done + MAX_CATCHUP)
+		*done = due - MAX_CATCHUP;
+	while (*active && *done < due) {
+		fn(v);
+		(*done)++;
+	}
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_voice *v = arg;
+	uint64_t now = pl_env_mono_ms(v->env);
+	bool playing = true;
+	if (v->sending)
+		run_due(v, now, v->send_t0, &v->send_frames, send_frame, &v->sending);
+	run_due(v, now, v->play_t0, &v->play_frames, play_frame, &playing);
+}
+
+/* --- lifetime --- */
+
+int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct pl_env *env,
+		   const struct sockaddr *server, uint32_t session, const uint8_t key[PL_VOICE_KEY_LEN],
+		   unsigned jitter_frames, const struct pl_voice_events *ev, void *arg,
+		   char *err, size_t errsz)
+{
+	struct pl_voice *v = calloc(1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	v->base = base;
+	v->env = env;
+	v->ev = *ev;
+	v->arg = arg;
+	v->jitter_frames = jitter_frames;
+	v->session = session;
+	memcpy(v->key, key, PL_VOICE_KEY_LEN);
+	v->server_len = pl_sockaddr_len(server);
+	memcpy(&v->server, server, v->server_len);
+	v->fd = pl_udp_socket_for(server, err, errsz);
+	if (v->fd < 0) {
+		free(v);
+		return -EIO;
+	}
+	v->bind_timer = evtimer_new(base, on_bind_timer, v);
+	v->tick = event_new(base, -1, EV_PERSIST, on_tick, v);
+	v->rx_ev = event_new(base, v->fd, EV_READ | EV_PERSIST, on_udp, v);
+	if (!v->bind_timer || !v->tick || !v->rx_ev) {
+		pl_voice_free(v);
+		return -ENOMEM;
+	}
+	event_add(v->rx_ev, NULL);
+	struct timeval tv = {0, TICK_MS * 1000};
+	event_add(v->tick, &tv);
+	v->play_t0 = pl_env_mono_ms(env);
+	send_bind(v);
+	arm_ms(v->bind_timer, BIND_RETRY_MS);
+	*vp = v;
+	return 0;
+}
+
+void pl_voice_free(struct pl_voice *v)
+{
+	if (!v)
+		return;
+	if (v->bind_timer)
+		event_free(v->bind_timer);
+	if (v->tick)
+		event_free(v->tick);
+	if (v->rx_ev)
+		event_free(v->rx_ev);
+	if (v->fd >= 0)
+		close(v->fd);
+	pl_wav_close(v->mic);
+	pl_wav_close(v->rec);
+	pl_enc_free(v->enc);
+	for (int i = 0; i < PL_VOICE_TALKERS; i++) {
+		pl_jbuf_free(v->talkers[i].jb);
+		pl_dec_free(v->talkers[i].dec);
+	}
+	free(v);
+}
+
+int pl_voice_send_file(struct pl_voice *v, const char *path, char *err, size_t errsz)
+{
+	struct pl_wav *w;
+	int rc = pl_wav_open_read(&w, path, err, errsz);
+	if (rc < 0)
+		return rc;
+	if (!v->enc && (rc = pl_enc_alloc(&v->enc, PL_BITRATE_DEFAULT)) < 0) {
+		snprintf(err, errsz, "Cannot start the Opus encoder.");
+		pl_wav_close(w);
+		return rc;
+	}
+	pl_wav_close(v->mic);
+	v->mic = w;
+	if (v->bound)
+		start_sending(v);
+	else
+		v->send_pending = true;
+	return 0;
+}
+
+int pl_voice_record(struct pl_voice *v, const char *path, char *err, size_t errsz)
+{
+	struct pl_wav *w;
+	int rc = pl_wav_open_write(&w, path, err, errsz);
+	if (rc < 0)
+		return rc;
+	pl_wav_close(v->rec);
+	v->rec = w;
+	return 0;
+}
+
+void pl_voice_stop_record(struct pl_voice *v)
+{
+	pl_wav_close(v->rec);
+	v->rec = NULL;
+}
+
+bool pl_voice_bound(const struct pl_voice *v)
+{
+	return v->bound;
+}
+
+void pl_voice_stats(const struct pl_voice *v, struct pl_voice_stats *st)
+{
+	*st = v->st;
+}

@@ -1,0 +1,50 @@
+/*
+ * voice: the client's audio engine for the walking skeleton: WAV file in as the microphone, WAV
+ * file out as the speaker, Opus 20 ms frames over UDP to the server's relay.
+ *
+ * It proves its UDP address to the server with BIND (resent until BIND_ACK, then every 15 s to
+ * hold NAT bindings open), paces sending and playout on the monotonic clock (so neither drifts
+ * with timer jitter), keeps a jitter buffer and decoder per remote talker, and mixes them. All
+ * buffers are made at start and when a new talker appears; nothing is allocated per packet.
+ */
+#ifndef PL_VOICE_H
+#define PL_VOICE_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/env.h"
+#include "core/msg.h"
+
+#define PL_VOICE_TALKERS 16
+
+struct pl_voice;
+
+struct pl_voice_events {
+	void (*bound)(void *arg);                      /* the server acknowledged our BIND */
+	void (*send_done)(uint64_t frames, void *arg); /* the microphone file is used up */
+};
+
+struct pl_voice_stats {
+	uint64_t sent, received, played, lost, concealed_fec, late, dropped;
+	uint64_t recorded_frames;
+};
+
+int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct pl_env *env,
+		   const struct sockaddr *server, uint32_t session, const uint8_t key[PL_VOICE_KEY_LEN],
+		   unsigned jitter_frames, const struct pl_voice_events *ev, void *arg,
+		   char *err, size_t errsz);
+/* Finishes the recording (a valid WAV) and frees everything. */
+void pl_voice_free(struct pl_voice *v);
+
+/* Starts sending the WAV file (48 kHz mono) in real time, once bound. */
+int pl_voice_send_file(struct pl_voice *v, const char *path, char *err, size_t errsz);
+/* Starts writing what is heard, mixed, to a WAV file, one frame per 20 ms from now on. */
+int pl_voice_record(struct pl_voice *v, const char *path, char *err, size_t errsz);
+void pl_voice_stop_record(struct pl_voice *v);
+bool pl_voice_bound(const struct pl_voice *v);
+void pl_voice_stats(const struct pl_voice *v, struct pl_voice_stats *st);
+
+#endif

@@ -1,0 +1,63 @@
+#include "core/err.h"
+
+#include <stddef.h>
+
+static const struct {
+	uint16_t code;
+	const char *name;
+	const char *sentence;
+} errs[] = {
+	{PL_ERR_NICK_TAKEN, "NICK_TAKEN",
+	 "That nickname already has an account on this server; log in with its password, or register another nickname."},
+	{PL_ERR_AUTH_FAILED, "AUTH_FAILED",
+	 "The nickname or the password is wrong; check both, or register if you have no account here yet."},
+	{PL_ERR_MSG_NOT_SENT, "MSG_NOT_SENT",
+	 "The message could not be delivered; check the room or nickname and send it again."},
+	{PL_ERR_CALL_FAILED, "CALL_FAILED", "The call could not be set up; try again later."},
+	{PL_ERR_PROFILE_NOT_ADDED, "PROFILE_NOT_ADDED",
+	 "No account has that nickname; check the spelling."},
+	{PL_ERR_NO_CONTACT, "NO_CONTACT", "That user is not in your contacts."},
+	{PL_ERR_USER_ONLINE, "USER_ONLINE",
+	 "That account is already connected from another client; disconnect it first, or wait for it to time out."},
+	{PL_ERR_PROTOCOL, "PROTOCOL",
+	 "The server received bytes it could not parse and closed the connection; update your client or report a bug."},
+	{PL_ERR_FRAME_TOO_LARGE, "FRAME_TOO_LARGE",
+	 "A message was larger than the server accepts, so it closed the connection; send something shorter."},
+	{PL_ERR_VERSION, "VERSION",
+	 "Your client speaks a protocol version this server does not; install a client of the server's version."},
+	{PL_ERR_BAD_NICK, "BAD_NICK",
+	 "Nicknames are 2 to 32 characters with no spaces, commas or quotes, and may not start with '#'; choose another."},
+	{PL_ERR_BAD_PASSWORD, "BAD_PASSWORD",
+	 "Passwords must be 8 to 128 characters long; choose another."},
+	{PL_ERR_NOT_LOGGED_IN, "NOT_LOGGED_IN", "Log in or register first."},
+	{PL_ERR_BAD_ROOM, "BAD_ROOM",
+	 "Room names start with '#' and have 1 to 31 more characters with no spaces, commas or quotes."},
+	{PL_ERR_NOT_IN_ROOM, "NOT_IN_ROOM", "You are not in that room; join it first."},
+	{PL_ERR_BAD_TEXT, "BAD_TEXT",
+	 "Messages must be 1 to 4000 bytes of UTF-8 text without control characters; shorten or fix it."},
+	{PL_ERR_SERVER_FULL, "SERVER_FULL",
+	 "The server has as many connections as it allows; try again later."},
+	{PL_ERR_UNEXPECTED, "UNEXPECTED",
+	 "The server did not expect that request now; log in first, or wait for the previous request to finish."},
+	{PL_ERR_TIMEOUT, "TIMEOUT",
+	 "The connection did not answer the server's keepalive in time and was closed; check your network and reconnect."},
+	{PL_ERR_INTERNAL, "INTERNAL",
+	 "The server failed to carry out the request; try again, and tell its operator if it keeps failing."},
+	{PL_ERR_NO_SUCH_USER, "NO_SUCH_USER", "No user with that nickname is online; check the spelling."},
+};
+
+const char *pl_err_sentence(uint16_t code)
+{
+	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
+		if (errs[i].code == code)
+			return errs[i].sentence;
+	return "The server reported an error this client does not know; update the client.";
+}
+
+const char *pl_err_name(uint16_t code)
+{
+	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
+		if (errs[i].code == code)
+			return errs[i].name;
+	return "UNKNOWN";
+}

@@ -1,0 +1,40 @@
+/*
+ * err: parley's numbered protocol errors. The numbers 401-407 are seed note 002's; the rest extend
+ * its table. Each has a fixed meaning a program can act on and a sentence a person can read,
+ * saying what went wrong and what to do. docs/PROTOCOL.md carries the same table.
+ */
+#ifndef PL_ERR_H
+#define PL_ERR_H
+
+#include <stdint.h>
+
+enum pl_err {
+	PL_ERR_NICK_TAKEN = 401,     /* register: that nickname has an account already */
+	PL_ERR_AUTH_FAILED = 402,    /* login: no such account, or the wrong password */
+	PL_ERR_MSG_NOT_SENT = 403,   /* a message could not be delivered */
+	PL_ERR_CALL_FAILED = 404,
+	PL_ERR_PROFILE_NOT_ADDED = 405,
+	PL_ERR_NO_CONTACT = 406,
+	PL_ERR_USER_ONLINE = 407,    /* that account is already connected */
+	PL_ERR_PROTOCOL = 420,       /* malformed frame or payload; the connection is closed */
+	PL_ERR_FRAME_TOO_LARGE = 421,/* the frame's length exceeds the server's maximum; closed */
+	PL_ERR_VERSION = 422,        /* incompatible protocol version; closed */
+	PL_ERR_BAD_NICK = 423,       /* the nickname breaks the rules in core/names.h */
+	PL_ERR_BAD_PASSWORD = 424,   /* a new password is too short or too long */
+	PL_ERR_NOT_LOGGED_IN = 425,  /* that request needs a login first */
+	PL_ERR_BAD_ROOM = 426,       /* the room name breaks the rules */
+	PL_ERR_NOT_IN_ROOM = 427,    /* you are not in that room */
+	PL_ERR_BAD_TEXT = 428,       /* the text is empty, too long, or not UTF-8 */
+	PL_ERR_SERVER_FULL = 429,    /* the server is at its connection limit; closed */
+	PL_ERR_UNEXPECTED = 430,     /* a message not valid in this state of the session */
+	PL_ERR_TIMEOUT = 431,        /* no answer to a PING in time; closed */
+	PL_ERR_INTERNAL = 432,       /* the server failed to do what it acknowledged it got */
+	PL_ERR_NO_SUCH_USER = 433,   /* no user of that nickname is online */
+};
+
+/* The sentence for a code; a generic sentence for codes it does not know. */
+const char *pl_err_sentence(uint16_t code);
+/* The short symbolic name ("NICK_TAKEN"), or "UNKNOWN". */
+const char *pl_err_name(uint16_t code);
+
+#endif

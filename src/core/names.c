@@ -1,0 +1,72 @@
+#include "core/names.h"
+
+#include <string.h>
+
+bool pl_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = p[i];
+		size_t extra;
+		unsigned min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			extra = 1, min = 0x80, c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			extra = 2, min = 0x800, c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			extra = 3, min = 0x10000, c &= 0x07;
+		} else {
+			return false;
+		}
+		if (extra > n - i - 1)
+			return false;
+		for (size_t k = 1; k <= extra; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			c = c << 6 | (p[i + k] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return false;
+		i += extra + 1;
+	}
+	return true;
+}
+
+static bool name_chars_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c == 0x7f || c == '"' || c == ',')
+			return false;
+	}
+	return pl_utf8_valid(s, n);
+}
+
+bool pl_nick_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= PL_NICK_MIN && n <= PL_NICK_MAX && s[0] != '#' && name_chars_ok(s, n);
+}
+
+bool pl_room_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 2 && n <= PL_ROOM_MAX && s[0] == '#' && name_chars_ok(s + 1, n - 1);
+}
+
+bool pl_text_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > PL_TEXT_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+	}
+	return pl_utf8_valid(s, n);
+}

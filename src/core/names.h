@@ -1,0 +1,33 @@
+/*
+ * names: the rules for nicknames, room names and other person-chosen strings, in one place so the
+ * server, the client and the tests agree on them.
+ */
+#ifndef PL_NAMES_H
+#define PL_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PL_NICK_MIN 2
+#define PL_NICK_MAX 32
+#define PL_ROOM_MAX 32       /* '#' included */
+#define PL_REALNAME_MAX 64
+#define PL_PASSWORD_MIN 8
+#define PL_PASSWORD_MAX 128
+#define PL_TEXT_MAX 4000     /* one chat message, in bytes of UTF-8 */
+#define PL_VERSION_STR_MAX 64
+#define PL_SERVER_NAME_MAX 64
+#define PL_DETAIL_MAX 200
+#define PL_LOBBY "#Lobby"
+
+/* A nickname: 2-32 bytes, printable ASCII or UTF-8, no space, no '"', no control character, does
+ * not start with '#' (that marks a room). */
+bool pl_nick_valid(const char *s);
+/* A room: '#' then 1-31 bytes with the same rules as a nickname. */
+bool pl_room_valid(const char *s);
+/* Chat text: 1..PL_TEXT_MAX bytes of valid UTF-8 with no control characters except tab. */
+bool pl_text_valid(const char *s);
+/* Valid UTF-8, no overlongs or surrogates. */
+bool pl_utf8_valid(const char *s, size_t n);
+
+#endif

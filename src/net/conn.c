@@ -1,0 +1,201 @@
+#include "net/conn.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/frame.h"
+
+struct pl_conn {
+	struct bufferevent *bev;
+	struct event *close_ev;
+	size_t max_frame;
+	struct pl_conn_handlers h;
+	void *arg;
+	bool closing, flushing, paused, bad, closed_sent;
+	int close_err;
+	struct pl_msg in;  /* decode target, reused: no allocation per message */
+};
+
+static void schedule_close(struct pl_conn *c, int err)
+{
+	if (c->closed_sent)
+		return;
+	c->closing = true;
+	c->close_err = err;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_active(c->close_ev, EV_TIMEOUT, 0);
+	c->closed_sent = true;
+}
+
+static void close_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_conn *c = arg;
+	c->h.closed(c, c->close_err, c->arg);
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+	struct pl_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (!c->closing && !c->paused && !c->bad) {
+		size_t avail = evbuffer_get_length(in);
+		if (avail < 4)
+			return;
+		uint8_t hdr[PL_FRAME_HDR];
+		size_t peek = avail < PL_FRAME_HDR ? avail : PL_FRAME_HDR;
+		evbuffer_copyout(in, hdr, peek);
+		/* Judge the length field before buffering any payload. */
+		int n = pl_frame_peek(hdr, peek, c->max_frame);
+		if (n < 0) {
+			c->bad = true;
+			bufferevent_disable(bev, EV_READ);
+			c->h.bad(c, n, peek == PL_FRAME_HDR ? pl_be16(hdr + 4) : 0, c->arg);
+			return;
+		}
+		uint32_t flen = pl_be32(hdr);
+		if (avail < flen)
+			return;
+		const uint8_t *frame = evbuffer_pullup(in, flen);
+		if (!frame) {
+			schedule_close(c, -ENOMEM);
+			return;
+		}
+		uint16_t type = pl_be16(frame + 4);
+		int rc = pl_msg_decode(&c->in, type, frame + PL_FRAME_HDR, flen - PL_FRAME_HDR);
+		evbuffer_drain(in, flen);
+		if (rc < 0) {
+			c->bad = true;
+			bufferevent_disable(bev, EV_READ);
+			c->h.bad(c, rc, type, c->arg);
+			return;
+		}
+		c->h.msg(c, &c->in, c->arg);
+	}
+}
+
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+	struct pl_conn *c = arg;
+	if (c->flushing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		schedule_close(c, 0);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct pl_conn *c = arg;
+	if (what & BEV_EVENT_CONNECTED) {
+		if (c->h.connected)
+			c->h.connected(c, c->arg);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		schedule_close(c, -ETIMEDOUT);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		/* Frames already buffered are still handled before the close is reported. */
+		read_cb(bev, c);
+		schedule_close(c, c->flushing ? 0 : -ECONNRESET);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		while (bufferevent_get_openssl_error(bev))
+			;
+		schedule_close(c, c->flushing ? 0 : -EIO);
+	}
+}
+
+int pl_conn_alloc(struct pl_conn **cp, struct bufferevent *bev, size_t max_frame,
+		  const struct pl_conn_handlers *h, void *arg)
+{
+	if (max_frame < PL_FRAME_HDR || max_frame > PL_FRAME_MAX_HARD)
+		return -EINVAL;
+	struct pl_conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->close_ev = event_new(bufferevent_get_base(bev), -1, 0, close_cb, c);
+	if (!c->close_ev) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->bev = bev;
+	c->max_frame = max_frame;
+	c->h = *h;
+	c->arg = arg;
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	*cp = c;
+	return 0;
+}
+
+void pl_conn_free(struct pl_conn *c)
+{
+	if (!c)
+		return;
+	event_free(c->close_ev);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+int pl_conn_send(struct pl_conn *c, const struct pl_msg *m)
+{
+	if (c->closing || c->flushing)
+		return -EPIPE;
+	uint8_t buf[PL_MSG_ENCODED_MAX];
+	int n = pl_msg_encode(m, buf, sizeof buf);
+	if (n < 0)
+		return n;
+	return bufferevent_write(c->bev, buf, (size_t)n) == 0 ? 0 : -ENOMEM;
+}
+
+int pl_conn_send_error(struct pl_conn *c, uint16_t code, uint16_t about, const char *detail)
+{
+	struct pl_msg m = {.type = PL_MSG_ERROR};
+	m.u.error.code = code;
+	m.u.error.about = about;
+	snprintf(m.u.error.detail, sizeof m.u.error.detail, "%s", detail ? detail : "");
+	return pl_conn_send(c, &m);
+}
+
+void pl_conn_close(struct pl_conn *c, bool flush)
+{
+	if (c->closing || c->flushing)
+		return;
+	bufferevent_disable(c->bev, EV_READ);
+	if (!flush || evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		schedule_close(c, 0);
+		return;
+	}
+	c->flushing = true;
+	struct timeval tv = {5, 0};
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+void pl_conn_pause(struct pl_conn *c, bool paused)
+{
+	if (c->closing || c->flushing || c->bad)
+		return;
+	c->paused = paused;
+	if (paused) {
+		bufferevent_disable(c->bev, EV_READ);
+	} else {
+		bufferevent_enable(c->bev, EV_READ);
+		/* Frames that arrived while paused are already buffered: handle them now. */
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+			bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
+}
+
+struct bufferevent *pl_conn_bev(struct pl_conn *c) { return c->bev; }
+bool pl_conn_closing(const struct pl_conn *c) { return c->closing || c->flushing; }
+size_t pl_conn_outq(const struct pl_conn *c) { return evbuffer_get_length(bufferevent_get_output(c->bev)); }

@@ -1,0 +1,157 @@
+#include "server/room.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "server/server.h"
+#include "server/session.h"
+
+struct pl_room *pl_room_find(struct pl_server *srv, const char *name)
+{
+	for (struct pl_room *r = srv->rooms; r; r = r->next)
+		if (strcasecmp(r->name, name) == 0)
+			return r;
+	return NULL;
+}
+
+bool pl_room_has(const struct pl_room *r, const struct pl_session *s)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->members[i] == s)
+			return true;
+	return false;
+}
+
+void pl_room_broadcast(struct pl_room *r, const struct pl_msg *m)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		pl_session_send(r->members[i], m);
+}
+
+void pl_room_send_userlist(struct pl_room *r, struct pl_session *s)
+{
+	struct pl_msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return;
+	m->type = PL_MSG_USERLIST;
+	snprintf(m->u.userlist.room, sizeof m->u.userlist.room, "%s", r->name);
+	unsigned i = 0;
+	do {
+		unsigned k = 0;
+		for (; k < PL_USERLIST_CHUNK && i < r->n; k++, i++) {
+			snprintf(m->u.userlist.users[k].nick, sizeof m->u.userlist.users[k].nick, "%s", r->members[i]->nick);
+			m->u.userlist.users[k].session = r->members[i]->id;
+		}
+		m->u.userlist.count = (uint16_t)k;
+		m->u.userlist.more = i < r->n;
+		pl_session_send(s, m);
+	} while (i < r->n);
+	free(m);
+}
+
+static struct pl_room *room_new(struct pl_server *srv, const char *name, bool permanent)
+{
+	struct pl_room *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	snprintf(r->name, sizeof r->name, "%s", name);
+	r->permanent = permanent;
+	/* Appended, so #Lobby stays first in listings. */
+	struct pl_room **pp = &srv->rooms;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = r;
+	return r;
+}
+
+static void room_free(struct pl_server *srv, struct pl_room *r)
+{
+	for (struct pl_room **pp = &srv->rooms; *pp; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	}
+	free(r->members);
+	free(r);
+}
+
+static void member_msg(struct pl_msg *m, uint16_t type, const struct pl_room *r, const struct pl_session *s)
+{
+	memset(m, 0, sizeof *m);
+	m->type = type;
+	snprintf(m->u.member.room, sizeof m->u.member.room, "%s", r->name);
+	snprintf(m->u.member.nick, sizeof m->u.member.nick, "%s", s->nick);
+	m->u.member.session = s->id;
+}
+
+int pl_room_join(struct pl_server *srv, struct pl_session *s, const char *name)
+{
+	struct pl_room *r = pl_room_find(srv, name);
+	if (r && pl_room_has(r, s))
+		return -EALREADY;
+	if (s->nrooms == PL_SESSION_MAX_ROOMS)
+		return -E2BIG;
+	if (!r && !(r = room_new(srv, name, false)))
+		return -ENOMEM;
+	if (r->n == r->cap) {
+		unsigned cap = r->cap ? r->cap * 2 : 8;
+		struct pl_session **mem = realloc(r->members, cap * sizeof *mem);
+		if (!mem) {
+			if (r->n == 0 && !r->permanent)
+				room_free(srv, r);
+			return -ENOMEM;
+		}
+		r->members = mem;
+		r->cap = cap;
+	}
+	r->members[r->n++] = s;
+	s->rooms[s->nrooms++] = r;
+	s->voice_room = r;
+
+	struct pl_msg m;
+	member_msg(&m, PL_MSG_JOINED, r, s);
+	pl_room_broadcast(r, &m);
+	pl_room_send_userlist(r, s);
+	return 0;
+}
+
+void pl_room_part(struct pl_server *srv, struct pl_session *s, struct pl_room *r)
+{
+	struct pl_msg m;
+	member_msg(&m, PL_MSG_PARTED, r, s);
+	pl_room_broadcast(r, &m); /* s is still a member here, so it hears its own PARTED */
+
+	for (unsigned i = 0; i < r->n; i++) {
+		if (r->members[i] == s) {
+			r->members[i] = r->members[--r->n];
+			break;
+		}
+	}
+	for (unsigned i = 0; i < s->nrooms; i++) {
+		if (s->rooms[i] == r) {
+			memmove(&s->rooms[i], &s->rooms[i + 1], (s->nrooms - i - 1) * sizeof s->rooms[0]);
+			s->nrooms--;
+			break;
+		}
+	}
+	if (s->voice_room == r)
+		s->voice_room = s->nrooms ? s->rooms[s->nrooms - 1] : NULL;
+	if (r->n == 0 && !r->permanent)
+		room_free(srv, r);
+}
+
+int pl_rooms_init(struct pl_server *srv)
+{
+	srv->lobby = room_new(srv, PL_LOBBY, true);
+	return srv->lobby ? 0 : -ENOMEM;
+}
+
+void pl_rooms_free(struct pl_server *srv)
+{
+	while (srv->rooms)
+		room_free(srv, srv->rooms);
+	srv->lobby = NULL;
+}

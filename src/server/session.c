@@ -1,0 +1,475 @@
+#include "server/session.h"
+
+#include <errno.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/names.h"
+#include "net/conn.h"
+#include "net/log.h"
+#include "server/room.h"
+#include "server/server.h"
+#include "server/worker.h"
+#include "store/store.h"
+
+#define OUTQ_LIMIT (1u << 20) /* a client that lets 1 MiB pile up unread is dropped */
+#define CLIENT_VERSION_MAX PL_VERSION_STR_MAX
+
+/* --- sending --- */
+
+void pl_session_send(struct pl_session *s, const struct pl_msg *m)
+{
+	if (pl_conn_closing(s->conn))
+		return;
+	if (pl_conn_outq(s->conn) > OUTQ_LIMIT) {
+		pl_log(PL_LOG_WARN, "%s (%s): dropped, %zu bytes unread", s->nick, s->peer, pl_conn_outq(s->conn));
+		pl_conn_close(s->conn, false);
+		return;
+	}
+	pl_conn_send(s->conn, m);
+}
+
+static void send_error(struct pl_session *s, uint16_t code, uint16_t about, const char *detail)
+{
+	pl_conn_send_error(s->conn, code, about, detail);
+}
+
+void pl_session_drop(struct pl_session *s, uint16_t code, uint16_t about, const char *detail)
+{
+	if (pl_conn_closing(s->conn))
+		return;
+	if (code) {
+		send_error(s, code, about, detail);
+		pl_log(PL_LOG_INFO, "%s (%s): closing with %u %s%s%s", s->nick[0] ? s->nick : "-", s->peer,
+		       code, pl_err_name(code), detail ? ": " : "", detail ? detail : "");
+	}
+	pl_conn_close(s->conn, true);
+}
+
+/* --- timers: login deadline, then keepalive --- */
+
+static void arm(struct pl_session *s, unsigned ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	evtimer_add(s->timer, &tv);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_session *s = arg;
+	const struct pl_config *cfg = s->srv->cfg;
+	if (s->state != PL_SESS_READY) {
+		char d[80];
+		snprintf(d, sizeof d, "no login within %u ms", cfg->login_timeout_ms);
+		pl_session_drop(s, PL_ERR_TIMEOUT, 0, d);
+		return;
+	}
+	if (s->ping_outstanding) {
+		pl_session_drop(s, PL_ERR_TIMEOUT, PL_MSG_PING, "no PONG in time");
+		return;
+	}
+	struct pl_msg m = {.type = PL_MSG_PING};
+	pl_env_random(s->srv->env, &s->ping_token, sizeof s->ping_token);
+	m.u.ping.token = s->ping_token;
+	s->ping_outstanding = true;
+	pl_session_send(s, &m);
+	arm(s, cfg->ping_timeout_ms);
+}
+
+/* --- login --- */
+
+static void enter_ready(struct pl_session *s, const char *nick, const char *realname)
+{
+	struct pl_server *srv = s->srv;
+	snprintf(s->nick, sizeof s->nick, "%s", nick);
+	snprintf(s->realname, sizeof s->realname, "%s", realname);
+	s->state = PL_SESS_READY;
+	pl_env_random(srv->env, s->voice_key, sizeof s->voice_key);
+
+	struct pl_msg m = {.type = PL_MSG_AUTH_OK};
+	snprintf(m.u.auth_ok.nick, sizeof m.u.auth_ok.nick, "%s", s->nick);
+	m.u.auth_ok.session = s->id;
+	m.u.auth_ok.udp_port = srv->udp_port;
+	memcpy(m.u.auth_ok.voice_key, s->voice_key, PL_VOICE_KEY_LEN);
+	pl_session_send(s, &m);
+	pl_log(PL_LOG_INFO, "%s logged in from %s (session %08x)", s->nick, s->peer, s->id);
+
+	evtimer_del(s->timer);
+	arm(s, srv->cfg->ping_interval_ms);
+	if (pl_room_join(srv, s, PL_LOBBY) < 0)
+		pl_session_drop(s, PL_ERR_INTERNAL, 0, "cannot join #Lobby");
+}
+
+/* Argon2id runs on the worker thread; the job carries copies, never the session pointer, since
+ * the session may be gone by the time the job is done. */
+struct auth_job {
+	struct pl_job job;
+	struct pl_server *srv;
+	uint32_t session;
+	bool is_register;
+	bool account_exists;
+	bool ok;
+	char nick[PL_NICK_MAX + 1];
+	char realname[PL_REALNAME_MAX + 1];
+	char password[PL_PASSWORD_MAX + 1];
+	char pwhash[PL_PWHASH_MAX];
+};
+
+/* Compared against when the account does not exist, so that a missing account costs as much
+ * time as a wrong password and timing does not reveal which nicknames have accounts. */
+static const char dummy_hash[] =
+	"$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	"Jm5Qm0GZpkGJvNmNTv5Ok5Dy6ZtBFmdqCkq9qY0bkmU";
+
+static void auth_work(struct pl_job *j)
+{
+	struct auth_job *a = (struct auth_job *)j;
+	size_t plen = strlen(a->password);
+	if (a->is_register) {
+		a->ok = crypto_pwhash_str(a->pwhash, a->password, plen, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+					  crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+	} else {
+		const char *h = a->account_exists ? a->pwhash : dummy_hash;
+		a->ok = crypto_pwhash_str_verify(h, a->password, plen) == 0 && a->account_exists;
+	}
+	sodium_memzero(a->password, sizeof a->password);
+}
+
+static void auth_done(struct pl_job *j)
+{
+	struct auth_job *a = (struct auth_job *)j;
+	struct pl_server *srv = a->srv;
+	struct pl_session *s = pl_server_session(srv, a->session);
+	uint16_t about = a->is_register ? PL_MSG_REGISTER : PL_MSG_LOGIN;
+	if (!s || s->state != PL_SESS_AUTH_WAIT || pl_conn_closing(s->conn))
+		goto out;
+	s->state = PL_SESS_AUTH;
+	pl_conn_pause(s->conn, false);
+
+	if (!a->ok) {
+		if (a->is_register) {
+			send_error(s, PL_ERR_INTERNAL, about, "could not hash the password");
+		} else {
+			pl_log(PL_LOG_INFO, "failed login for '%s' from %s", a->nick, s->peer);
+			send_error(s, PL_ERR_AUTH_FAILED, about, NULL);
+		}
+		goto out;
+	}
+	if (pl_server_find_nick(srv, a->nick)) {
+		send_error(s, PL_ERR_USER_ONLINE, about, NULL);
+		goto out;
+	}
+	if (a->is_register) {
+		int rc = pl_store_account_create(srv->store, a->nick, a->pwhash, a->realname,
+						 pl_env_wall_ms(srv->env));
+		if (rc == -EEXIST) {
+			send_error(s, PL_ERR_NICK_TAKEN, about, NULL);
+			goto out;
+		}
+		if (rc < 0) {
+			pl_log(PL_LOG_ERROR, "cannot store the account '%s': %s", a->nick, strerror(-rc));
+			send_error(s, PL_ERR_INTERNAL, about, "could not store the account");
+			goto out;
+		}
+		pl_log(PL_LOG_INFO, "account '%s' registered from %s", a->nick, s->peer);
+	}
+	enter_ready(s, a->nick, a->realname);
+out:
+	sodium_memzero(a, sizeof *a);
+	free(a);
+}
+
+static void handle_auth(struct pl_session *s, const struct pl_msg *m)
+{
+	struct pl_server *srv = s->srv;
+	bool reg = m->type == PL_MSG_REGISTER;
+	const char *nick = m->u.auth.nick;
+
+	if (!pl_nick_valid(nick)) {
+		send_error(s, reg ? PL_ERR_BAD_NICK : PL_ERR_AUTH_FAILED, m->type, NULL);
+		return;
+	}
+	size_t plen = strlen(m->u.auth.password);
+	if (reg && (plen < PL_PASSWORD_MIN || plen > PL_PASSWORD_MAX)) {
+		send_error(s, PL_ERR_BAD_PASSWORD, m->type, NULL);
+		return;
+	}
+	if (reg && !pl_utf8_valid(m->u.auth.realname, strlen(m->u.auth.realname))) {
+		send_error(s, PL_ERR_PROTOCOL, m->type, "real name is not UTF-8");
+		return;
+	}
+
+	struct auth_job *a = calloc(1, sizeof *a);
+	if (!a) {
+		send_error(s, PL_ERR_INTERNAL, m->type, NULL);
+		return;
+	}
+	a->job.work = auth_work;
+	a->job.done = auth_done;
+	a->srv = srv;
+	a->session = s->id;
+	a->is_register = reg;
+	snprintf(a->nick, sizeof a->nick, "%s", nick);
+	snprintf(a->password, sizeof a->password, "%s", m->u.auth.password);
+
+	struct pl_account acc;
+	int rc = pl_store_account_get(srv->store, nick, &acc);
+	if (rc < 0 && rc != -ENOENT) {
+		send_error(s, PL_ERR_INTERNAL, m->type, "could not read the account");
+		sodium_memzero(a, sizeof *a);
+		free(a);
+		return;
+	}
+	if (reg) {
+		if (rc == 0) {
+			/* Checked before hashing so a taken name costs no Argon2id; the insert's
+			 * uniqueness still decides a race between two registrations. */
+			send_error(s, PL_ERR_NICK_TAKEN, m->type, NULL);
+			sodium_memzero(a, sizeof *a);
+			free(a);
+			return;
+		}
+		snprintf(a->realname, sizeof a->realname, "%s", m->u.auth.realname);
+	} else if (rc == 0) {
+		a->account_exists = true;
+		snprintf(a->nick, sizeof a->nick, "%s", acc.nick); /* the stored spelling */
+		snprintf(a->realname, sizeof a->realname, "%s", acc.realname);
+		snprintf(a->pwhash, sizeof a->pwhash, "%s", acc.pwhash);
+	}
+	sodium_memzero(&acc, sizeof acc);
+	s->state = PL_SESS_AUTH_WAIT;
+	pl_conn_pause(s->conn, true);
+	pl_worker_submit(srv->worker, &a->job);
+}
+
+/* --- rooms and messages --- */
+
+static void handle_join(struct pl_session *s, const struct pl_msg *m)
+{
+	const char *name = m->u.join.room;
+	if (!pl_room_valid(name)) {
+		send_error(s, PL_ERR_BAD_ROOM, m->type, NULL);
+		return;
+	}
+	if (m->type == PL_MSG_JOIN) {
+		int rc = pl_room_join(s->srv, s, name);
+		if (rc == -EALREADY) {
+			struct pl_room *r = pl_room_find(s->srv, name);
+			s->voice_room = r; /* joining again moves your voice there */
+			pl_room_send_userlist(r, s);
+		} else if (rc == -E2BIG) {
+			send_error(s, PL_ERR_UNEXPECTED, m->type, "in too many rooms; part one first");
+		} else if (rc < 0) {
+			send_error(s, PL_ERR_INTERNAL, m->type, NULL);
+		}
+		return;
+	}
+	struct pl_room *r = pl_room_find(s->srv, name);
+	if (!r || !pl_room_has(r, s)) {
+		send_error(s, PL_ERR_NOT_IN_ROOM, m->type, NULL);
+		return;
+	}
+	pl_room_part(s->srv, s, r);
+}
+
+static void handle_say(struct pl_session *s, const struct pl_msg *m)
+{
+	struct pl_server *srv = s->srv;
+	const char *target = m->u.say.target;
+	if (!pl_text_valid(m->u.say.text)) {
+		send_error(s, PL_ERR_BAD_TEXT, m->type, NULL);
+		return;
+	}
+	struct pl_msg t = {.type = PL_MSG_TEXT};
+	t.u.text.time_ms = pl_env_wall_ms(srv->env);
+	snprintf(t.u.text.target, sizeof t.u.text.target, "%s", target);
+	snprintf(t.u.text.from, sizeof t.u.text.from, "%s", s->nick);
+	memcpy(t.u.text.text, m->u.say.text, strlen(m->u.say.text) + 1);
+
+	struct pl_msg ok = {.type = PL_MSG_SAY_OK};
+	ok.u.say_ok.tag = m->u.say.tag;
+
+	if (target[0] == '#') {
+		struct pl_room *r = pl_room_find(srv, target);
+		if (!r || !pl_room_has(r, s)) {
+			send_error(s, PL_ERR_NOT_IN_ROOM, m->type, target);
+			return;
+		}
+		snprintf(t.u.text.target, sizeof t.u.text.target, "%s", r->name);
+		t.u.text.id = ok.u.say_ok.id = ++srv->next_msg_id;
+		pl_session_send(s, &ok);
+		pl_room_broadcast(r, &t);
+		return;
+	}
+	struct pl_session *to = pl_server_find_nick(srv, target);
+	if (!to) {
+		send_error(s, PL_ERR_NO_SUCH_USER, m->type, target);
+		return;
+	}
+	snprintf(t.u.text.target, sizeof t.u.text.target, "%s", to->nick);
+	t.u.text.id = ok.u.say_ok.id = ++srv->next_msg_id;
+	pl_session_send(s, &ok);
+	pl_session_send(to, &t);
+	if (to != s)
+		pl_session_send(s, &t);
+}
+
+/* --- dispatch --- */
+
+static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
+{
+	struct pl_session *s = arg;
+	struct pl_server *srv = s->srv;
+
+	if (m->type & 0x8000) {
+		pl_session_drop(s, PL_ERR_PROTOCOL, m->type, "a server-to-client message type");
+		return;
+	}
+	switch (m->type) {
+	case PL_MSG_HELLO:
+		if (s->state != PL_SESS_HELLO) {
+			send_error(s, PL_ERR_UNEXPECTED, m->type, "HELLO was already sent");
+			return;
+		}
+		if (m->u.hello.version != PL_PROTO_VERSION) {
+			char d[64];
+			snprintf(d, sizeof d, "server speaks protocol %d, client %u", PL_PROTO_VERSION, m->u.hello.version);
+			pl_session_drop(s, PL_ERR_VERSION, m->type, d);
+			return;
+		}
+		s->state = PL_SESS_AUTH;
+		struct pl_msg w = {.type = PL_MSG_WELCOME};
+		w.u.welcome.version = PL_PROTO_VERSION;
+		snprintf(w.u.welcome.server, sizeof w.u.welcome.server, "%s", srv->cfg->server_name);
+		pl_session_send(s, &w);
+		return;
+	case PL_MSG_REGISTER:
+	case PL_MSG_LOGIN:
+		if (s->state != PL_SESS_AUTH) {
+			send_error(s, PL_ERR_UNEXPECTED, m->type,
+				   s->state == PL_SESS_HELLO ? "send HELLO first" : "already logged in");
+			return;
+		}
+		handle_auth(s, m);
+		return;
+	case PL_MSG_PONG:
+		if (s->ping_outstanding && m->u.ping.token == s->ping_token) {
+			s->ping_outstanding = false;
+			evtimer_del(s->timer);
+			arm(s, srv->cfg->ping_interval_ms);
+		}
+		return;
+	case PL_MSG_BYE:
+		pl_session_drop(s, 0, 0, NULL);
+		return;
+	default:
+		break;
+	}
+	if (s->state != PL_SESS_READY) {
+		send_error(s, PL_ERR_NOT_LOGGED_IN, m->type, NULL);
+		return;
+	}
+	switch (m->type) {
+	case PL_MSG_JOIN:
+	case PL_MSG_PART:
+		handle_join(s, m);
+		break;
+	case PL_MSG_SAY:
+		handle_say(s, m);
+		break;
+	default:
+		pl_session_drop(s, PL_ERR_PROTOCOL, m->type, "unknown message type");
+		break;
+	}
+}
+
+static void on_bad(struct pl_conn *c, int err, uint16_t type, void *arg)
+{
+	struct pl_session *s = arg;
+	if (err == -EMSGSIZE)
+		pl_session_drop(s, PL_ERR_FRAME_TOO_LARGE, type, NULL);
+	else if (err == -EPROTO)
+		pl_session_drop(s, PL_ERR_PROTOCOL, type, "unknown message type");
+	else
+		pl_session_drop(s, PL_ERR_PROTOCOL, type, "malformed frame");
+}
+
+/* Leaves every room (telling the others) and gives the slot back. */
+static void cleanup(struct pl_session *s)
+{
+	struct pl_server *srv = s->srv;
+	while (s->nrooms > 0)
+		pl_room_part(srv, s, s->rooms[s->nrooms - 1]);
+	pl_server_release(srv, s->id);
+	if (s->all_prev)
+		s->all_prev->all_next = s->all_next;
+	else
+		srv->all = s->all_next;
+	if (s->all_next)
+		s->all_next->all_prev = s->all_prev;
+	event_free(s->timer);
+	sodium_memzero(s->voice_key, sizeof s->voice_key);
+}
+
+static void on_closed(struct pl_conn *c, int err, void *arg)
+{
+	struct pl_session *s = arg;
+	if (s->state == PL_SESS_READY)
+		pl_log(PL_LOG_INFO, "%s disconnected (%s)", s->nick,
+		       err == 0 ? "closed" : err == -ETIMEDOUT ? "timed out" : "connection lost");
+	cleanup(s);
+	pl_conn_free(s->conn);
+	free(s);
+}
+
+void pl_session_free_now(struct pl_session *s)
+{
+	cleanup(s);
+	pl_conn_free(s->conn);
+	free(s);
+}
+
+static const struct pl_conn_handlers handlers = {
+	.msg = on_msg,
+	.bad = on_bad,
+	.closed = on_closed,
+};
+
+int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struct sockaddr *peer)
+{
+	struct pl_session *s = calloc(1, sizeof *s);
+	if (!s) {
+		bufferevent_free(bev);
+		return -ENOMEM;
+	}
+	s->srv = srv;
+	pl_addr_fmt(peer, s->peer, sizeof s->peer);
+	s->timer = evtimer_new(srv->base, on_timer, s);
+	if (!s->timer || pl_conn_alloc(&s->conn, bev, srv->cfg->max_frame, &handlers, s) < 0) {
+		if (s->timer)
+			event_free(s->timer);
+		bufferevent_free(bev);
+		free(s);
+		return -ENOMEM;
+	}
+	s->all_next = srv->all;
+	if (srv->all)
+		srv->all->all_prev = s;
+	srv->all = s;
+	s->id = pl_server_claim(srv, s);
+	if (s->id == 0) {
+		/* Full: say so, then close. The session is freed when the close completes. */
+		s->state = PL_SESS_HELLO;
+		send_error(s, PL_ERR_SERVER_FULL, 0, NULL);
+		pl_conn_close(s->conn, true);
+		s->id = UINT32_MAX; /* matches no slot */
+		return -EBUSY;
+	}
+	arm(s, srv->cfg->login_timeout_ms);
+	return 0;
+}

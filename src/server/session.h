@@ -1,0 +1,66 @@
+/*
+ * session: one client connection on the server and its state machine:
+ *
+ *   HELLO --HELLO ok--> AUTH --REGISTER/LOGIN--> AUTH_WAIT (Argon2id on the worker) --ok--> READY
+ *
+ * It dispatches each decoded message for its state, runs the keepalive (PING with a random token,
+ * PONG expected within the timeout) and the login deadline, and cleans up its rooms and relay
+ * binding when the connection ends for any reason.
+ */
+#ifndef PL_SESSION_H
+#define PL_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/msg.h"
+#include "core/names.h"
+#include "net/addr.h"
+
+#define PL_SESSION_MAX_ROOMS 16
+
+struct pl_server;
+struct pl_room;
+struct pl_conn;
+struct bufferevent;
+
+enum pl_session_state { PL_SESS_HELLO, PL_SESS_AUTH, PL_SESS_AUTH_WAIT, PL_SESS_READY };
+
+struct pl_session {
+	struct pl_server *srv;
+	uint32_t id;
+	struct pl_conn *conn;
+	enum pl_session_state state;
+	char nick[PL_NICK_MAX + 1];
+	char realname[PL_REALNAME_MAX + 1];
+	char peer[PL_ADDR_STR];
+	struct event *timer; /* login deadline, then keepalive */
+	bool ping_outstanding;
+	uint64_t ping_token;
+
+	/* Voice: the address proven by the last valid BIND, and its counter. */
+	uint8_t voice_key[PL_VOICE_KEY_LEN];
+	struct sockaddr_storage udp_addr;
+	socklen_t udp_len;
+	bool udp_bound;
+	uint64_t bind_counter;
+
+	struct pl_room *rooms[PL_SESSION_MAX_ROOMS];
+	unsigned nrooms;
+	struct pl_room *voice_room;
+
+	struct pl_session *all_prev, *all_next; /* every session of the server, for shutdown */
+};
+
+/* Takes a freshly accepted TLS bufferevent. Returns 0, or -EBUSY when the server is full (the
+ * client then gets ERROR 429 and the connection closes). */
+int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struct sockaddr *peer);
+/* Sends ERROR code (if non-zero) and closes after flushing. */
+void pl_session_drop(struct pl_session *s, uint16_t code, uint16_t about, const char *detail);
+/* Queues m to the session's client; a client too slow to read is dropped. */
+void pl_session_send(struct pl_session *s, const struct pl_msg *m);
+/* Frees every session at server shutdown. */
+void pl_session_free_now(struct pl_session *s);
+
+#endif

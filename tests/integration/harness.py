@@ -1,0 +1,278 @@
+"""Shared pieces of parley's integration tests: real parleyd and parley processes on loopback,
+free ports chosen by the kernel (port 0, read back from parleyd's "ready" line), JSON-mode
+clients driven line by line, test speech from espeak-ng, and a raw TLS speaker of the wire
+protocol for feeding the server bytes no real client would send."""
+import json
+import os
+import queue
+import random
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BUILD = os.environ.get("PARLEY_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+PARLEYD = os.environ.get("PARLEYD", os.path.join(BUILD, "parleyd"))
+PARLEY = os.environ.get("PARLEY", os.path.join(BUILD, "parley"))
+AUDIOCMP = os.environ.get("AUDIOCMP", os.path.join(BUILD, "tests", "tools", "audiocmp"))
+TIMEOUT = float(os.environ.get("PARLEY_TEST_TIMEOUT", "20"))
+
+
+class Checks:
+    """Counts named checks and prints the closing 'N passed, N failed' line."""
+
+    def __init__(self, name):
+        self.name, self.passed, self.failed = name, 0, 0
+
+    def check(self, cond, what):
+        if cond:
+            self.passed += 1
+            print(f"ok   {what}", flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL {what}", flush=True)
+        return cond
+
+    def finish(self):
+        print(f"{self.name}: {self.passed} passed, {self.failed} failed", flush=True)
+        sys.exit(1 if self.failed or not self.passed else 0)
+
+
+class Server:
+    def __init__(self, tmp, *args, data_dir=None, port=0):
+        self.data_dir = data_dir or os.path.join(tmp, "data")
+        self.log_path = os.path.join(tmp, f"parleyd-{int(time.time()*1000)}.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [PARLEYD, "--listen", "127.0.0.1", "--port", str(port), "--udp-port", "0",
+             "--data-dir", self.data_dir, "--name", "testserver", *args],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("ready "):
+            self.proc.kill()
+            raise RuntimeError(f"parleyd did not start: {line!r}; log:\n{open(self.log_path).read()}")
+        kv = dict(p.split("=", 1) for p in line.split()[1:])
+        self.tcp, self.udp, self.fingerprint = int(kv["tcp"]), int(kv["udp"]), kv["fingerprint"]
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        """SIGTERM, then the exit status (0 for a clean shutdown, sanitizers included)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def logtext(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+
+class Client:
+    """A parley client in JSON mode; events are read by a thread into a queue."""
+
+    def __init__(self, tmp, server, *args, name="c", json_mode=True, env=None):
+        self.name = name
+        self.known_hosts = os.path.join(tmp, f"known_hosts-{name}")
+        cmd = [PARLEY, "--known-hosts", self.known_hosts, *args, f"127.0.0.1:{server.tcp}"]
+        if json_mode:
+            cmd.insert(1, "--json")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=env)
+        self.events, self.seen, self.lines = queue.Queue(), [], []
+        self.json_mode = json_mode
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if self.json_mode:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    ev = {"event": "unparsable", "line": line}
+            else:
+                ev = {"event": "line", "line": line.rstrip("\n")}
+            self.events.put(ev)
+        self.events.put({"event": "eof"})
+
+    def send(self, obj):
+        self.proc.stdin.write((json.dumps(obj) if isinstance(obj, dict) else obj) + "\n")
+        self.proc.stdin.flush()
+
+    def expect(self, event, timeout=TIMEOUT, **fields):
+        """The first event (seen before or arriving) with that name and those field values."""
+        def match(ev):
+            return ev.get("event") == event and all(ev.get(k) == v for k, v in fields.items())
+        for i, ev in enumerate(self.seen):
+            if match(ev):
+                return self.seen.pop(i)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                ev = self.events.get(timeout=max(0.01, deadline - time.time()))
+            except queue.Empty:
+                break
+            if match(ev):
+                return ev
+            self.seen.append(ev)
+            if ev.get("event") == "eof":
+                break
+        return None
+
+    def login(self, nick, password, register=True):
+        self.expect("welcome")
+        self.send({"cmd": "register" if register else "login", "nick": nick, "password": password})
+        return self.expect("logged_in")
+
+    def quit(self, timeout=15):
+        if self.proc.poll() is None:
+            try:
+                self.send({"cmd": "quit"} if self.json_mode else "/quit")
+            except (BrokenPipeError, ValueError):
+                pass
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return self.proc.returncode
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="parley-test-")
+    return d
+
+
+def cleanup(d):
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def speech_wav(tmp, name, text):
+    """Test speech as TESTING.md makes it: espeak-ng, then 48 kHz mono 16-bit with headroom."""
+    raw = os.path.join(tmp, name + "-raw.wav")
+    out = os.path.join(tmp, name + ".wav")
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", raw, text], check=True)
+    subprocess.run(["sox", raw, "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", out,
+                    "gain", "-n", "-3", "rate", "-v"], check=True)
+    return out
+
+
+def audiocmp(*args):
+    """Runs audiocmp; returns (exit code, its JSON result)."""
+    p = subprocess.run([AUDIOCMP, *args], capture_output=True, text=True)
+    try:
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        res = {"error": p.stderr.strip()}
+    return p.returncode, res
+
+
+# --- the wire protocol, spoken by hand (docs/PROTOCOL.md) ---
+
+HELLO, REGISTER, LOGIN, PONG, JOIN, PART, SAY, BYE = 1, 2, 3, 4, 5, 6, 7, 8
+WELCOME, AUTH_OK, PING, JOINED, PARTED, USERLIST, TEXT, SAY_OK, ERROR = (
+    0x8001, 0x8002, 0x8003, 0x8004, 0x8005, 0x8006, 0x8007, 0x8008, 0x8009)
+
+
+def s16(s):
+    b = s.encode() if isinstance(s, str) else s
+    return struct.pack(">H", len(b)) + b
+
+
+def frame(mtype, payload=b""):
+    return struct.pack(">IH", len(payload) + 6, mtype) + payload
+
+
+class Raw:
+    """A raw TLS connection to parleyd that sends frames by hand and reads them back."""
+
+    def __init__(self, server, tls=True):
+        sock = socket.create_connection(("127.0.0.1", server.tcp), timeout=TIMEOUT)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            sock = ctx.wrap_socket(sock)
+        self.sock, self.buf = sock, b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def recv_frame(self, timeout=TIMEOUT):
+        """(type, payload), or None when the server closed the connection."""
+        self.sock.settimeout(timeout)
+        while True:
+            if len(self.buf) >= 6:
+                n, t = struct.unpack(">IH", self.buf[:6])
+                if len(self.buf) >= n:
+                    f, self.buf = self.buf[:n], self.buf[n:]
+                    return t, f[6:]
+            try:
+                d = self.sock.recv(65536)
+            except (ConnectionResetError, ssl.SSLError, OSError):
+                d = b""
+            if not d:
+                return None
+            self.buf += d
+
+    def until(self, mtype, timeout=TIMEOUT):
+        """Frames until one of mtype; returns its payload (None if the connection closed)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            f = self.recv_frame(timeout=max(0.05, deadline - time.time()))
+            if f is None:
+                return None
+            if f[0] == PING and mtype != PING:
+                self.send(frame(PONG, f[1]))
+                continue
+            if f[0] == mtype:
+                return f[1]
+        return None
+
+    def closed(self, timeout=TIMEOUT):
+        """True when the server closes the connection (frames before the close are skipped)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.recv_frame(timeout=max(0.05, deadline - time.time())) is None:
+                return True
+        return False
+
+    def hello_login(self, nick, password, register=True):
+        self.send(frame(HELLO, struct.pack(">H", 1) + s16("rawtest 1")))
+        if self.until(WELCOME) is None:
+            return None
+        body = s16(nick) + s16(password) + (s16("") if register else b"")
+        self.send(frame(REGISTER if register else LOGIN, body))
+        p = self.until(AUTH_OK)
+        if p is None:
+            return None
+        n = struct.unpack(">H", p[:2])[0]
+        sess, udp = struct.unpack(">IH", p[2 + n:8 + n])
+        return {"session": sess, "udp": udp, "key": p[8 + n:40 + n]}
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def error_code(payload):
+    return struct.unpack(">H", payload[:2])[0] if payload and len(payload) >= 2 else None
+
+
+def random_bytes(rng, n):
+    return bytes(rng.getrandbits(8) for _ in range(n))
