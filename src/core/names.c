@@ -2,7 +2,9 @@
 
 #include <string.h>
 
-bool pl_utf8_valid(const char *s, size_t n)
+/* Valid UTF-8; with no_c1, also free of the C1 controls U+0080-U+009F, which terminals read as
+ * escape sequences (U+009B is CSI), so a name or message cannot drive another user's terminal. */
+static bool utf8_check(const char *s, size_t n, bool no_c1)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -31,9 +33,16 @@ bool pl_utf8_valid(const char *s, size_t n)
 		}
 		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 			return false;
+		if (no_c1 && c >= 0x80 && c <= 0x9f)
+			return false;
 		i += extra + 1;
 	}
 	return true;
+}
+
+bool pl_utf8_valid(const char *s, size_t n)
+{
+	return utf8_check(s, n, false);
 }
 
 static bool name_chars_ok(const char *s, size_t n)
@@ -43,7 +52,7 @@ static bool name_chars_ok(const char *s, size_t n)
 		if (c <= 0x20 || c == 0x7f || c == '"' || c == ',')
 			return false;
 	}
-	return pl_utf8_valid(s, n);
+	return utf8_check(s, n, true);
 }
 
 bool pl_nick_valid(const char *s)
@@ -68,5 +77,5 @@ bool pl_text_valid(const char *s)
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return false;
 	}
-	return pl_utf8_valid(s, n);
+	return utf8_check(s, n, true);
 }

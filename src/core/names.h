@@ -20,7 +20,7 @@
 #define PL_DETAIL_MAX 200
 #define PL_LOBBY "#Lobby"
 
-/* A nickname: 2-32 bytes, printable ASCII or UTF-8, no space, no '"', no control character, does
+/* A nickname: 2-32 bytes of UTF-8, no space, '"' or ',', no control character (C0, DEL, C1), does
  * not start with '#' (that marks a room). */
 bool pl_nick_valid(const char *s);
 /* A room: '#' then 1-31 bytes with the same rules as a nickname. */

@@ -79,9 +79,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		evutil_closesocket(fd);
 		return;
 	}
-	/* A peer that stalls the TLS handshake or stops reading cannot hold the connection forever. */
-	struct timeval rd = {srv->cfg->login_timeout_ms / 1000 + 1, 0}, wr = {30, 0};
-	bufferevent_set_timeouts(bev, &rd, &wr);
+	/* A peer that stops reading cannot hold its output forever; one that stops writing is caught
+	 * by the login deadline and then the keepalive, both in session.c. */
+	struct timeval wr = {30, 0};
+	bufferevent_set_timeouts(bev, NULL, &wr);
 	if (pl_session_start(srv, bev, peer) == -EBUSY) {
 		char a[PL_ADDR_STR];
 		pl_addr_fmt(peer, a, sizeof a);
