@@ -7,9 +7,10 @@ pkgs=(
   build-essential cmake pkg-config          # toolchain
   libevent-dev libssl-dev libsodium-dev      # event loop + TLS bufferevents, TLS, Argon2id/AEAD
   libopus-dev libsqlite3-dev libsndfile1-dev # codec, storage, WAV files
+  libncurses-dev                             # the terminal UI
   openssl                                    # the CLI, to inspect certificates by hand
   clang libclang-rt-14-dev                   # libFuzzer targets and sanitizers
-  python3 espeak-ng sox                      # integration tests: drivers, test speech
+  python3 espeak-ng sox tmux                 # integration tests: drivers, test speech, the TUI
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "client/known_hosts.h"
+#include "client/tui.h"
 #include "client/ui.h"
 #include "client/voice.h"
 #include "core/env.h"
@@ -57,8 +58,11 @@ struct client {
 	struct pl_msg out; /* a message being built to send */
 };
 
-static const char *current_room(struct client *c)
+/* Where plain text goes: the window the person looks at in the TUI, else the room joined last. */
+static const char *current_target(struct client *c)
 {
+	if (c->ui.mode == PL_UI_TUI)
+		return pl_tui_current(c->ui.tui);
 	return c->nrooms ? c->rooms[c->nrooms - 1] : NULL;
 }
 
@@ -213,13 +217,15 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 	case PL_MSG_WELCOME:
 		c->welcomed = true;
 		pl_ui_server_msg(&c->ui, m);
-		bufferevent_enable(c->in, EV_READ); /* commands typed or piped early wait until now */
+		if (c->in)
+			bufferevent_enable(c->in, EV_READ); /* commands typed or piped early wait until now */
 		if (c->o->nick[0])
 			send_auth(c, c->o->do_register, c->o->nick, c->o->password, c->o->realname);
 		return;
 	case PL_MSG_AUTH_OK:
 		c->logged_in = true;
 		snprintf(c->nick, sizeof c->nick, "%s", m->u.auth_ok.nick);
+		snprintf(c->ui.self, sizeof c->ui.self, "%s", m->u.auth_ok.nick);
 		c->session = m->u.auth_ok.session;
 		c->udp_port = m->u.auth_ok.udp_port;
 		memcpy(c->voice_key, m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN);
@@ -243,12 +249,33 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 				room_add(c, m->u.member.room);
 			else
 				room_del(c, m->u.member.room);
+			if (c->ui.mode == PL_UI_TUI && m->type == PL_MSG_JOINED)
+				pl_tui_show(c->ui.tui, m->u.member.room);
+			else if (c->ui.mode == PL_UI_TUI)
+				pl_tui_close_window(c->ui.tui, m->u.member.room);
 		}
 		pl_ui_server_msg(&c->ui, m);
 		return;
 	case PL_MSG_USERLIST:
 		userlist_chunk(c, m);
 		return;
+	case PL_MSG_TEXT:
+		pl_ui_server_msg(&c->ui, m);
+		if (m->u.text.flags & PL_TEXT_OFFLINE) {
+			/* Shown: now the server may forget it (exactly-once delivery). */
+			struct pl_msg d = {.type = PL_MSG_DELIVERED};
+			d.u.delivered.id = m->u.text.id;
+			send_msg(c, &d);
+		}
+		return;
+	case PL_MSG_PROFILE: {
+		unsigned char h[crypto_hash_sha256_BYTES];
+		char hex[2 * sizeof h + 1];
+		crypto_hash_sha256(h, m->u.profile.picture, m->u.profile.picture_len);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		pl_ui_profile(&c->ui, m, m->u.profile.picture_len ? hex : "");
+		return;
+	}
 	default:
 		pl_ui_server_msg(&c->ui, m);
 		return;
@@ -333,6 +360,28 @@ static const struct pl_conn_handlers conn_handlers = {
 
 /* --- the person's commands --- */
 
+static int read_picture(struct client *c, const char *path, struct pl_msg *m)
+{
+	FILE *f = fopen(path, "rb");
+	char err[1200];
+	if (!f) {
+		snprintf(err, sizeof err, "Cannot read the picture %s (%s); check the path.", path, strerror(errno));
+		pl_ui_local_error(&c->ui, err);
+		return -errno;
+	}
+	size_t n = fread(m->u.profile.picture, 1, sizeof m->u.profile.picture, f);
+	bool too_big = fgetc(f) != EOF;
+	fclose(f);
+	if (too_big || n == 0) {
+		snprintf(err, sizeof err, "The picture %s is %s; pictures are PNG or JPEG files of 1 to %d bytes.", path,
+			 n ? "too large" : "empty", PL_PICTURE_MAX);
+		pl_ui_local_error(&c->ui, err);
+		return -EINVAL;
+	}
+	m->u.profile.picture_len = (uint16_t)n;
+	return 0;
+}
+
 static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 {
 	struct pl_msg *m = &c->out;
@@ -388,6 +437,92 @@ static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 	case PL_CMD_RECORD:
 		voice_file(c, cmd->kind == PL_CMD_VOICE_SEND, cmd->path);
 		return;
+	default:
+		break;
+	}
+	if (!c->logged_in) {
+		pl_ui_local_error(&c->ui, "Log in first: /login NICK PASSWORD, or /register NICK PASSWORD.");
+		return;
+	}
+	switch (cmd->kind) {
+	case PL_CMD_PASSWD:
+		m->type = PL_MSG_SET_PASSWORD;
+		snprintf(m->u.set_password.old_password, sizeof m->u.set_password.old_password, "%s", cmd->password);
+		snprintf(m->u.set_password.new_password, sizeof m->u.set_password.new_password, "%s", cmd->new_password);
+		send_msg(c, m);
+		sodium_memzero(&m->u.set_password, sizeof m->u.set_password);
+		return;
+	case PL_CMD_PROFILE:
+		m->type = PL_MSG_SET_PROFILE;
+		if (cmd->has_realname) {
+			m->u.profile.what |= PL_PROFILE_REALNAME;
+			snprintf(m->u.profile.realname, sizeof m->u.profile.realname, "%s", cmd->realname);
+		}
+		if (cmd->has_picture) {
+			m->u.profile.what |= PL_PROFILE_PICTURE;
+			if (strcmp(cmd->path, "none") != 0 && read_picture(c, cmd->path, m) < 0)
+				return;
+		}
+		send_msg(c, m);
+		return;
+	case PL_CMD_WHOIS:
+	case PL_CMD_ADD:
+	case PL_CMD_DEL:
+	case PL_CMD_STATUS_GET:
+		if (!pl_nick_valid(cmd->nick)) {
+			pl_ui_local_error(&c->ui, pl_err_sentence(PL_ERR_BAD_NICK));
+			return;
+		}
+		m->type = cmd->kind == PL_CMD_WHOIS ? PL_MSG_PROFILE_GET : cmd->kind == PL_CMD_ADD ? PL_MSG_CONTACT_ADD
+			: cmd->kind == PL_CMD_DEL ? PL_MSG_CONTACT_DEL : PL_MSG_STATUS_GET;
+		snprintf(m->u.user.nick, sizeof m->u.user.nick, "%s", cmd->nick);
+		send_msg(c, m);
+		return;
+	case PL_CMD_STATUS_SET:
+		m->type = PL_MSG_STATUS_SET;
+		m->u.presence.presence = cmd->presence;
+		snprintf(m->u.presence.note, sizeof m->u.presence.note, "%.*s", PL_NOTE_MAX, cmd->text);
+		send_msg(c, m);
+		return;
+	case PL_CMD_CONTACTS:
+	case PL_CMD_GROUPS:
+	case PL_CMD_ROOMS:
+		m->type = cmd->kind == PL_CMD_CONTACTS ? PL_MSG_CONTACTS_GET : cmd->kind == PL_CMD_GROUPS
+			? PL_MSG_GROUPS_GET : PL_MSG_ROOMS_GET;
+		send_msg(c, m);
+		return;
+	case PL_CMD_NAMES:
+		m->type = PL_MSG_NAMES;
+		snprintf(m->u.names.room, sizeof m->u.names.room, "%s", cmd->target);
+		send_msg(c, m);
+		return;
+	case PL_CMD_GROUP_CREATE:
+		if (!pl_group_name_valid(cmd->text)) {
+			pl_ui_local_error(&c->ui, pl_err_sentence(PL_ERR_BAD_GROUP_NAME));
+			return;
+		}
+		m->type = PL_MSG_GROUP_CREATE;
+		snprintf(m->u.group_create.name, sizeof m->u.group_create.name, "%.*s", PL_GROUP_NAME_MAX, cmd->text);
+		send_msg(c, m);
+		return;
+	case PL_CMD_GROUP_ADD:
+		m->type = PL_MSG_GROUP_ADD;
+		m->u.group_add.group = cmd->number;
+		snprintf(m->u.group_add.nick, sizeof m->u.group_add.nick, "%s", cmd->nick);
+		send_msg(c, m);
+		return;
+	case PL_CMD_GROUP_QUIT:
+		m->type = PL_MSG_GROUP_QUIT;
+		m->u.group_quit.group = cmd->number;
+		send_msg(c, m);
+		return;
+	case PL_CMD_HISTORY:
+		m->type = PL_MSG_HISTORY;
+		snprintf(m->u.history.target, sizeof m->u.history.target, "%s", cmd->target);
+		m->u.history.limit = (uint16_t)cmd->number;
+		m->u.history.before_id = cmd->before;
+		send_msg(c, m);
+		return;
 	case PL_CMD_STOP_RECORD:
 		if (c->voice)
 			pl_voice_stop_record(c->voice);
@@ -402,7 +537,24 @@ static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 			pl_ui_local_error(&c->ui, "Voice has not started.");
 		}
 		return;
+	default:
+		return;
 	}
+}
+
+/* One line the person typed (line or TUI mode) or a script sent (JSON mode). */
+static void handle_line(const char *line, size_t len, void *arg)
+{
+	struct client *c = arg;
+	struct pl_cmd cmd;
+	char err[512];
+	if (c->quitting)
+		return;
+	if (pl_ui_parse(c->o->json, line, len, current_target(c), &cmd, err, sizeof err) < 0)
+		pl_ui_local_error(&c->ui, err);
+	else
+		run_cmd(c, &cmd);
+	sodium_memzero(&cmd, sizeof cmd);
 }
 
 static void on_stdin(struct bufferevent *bev, void *arg)
@@ -412,12 +564,7 @@ static void on_stdin(struct bufferevent *bev, void *arg)
 	size_t len;
 	char *line;
 	while (!c->quitting && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
-		struct pl_cmd cmd;
-		char err[512];
-		if (pl_ui_parse(c->o->json, line, len, current_room(c), &cmd, err, sizeof err) < 0)
-			pl_ui_local_error(&c->ui, err);
-		else
-			run_cmd(c, &cmd);
+		handle_line(line, len, c);
 		sodium_memzero(line, len);
 		free(line);
 	}
@@ -443,7 +590,7 @@ int pl_client_run(const struct pl_client_opts *o)
 		return 1;
 	c->o = o;
 	c->env = pl_env_system();
-	c->ui.json = o->json;
+	c->ui.mode = o->json ? PL_UI_JSON : o->tui ? PL_UI_TUI : PL_UI_PLAIN;
 	c->ui.out = stdout;
 	int code = 1;
 	char err[512];
@@ -472,14 +619,24 @@ int pl_client_run(const struct pl_client_opts *o)
 		pl_ui_local_error(&c->ui, err);
 		goto out;
 	}
-	c->in = bufferevent_socket_new(c->base, STDIN_FILENO, 0);
-	bufferevent_setcb(c->in, on_stdin, NULL, on_stdin_event, c);
+	if (c->ui.mode == PL_UI_TUI) {
+		int rc = pl_tui_alloc(&c->ui.tui, c->base, handle_line, c);
+		if (rc < 0) {
+			fprintf(stderr, "parley: cannot start the terminal UI (%s); run with --plain.\n", strerror(-rc));
+			goto out;
+		}
+		pl_tui_status(c->ui.tui, "connecting", NULL, "offline", "voice off");
+	} else {
+		c->in = bufferevent_socket_new(c->base, STDIN_FILENO, 0);
+		bufferevent_setcb(c->in, on_stdin, NULL, on_stdin_event, c);
+	}
 
 	event_base_dispatch(c->base);
 	code = c->exit_code;
 out:
 	if (c->in)
 		bufferevent_free(c->in);
+	pl_tui_free(c->ui.tui); /* the terminal is restored before the exit status is final */
 	pl_voice_free(c->voice);
 	pl_conn_free(c->conn);
 	if (c->tls)

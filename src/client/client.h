@@ -13,6 +13,7 @@
 struct pl_client_opts {
 	char server[300];       /* host[:port] */
 	bool json;              /* JSON lines on stdin/stdout instead of the line mode */
+	bool tui;               /* the ncurses interface (the default on a terminal) */
 	char nick[PL_NICK_MAX + 1];
 	char password[PL_PASSWORD_MAX + 1];
 	char realname[PL_REALNAME_MAX + 1];

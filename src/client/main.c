@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/client.h"
 #include "client/known_hosts.h"
@@ -13,7 +14,8 @@ static const char usage[] =
 	"Usage: parley [options] [HOST[:PORT]]\n"
 	"parley's terminal client. Connects to parleyd (default localhost:7787) over TLS.\n"
 	"\n"
-	"  --json                 JSON lines on stdin/stdout (for scripts and bots) instead of the line mode\n"
+	"  --json                 JSON lines on stdin/stdout (for scripts and bots)\n"
+	"  --plain                the plain line mode even on a terminal (the terminal UI is the default there)\n"
 	"  --nick NICK            log in as NICK right after connecting; the password comes from the\n"
 	"                         PARLEY_PASSWORD environment variable\n"
 	"  --register             with --nick: create the account first\n"
@@ -43,20 +45,22 @@ int main(int argc, char **argv)
 	o.jitter_frames = 3;
 	pl_known_hosts_default(o.known_hosts, sizeof o.known_hosts);
 
-	enum { O_JSON = 256, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS };
+	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS };
 	static const struct option opts[] = {
-		{"json", no_argument, 0, O_JSON}, {"nick", required_argument, 0, O_NICK},
+		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
 		{"voice-in", required_argument, 0, O_VIN}, {"voice-out", required_argument, 0, O_VOUT},
 		{"jitter", required_argument, 0, O_JIT}, {"known-hosts", required_argument, 0, O_KH},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
+	bool plain = false;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (c) {
 		case O_JSON: o.json = true; break;
+		case O_PLAIN: plain = true; break;
 		case O_NICK: bad = setstr(o.nick, sizeof o.nick, optarg, "--nick"); break;
 		case O_REG: o.do_register = true; break;
 		case O_REAL: bad = setstr(o.realname, sizeof o.realname, optarg, "--realname"); break;
@@ -98,6 +102,8 @@ int main(int argc, char **argv)
 		if (setstr(o.password, sizeof o.password, pw, "PARLEY_PASSWORD"))
 			return 2;
 	}
+	o.tui = !o.json && !plain && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && getenv("TERM") &&
+		strcmp(getenv("TERM"), "dumb") != 0;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "parley: libsodium failed to initialise.\n");
 		return 1;

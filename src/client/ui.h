@@ -19,6 +19,9 @@ enum pl_cmd_kind {
 	PL_CMD_NONE, /* an empty line */
 	PL_CMD_REGISTER, PL_CMD_LOGIN, PL_CMD_JOIN, PL_CMD_PART, PL_CMD_SAY,
 	PL_CMD_VOICE_SEND, PL_CMD_RECORD, PL_CMD_STOP_RECORD, PL_CMD_STATS, PL_CMD_HELP, PL_CMD_QUIT,
+	PL_CMD_PASSWD, PL_CMD_PROFILE, PL_CMD_WHOIS, PL_CMD_CONTACTS, PL_CMD_ADD, PL_CMD_DEL,
+	PL_CMD_STATUS_GET, PL_CMD_STATUS_SET, PL_CMD_GROUP_CREATE, PL_CMD_GROUP_ADD, PL_CMD_GROUP_QUIT,
+	PL_CMD_GROUPS, PL_CMD_ROOMS, PL_CMD_NAMES, PL_CMD_HISTORY,
 };
 
 struct pl_cmd {
@@ -30,6 +33,11 @@ struct pl_cmd {
 	char path[1024];
 	char text[PL_TEXT_MAX + 1];
 	uint32_t tag; /* JSON mode: echoed in the "sent" event */
+	char new_password[PL_PASSWORD_MAX + 1];
+	bool has_realname, has_picture; /* PROFILE: which to change (path holds the picture file) */
+	uint8_t presence;               /* STATUS_SET */
+	uint32_t number;                /* a group id, or a history limit */
+	uint64_t before;                /* HISTORY: older than this id (0: the newest) */
 };
 
 /* Parses one input line (no newline). current_room is where plain text goes in line mode.
@@ -39,9 +47,19 @@ int pl_ui_parse(bool json, const char *line, size_t len, const char *current_roo
 
 #define PL_UI_BUF (PL_TEXT_MAX * 6 + 4096) /* one event line, with worst-case escaping */
 
+enum pl_ui_mode {
+	PL_UI_JSON,  /* one JSON event per line on out */
+	PL_UI_PLAIN, /* one sentence per line on out (pipes, scripts, dumb terminals) */
+	PL_UI_TUI,   /* the ncurses interface (client/tui.h) */
+};
+
+struct pl_tui;
+
 struct pl_ui {
-	bool json;
+	enum pl_ui_mode mode;
 	FILE *out;
+	struct pl_tui *tui;
+	char self[PL_NICK_MAX + 1]; /* our nickname once logged in, to tell the sides of a conversation */
 	char buf[PL_UI_BUF];
 };
 
@@ -58,5 +76,10 @@ void pl_ui_voice_sent(struct pl_ui *ui, uint64_t frames);
 void pl_ui_voice_stats(struct pl_ui *ui, uint64_t sent, uint64_t received, uint64_t played,
 		       uint64_t lost, uint64_t fec, uint64_t late, uint64_t recorded);
 void pl_ui_closed(struct pl_ui *ui, const char *reason);
+/* A PROFILE answer, with the picture's size and SHA-256 (the picture itself stays in memory). */
+void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture_sha256);
+/* Status line updates (the TUI shows them; other modes ignore them). */
+void pl_ui_status(struct pl_ui *ui, const char *connection, const char *nick, const char *presence,
+		  const char *voice);
 
 #endif

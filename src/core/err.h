@@ -29,7 +29,18 @@ enum pl_err {
 	PL_ERR_UNEXPECTED = 430,     /* a message not valid in this state of the session */
 	PL_ERR_TIMEOUT = 431,        /* no answer to a PING in time; closed */
 	PL_ERR_INTERNAL = 432,       /* the server failed to do what it acknowledged it got */
-	PL_ERR_NO_SUCH_USER = 433,   /* no user of that nickname is online */
+	PL_ERR_NO_SUCH_USER = 433,   /* no account has that nickname */
+	PL_ERR_ALREADY_CONTACT = 434,
+	PL_ERR_NO_SUCH_GROUP = 435,
+	PL_ERR_NOT_IN_GROUP = 436,
+	PL_ERR_ALREADY_IN_GROUP = 437,
+	PL_ERR_RATE_LIMITED = 438,   /* too many messages: this one was not sent */
+	PL_ERR_TOO_MANY_ATTEMPTS = 439, /* too many failed logins for this account or address */
+	PL_ERR_GROUP_FULL = 440,
+	PL_ERR_BAD_PICTURE = 441,
+	PL_ERR_BAD_GROUP_NAME = 442,
+	PL_ERR_SELF = 443,           /* that request cannot name yourself */
+	PL_ERR_BAD_REQUEST = 444,    /* a field is out of its range (e.g. a history limit of 0) */
 };
 
 /* The sentence for a code; a generic sentence for codes it does not know. */

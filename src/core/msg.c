@@ -75,6 +75,7 @@ int pl_msg_decode(struct pl_msg *m, uint16_t type, const uint8_t *payload, size_
 	case PL_MSG_TEXT:
 		m->u.text.id = pl_rd_u64(&r);
 		m->u.text.time_ms = pl_rd_u64(&r);
+		m->u.text.flags = pl_rd_u8(&r);
 		pl_rd_str(&r, m->u.text.target, sizeof m->u.text.target, TARGET_MAX);
 		pl_rd_str(&r, m->u.text.from, sizeof m->u.text.from, PL_NICK_MAX);
 		pl_rd_str(&r, m->u.text.text, sizeof m->u.text.text, PL_TEXT_MAX);
@@ -87,6 +88,108 @@ int pl_msg_decode(struct pl_msg *m, uint16_t type, const uint8_t *payload, size_
 		m->u.error.code = pl_rd_u16(&r);
 		m->u.error.about = pl_rd_u16(&r);
 		pl_rd_str(&r, m->u.error.detail, sizeof m->u.error.detail, PL_DETAIL_MAX);
+		break;
+	case PL_MSG_SET_PASSWORD:
+		pl_rd_str(&r, m->u.set_password.old_password, sizeof m->u.set_password.old_password, PL_PASSWORD_MAX);
+		pl_rd_str(&r, m->u.set_password.new_password, sizeof m->u.set_password.new_password, PL_PASSWORD_MAX);
+		break;
+	case PL_MSG_SET_PROFILE:
+	case PL_MSG_PROFILE:
+		if (type == PL_MSG_PROFILE) {
+			pl_rd_str(&r, m->u.profile.nick, sizeof m->u.profile.nick, PL_NICK_MAX);
+		} else {
+			m->u.profile.what = pl_rd_u8(&r);
+			if (m->u.profile.what & ~(PL_PROFILE_REALNAME | PL_PROFILE_PICTURE))
+				return -EBADMSG;
+		}
+		pl_rd_str(&r, m->u.profile.realname, sizeof m->u.profile.realname, PL_REALNAME_MAX);
+		if (type == PL_MSG_PROFILE) {
+			m->u.profile.created_ms = pl_rd_u64(&r);
+			m->u.profile.presence = pl_rd_u8(&r);
+			pl_rd_str(&r, m->u.profile.note, sizeof m->u.profile.note, PL_NOTE_MAX);
+			if (m->u.profile.presence > PL_PRESENCE_MAX)
+				return -EBADMSG;
+		}
+		m->u.profile.picture_len = pl_rd_u16(&r);
+		if (m->u.profile.picture_len > PL_PICTURE_MAX)
+			return -EBADMSG;
+		pl_rd_bytes(&r, m->u.profile.picture, m->u.profile.picture_len);
+		break;
+	case PL_MSG_PROFILE_GET:
+	case PL_MSG_CONTACT_ADD:
+	case PL_MSG_CONTACT_DEL:
+	case PL_MSG_STATUS_GET:
+	case PL_MSG_CONTACT_DELETED:
+		pl_rd_str(&r, m->u.user.nick, sizeof m->u.user.nick, PL_NICK_MAX);
+		break;
+	case PL_MSG_CONTACTS_GET:
+	case PL_MSG_GROUPS_GET:
+	case PL_MSG_ROOMS_GET:
+		break;
+	case PL_MSG_STATUS_SET:
+	case PL_MSG_PRESENCE:
+	case PL_MSG_CONTACT_ADDED:
+		if (type != PL_MSG_STATUS_SET)
+			pl_rd_str(&r, m->u.presence.nick, sizeof m->u.presence.nick, PL_NICK_MAX);
+		else
+			m->u.presence.nick[0] = '\0';
+		m->u.presence.presence = pl_rd_u8(&r);
+		pl_rd_str(&r, m->u.presence.note, sizeof m->u.presence.note, PL_NOTE_MAX);
+		if (m->u.presence.presence > PL_PRESENCE_MAX)
+			return -EBADMSG;
+		break;
+	case PL_MSG_GROUP_CREATE:
+		pl_rd_str(&r, m->u.group_create.name, sizeof m->u.group_create.name, PL_GROUP_NAME_MAX);
+		break;
+	case PL_MSG_GROUP_ADD:
+		m->u.group_add.group = pl_rd_u32(&r);
+		pl_rd_str(&r, m->u.group_add.nick, sizeof m->u.group_add.nick, PL_NICK_MAX);
+		break;
+	case PL_MSG_GROUP_QUIT:
+		m->u.group_quit.group = pl_rd_u32(&r);
+		break;
+	case PL_MSG_GROUP:
+		m->u.group.id = pl_rd_u32(&r);
+		pl_rd_str(&r, m->u.group.name, sizeof m->u.group.name, PL_GROUP_NAME_MAX);
+		m->u.group.updated_ms = pl_rd_u64(&r);
+		m->u.group.count = pl_rd_u16(&r);
+		if (m->u.group.count > PL_GROUP_MEMBERS_MAX)
+			return -EBADMSG;
+		for (unsigned i = 0; i < m->u.group.count && !r.err; i++)
+			pl_rd_str(&r, m->u.group.members[i], sizeof m->u.group.members[i], PL_NICK_MAX);
+		break;
+	case PL_MSG_GROUP_MEMBER:
+		m->u.group_member.group = pl_rd_u32(&r);
+		pl_rd_str(&r, m->u.group_member.nick, sizeof m->u.group_member.nick, PL_NICK_MAX);
+		m->u.group_member.joined = pl_rd_u8(&r);
+		m->u.group_member.updated_ms = pl_rd_u64(&r);
+		if (m->u.group_member.joined > 1)
+			return -EBADMSG;
+		break;
+	case PL_MSG_ROOM_INFO:
+		pl_rd_str(&r, m->u.room_info.name, sizeof m->u.room_info.name, PL_ROOM_MAX);
+		m->u.room_info.users = pl_rd_u32(&r);
+		break;
+	case PL_MSG_NAMES:
+		pl_rd_str(&r, m->u.names.room, sizeof m->u.names.room, PL_ROOM_MAX);
+		break;
+	case PL_MSG_HISTORY:
+		pl_rd_str(&r, m->u.history.target, sizeof m->u.history.target, TARGET_MAX);
+		m->u.history.before_id = pl_rd_u64(&r);
+		m->u.history.limit = pl_rd_u16(&r);
+		break;
+	case PL_MSG_DELIVERED:
+		m->u.delivered.id = pl_rd_u64(&r);
+		break;
+	case PL_MSG_LIST_END:
+		m->u.list_end.about = pl_rd_u16(&r);
+		m->u.list_end.count = pl_rd_u32(&r);
+		m->u.list_end.more = pl_rd_u8(&r);
+		if (m->u.list_end.more > 1)
+			return -EBADMSG;
+		break;
+	case PL_MSG_OK:
+		m->u.ok.about = pl_rd_u16(&r);
 		break;
 	default:
 		return -EPROTO;
@@ -158,6 +261,7 @@ int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap)
 	case PL_MSG_TEXT:
 		pl_wr_u64(&w, m->u.text.id);
 		pl_wr_u64(&w, m->u.text.time_ms);
+		pl_wr_u8(&w, m->u.text.flags);
 		pl_wr_str(&w, m->u.text.target, TARGET_MAX);
 		pl_wr_str(&w, m->u.text.from, PL_NICK_MAX);
 		pl_wr_str(&w, m->u.text.text, PL_TEXT_MAX);
@@ -170,6 +274,95 @@ int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap)
 		pl_wr_u16(&w, m->u.error.code);
 		pl_wr_u16(&w, m->u.error.about);
 		pl_wr_str(&w, m->u.error.detail, PL_DETAIL_MAX);
+		break;
+	case PL_MSG_SET_PASSWORD:
+		pl_wr_str(&w, m->u.set_password.old_password, PL_PASSWORD_MAX);
+		pl_wr_str(&w, m->u.set_password.new_password, PL_PASSWORD_MAX);
+		break;
+	case PL_MSG_SET_PROFILE:
+	case PL_MSG_PROFILE:
+		if (m->u.profile.picture_len > PL_PICTURE_MAX)
+			return -EMSGSIZE;
+		if (m->type == PL_MSG_PROFILE)
+			pl_wr_str(&w, m->u.profile.nick, PL_NICK_MAX);
+		else
+			pl_wr_u8(&w, m->u.profile.what);
+		pl_wr_str(&w, m->u.profile.realname, PL_REALNAME_MAX);
+		if (m->type == PL_MSG_PROFILE) {
+			pl_wr_u64(&w, m->u.profile.created_ms);
+			pl_wr_u8(&w, m->u.profile.presence);
+			pl_wr_str(&w, m->u.profile.note, PL_NOTE_MAX);
+		}
+		pl_wr_u16(&w, m->u.profile.picture_len);
+		pl_wr_bytes(&w, m->u.profile.picture, m->u.profile.picture_len);
+		break;
+	case PL_MSG_PROFILE_GET:
+	case PL_MSG_CONTACT_ADD:
+	case PL_MSG_CONTACT_DEL:
+	case PL_MSG_STATUS_GET:
+	case PL_MSG_CONTACT_DELETED:
+		pl_wr_str(&w, m->u.user.nick, PL_NICK_MAX);
+		break;
+	case PL_MSG_CONTACTS_GET:
+	case PL_MSG_GROUPS_GET:
+	case PL_MSG_ROOMS_GET:
+		break;
+	case PL_MSG_STATUS_SET:
+	case PL_MSG_PRESENCE:
+	case PL_MSG_CONTACT_ADDED:
+		if (m->type != PL_MSG_STATUS_SET)
+			pl_wr_str(&w, m->u.presence.nick, PL_NICK_MAX);
+		pl_wr_u8(&w, m->u.presence.presence);
+		pl_wr_str(&w, m->u.presence.note, PL_NOTE_MAX);
+		break;
+	case PL_MSG_GROUP_CREATE:
+		pl_wr_str(&w, m->u.group_create.name, PL_GROUP_NAME_MAX);
+		break;
+	case PL_MSG_GROUP_ADD:
+		pl_wr_u32(&w, m->u.group_add.group);
+		pl_wr_str(&w, m->u.group_add.nick, PL_NICK_MAX);
+		break;
+	case PL_MSG_GROUP_QUIT:
+		pl_wr_u32(&w, m->u.group_quit.group);
+		break;
+	case PL_MSG_GROUP:
+		if (m->u.group.count > PL_GROUP_MEMBERS_MAX)
+			return -EMSGSIZE;
+		pl_wr_u32(&w, m->u.group.id);
+		pl_wr_str(&w, m->u.group.name, PL_GROUP_NAME_MAX);
+		pl_wr_u64(&w, m->u.group.updated_ms);
+		pl_wr_u16(&w, m->u.group.count);
+		for (unsigned i = 0; i < m->u.group.count; i++)
+			pl_wr_str(&w, m->u.group.members[i], PL_NICK_MAX);
+		break;
+	case PL_MSG_GROUP_MEMBER:
+		pl_wr_u32(&w, m->u.group_member.group);
+		pl_wr_str(&w, m->u.group_member.nick, PL_NICK_MAX);
+		pl_wr_u8(&w, m->u.group_member.joined);
+		pl_wr_u64(&w, m->u.group_member.updated_ms);
+		break;
+	case PL_MSG_ROOM_INFO:
+		pl_wr_str(&w, m->u.room_info.name, PL_ROOM_MAX);
+		pl_wr_u32(&w, m->u.room_info.users);
+		break;
+	case PL_MSG_NAMES:
+		pl_wr_str(&w, m->u.names.room, PL_ROOM_MAX);
+		break;
+	case PL_MSG_HISTORY:
+		pl_wr_str(&w, m->u.history.target, TARGET_MAX);
+		pl_wr_u64(&w, m->u.history.before_id);
+		pl_wr_u16(&w, m->u.history.limit);
+		break;
+	case PL_MSG_DELIVERED:
+		pl_wr_u64(&w, m->u.delivered.id);
+		break;
+	case PL_MSG_LIST_END:
+		pl_wr_u16(&w, m->u.list_end.about);
+		pl_wr_u32(&w, m->u.list_end.count);
+		pl_wr_u8(&w, m->u.list_end.more);
+		break;
+	case PL_MSG_OK:
+		pl_wr_u16(&w, m->u.ok.about);
 		break;
 	default:
 		return -EPROTO;
@@ -201,6 +394,31 @@ const char *pl_msg_name(uint16_t type)
 	case PL_MSG_TEXT: return "TEXT";
 	case PL_MSG_SAY_OK: return "SAY_OK";
 	case PL_MSG_ERROR: return "ERROR";
+	case PL_MSG_SET_PASSWORD: return "SET_PASSWORD";
+	case PL_MSG_SET_PROFILE: return "SET_PROFILE";
+	case PL_MSG_PROFILE_GET: return "PROFILE_GET";
+	case PL_MSG_CONTACT_ADD: return "CONTACT_ADD";
+	case PL_MSG_CONTACT_DEL: return "CONTACT_DEL";
+	case PL_MSG_CONTACTS_GET: return "CONTACTS_GET";
+	case PL_MSG_STATUS_SET: return "STATUS_SET";
+	case PL_MSG_STATUS_GET: return "STATUS_GET";
+	case PL_MSG_GROUP_CREATE: return "GROUP_CREATE";
+	case PL_MSG_GROUP_ADD: return "GROUP_ADD";
+	case PL_MSG_GROUP_QUIT: return "GROUP_QUIT";
+	case PL_MSG_GROUPS_GET: return "GROUPS_GET";
+	case PL_MSG_ROOMS_GET: return "ROOMS_GET";
+	case PL_MSG_NAMES: return "NAMES";
+	case PL_MSG_HISTORY: return "HISTORY";
+	case PL_MSG_DELIVERED: return "DELIVERED";
+	case PL_MSG_PROFILE: return "PROFILE";
+	case PL_MSG_CONTACT_ADDED: return "CONTACT_ADDED";
+	case PL_MSG_CONTACT_DELETED: return "CONTACT_DELETED";
+	case PL_MSG_PRESENCE: return "PRESENCE";
+	case PL_MSG_GROUP: return "GROUP";
+	case PL_MSG_GROUP_MEMBER: return "GROUP_MEMBER";
+	case PL_MSG_ROOM_INFO: return "ROOM_INFO";
+	case PL_MSG_LIST_END: return "LIST_END";
+	case PL_MSG_OK: return "OK";
 	default: return NULL;
 	}
 }

@@ -18,6 +18,11 @@
 #define PL_VERSION_STR_MAX 64
 #define PL_SERVER_NAME_MAX 64
 #define PL_DETAIL_MAX 200
+#define PL_NOTE_MAX 128       /* a presence note ("back at 3") */
+#define PL_GROUP_NAME_MAX 48
+#define PL_PICTURE_MAX 8192   /* a profile picture, PNG or JPEG bytes */
+#define PL_GROUP_MEMBERS_MAX 64
+#define PL_HISTORY_MAX 200    /* messages in one HISTORY answer */
 #define PL_LOBBY "#Lobby"
 
 /* A nickname: 2-32 bytes of UTF-8, no space, '"' or ',', no control character (C0, DEL, C1), does
@@ -25,6 +30,8 @@
 bool pl_nick_valid(const char *s);
 /* A room: '#' then 1-31 bytes with the same rules as a nickname. */
 bool pl_room_valid(const char *s);
+/* A group name: 1..PL_GROUP_NAME_MAX bytes of UTF-8, no control characters. */
+bool pl_group_name_valid(const char *s);
 /* Chat text: 1..PL_TEXT_MAX bytes of valid UTF-8 with no control characters except tab. */
 bool pl_text_valid(const char *s);
 /* Valid UTF-8, no overlongs or surrogates. */

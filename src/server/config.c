@@ -2,10 +2,43 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+enum kind { K_STR, K_UINT, K_DOUBLE, K_BOOL };
+
+static const struct setting {
+	const char *key; /* file key; the option is --key with '_' as '-' */
+	enum kind kind;
+	size_t off, size;
+	double min, max;
+	const char *help;
+} settings[] = {
+#define S(k, kind, field, lo, hi, help) {k, kind, offsetof(struct pl_config, field), sizeof(((struct pl_config *)0)->field), lo, hi, help}
+	S("listen", K_STR, listen, 0, 0, "address to listen on (default: every interface, IPv6 and IPv4)"),
+	S("port", K_UINT, port, 0, 65535, "TLS signalling port, TCP (default 7787; 0 picks a free one)"),
+	S("udp_port", K_UINT, udp_port, 0, 65535, "voice port, UDP (default 7787; 0 picks a free one)"),
+	S("data_dir", K_STR, data_dir, 0, 0, "database, certificate and key (default $XDG_DATA_HOME/parleyd, else ~/.local/share/parleyd)"),
+	S("name", K_STR, server_name, 0, 0, "the server name clients see (default: the host name)"),
+	S("max_connections", K_UINT, max_connections, 1, 65000, "connections in all (default 1000)"),
+	S("max_connections_per_ip", K_UINT, max_connections_per_ip, 1, 65000, "connections from one address (default 16)"),
+	S("max_frame", K_UINT, max_frame, 12288, 65536, "largest signalling frame accepted, bytes (default 16384)"),
+	S("ping_interval", K_UINT, ping_interval_ms, 50, 3600000, "ms from a PONG to the next PING (default 15000)"),
+	S("ping_timeout", K_UINT, ping_timeout_ms, 50, 3600000, "ms to answer a PING before the connection is dropped (default 20000)"),
+	S("login_timeout", K_UINT, login_timeout_ms, 50, 3600000, "ms from connect to login (default 30000)"),
+	S("message_burst", K_DOUBLE, message_burst, 1, 1e6, "chat messages a user may send at once (default 8)"),
+	S("message_rate", K_DOUBLE, message_rate, 0.01, 1e6, "then chat messages per second (default 2)"),
+	S("request_burst", K_DOUBLE, request_burst, 1, 1e6, "other requests at once (default 60)"),
+	S("request_rate", K_DOUBLE, request_rate, 0.01, 1e6, "then other requests per second (default 20)"),
+	S("login_burst", K_DOUBLE, login_burst, 1, 1e6, "failed logins per account and per address at once (default 5)"),
+	S("login_rate", K_DOUBLE, login_rate, 0.001, 1e6, "then failed logins per second (default 0.0833: 5 a minute)"),
+	S("verbose", K_BOOL, verbose, 0, 1, "log debug lines too (default false)"),
+#undef S
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
 
 void pl_config_defaults(struct pl_config *c)
 {
@@ -24,128 +57,195 @@ void pl_config_defaults(struct pl_config *c)
 	host[sizeof host - 1] = '\0';
 	snprintf(c->server_name, sizeof c->server_name, "%s", host);
 	c->max_connections = 1000;
+	c->max_connections_per_ip = 16;
 	c->max_frame = 16384;
 	c->ping_interval_ms = 15000;
 	c->ping_timeout_ms = 20000;
 	c->login_timeout_ms = 30000;
+	c->message_burst = 8;
+	c->message_rate = 2;
+	c->request_burst = 60;
+	c->request_rate = 20;
+	c->login_burst = 5;
+	c->login_rate = 5.0 / 60.0;
 }
 
-static const char usage[] =
-	"Usage: parleyd [options]\n"
-	"parley's server: TLS signalling, voice relay and accounts in one daemon.\n"
-	"\n"
-	"  --listen ADDR          address to listen on (default: every interface, IPv6 and IPv4)\n"
-	"  --port N               TLS signalling port, TCP (default 7787; 0 picks a free one)\n"
-	"  --udp-port N           voice port, UDP (default 7787; 0 picks a free one)\n"
-	"  --data-dir DIR         database, certificate and key (default $XDG_DATA_HOME/parleyd,\n"
-	"                         else ~/.local/share/parleyd); created if missing\n"
-	"  --name NAME            the server name clients see (default: the host name)\n"
-	"  --max-connections N    connections in all (default 1000)\n"
-	"  --max-frame BYTES      largest signalling frame accepted (default 16384, 8192..65536)\n"
-	"  --ping-interval MS     keepalive PING interval (default 15000)\n"
-	"  --ping-timeout MS      time to answer a PING before the connection is dropped (default 20000)\n"
-	"  --login-timeout MS     time from connect to login (default 30000)\n"
-	"  --verbose              log debug lines too\n"
-	"  --help, --version\n"
-	"\n"
-	"On start it prints one line to stdout: 'ready tcp=PORT udp=PORT fingerprint=SHA256'.\n";
-
-static int num(const char *name, const char *s, unsigned long lo, unsigned long hi, unsigned long *out,
-	       char *err, size_t errsz)
+static const struct setting *lookup(const char *key)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi || s[0] == '-') {
-		snprintf(err, errsz, "--%s needs a whole number from %lu to %lu, not '%s'.", name, lo, hi, s);
-		return -EINVAL;
+	for (size_t i = 0; i < N_SETTINGS; i++)
+		if (strcmp(settings[i].key, key) == 0)
+			return &settings[i];
+	return NULL;
+}
+
+/* Sets one value; `where` names its source for the sentence in err. */
+static int set(struct pl_config *c, const struct setting *s, const char *v, const char *where, char *err, size_t errsz)
+{
+	char *dst = (char *)c + s->off, *end;
+	switch (s->kind) {
+	case K_STR:
+		if (strlen(v) >= s->size || (s->size == sizeof c->server_name && !*v)) {
+			snprintf(err, errsz, "%s: %s needs 1 to %zu bytes.", where, s->key, s->size - 1);
+			return -EINVAL;
+		}
+		memcpy(dst, v, strlen(v) + 1);
+		return 0;
+	case K_UINT: {
+		errno = 0;
+		unsigned long n = strtoul(v, &end, 10);
+		if (!*v || *end || errno || v[0] == '-' || n < s->min || n > s->max) {
+			snprintf(err, errsz, "%s: %s needs a whole number from %.0f to %.0f, not '%s'.", where, s->key,
+				 s->min, s->max, v);
+			return -EINVAL;
+		}
+		*(unsigned *)(void *)dst = (unsigned)n;
+		return 0;
 	}
-	*out = v;
-	return 0;
+	case K_DOUBLE: {
+		double d = strtod(v, &end);
+		if (!*v || *end || !isfinite(d) || d < s->min || d > s->max) {
+			snprintf(err, errsz, "%s: %s needs a number from %g to %g, not '%s'.", where, s->key, s->min,
+				 s->max, v);
+			return -EINVAL;
+		}
+		*(double *)(void *)dst = d;
+		return 0;
+	}
+	case K_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) {
+			*(bool *)(void *)dst = true;
+		} else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) {
+			*(bool *)(void *)dst = false;
+		} else {
+			snprintf(err, errsz, "%s: %s needs true or false, not '%s'.", where, s->key, v);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+int pl_config_file(struct pl_config *c, const char *path, char *err, size_t errsz)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errsz, "Cannot read the config file %s (%s); check the path given to --config.", path,
+			 strerror(errno));
+		return -errno;
+	}
+	char line[4096], where[2200];
+	int no = 0, rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		no++;
+		snprintf(where, sizeof where, "%s line %d", path, no);
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *l = trim(line);
+		if (!*l)
+			continue;
+		char *eq = strchr(l, '=');
+		if (!eq) {
+			snprintf(err, errsz, "%s: expected 'key = value', e.g. 'port = 7787'.", where);
+			rc = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(l), *val = trim(eq + 1);
+		const struct setting *s = lookup(key);
+		if (!s) {
+			snprintf(err, errsz, "%s: unknown setting '%s'; parleyd --help lists them.", where, key);
+			rc = -EINVAL;
+			break;
+		}
+		rc = set(c, s, val, where, err, errsz);
+	}
+	fclose(f);
+	return rc;
+}
+
+static void usage(void)
+{
+	printf("Usage: parleyd [--config FILE] [--SETTING VALUE ...]\n"
+	       "parley's server: TLS signalling, voice relay and accounts in one daemon.\n\n"
+	       "Each setting can be given as an option (--max-connections 500) or in the config file\n"
+	       "(max_connections = 500); the command line wins.\n\n");
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		char opt[64];
+		snprintf(opt, sizeof opt, "--%s", settings[i].key);
+		for (char *p = opt; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		printf("  %-26s %s\n", opt, settings[i].help);
+	}
+	printf("  %-26s %s\n  %-26s %s\n\n", "--config FILE", "read settings from FILE first", "--help, --version", "");
+	printf("On start it prints one line to stdout: 'ready tcp=PORT udp=PORT fingerprint=SHA256'.\n"
+	       "docs/parleyd.conf.sample is a config file with every setting and its default.\n");
 }
 
 int pl_config_args(struct pl_config *c, int argc, char **argv, char *err, size_t errsz)
 {
-	enum { O_LISTEN = 256, O_PORT, O_UDP, O_DATA, O_NAME, O_MAXC, O_FRAME, O_PI, O_PT, O_LT, O_VERB, O_HELP, O_VERS };
-	static const struct option opts[] = {
-		{"listen", required_argument, 0, O_LISTEN}, {"port", required_argument, 0, O_PORT},
-		{"udp-port", required_argument, 0, O_UDP}, {"data-dir", required_argument, 0, O_DATA},
-		{"name", required_argument, 0, O_NAME}, {"max-connections", required_argument, 0, O_MAXC},
-		{"max-frame", required_argument, 0, O_FRAME}, {"ping-interval", required_argument, 0, O_PI},
-		{"ping-timeout", required_argument, 0, O_PT}, {"login-timeout", required_argument, 0, O_LT},
-		{"verbose", no_argument, 0, O_VERB}, {"help", no_argument, 0, O_HELP},
-		{"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
-	};
-	bool udp_given = false;
-	unsigned long v;
+	struct option opts[N_SETTINGS + 4];
+	char names[N_SETTINGS][64];
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		snprintf(names[i], sizeof names[i], "%s", settings[i].key);
+		for (char *p = names[i]; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		opts[i] = (struct option){names[i], settings[i].kind == K_BOOL ? no_argument : required_argument, 0, (int)(256 + i)};
+	}
+	enum { O_CONFIG = 1, O_HELP, O_VERSION };
+	opts[N_SETTINGS] = (struct option){"config", required_argument, 0, O_CONFIG};
+	opts[N_SETTINGS + 1] = (struct option){"help", no_argument, 0, O_HELP};
+	opts[N_SETTINGS + 2] = (struct option){"version", no_argument, 0, O_VERSION};
+	opts[N_SETTINGS + 3] = (struct option){0, 0, 0, 0};
+
+	/* First pass: --config, --help, --version; the file is read before the other options. */
 	int o;
+	bool udp_given = false;
 	opterr = 0;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case O_LISTEN:
-			snprintf(c->listen, sizeof c->listen, "%s", optarg);
-			break;
-		case O_PORT:
-			if (num("port", optarg, 0, 65535, &v, err, errsz))
-				return -EINVAL;
-			c->port = (uint16_t)v;
-			break;
-		case O_UDP:
-			if (num("udp-port", optarg, 0, 65535, &v, err, errsz))
-				return -EINVAL;
-			c->udp_port = (uint16_t)v;
-			udp_given = true;
-			break;
-		case O_DATA:
-			snprintf(c->data_dir, sizeof c->data_dir, "%s", optarg);
-			break;
-		case O_NAME:
-			if (strlen(optarg) == 0 || strlen(optarg) > PL_SERVER_NAME_MAX) {
-				snprintf(err, errsz, "--name needs 1 to %d bytes.", PL_SERVER_NAME_MAX);
-				return -EINVAL;
-			}
-			snprintf(c->server_name, sizeof c->server_name, "%s", optarg);
-			break;
-		case O_MAXC:
-			if (num("max-connections", optarg, 1, 65000, &v, err, errsz))
-				return -EINVAL;
-			c->max_connections = (unsigned)v;
-			break;
-		case O_FRAME:
-			if (num("max-frame", optarg, 8192, 65536, &v, err, errsz))
-				return -EINVAL;
-			c->max_frame = (unsigned)v;
-			break;
-		case O_PI:
-			if (num("ping-interval", optarg, 50, 3600000, &v, err, errsz))
-				return -EINVAL;
-			c->ping_interval_ms = (unsigned)v;
-			break;
-		case O_PT:
-			if (num("ping-timeout", optarg, 50, 3600000, &v, err, errsz))
-				return -EINVAL;
-			c->ping_timeout_ms = (unsigned)v;
-			break;
-		case O_LT:
-			if (num("login-timeout", optarg, 50, 3600000, &v, err, errsz))
-				return -EINVAL;
-			c->login_timeout_ms = (unsigned)v;
-			break;
-		case O_VERB:
-			c->verbose = true;
-			break;
-		case O_HELP:
-			fputs(usage, stdout);
+		if (o == O_HELP) {
+			usage();
 			return 1;
-		case O_VERS:
+		}
+		if (o == O_VERSION) {
 			printf("parleyd 0.1.0 (protocol 1)\n");
 			return 1;
-		default:
-			snprintf(err, errsz, "Unknown option '%s'; run parleyd --help for the list.",
+		}
+		if (o == O_CONFIG) {
+			int rc = pl_config_file(c, optarg, err, errsz);
+			if (rc < 0)
+				return rc;
+		}
+		if (o == '?' || o == ':') {
+			snprintf(err, errsz, "Unknown option or missing value in '%s'; run parleyd --help for the list.",
 				 argv[optind - 1]);
 			return -EINVAL;
 		}
+	}
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o < 256)
+			continue;
+		const struct setting *s = &settings[o - 256];
+		char where[80];
+		snprintf(where, sizeof where, "--%s", names[o - 256]);
+		if (s->kind == K_BOOL ? set(c, s, "true", where, err, errsz) : set(c, s, optarg, where, err, errsz))
+			return -EINVAL;
+		if (s->off == offsetof(struct pl_config, udp_port))
+			udp_given = true;
 	}
 	if (optind < argc) {
 		snprintf(err, errsz, "Unexpected argument '%s'; run parleyd --help for the list.", argv[optind]);

@@ -1,6 +1,8 @@
 /*
- * config: parleyd's settings, their documented defaults, and the command line that sets them.
- * The one struct is passed to the server; nothing reads settings from a global.
+ * config: parleyd's settings and their documented defaults, read from a config file
+ * ("key = value" lines, '#' comments) and then the command line (--key-with-dashes VALUE), which
+ * wins. One table describes every setting for both, and `parleyd --help` prints it. The struct is
+ * passed to the server; nothing reads settings from a global.
  */
 #ifndef PL_CONFIG_H
 #define PL_CONFIG_H
@@ -15,21 +17,30 @@
 
 struct pl_config {
 	char listen[256];           /* "" = every interface, IPv6 and IPv4 */
-	uint16_t port;              /* TLS signalling (TCP); 0 = pick a free one */
-	uint16_t udp_port;          /* voice (UDP); 0 = pick a free one */
+	unsigned port;              /* TLS signalling (TCP); 0 = pick a free one */
+	unsigned udp_port;          /* voice (UDP); 0 = pick a free one */
 	char data_dir[2048];        /* database, certificate, key */
 	char server_name[PL_SERVER_NAME_MAX + 1];
 	unsigned max_connections;   /* in all */
+	unsigned max_connections_per_ip;
 	unsigned max_frame;         /* bytes, largest signalling frame accepted */
 	unsigned ping_interval_ms;  /* between a PONG and the next PING */
-	unsigned ping_timeout_ms;   /* to answer a PING before the connection is dropped */
+	unsigned ping_timeout_ms;   /* to answer a PING: the idle timeout of a dead connection */
 	unsigned login_timeout_ms;  /* from connect to a successful login */
+	double message_burst;       /* chat messages at once ... */
+	double message_rate;        /* ... then this many per second */
+	double request_burst;       /* other requests at once ... */
+	double request_rate;        /* ... then per second */
+	double login_burst;         /* failed logins per account and per address at once ... */
+	double login_rate;          /* ... then per second */
 	bool verbose;
 };
 
 void pl_config_defaults(struct pl_config *c);
-/* Parses argv over the defaults. Returns 0 to run, 1 when --help or --version printed and the
- * program should exit 0, -EINVAL with a sentence in err. */
+/* Reads a config file over c. Returns 0, or -errno with a sentence (file and line) in err. */
+int pl_config_file(struct pl_config *c, const char *path, char *err, size_t errsz);
+/* Parses argv (with --config FILE read first) over c. Returns 0 to run, 1 when --help or
+ * --version printed and the program should exit 0, -EINVAL with a sentence in err. */
 int pl_config_args(struct pl_config *c, int argc, char **argv, char *err, size_t errsz);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/ratelimit.h"
 #include "net/addr.h"
 #include "net/log.h"
 #include "net/udp.h"
@@ -53,6 +54,14 @@ uint32_t pl_server_claim(struct pl_server *s, struct pl_session *sess)
 		return (uint32_t)s->gens[i] << 16 | i;
 	}
 	return 0;
+}
+
+unsigned pl_server_count_host(struct pl_server *s, const char *host)
+{
+	unsigned n = 0;
+	for (struct pl_session *x = s->all; x; x = x->all_next)
+		n += strcmp(x->peer_host, host) == 0;
+	return n;
 }
 
 void pl_server_release(struct pl_server *s, uint32_t id)
@@ -180,7 +189,9 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 	srv->slots = calloc(srv->nslots, sizeof *srv->slots);
 	srv->gens = calloc(srv->nslots, sizeof *srv->gens);
 	int rc = -ENOMEM;
-	if (!srv->slots || !srv->gens || pl_rooms_init(srv) < 0) {
+	if (!srv->slots || !srv->gens || pl_rooms_init(srv) < 0 ||
+	    pl_limiter_alloc(&srv->login_by_nick, 4096, cfg->login_rate, cfg->login_burst) < 0 ||
+	    pl_limiter_alloc(&srv->login_by_host, 4096, cfg->login_rate, cfg->login_burst) < 0) {
 		snprintf(err, errsz, "Out of memory.");
 		goto fail;
 	}
@@ -245,6 +256,8 @@ void pl_server_free(struct pl_server *srv)
 	if (srv->tls)
 		SSL_CTX_free(srv->tls);
 	pl_rooms_free(srv);
+	pl_limiter_free(srv->login_by_nick);
+	pl_limiter_free(srv->login_by_host);
 	free(srv->slots);
 	free(srv->gens);
 	free(srv);

@@ -20,6 +20,7 @@ struct pl_room;
 struct pl_store;
 struct pl_worker;
 struct pl_relay;
+struct pl_limiter;
 
 struct pl_server {
 	const struct pl_config *cfg;
@@ -43,7 +44,7 @@ struct pl_server {
 	struct pl_session *all; /* every session, slotted or being turned away */
 	struct pl_room *rooms; /* a list; #Lobby first and permanent */
 	struct pl_room *lobby;
-	uint64_t next_msg_id;
+	struct pl_limiter *login_by_nick, *login_by_host; /* failed logins */
 };
 
 int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const struct pl_env *env,
@@ -57,5 +58,7 @@ struct pl_session *pl_server_find_nick(struct pl_server *s, const char *nick);
 /* Claims a slot for a new session; returns its id, or 0 when the server is full. */
 uint32_t pl_server_claim(struct pl_server *s, struct pl_session *sess);
 void pl_server_release(struct pl_server *s, uint32_t id);
+/* Sessions from that address (without port). */
+unsigned pl_server_count_host(struct pl_server *s, const char *host);
 
 #endif

@@ -12,7 +12,9 @@
 #include "core/names.h"
 #include "net/conn.h"
 #include "net/log.h"
+#include "server/chat.h"
 #include "server/room.h"
+#include "server/social.h"
 #include "server/server.h"
 #include "server/worker.h"
 #include "store/store.h"
@@ -34,7 +36,7 @@ void pl_session_send(struct pl_session *s, const struct pl_msg *m)
 	pl_conn_send(s->conn, m);
 }
 
-static void send_error(struct pl_session *s, uint16_t code, uint16_t about, const char *detail)
+void pl_session_error(struct pl_session *s, uint16_t code, uint16_t about, const char *detail)
 {
 	pl_conn_send_error(s->conn, code, about, detail);
 }
@@ -44,7 +46,7 @@ void pl_session_drop(struct pl_session *s, uint16_t code, uint16_t about, const 
 	if (pl_conn_closing(s->conn))
 		return;
 	if (code) {
-		send_error(s, code, about, detail);
+		pl_session_error(s, code, about, detail);
 		pl_log(PL_LOG_INFO, "%s (%s): closing with %u %s%s%s", s->nick[0] ? s->nick : "-", s->peer,
 		       code, pl_err_name(code), detail ? ": " : "", detail ? detail : "");
 	}
@@ -101,8 +103,13 @@ static void enter_ready(struct pl_session *s, const char *nick, const char *real
 
 	evtimer_del(s->timer);
 	arm(s, srv->cfg->ping_interval_ms);
-	if (pl_room_join(srv, s, PL_LOBBY) < 0)
+	s->presence = PL_PRESENCE_ONLINE;
+	pl_social_announce(s);
+	if (pl_room_join(srv, s, PL_LOBBY) < 0) {
 		pl_session_drop(s, PL_ERR_INTERNAL, 0, "cannot join #Lobby");
+		return;
+	}
+	pl_chat_deliver_pending(s);
 }
 
 /* Argon2id runs on the worker thread; the job carries copies, never the session pointer, since
@@ -111,14 +118,22 @@ struct auth_job {
 	struct pl_job job;
 	struct pl_server *srv;
 	uint32_t session;
-	bool is_register;
+	uint16_t about;      /* REGISTER, LOGIN or SET_PASSWORD */
 	bool account_exists;
 	bool ok;
 	char nick[PL_NICK_MAX + 1];
+	char host[PL_ADDR_STR];
 	char realname[PL_REALNAME_MAX + 1];
-	char password[PL_PASSWORD_MAX + 1];
+	char password[PL_PASSWORD_MAX + 1];     /* to check (LOGIN, SET_PASSWORD) or hash (REGISTER) */
+	char new_password[PL_PASSWORD_MAX + 1]; /* SET_PASSWORD: to hash once the old one checks */
 	char pwhash[PL_PWHASH_MAX];
 };
+
+static bool hash_password(char out[PL_PWHASH_MAX], const char *pw)
+{
+	return crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+}
 
 /* Compared against when the account does not exist, so that a missing account costs as much
  * time as a wrong password and timing does not reveal which nicknames have accounts. */
@@ -129,15 +144,33 @@ static const char dummy_hash[] =
 static void auth_work(struct pl_job *j)
 {
 	struct auth_job *a = (struct auth_job *)j;
-	size_t plen = strlen(a->password);
-	if (a->is_register) {
-		a->ok = crypto_pwhash_str(a->pwhash, a->password, plen, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-					  crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+	if (a->about == PL_MSG_REGISTER) {
+		a->ok = hash_password(a->pwhash, a->password);
 	} else {
 		const char *h = a->account_exists ? a->pwhash : dummy_hash;
-		a->ok = crypto_pwhash_str_verify(h, a->password, plen) == 0 && a->account_exists;
+		a->ok = crypto_pwhash_str_verify(h, a->password, strlen(a->password)) == 0 && a->account_exists;
+		if (a->ok && a->about == PL_MSG_SET_PASSWORD)
+			a->ok = hash_password(a->pwhash, a->new_password);
 	}
 	sodium_memzero(a->password, sizeof a->password);
+	sodium_memzero(a->new_password, sizeof a->new_password);
+}
+
+static void password_done(struct pl_session *s, struct auth_job *a)
+{
+	if (!a->ok) {
+		pl_limiter_take(s->srv->login_by_nick, s->nick, pl_env_mono_ms(s->srv->env));
+		pl_session_error(s, PL_ERR_AUTH_FAILED, a->about, "the current password is wrong");
+		return;
+	}
+	if (pl_store_account_set_password(s->srv->store, s->nick, a->pwhash) < 0) {
+		pl_session_error(s, PL_ERR_INTERNAL, a->about, "could not store the password");
+		return;
+	}
+	pl_log(PL_LOG_INFO, "%s changed their password", s->nick);
+	struct pl_msg ok = {.type = PL_MSG_OK};
+	ok.u.ok.about = a->about;
+	pl_session_send(s, &ok);
 }
 
 static void auth_done(struct pl_job *j)
@@ -145,35 +178,44 @@ static void auth_done(struct pl_job *j)
 	struct auth_job *a = (struct auth_job *)j;
 	struct pl_server *srv = a->srv;
 	struct pl_session *s = pl_server_session(srv, a->session);
-	uint16_t about = a->is_register ? PL_MSG_REGISTER : PL_MSG_LOGIN;
+	uint16_t about = a->about;
+	bool reg = about == PL_MSG_REGISTER;
 	if (!s || s->state != PL_SESS_AUTH_WAIT || pl_conn_closing(s->conn))
 		goto out;
-	s->state = PL_SESS_AUTH;
 	pl_conn_pause(s->conn, false);
+	if (about == PL_MSG_SET_PASSWORD) {
+		s->state = PL_SESS_READY;
+		password_done(s, a);
+		goto out;
+	}
+	s->state = PL_SESS_AUTH;
 
 	if (!a->ok) {
-		if (a->is_register) {
-			send_error(s, PL_ERR_INTERNAL, about, "could not hash the password");
+		if (reg) {
+			pl_session_error(s, PL_ERR_INTERNAL, about, "could not hash the password");
 		} else {
+			uint64_t now = pl_env_mono_ms(srv->env);
+			pl_limiter_take(srv->login_by_nick, a->nick, now);
+			pl_limiter_take(srv->login_by_host, a->host, now);
 			pl_log(PL_LOG_INFO, "failed login for '%s' from %s", a->nick, s->peer);
-			send_error(s, PL_ERR_AUTH_FAILED, about, NULL);
+			pl_session_error(s, PL_ERR_AUTH_FAILED, about, NULL);
 		}
 		goto out;
 	}
 	if (pl_server_find_nick(srv, a->nick)) {
-		send_error(s, PL_ERR_USER_ONLINE, about, NULL);
+		pl_session_error(s, PL_ERR_USER_ONLINE, about, NULL);
 		goto out;
 	}
-	if (a->is_register) {
+	if (reg) {
 		int rc = pl_store_account_create(srv->store, a->nick, a->pwhash, a->realname,
 						 pl_env_wall_ms(srv->env));
 		if (rc == -EEXIST) {
-			send_error(s, PL_ERR_NICK_TAKEN, about, NULL);
+			pl_session_error(s, PL_ERR_NICK_TAKEN, about, NULL);
 			goto out;
 		}
 		if (rc < 0) {
 			pl_log(PL_LOG_ERROR, "cannot store the account '%s': %s", a->nick, strerror(-rc));
-			send_error(s, PL_ERR_INTERNAL, about, "could not store the account");
+			pl_session_error(s, PL_ERR_INTERNAL, about, "could not store the account");
 			goto out;
 		}
 		pl_log(PL_LOG_INFO, "account '%s' registered from %s", a->nick, s->peer);
@@ -191,36 +233,44 @@ static void handle_auth(struct pl_session *s, const struct pl_msg *m)
 	const char *nick = m->u.auth.nick;
 
 	if (!pl_nick_valid(nick)) {
-		send_error(s, reg ? PL_ERR_BAD_NICK : PL_ERR_AUTH_FAILED, m->type, NULL);
+		pl_session_error(s, reg ? PL_ERR_BAD_NICK : PL_ERR_AUTH_FAILED, m->type, NULL);
+		return;
+	}
+	uint64_t now = pl_env_mono_ms(srv->env);
+	if (!reg && (!pl_limiter_allows(srv->login_by_nick, nick, now) ||
+		     !pl_limiter_allows(srv->login_by_host, s->peer_host, now))) {
+		/* Refused before any Argon2id work, so guessing costs the guesser, not the server. */
+		pl_session_error(s, PL_ERR_TOO_MANY_ATTEMPTS, m->type, NULL);
 		return;
 	}
 	size_t plen = strlen(m->u.auth.password);
 	if (reg && (plen < PL_PASSWORD_MIN || plen > PL_PASSWORD_MAX)) {
-		send_error(s, PL_ERR_BAD_PASSWORD, m->type, NULL);
+		pl_session_error(s, PL_ERR_BAD_PASSWORD, m->type, NULL);
 		return;
 	}
 	if (reg && !pl_utf8_valid(m->u.auth.realname, strlen(m->u.auth.realname))) {
-		send_error(s, PL_ERR_PROTOCOL, m->type, "real name is not UTF-8");
+		pl_session_error(s, PL_ERR_PROTOCOL, m->type, "real name is not UTF-8");
 		return;
 	}
 
 	struct auth_job *a = calloc(1, sizeof *a);
 	if (!a) {
-		send_error(s, PL_ERR_INTERNAL, m->type, NULL);
+		pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
 		return;
 	}
 	a->job.work = auth_work;
 	a->job.done = auth_done;
 	a->srv = srv;
 	a->session = s->id;
-	a->is_register = reg;
+	a->about = m->type;
 	snprintf(a->nick, sizeof a->nick, "%s", nick);
+	snprintf(a->host, sizeof a->host, "%s", s->peer_host);
 	snprintf(a->password, sizeof a->password, "%s", m->u.auth.password);
 
 	struct pl_account acc;
 	int rc = pl_store_account_get(srv->store, nick, &acc);
 	if (rc < 0 && rc != -ENOENT) {
-		send_error(s, PL_ERR_INTERNAL, m->type, "could not read the account");
+		pl_session_error(s, PL_ERR_INTERNAL, m->type, "could not read the account");
 		sodium_memzero(a, sizeof *a);
 		free(a);
 		return;
@@ -229,7 +279,7 @@ static void handle_auth(struct pl_session *s, const struct pl_msg *m)
 		if (rc == 0) {
 			/* Checked before hashing so a taken name costs no Argon2id; the insert's
 			 * uniqueness still decides a race between two registrations. */
-			send_error(s, PL_ERR_NICK_TAKEN, m->type, NULL);
+			pl_session_error(s, PL_ERR_NICK_TAKEN, m->type, NULL);
 			sodium_memzero(a, sizeof *a);
 			free(a);
 			return;
@@ -247,13 +297,48 @@ static void handle_auth(struct pl_session *s, const struct pl_msg *m)
 	pl_worker_submit(srv->worker, &a->job);
 }
 
+static void handle_set_password(struct pl_session *s, const struct pl_msg *m)
+{
+	struct pl_server *srv = s->srv;
+	size_t n = strlen(m->u.set_password.new_password);
+	if (n < PL_PASSWORD_MIN || n > PL_PASSWORD_MAX) {
+		pl_session_error(s, PL_ERR_BAD_PASSWORD, m->type, NULL);
+		return;
+	}
+	if (!pl_limiter_allows(srv->login_by_nick, s->nick, pl_env_mono_ms(srv->env))) {
+		pl_session_error(s, PL_ERR_TOO_MANY_ATTEMPTS, m->type, NULL);
+		return;
+	}
+	struct pl_account acc;
+	struct auth_job *a = calloc(1, sizeof *a);
+	if (!a || pl_store_account_get(srv->store, s->nick, &acc) < 0) {
+		free(a);
+		pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
+		return;
+	}
+	a->job.work = auth_work;
+	a->job.done = auth_done;
+	a->srv = srv;
+	a->session = s->id;
+	a->about = m->type;
+	a->account_exists = true;
+	snprintf(a->nick, sizeof a->nick, "%s", s->nick);
+	snprintf(a->pwhash, sizeof a->pwhash, "%s", acc.pwhash);
+	snprintf(a->password, sizeof a->password, "%s", m->u.set_password.old_password);
+	snprintf(a->new_password, sizeof a->new_password, "%s", m->u.set_password.new_password);
+	sodium_memzero(&acc, sizeof acc);
+	s->state = PL_SESS_AUTH_WAIT;
+	pl_conn_pause(s->conn, true);
+	pl_worker_submit(srv->worker, &a->job);
+}
+
 /* --- rooms and messages --- */
 
 static void handle_join(struct pl_session *s, const struct pl_msg *m)
 {
 	const char *name = m->u.join.room;
 	if (!pl_room_valid(name)) {
-		send_error(s, PL_ERR_BAD_ROOM, m->type, NULL);
+		pl_session_error(s, PL_ERR_BAD_ROOM, m->type, NULL);
 		return;
 	}
 	if (m->type == PL_MSG_JOIN) {
@@ -263,60 +348,18 @@ static void handle_join(struct pl_session *s, const struct pl_msg *m)
 			s->voice_room = r; /* joining again moves your voice there */
 			pl_room_send_userlist(r, s);
 		} else if (rc == -E2BIG) {
-			send_error(s, PL_ERR_UNEXPECTED, m->type, "in too many rooms; part one first");
+			pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "in too many rooms; part one first");
 		} else if (rc < 0) {
-			send_error(s, PL_ERR_INTERNAL, m->type, NULL);
+			pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
 		}
 		return;
 	}
 	struct pl_room *r = pl_room_find(s->srv, name);
 	if (!r || !pl_room_has(r, s)) {
-		send_error(s, PL_ERR_NOT_IN_ROOM, m->type, NULL);
+		pl_session_error(s, PL_ERR_NOT_IN_ROOM, m->type, NULL);
 		return;
 	}
 	pl_room_part(s->srv, s, r);
-}
-
-static void handle_say(struct pl_session *s, const struct pl_msg *m)
-{
-	struct pl_server *srv = s->srv;
-	const char *target = m->u.say.target;
-	if (!pl_text_valid(m->u.say.text)) {
-		send_error(s, PL_ERR_BAD_TEXT, m->type, NULL);
-		return;
-	}
-	struct pl_msg t = {.type = PL_MSG_TEXT};
-	t.u.text.time_ms = pl_env_wall_ms(srv->env);
-	snprintf(t.u.text.target, sizeof t.u.text.target, "%s", target);
-	snprintf(t.u.text.from, sizeof t.u.text.from, "%s", s->nick);
-	memcpy(t.u.text.text, m->u.say.text, strlen(m->u.say.text) + 1);
-
-	struct pl_msg ok = {.type = PL_MSG_SAY_OK};
-	ok.u.say_ok.tag = m->u.say.tag;
-
-	if (target[0] == '#') {
-		struct pl_room *r = pl_room_find(srv, target);
-		if (!r || !pl_room_has(r, s)) {
-			send_error(s, PL_ERR_NOT_IN_ROOM, m->type, target);
-			return;
-		}
-		snprintf(t.u.text.target, sizeof t.u.text.target, "%s", r->name);
-		t.u.text.id = ok.u.say_ok.id = ++srv->next_msg_id;
-		pl_session_send(s, &ok);
-		pl_room_broadcast(r, &t);
-		return;
-	}
-	struct pl_session *to = pl_server_find_nick(srv, target);
-	if (!to) {
-		send_error(s, PL_ERR_NO_SUCH_USER, m->type, target);
-		return;
-	}
-	snprintf(t.u.text.target, sizeof t.u.text.target, "%s", to->nick);
-	t.u.text.id = ok.u.say_ok.id = ++srv->next_msg_id;
-	pl_session_send(s, &ok);
-	pl_session_send(to, &t);
-	if (to != s)
-		pl_session_send(s, &t);
 }
 
 /* --- dispatch --- */
@@ -333,7 +376,7 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	switch (m->type) {
 	case PL_MSG_HELLO:
 		if (s->state != PL_SESS_HELLO) {
-			send_error(s, PL_ERR_UNEXPECTED, m->type, "HELLO was already sent");
+			pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "HELLO was already sent");
 			return;
 		}
 		if (m->u.hello.version != PL_PROTO_VERSION) {
@@ -351,7 +394,7 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_REGISTER:
 	case PL_MSG_LOGIN:
 		if (s->state != PL_SESS_AUTH) {
-			send_error(s, PL_ERR_UNEXPECTED, m->type,
+			pl_session_error(s, PL_ERR_UNEXPECTED, m->type,
 				   s->state == PL_SESS_HELLO ? "send HELLO first" : "already logged in");
 			return;
 		}
@@ -371,7 +414,12 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 		break;
 	}
 	if (s->state != PL_SESS_READY) {
-		send_error(s, PL_ERR_NOT_LOGGED_IN, m->type, NULL);
+		pl_session_error(s, PL_ERR_NOT_LOGGED_IN, m->type, NULL);
+		return;
+	}
+	if (m->type != PL_MSG_DELIVERED &&
+	    !pl_bucket_take(&s->req_bucket, pl_env_mono_ms(srv->env), srv->cfg->request_rate, srv->cfg->request_burst)) {
+		pl_session_error(s, PL_ERR_RATE_LIMITED, m->type, "too many requests");
 		return;
 	}
 	switch (m->type) {
@@ -379,8 +427,28 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_PART:
 		handle_join(s, m);
 		break;
+	case PL_MSG_SET_PASSWORD:
+		handle_set_password(s, m);
+		break;
 	case PL_MSG_SAY:
-		handle_say(s, m);
+	case PL_MSG_HISTORY:
+	case PL_MSG_DELIVERED:
+	case PL_MSG_ROOMS_GET:
+	case PL_MSG_NAMES:
+		pl_chat_handle(s, m);
+		break;
+	case PL_MSG_SET_PROFILE:
+	case PL_MSG_PROFILE_GET:
+	case PL_MSG_CONTACT_ADD:
+	case PL_MSG_CONTACT_DEL:
+	case PL_MSG_CONTACTS_GET:
+	case PL_MSG_STATUS_SET:
+	case PL_MSG_STATUS_GET:
+	case PL_MSG_GROUP_CREATE:
+	case PL_MSG_GROUP_ADD:
+	case PL_MSG_GROUP_QUIT:
+	case PL_MSG_GROUPS_GET:
+		pl_social_handle(s, m);
 		break;
 	default:
 		pl_session_drop(s, PL_ERR_PROTOCOL, m->type, "unknown message type");
@@ -403,6 +471,10 @@ static void on_bad(struct pl_conn *c, int err, uint16_t type, void *arg)
 static void cleanup(struct pl_session *s)
 {
 	struct pl_server *srv = s->srv;
+	if (s->presence != PL_PRESENCE_OFFLINE) {
+		s->presence = PL_PRESENCE_OFFLINE;
+		pl_social_announce(s);
+	}
 	while (s->nrooms > 0)
 		pl_room_part(srv, s, s->rooms[s->nrooms - 1]);
 	pl_server_release(srv, s->id);
@@ -449,6 +521,7 @@ int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struc
 	}
 	s->srv = srv;
 	pl_addr_fmt(peer, s->peer, sizeof s->peer);
+	pl_addr_host(peer, s->peer_host, sizeof s->peer_host);
 	s->timer = evtimer_new(srv->base, on_timer, s);
 	if (!s->timer || pl_conn_alloc(&s->conn, bev, srv->cfg->max_frame, &handlers, s) < 0) {
 		if (s->timer)
@@ -461,11 +534,12 @@ int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struc
 	if (srv->all)
 		srv->all->all_prev = s;
 	srv->all = s;
-	s->id = pl_server_claim(srv, s);
+	bool host_full = pl_server_count_host(srv, s->peer_host) > srv->cfg->max_connections_per_ip;
+	s->id = host_full ? 0 : pl_server_claim(srv, s);
 	if (s->id == 0) {
 		/* Full: say so, then close. The session is freed when the close completes. */
 		s->state = PL_SESS_HELLO;
-		send_error(s, PL_ERR_SERVER_FULL, 0, NULL);
+		pl_session_error(s, PL_ERR_SERVER_FULL, 0, NULL);
 		pl_conn_close(s->conn, true);
 		s->id = UINT32_MAX; /* matches no slot */
 		return -EBUSY;

@@ -16,6 +16,7 @@
 
 #include "core/msg.h"
 #include "core/names.h"
+#include "core/ratelimit.h"
 #include "net/addr.h"
 
 #define PL_SESSION_MAX_ROOMS 16
@@ -34,7 +35,11 @@ struct pl_session {
 	enum pl_session_state state;
 	char nick[PL_NICK_MAX + 1];
 	char realname[PL_REALNAME_MAX + 1];
-	char peer[PL_ADDR_STR];
+	char peer[PL_ADDR_STR];      /* address:port, for logs */
+	char peer_host[PL_ADDR_STR]; /* address alone, for per-address limits */
+	uint8_t presence;            /* enum pl_presence */
+	char note[PL_NOTE_MAX + 1];
+	struct pl_bucket msg_bucket, req_bucket;
 	struct event *timer; /* login deadline, then keepalive */
 	bool ping_outstanding;
 	uint64_t ping_token;
@@ -56,6 +61,8 @@ struct pl_session {
 /* Takes a freshly accepted TLS bufferevent. Returns 0, or -EBUSY when the server is full (the
  * client then gets ERROR 429 and the connection closes). */
 int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struct sockaddr *peer);
+/* Sends ERROR code about a request (detail may be NULL); the connection stays open. */
+void pl_session_error(struct pl_session *s, uint16_t code, uint16_t about, const char *detail);
 /* Sends ERROR code (if non-zero) and closes after flushing. */
 void pl_session_drop(struct pl_session *s, uint16_t code, uint16_t about, const char *detail);
 /* Queues m to the session's client; a client too slow to read is dropped. */

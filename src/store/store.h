@@ -2,16 +2,21 @@
  * store: what parleyd keeps on disk, behind a table of operations so that a second backend
  * (PostgreSQL, for several nodes) can sit beside SQLite. Every write returns only once it is
  * durable: a caller may acknowledge it to a client as soon as the call returns 0.
+ *
+ * Nicknames compare without ASCII case everywhere; the spelling stored at registration is the
+ * one returned.
  */
 #ifndef PL_STORE_H
 #define PL_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/names.h"
 
 #define PL_PWHASH_MAX 128 /* crypto_pwhash_STRBYTES */
+#define PL_CONV_MAX (2 * PL_NICK_MAX + 3)
 
 struct pl_account {
 	char nick[PL_NICK_MAX + 1];
@@ -20,11 +25,47 @@ struct pl_account {
 	uint64_t created_ms;
 };
 
+struct pl_group_rec {
+	uint32_t id;
+	char name[PL_GROUP_NAME_MAX + 1];
+	uint64_t updated_ms;
+	unsigned count;
+	char members[PL_GROUP_MEMBERS_MAX][PL_NICK_MAX + 1];
+};
+
+struct pl_msg_rec {
+	uint64_t id;
+	uint64_t time_ms;
+	char sender[PL_NICK_MAX + 1];
+	char target[PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX + 1 : PL_NICK_MAX + 1]; /* #room or nick */
+	char text[PL_TEXT_MAX + 1];
+};
+
+/* Callbacks for listings; returning non-zero stops the listing. */
+typedef int (pl_store_nick_cb)(const char *nick, void *arg);
+typedef int (pl_store_id_cb)(uint32_t id, void *arg);
+typedef int (pl_store_msg_cb)(const struct pl_msg_rec *m, void *arg);
+
 struct pl_store_ops {
 	void (*close)(void *impl);
-	int (*account_create)(void *impl, const char *nick, const char *pwhash, const char *realname,
-			      uint64_t now_ms);
+	int (*account_create)(void *impl, const char *nick, const char *pwhash, const char *realname, uint64_t now_ms);
 	int (*account_get)(void *impl, const char *nick, struct pl_account *a);
+	int (*account_set_password)(void *impl, const char *nick, const char *pwhash);
+	int (*account_set_profile)(void *impl, const char *nick, const char *realname, const uint8_t *pic, size_t len);
+	int (*account_get_picture)(void *impl, const char *nick, uint8_t *pic, size_t cap, size_t *len);
+	int (*contact_add)(void *impl, const char *a, const char *b, uint64_t now_ms);
+	int (*contact_del)(void *impl, const char *a, const char *b);
+	int (*contacts)(void *impl, const char *owner, pl_store_nick_cb *cb, void *arg);
+	int (*group_create)(void *impl, const char *name, const char *creator, uint64_t now_ms, uint32_t *id);
+	int (*group_add)(void *impl, uint32_t id, const char *nick, uint64_t now_ms);
+	int (*group_quit)(void *impl, uint32_t id, const char *nick, uint64_t now_ms);
+	int (*group_get)(void *impl, uint32_t id, struct pl_group_rec *g);
+	int (*groups_of)(void *impl, const char *nick, pl_store_id_cb *cb, void *arg);
+	int (*msg_store)(void *impl, struct pl_msg_rec *m, const char *conv, const char *pending_for);
+	int (*history)(void *impl, const char *conv, uint64_t before_id, unsigned limit, pl_store_msg_cb *cb,
+		       void *arg, bool *more);
+	int (*pending)(void *impl, const char *recipient, pl_store_msg_cb *cb, void *arg);
+	int (*pending_ack)(void *impl, const char *recipient, uint64_t upto_id);
 };
 
 struct pl_store {
@@ -37,10 +78,42 @@ struct pl_store {
 int pl_store_open_sqlite(struct pl_store **sp, const char *path, char *err, size_t errsz);
 void pl_store_close(struct pl_store *s);
 
-/* 0, -EEXIST when the nickname (compared without case) has an account, -EIO. */
+/* The conversation key of a room ("#lobby") or of two people ("@alice bob", sorted), case folded:
+ * history is kept per conversation. */
+void pl_store_conv(char out[PL_CONV_MAX + 1], const char *a, const char *b_or_room);
+
+/* Accounts. 0, -EEXIST (create: the nickname is taken), -ENOENT, -EIO. */
 int pl_store_account_create(struct pl_store *s, const char *nick, const char *pwhash,
 			    const char *realname, uint64_t now_ms);
-/* 0, -ENOENT, -EIO. */
 int pl_store_account_get(struct pl_store *s, const char *nick, struct pl_account *a);
+int pl_store_account_set_password(struct pl_store *s, const char *nick, const char *pwhash);
+/* realname NULL keeps the real name; pic NULL keeps the picture, len 0 removes it. */
+int pl_store_account_set_profile(struct pl_store *s, const char *nick, const char *realname,
+				 const uint8_t *pic, size_t len);
+int pl_store_account_get_picture(struct pl_store *s, const char *nick, uint8_t *pic, size_t cap, size_t *len);
+
+/* Contacts are mutual: adding b to a's list adds a to b's. 0, -EEXIST, -ENOENT, -EIO. */
+int pl_store_contact_add(struct pl_store *s, const char *a, const char *b, uint64_t now_ms);
+int pl_store_contact_del(struct pl_store *s, const char *a, const char *b);
+int pl_store_contacts(struct pl_store *s, const char *owner, pl_store_nick_cb *cb, void *arg);
+
+/* Groups. create adds the creator. add: -ENOENT no group, -EEXIST member already, -E2BIG full.
+ * quit: -ENOENT not a member. Adding and quitting touch updated_ms. */
+int pl_store_group_create(struct pl_store *s, const char *name, const char *creator, uint64_t now_ms,
+			  uint32_t *id);
+int pl_store_group_add(struct pl_store *s, uint32_t id, const char *nick, uint64_t now_ms);
+int pl_store_group_quit(struct pl_store *s, uint32_t id, const char *nick, uint64_t now_ms);
+int pl_store_group_get(struct pl_store *s, uint32_t id, struct pl_group_rec *g);
+int pl_store_groups_of(struct pl_store *s, const char *nick, pl_store_id_cb *cb, void *arg);
+
+/* Messages. msg_store assigns m->id; with pending_for, the message also waits for that recipient
+ * until acknowledged. history lists the newest `limit` messages of conv older than before_id (0:
+ * the newest), oldest first; *more tells whether older ones remain. pending lists a recipient's
+ * waiting messages, oldest first; pending_ack drops those up to and including upto_id. */
+int pl_store_msg(struct pl_store *s, struct pl_msg_rec *m, const char *conv, const char *pending_for);
+int pl_store_history(struct pl_store *s, const char *conv, uint64_t before_id, unsigned limit,
+		     pl_store_msg_cb *cb, void *arg, bool *more);
+int pl_store_pending(struct pl_store *s, const char *recipient, pl_store_msg_cb *cb, void *arg);
+int pl_store_pending_ack(struct pl_store *s, const char *recipient, uint64_t upto_id);
 
 #endif

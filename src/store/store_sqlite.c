@@ -1,6 +1,8 @@
 /* The SQLite backend of store.h: WAL journal with synchronous=FULL, so a committed row survives
- * kill -9 and power loss; statements are prepared once at open. */
+ * kill -9 and power loss; every statement is prepared once at open; writes that touch several
+ * rows run in one transaction. */
 #include <errno.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,47 +10,126 @@
 
 #include "store/store.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
-struct sq {
-	sqlite3 *db;
-	sqlite3_stmt *acc_insert, *acc_get;
+enum stmt {
+	ACC_INSERT, ACC_GET, ACC_SET_PW, ACC_SET_PROFILE, ACC_GET_PIC,
+	CT_INSERT, CT_DELETE, CT_LIST,
+	GR_INSERT, GR_TOUCH, GR_GET, GR_MEMBERS, GR_COUNT, GM_INSERT, GM_DELETE, GR_OF,
+	MSG_INSERT, MSG_HISTORY, MSG_OLDER, PEND_INSERT, PEND_LIST, PEND_ACK,
+	BEGIN, COMMIT, ROLLBACK,
+	N_STMT
+};
+
+static const char *const sql[N_STMT] = {
+	[ACC_INSERT] = "INSERT INTO accounts(nick, pwhash, realname, created_ms) VALUES (?,?,?,?)",
+	[ACC_GET] = "SELECT nick, pwhash, realname, created_ms FROM accounts WHERE nick = ?",
+	[ACC_SET_PW] = "UPDATE accounts SET pwhash = ? WHERE nick = ?",
+	[ACC_SET_PROFILE] = "UPDATE accounts SET realname = coalesce(?1, realname), "
+			    "picture = CASE WHEN ?4 THEN ?2 ELSE picture END WHERE nick = ?3",
+	[ACC_GET_PIC] = "SELECT picture FROM accounts WHERE nick = ?",
+	[CT_INSERT] = "INSERT INTO contacts(owner, contact, added_ms) VALUES (?,?,?)",
+	[CT_DELETE] = "DELETE FROM contacts WHERE (owner = ?1 AND contact = ?2) OR (owner = ?2 AND contact = ?1)",
+	[CT_LIST] = "SELECT contact FROM contacts WHERE owner = ? ORDER BY contact COLLATE NOCASE",
+	[GR_INSERT] = "INSERT INTO groups(name, created_ms, updated_ms) VALUES (?,?,?)",
+	[GR_TOUCH] = "UPDATE groups SET updated_ms = ? WHERE id = ?",
+	[GR_GET] = "SELECT name, updated_ms FROM groups WHERE id = ?",
+	[GR_MEMBERS] = "SELECT nick FROM group_members WHERE group_id = ? ORDER BY joined_ms, nick LIMIT 64",
+	[GR_COUNT] = "SELECT COUNT(*) FROM group_members WHERE group_id = ?",
+	[GM_INSERT] = "INSERT INTO group_members(group_id, nick, joined_ms) VALUES (?,?,?)",
+	[GM_DELETE] = "DELETE FROM group_members WHERE group_id = ? AND nick = ?",
+	[GR_OF] = "SELECT group_id FROM group_members WHERE nick = ? ORDER BY group_id",
+	[MSG_INSERT] = "INSERT INTO messages(conv, time_ms, sender, target, text) VALUES (?,?,?,?,?)",
+	[MSG_HISTORY] = "SELECT id, time_ms, sender, target, text FROM "
+			"(SELECT * FROM messages WHERE conv = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3) ORDER BY id",
+	[MSG_OLDER] = "SELECT EXISTS(SELECT 1 FROM messages WHERE conv = ? AND id < ?)",
+	[PEND_INSERT] = "INSERT INTO pending(recipient, msg_id) VALUES (?,?)",
+	[PEND_LIST] = "SELECT m.id, m.time_ms, m.sender, m.target, m.text FROM pending p "
+		      "JOIN messages m ON m.id = p.msg_id WHERE p.recipient = ? ORDER BY m.id",
+	[PEND_ACK] = "DELETE FROM pending WHERE recipient = ? AND msg_id <= ?",
+	[BEGIN] = "BEGIN IMMEDIATE",
+	[COMMIT] = "COMMIT",
+	[ROLLBACK] = "ROLLBACK",
 };
 
 static const char *schema =
 	"CREATE TABLE IF NOT EXISTS accounts ("
-	"  nick TEXT PRIMARY KEY COLLATE NOCASE,"
-	"  pwhash TEXT NOT NULL,"
-	"  realname TEXT NOT NULL DEFAULT '',"
-	"  created_ms INTEGER NOT NULL);";
+	"  nick TEXT PRIMARY KEY COLLATE NOCASE, pwhash TEXT NOT NULL, realname TEXT NOT NULL DEFAULT '',"
+	"  created_ms INTEGER NOT NULL, picture BLOB);"
+	"CREATE TABLE IF NOT EXISTS contacts ("
+	"  owner TEXT NOT NULL COLLATE NOCASE, contact TEXT NOT NULL COLLATE NOCASE, added_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (owner, contact)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS groups ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS group_members ("
+	"  group_id INTEGER NOT NULL REFERENCES groups(id), nick TEXT NOT NULL COLLATE NOCASE,"
+	"  joined_ms INTEGER NOT NULL, PRIMARY KEY (group_id, nick)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS group_members_nick ON group_members(nick);"
+	"CREATE TABLE IF NOT EXISTS messages ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, conv TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+	"  sender TEXT NOT NULL, target TEXT NOT NULL, text TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS messages_conv ON messages(conv, id);"
+	"CREATE TABLE IF NOT EXISTS pending ("
+	"  recipient TEXT NOT NULL COLLATE NOCASE, msg_id INTEGER NOT NULL REFERENCES messages(id),"
+	"  PRIMARY KEY (recipient, msg_id)) WITHOUT ROWID;";
 
-static void sq_close(void *impl)
+struct sq {
+	sqlite3 *db;
+	sqlite3_stmt *st[N_STMT];
+};
+
+/* Binds text/int/blob by position from a format: 't' text, 'i' int64, 'b' blob (ptr, len). */
+static sqlite3_stmt *bind(struct sq *q, enum stmt which, const char *fmt, ...)
 {
-	struct sq *q = impl;
-	sqlite3_finalize(q->acc_insert);
-	sqlite3_finalize(q->acc_get);
-	sqlite3_close(q->db);
-	free(q);
+	sqlite3_stmt *st = q->st[which];
+	va_list ap;
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i]; i++) {
+		if (fmt[i] == 't') {
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_STATIC);
+		} else if (fmt[i] == 'i') {
+			sqlite3_bind_int64(st, i + 1, (sqlite3_int64)va_arg(ap, uint64_t));
+		} else {
+			const void *p = va_arg(ap, const void *);
+			int n = (int)va_arg(ap, size_t);
+			if (n > 0)
+				sqlite3_bind_blob(st, i + 1, p, n, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, i + 1);
+		}
+	}
+	va_end(ap);
+	return st;
 }
 
-static int sq_account_create(void *impl, const char *nick, const char *pwhash, const char *realname,
-			     uint64_t now_ms)
+static void done(sqlite3_stmt *st)
 {
-	struct sq *q = impl;
-	sqlite3_stmt *st = q->acc_insert;
-	sqlite3_bind_text(st, 1, nick, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, pwhash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, realname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)now_ms);
-	int rc = sqlite3_step(st);
-	int ext = sqlite3_extended_errcode(q->db);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows: 0, -EEXIST on a uniqueness conflict, -EIO. */
+static int run(struct sq *q, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	int ext = sqlite3_extended_errcode(q->db);
+	done(st);
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
 		return -EEXIST;
 	return -EIO;
+}
+
+static int begin(struct sq *q) { return run(q, q->st[BEGIN]); }
+static int commit(struct sq *q, int rc)
+{
+	if (rc < 0) {
+		run(q, q->st[ROLLBACK]);
+		return rc;
+	}
+	return run(q, q->st[COMMIT]) < 0 ? (run(q, q->st[ROLLBACK]), -EIO) : 0;
 }
 
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t sz)
@@ -57,13 +138,28 @@ static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t sz)
 	snprintf(dst, sz, "%s", t ? (const char *)t : "");
 }
 
+static void sq_close(void *impl)
+{
+	struct sq *q = impl;
+	for (int i = 0; i < N_STMT; i++)
+		sqlite3_finalize(q->st[i]);
+	sqlite3_close(q->db);
+	free(q);
+}
+
+/* --- accounts --- */
+
+static int sq_account_create(void *impl, const char *nick, const char *pwhash, const char *realname, uint64_t now_ms)
+{
+	struct sq *q = impl;
+	return run(q, bind(q, ACC_INSERT, "ttti", nick, pwhash, realname, now_ms));
+}
+
 static int sq_account_get(void *impl, const char *nick, struct pl_account *a)
 {
 	struct sq *q = impl;
-	sqlite3_stmt *st = q->acc_get;
-	sqlite3_bind_text(st, 1, nick, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	int ret;
+	sqlite3_stmt *st = bind(q, ACC_GET, "t", nick);
+	int rc = sqlite3_step(st), ret;
 	if (rc == SQLITE_ROW) {
 		copy_col(st, 0, a->nick, sizeof a->nick);
 		copy_col(st, 1, a->pwhash, sizeof a->pwhash);
@@ -73,16 +169,307 @@ static int sq_account_get(void *impl, const char *nick, struct pl_account *a)
 	} else {
 		ret = rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	done(st);
 	return ret;
+}
+
+static int changed(struct sq *q, int rc)
+{
+	return rc < 0 ? rc : sqlite3_changes(q->db) > 0 ? 0 : -ENOENT;
+}
+
+static int sq_account_set_password(void *impl, const char *nick, const char *pwhash)
+{
+	struct sq *q = impl;
+	return changed(q, run(q, bind(q, ACC_SET_PW, "tt", pwhash, nick)));
+}
+
+static int sq_account_set_profile(void *impl, const char *nick, const char *realname, const uint8_t *pic, size_t len)
+{
+	struct sq *q = impl;
+	/* realname NULL keeps it; pic NULL keeps the picture, an empty one removes it. */
+	return changed(q, run(q, bind(q, ACC_SET_PROFILE, "tbti", realname, pic, pic ? len : 0, nick, (uint64_t)(pic != NULL))));
+}
+
+static int sq_account_get_picture(void *impl, const char *nick, uint8_t *pic, size_t cap, size_t *len)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st = bind(q, ACC_GET_PIC, "t", nick);
+	int rc = sqlite3_step(st), ret = -ENOENT;
+	*len = 0;
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		const void *b = sqlite3_column_blob(st, 0);
+		if (n > cap) {
+			ret = -EMSGSIZE;
+		} else {
+			if (n)
+				memcpy(pic, b, n);
+			*len = n;
+			ret = 0;
+		}
+	} else if (rc != SQLITE_DONE) {
+		ret = -EIO;
+	}
+	done(st);
+	return ret;
+}
+
+/* --- contacts --- */
+
+static int sq_contact_add(void *impl, const char *a, const char *b, uint64_t now_ms)
+{
+	struct sq *q = impl;
+	if (begin(q) < 0)
+		return -EIO;
+	int rc = run(q, bind(q, CT_INSERT, "tti", a, b, now_ms));
+	if (rc == 0)
+		rc = run(q, bind(q, CT_INSERT, "tti", b, a, now_ms));
+	return commit(q, rc);
+}
+
+static int sq_contact_del(void *impl, const char *a, const char *b)
+{
+	struct sq *q = impl;
+	return changed(q, run(q, bind(q, CT_DELETE, "tt", a, b)));
+}
+
+static int list_nicks(struct sq *q, sqlite3_stmt *st, pl_store_nick_cb *cb, void *arg)
+{
+	int rc;
+	char nick[PL_NICK_MAX + 1];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		copy_col(st, 0, nick, sizeof nick);
+		if (cb(nick, arg))
+			break;
+	}
+	done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int sq_contacts(void *impl, const char *owner, pl_store_nick_cb *cb, void *arg)
+{
+	struct sq *q = impl;
+	return list_nicks(q, bind(q, CT_LIST, "t", owner), cb, arg);
+}
+
+/* --- groups --- */
+
+static int sq_group_create(void *impl, const char *name, const char *creator, uint64_t now_ms, uint32_t *id)
+{
+	struct sq *q = impl;
+	if (begin(q) < 0)
+		return -EIO;
+	int rc = run(q, bind(q, GR_INSERT, "tii", name, now_ms, now_ms));
+	if (rc == 0) {
+		sqlite3_int64 rid = sqlite3_last_insert_rowid(q->db);
+		if (rid <= 0 || rid > UINT32_MAX)
+			rc = -EIO;
+		*id = (uint32_t)rid;
+		if (rc == 0)
+			rc = run(q, bind(q, GM_INSERT, "iti", (uint64_t)*id, creator, now_ms));
+	}
+	return commit(q, rc);
+}
+
+static int scalar(struct sq *q, sqlite3_stmt *st, int64_t *v)
+{
+	int rc = sqlite3_step(st), ret = -ENOENT;
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		ret = 0;
+	} else if (rc != SQLITE_DONE) {
+		ret = -EIO;
+	}
+	done(st);
+	return ret;
+}
+
+static int group_exists(struct sq *q, uint32_t id)
+{
+	sqlite3_stmt *st = bind(q, GR_GET, "i", (uint64_t)id);
+	int rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static int sq_group_add(void *impl, uint32_t id, const char *nick, uint64_t now_ms)
+{
+	struct sq *q = impl;
+	if (begin(q) < 0)
+		return -EIO;
+	int64_t n = 0;
+	int rc = group_exists(q, id);
+	if (rc == 0)
+		rc = scalar(q, bind(q, GR_COUNT, "i", (uint64_t)id), &n);
+	if (rc == 0 && n >= PL_GROUP_MEMBERS_MAX)
+		rc = -E2BIG;
+	if (rc == 0)
+		rc = run(q, bind(q, GM_INSERT, "iti", (uint64_t)id, nick, now_ms));
+	if (rc == 0)
+		rc = run(q, bind(q, GR_TOUCH, "ii", now_ms, (uint64_t)id));
+	return commit(q, rc);
+}
+
+static int sq_group_quit(void *impl, uint32_t id, const char *nick, uint64_t now_ms)
+{
+	struct sq *q = impl;
+	if (begin(q) < 0)
+		return -EIO;
+	int rc = changed(q, run(q, bind(q, GM_DELETE, "it", (uint64_t)id, nick)));
+	if (rc == 0)
+		rc = run(q, bind(q, GR_TOUCH, "ii", now_ms, (uint64_t)id));
+	return commit(q, rc);
+}
+
+static int add_member(const char *nick, void *arg)
+{
+	struct pl_group_rec *g = arg;
+	if (g->count < PL_GROUP_MEMBERS_MAX)
+		snprintf(g->members[g->count++], PL_NICK_MAX + 1, "%s", nick);
+	return 0;
+}
+
+static int sq_group_get(void *impl, uint32_t id, struct pl_group_rec *g)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st = bind(q, GR_GET, "i", (uint64_t)id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		done(st);
+		return rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	g->id = id;
+	copy_col(st, 0, g->name, sizeof g->name);
+	g->updated_ms = (uint64_t)sqlite3_column_int64(st, 1);
+	done(st);
+	g->count = 0;
+	return list_nicks(q, bind(q, GR_MEMBERS, "i", (uint64_t)id), add_member, g);
+}
+
+static int sq_groups_of(void *impl, const char *nick, pl_store_id_cb *cb, void *arg)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st = bind(q, GR_OF, "t", nick);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb((uint32_t)sqlite3_column_int64(st, 0), arg))
+			break;
+	done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* --- messages --- */
+
+static int sq_msg_store(void *impl, struct pl_msg_rec *m, const char *conv, const char *pending_for)
+{
+	struct sq *q = impl;
+	if (begin(q) < 0)
+		return -EIO;
+	int rc = run(q, bind(q, MSG_INSERT, "tittt", conv, m->time_ms, m->sender, m->target, m->text));
+	if (rc == 0) {
+		m->id = (uint64_t)sqlite3_last_insert_rowid(q->db);
+		if (pending_for)
+			rc = run(q, bind(q, PEND_INSERT, "ti", pending_for, m->id));
+	}
+	return commit(q, rc);
+}
+
+static int list_msgs(struct sq *q, sqlite3_stmt *st, pl_store_msg_cb *cb, void *arg, uint64_t *oldest)
+{
+	struct pl_msg_rec *m = malloc(sizeof *m);
+	if (!m) {
+		done(st);
+		return -ENOMEM;
+	}
+	int rc;
+	*oldest = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		m->id = (uint64_t)sqlite3_column_int64(st, 0);
+		m->time_ms = (uint64_t)sqlite3_column_int64(st, 1);
+		copy_col(st, 2, m->sender, sizeof m->sender);
+		copy_col(st, 3, m->target, sizeof m->target);
+		copy_col(st, 4, m->text, sizeof m->text);
+		if (!*oldest)
+			*oldest = m->id;
+		if (cb(m, arg))
+			break;
+	}
+	done(st);
+	free(m);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int sq_history(void *impl, const char *conv, uint64_t before_id, unsigned limit, pl_store_msg_cb *cb,
+		      void *arg, bool *more)
+{
+	struct sq *q = impl;
+	uint64_t oldest;
+	if (before_id == 0 || before_id > INT64_MAX)
+		before_id = INT64_MAX;
+	int rc = list_msgs(q, bind(q, MSG_HISTORY, "tii", conv, before_id, (uint64_t)limit), cb, arg, &oldest);
+	int64_t older = 0;
+	*more = false;
+	if (rc == 0 && oldest && scalar(q, bind(q, MSG_OLDER, "ti", conv, oldest), &older) == 0)
+		*more = older != 0;
+	return rc;
+}
+
+static int sq_pending(void *impl, const char *recipient, pl_store_msg_cb *cb, void *arg)
+{
+	struct sq *q = impl;
+	uint64_t oldest;
+	return list_msgs(q, bind(q, PEND_LIST, "t", recipient), cb, arg, &oldest);
+}
+
+static int sq_pending_ack(void *impl, const char *recipient, uint64_t upto_id)
+{
+	struct sq *q = impl;
+	return run(q, bind(q, PEND_ACK, "ti", recipient, upto_id));
 }
 
 static const struct pl_store_ops sq_ops = {
 	.close = sq_close,
 	.account_create = sq_account_create,
 	.account_get = sq_account_get,
+	.account_set_password = sq_account_set_password,
+	.account_set_profile = sq_account_set_profile,
+	.account_get_picture = sq_account_get_picture,
+	.contact_add = sq_contact_add,
+	.contact_del = sq_contact_del,
+	.contacts = sq_contacts,
+	.group_create = sq_group_create,
+	.group_add = sq_group_add,
+	.group_quit = sq_group_quit,
+	.group_get = sq_group_get,
+	.groups_of = sq_groups_of,
+	.msg_store = sq_msg_store,
+	.history = sq_history,
+	.pending = sq_pending,
+	.pending_ack = sq_pending_ack,
 };
+
+/* Brings a database from an older parleyd up to SCHEMA_VERSION. */
+static int migrate(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > SCHEMA_VERSION)
+		return -EPROTO;
+	if (version == 1 &&
+	    sqlite3_exec(db, "ALTER TABLE accounts ADD COLUMN picture BLOB", NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d;", SCHEMA_VERSION);
+	return sqlite3_exec(db, pragma, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
 
 int pl_store_open_sqlite(struct pl_store **sp, const char *path, char *err, size_t errsz)
 {
@@ -94,6 +481,7 @@ int pl_store_open_sqlite(struct pl_store **sp, const char *path, char *err, size
 		return -ENOMEM;
 	}
 	const char *step = "open";
+	int rc;
 	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		goto fail;
@@ -102,19 +490,16 @@ int pl_store_open_sqlite(struct pl_store **sp, const char *path, char *err, size
 	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	step = "create the tables of";
-	if (sqlite3_exec(q->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+	step = "create or upgrade the tables of";
+	if ((rc = migrate(q->db)) < 0) {
+		if (rc == -EPROTO)
+			step = "use (it was made by a newer parleyd) the tables of";
 		goto fail;
-	char pragma[64];
-	snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d;", SCHEMA_VERSION);
-	if (sqlite3_exec(q->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
+	}
 	step = "prepare statements on";
-	if (sqlite3_prepare_v3(q->db, "INSERT INTO accounts(nick, pwhash, realname, created_ms) VALUES (?,?,?,?)",
-			       -1, SQLITE_PREPARE_PERSISTENT, &q->acc_insert, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(q->db, "SELECT nick, pwhash, realname, created_ms FROM accounts WHERE nick = ?",
-			       -1, SQLITE_PREPARE_PERSISTENT, &q->acc_get, NULL) != SQLITE_OK)
-		goto fail;
+	for (int i = 0; i < N_STMT; i++)
+		if (sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) != SQLITE_OK)
+			goto fail;
 	s->ops = &sq_ops;
 	s->impl = q;
 	*sp = s;

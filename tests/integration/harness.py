@@ -45,13 +45,13 @@ class Checks:
 
 
 class Server:
-    def __init__(self, tmp, *args, data_dir=None, port=0):
+    def __init__(self, tmp, *args, data_dir=None, port=0, name="testserver"):
         self.data_dir = data_dir or os.path.join(tmp, "data")
         self.log_path = os.path.join(tmp, f"parleyd-{int(time.time()*1000)}.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [PARLEYD, "--listen", "127.0.0.1", "--port", str(port), "--udp-port", "0",
-             "--data-dir", self.data_dir, "--name", "testserver", *args],
+             "--data-dir", self.data_dir, *(["--name", name] if name else []), *args],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("ready "):
@@ -59,6 +59,12 @@ class Server:
             raise RuntimeError(f"parleyd did not start: {line!r}; log:\n{open(self.log_path).read()}")
         kv = dict(p.split("=", 1) for p in line.split()[1:])
         self.tcp, self.udp, self.fingerprint = int(kv["tcp"]), int(kv["udp"]), kv["fingerprint"]
+
+    def kill9(self):
+        """SIGKILL: no chance to flush or close anything."""
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
 
     def alive(self):
         return self.proc.poll() is None
@@ -170,6 +176,28 @@ def speech_wav(tmp, name, text):
     return out
 
 
+MIN_SEGSNR, MAX_LSD = "20", "2"  # what a loss-free path must reach against Opus's own decode
+
+
+def talk(a, b, speech, rec, timeout=60):
+    """A talks with the WAV speech while B records into rec; B then quits so the WAV is complete.
+    Returns (A's voice_sent event, B's voice_stats event)."""
+    b.send({"cmd": "record", "file": rec})
+    b.expect("recording")
+    a.send({"cmd": "voice_send", "file": speech})
+    sent = a.expect("voice_sent", timeout=timeout)
+    time.sleep(0.6)  # the last frames cross the jitter buffer
+    b.quit()
+    return sent, b.expect("voice_stats")
+
+
+def heard(ref, rec):
+    """Judges rec against ref as Opus decodes it; returns (passed, audiocmp's result)."""
+    rc, res = audiocmp("--ref", ref, "--test", rec, "--opus-ref",
+                       "--min-segsnr", MIN_SEGSNR, "--max-lsd", MAX_LSD)
+    return rc == 0, res
+
+
 def audiocmp(*args):
     """Runs audiocmp; returns (exit code, its JSON result)."""
     p = subprocess.run([AUDIOCMP, *args], capture_output=True, text=True)
@@ -199,8 +227,10 @@ def frame(mtype, payload=b""):
 class Raw:
     """A raw TLS connection to parleyd that sends frames by hand and reads them back."""
 
-    def __init__(self, server, tls=True):
-        sock = socket.create_connection(("127.0.0.1", server.tcp), timeout=TIMEOUT)
+    def __init__(self, server, tls=True, src=None):
+        """src: a loopback source address ("127.0.0.2"), to look like another host."""
+        sock = socket.create_connection(("127.0.0.1", server.tcp), timeout=TIMEOUT,
+                                        source_address=(src, 0) if src else None)
         if tls:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.check_hostname = False

@@ -1,0 +1,50 @@
+/*
+ * tui: the interactive terminal UI (ncurses), as a person uses parley: one window per room or
+ * conversation with its own scrollback, the user list of the current room beside it, a status
+ * line (connection, nickname, presence, voice, current window) and an input line with history
+ * and tab completion of nicknames and commands. It owns the terminal and the keyboard; complete
+ * input lines go back to the client through on_line, which parses them like the line mode.
+ */
+#ifndef PL_TUI_H
+#define PL_TUI_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/names.h"
+
+struct pl_tui;
+
+enum pl_tui_kind {
+	PL_TUI_CHAT,  /* a message someone wrote */
+	PL_TUI_INFO,  /* joins, parts, notices */
+	PL_TUI_ERROR, /* something went wrong: shown highlighted */
+};
+
+/* Takes over the terminal (stdin/stdout must be a tty). on_line gets each line the person
+ * enters, without the newline. Returns 0 or -errno. */
+int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
+		 void (*on_line)(const char *line, size_t len, void *arg), void *arg);
+/* Gives the terminal back as it was. */
+void pl_tui_free(struct pl_tui *t);
+
+/* Adds a line to the window of `window` ("#room" or a nickname; created if missing), or to the
+ * status window when window is NULL. */
+void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text);
+/* Replaces the user list of a room. */
+void pl_tui_users(struct pl_tui *t, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n);
+/* One user joined (true) or left (false) a room. */
+void pl_tui_member(struct pl_tui *t, const char *room, const char *nick, bool joined);
+/* Switches to (creating if needed) a window, e.g. after joining its room. */
+void pl_tui_show(struct pl_tui *t, const char *window);
+/* Forgets a window (after leaving its room). */
+void pl_tui_close_window(struct pl_tui *t, const char *window);
+/* The window the person is looking at ("#room", a nickname, or NULL for the status window):
+ * where plain text typed goes. */
+const char *pl_tui_current(const struct pl_tui *t);
+/* The status line's fields; NULL leaves a field as it was. */
+void pl_tui_status(struct pl_tui *t, const char *connection, const char *nick, const char *presence,
+		   const char *voice);
+
+#endif
