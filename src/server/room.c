@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "server/relay.h"
 #include "server/server.h"
 #include "server/session.h"
 
@@ -53,9 +54,12 @@ void pl_room_send_userlist(struct pl_room *r, struct pl_session *s)
 
 static struct pl_room *room_new(struct pl_server *srv, const char *name, bool permanent)
 {
+	if (srv->nroom_numbers == 0)
+		return NULL;
 	struct pl_room *r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
+	r->number = srv->room_numbers[--srv->nroom_numbers];
 	snprintf(r->name, sizeof r->name, "%s", name);
 	r->permanent = permanent;
 	/* Appended, so #Lobby stays first in listings. */
@@ -74,8 +78,15 @@ static void room_free(struct pl_server *srv, struct pl_room *r)
 			break;
 		}
 	}
+	srv->room_numbers[srv->nroom_numbers++] = r->number;
 	free(r->members);
 	free(r);
+}
+
+void pl_room_set_voice(struct pl_server *srv, struct pl_session *s, struct pl_room *r)
+{
+	s->voice_room = r;
+	pl_relay_voice_room(srv->relay, s->id, r ? r->number : 0);
 }
 
 static void member_msg(struct pl_msg *m, uint16_t type, const struct pl_room *r, const struct pl_session *s)
@@ -109,7 +120,7 @@ int pl_room_join(struct pl_server *srv, struct pl_session *s, const char *name)
 	}
 	r->members[r->n++] = s;
 	s->rooms[s->nrooms++] = r;
-	s->voice_room = r;
+	pl_room_set_voice(srv, s, r);
 
 	struct pl_msg m;
 	member_msg(&m, PL_MSG_JOINED, r, s);
@@ -138,13 +149,21 @@ void pl_room_part(struct pl_server *srv, struct pl_session *s, struct pl_room *r
 		}
 	}
 	if (s->voice_room == r)
-		s->voice_room = s->nrooms ? s->rooms[s->nrooms - 1] : NULL;
+		pl_room_set_voice(srv, s, s->nrooms ? s->rooms[s->nrooms - 1] : NULL);
 	if (r->n == 0 && !r->permanent)
 		room_free(srv, r);
 }
 
-int pl_rooms_init(struct pl_server *srv)
+int pl_rooms_init(struct pl_server *srv, unsigned max_rooms)
 {
+	srv->room_numbers = calloc(max_rooms, sizeof *srv->room_numbers);
+	if (!srv->room_numbers)
+		return -ENOMEM;
+	/* Numbers 1..max_rooms, handed out lowest first. */
+	for (unsigned i = 0; i < max_rooms; i++)
+		srv->room_numbers[i] = max_rooms - i;
+	srv->nroom_numbers = max_rooms;
+	srv->max_rooms = max_rooms;
 	srv->lobby = room_new(srv, PL_LOBBY, true);
 	return srv->lobby ? 0 : -ENOMEM;
 }
@@ -154,4 +173,6 @@ void pl_rooms_free(struct pl_server *srv)
 	while (srv->rooms)
 		room_free(srv, srv->rooms);
 	srv->lobby = NULL;
+	free(srv->room_numbers);
+	srv->room_numbers = NULL;
 }

@@ -8,6 +8,7 @@
 #define PL_ROOM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/msg.h"
 #include "core/names.h"
@@ -17,6 +18,7 @@ struct pl_session;
 
 struct pl_room {
 	char name[PL_ROOM_MAX + 1];
+	uint32_t number; /* the relay's name for it, from a bounded pool */
 	struct pl_session **members;
 	unsigned n, cap;
 	bool permanent;
@@ -34,7 +36,12 @@ void pl_room_broadcast(struct pl_room *r, const struct pl_msg *m);
 /* Sends the room's USERLIST to s, in chunks of PL_USERLIST_CHUNK. */
 void pl_room_send_userlist(struct pl_room *r, struct pl_session *s);
 
-int pl_rooms_init(struct pl_server *srv);
+/* Makes s's voice room r (or none), here and in the relay. */
+void pl_room_set_voice(struct pl_server *srv, struct pl_session *s, struct pl_room *r);
+
+/* max_rooms bounds the rooms that exist at once (each has a member, who is in at most
+ * PL_SESSION_MAX_ROOMS rooms). */
+int pl_rooms_init(struct pl_server *srv, unsigned max_rooms);
 void pl_rooms_free(struct pl_server *srv);
 
 #endif

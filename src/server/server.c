@@ -189,7 +189,7 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 	srv->slots = calloc(srv->nslots, sizeof *srv->slots);
 	srv->gens = calloc(srv->nslots, sizeof *srv->gens);
 	int rc = -ENOMEM;
-	if (!srv->slots || !srv->gens || pl_rooms_init(srv) < 0 ||
+	if (!srv->slots || !srv->gens || pl_rooms_init(srv, srv->nslots * PL_SESSION_MAX_ROOMS + 1) < 0 ||
 	    pl_limiter_alloc(&srv->login_by_nick, 4096, cfg->login_rate, cfg->login_burst) < 0 ||
 	    pl_limiter_alloc(&srv->login_by_host, 4096, cfg->login_rate, cfg->login_burst) < 0) {
 		snprintf(err, errsz, "Out of memory.");
@@ -228,7 +228,7 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		rc = srv->udp_fd;
 		goto fail;
 	}
-	if ((rc = pl_relay_alloc(&srv->relay, srv, srv->udp_fd)) < 0) {
+	if ((rc = pl_relay_alloc(&srv->relay, srv->udp_fd, srv->nslots, srv->max_rooms)) < 0) {
 		snprintf(err, errsz, "Out of memory.");
 		goto fail;
 	}

@@ -43,6 +43,8 @@ struct pl_server {
 
 	struct pl_session *all; /* every session, slotted or being turned away */
 	struct pl_room *rooms; /* a list; #Lobby first and permanent */
+	uint32_t *room_numbers; /* free room numbers for the relay, a stack */
+	unsigned nroom_numbers, max_rooms;
 	struct pl_room *lobby;
 	struct pl_limiter *login_by_nick, *login_by_host; /* failed logins */
 };

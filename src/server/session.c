@@ -13,6 +13,7 @@
 #include "net/conn.h"
 #include "net/log.h"
 #include "server/chat.h"
+#include "server/relay.h"
 #include "server/room.h"
 #include "server/social.h"
 #include "server/server.h"
@@ -103,6 +104,7 @@ static void enter_ready(struct pl_session *s, const char *nick, const char *real
 
 	evtimer_del(s->timer);
 	arm(s, srv->cfg->ping_interval_ms);
+	pl_relay_session(srv->relay, s->id, s->voice_key);
 	s->presence = PL_PRESENCE_ONLINE;
 	pl_social_announce(s);
 	if (pl_room_join(srv, s, PL_LOBBY) < 0) {
@@ -345,7 +347,7 @@ static void handle_join(struct pl_session *s, const struct pl_msg *m)
 		int rc = pl_room_join(s->srv, s, name);
 		if (rc == -EALREADY) {
 			struct pl_room *r = pl_room_find(s->srv, name);
-			s->voice_room = r; /* joining again moves your voice there */
+			pl_room_set_voice(s->srv, s, r); /* joining again moves your voice there */
 			pl_room_send_userlist(r, s);
 		} else if (rc == -E2BIG) {
 			pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "in too many rooms; part one first");
@@ -477,6 +479,8 @@ static void cleanup(struct pl_session *s)
 	}
 	while (s->nrooms > 0)
 		pl_room_part(srv, s, s->rooms[s->nrooms - 1]);
+	if (s->state == PL_SESS_READY || s->state == PL_SESS_AUTH_WAIT)
+		pl_relay_session_end(srv->relay, s->id);
 	pl_server_release(srv, s->id);
 	if (s->all_prev)
 		s->all_prev->all_next = s->all_next;

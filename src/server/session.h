@@ -44,12 +44,9 @@ struct pl_session {
 	bool ping_outstanding;
 	uint64_t ping_token;
 
-	/* Voice: the address proven by the last valid BIND, and its counter. */
+	/* Voice: the key that proves our UDP address to the relay (server/relay.h), which keeps
+	 * that address itself. */
 	uint8_t voice_key[PL_VOICE_KEY_LEN];
-	struct sockaddr_storage udp_addr;
-	socklen_t udp_len;
-	bool udp_bound;
-	uint64_t bind_counter;
 
 	struct pl_room *rooms[PL_SESSION_MAX_ROOMS];
 	unsigned nrooms;
