@@ -40,7 +40,7 @@ static const struct {
 	{PL_ERR_UNEXPECTED, "UNEXPECTED",
 	 "The server did not expect that request now; log in first, or wait for the previous request to finish."},
 	{PL_ERR_TIMEOUT, "TIMEOUT",
-	 "The connection did not answer the server's keepalive in time and was closed; check your network and reconnect."},
+	 "The server closed the connection because it did not log in or answer the keepalive in time; check your network and reconnect."},
 	{PL_ERR_INTERNAL, "INTERNAL",
 	 "The server failed to carry out the request; try again, and tell its operator if it keeps failing."},
 	{PL_ERR_NO_SUCH_USER, "NO_SUCH_USER", "No account has that nickname; check the spelling."},
@@ -58,6 +58,8 @@ static const struct {
 	{PL_ERR_BAD_GROUP_NAME, "BAD_GROUP_NAME",
 	 "Group names are 1 to 48 bytes of text without control characters; choose another."},
 	{PL_ERR_SELF, "SELF", "You cannot do that with your own nickname."},
+	{PL_ERR_TOO_MANY_ROOMS, "TOO_MANY_ROOMS",
+	 "You are in as many rooms as a user may be (16); leave one with /part first."},
 	{PL_ERR_BAD_REQUEST, "BAD_REQUEST", "A value in the request is out of range; check the command's usage with /help."},
 };
 

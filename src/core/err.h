@@ -41,6 +41,7 @@ enum pl_err {
 	PL_ERR_BAD_GROUP_NAME = 442,
 	PL_ERR_SELF = 443,           /* that request cannot name yourself */
 	PL_ERR_BAD_REQUEST = 444,    /* a field is out of its range (e.g. a history limit of 0) */
+	PL_ERR_TOO_MANY_ROOMS = 445, /* in PL_SESSION_MAX_ROOMS rooms already */
 };
 
 /* The sentence for a code; a generic sentence for codes it does not know. */

@@ -80,15 +80,19 @@ bool pl_text_valid(const char *s)
 	return utf8_check(s, n, true);
 }
 
-bool pl_group_name_valid(const char *s)
+bool pl_line_valid(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > PL_GROUP_NAME_MAX)
-		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f)
 			return false;
 	}
 	return utf8_check(s, n, true);
+}
+
+bool pl_group_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= PL_GROUP_NAME_MAX && pl_line_valid(s);
 }

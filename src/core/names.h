@@ -30,6 +30,9 @@
 bool pl_nick_valid(const char *s);
 /* A room: '#' then 1-31 bytes with the same rules as a nickname. */
 bool pl_room_valid(const char *s);
+/* A one-line field a person fills in (a real name): valid UTF-8, no control characters (C0, DEL,
+ * C1), any length the message allows, empty included. */
+bool pl_line_valid(const char *s);
 /* A group name: 1..PL_GROUP_NAME_MAX bytes of UTF-8, no control characters. */
 bool pl_group_name_valid(const char *s);
 /* Chat text: 1..PL_TEXT_MAX bytes of valid UTF-8 with no control characters except tab. */

@@ -134,11 +134,13 @@ static void history(struct pl_session *s, const struct pl_msg *m)
 		}
 		pl_store_conv(conv, s->nick, r->name);
 	} else {
-		if (!pl_nick_valid(target)) {
-			pl_session_error(s, PL_ERR_NO_SUCH_USER, m->type, target);
+		struct pl_account acc;
+		int rc = pl_nick_valid(target) ? pl_store_account_get(srv->store, target, &acc) : -ENOENT;
+		if (rc < 0) {
+			pl_session_error(s, rc == -ENOENT ? PL_ERR_NO_SUCH_USER : PL_ERR_INTERNAL, m->type, target);
 			return;
 		}
-		pl_store_conv(conv, s->nick, target);
+		pl_store_conv(conv, s->nick, acc.nick);
 	}
 	struct sender *x = calloc(1, sizeof *x);
 	if (!x) {

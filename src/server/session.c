@@ -122,7 +122,8 @@ struct auth_job {
 	uint32_t session;
 	uint16_t about;      /* REGISTER, LOGIN or SET_PASSWORD */
 	bool account_exists;
-	bool ok;
+	bool ok;          /* the password checked (and any hash was made) */
+	bool hash_failed; /* Argon2id itself failed (out of memory): not the person's fault */
 	char nick[PL_NICK_MAX + 1];
 	char host[PL_ADDR_STR];
 	char realname[PL_REALNAME_MAX + 1];
@@ -148,11 +149,12 @@ static void auth_work(struct pl_job *j)
 	struct auth_job *a = (struct auth_job *)j;
 	if (a->about == PL_MSG_REGISTER) {
 		a->ok = hash_password(a->pwhash, a->password);
+		a->hash_failed = !a->ok;
 	} else {
 		const char *h = a->account_exists ? a->pwhash : dummy_hash;
 		a->ok = crypto_pwhash_str_verify(h, a->password, strlen(a->password)) == 0 && a->account_exists;
-		if (a->ok && a->about == PL_MSG_SET_PASSWORD)
-			a->ok = hash_password(a->pwhash, a->new_password);
+		if (a->ok && a->about == PL_MSG_SET_PASSWORD && !hash_password(a->pwhash, a->new_password))
+			a->ok = false, a->hash_failed = true;
 	}
 	sodium_memzero(a->password, sizeof a->password);
 	sodium_memzero(a->new_password, sizeof a->new_password);
@@ -160,6 +162,10 @@ static void auth_work(struct pl_job *j)
 
 static void password_done(struct pl_session *s, struct auth_job *a)
 {
+	if (a->hash_failed) {
+		pl_session_error(s, PL_ERR_INTERNAL, a->about, "could not hash the new password");
+		return;
+	}
 	if (!a->ok) {
 		pl_limiter_take(s->srv->login_by_nick, s->nick, pl_env_mono_ms(s->srv->env));
 		pl_session_error(s, PL_ERR_AUTH_FAILED, a->about, "the current password is wrong");
@@ -182,14 +188,20 @@ static void auth_done(struct pl_job *j)
 	struct pl_session *s = pl_server_session(srv, a->session);
 	uint16_t about = a->about;
 	bool reg = about == PL_MSG_REGISTER;
-	if (!s || s->state != PL_SESS_AUTH_WAIT || pl_conn_closing(s->conn))
+	if (!s || pl_conn_closing(s->conn))
 		goto out;
-	pl_conn_pause(s->conn, false);
 	if (about == PL_MSG_SET_PASSWORD) {
-		s->state = PL_SESS_READY;
+		/* The session stayed logged in (keepalive, presence, delivery) while this ran. */
+		if (s->state != PL_SESS_READY || !s->pw_change)
+			goto out;
+		s->pw_change = false;
+		pl_conn_pause(s->conn, false);
 		password_done(s, a);
 		goto out;
 	}
+	if (s->state != PL_SESS_AUTH_WAIT)
+		goto out;
+	pl_conn_pause(s->conn, false);
 	s->state = PL_SESS_AUTH;
 
 	if (!a->ok) {
@@ -250,8 +262,8 @@ static void handle_auth(struct pl_session *s, const struct pl_msg *m)
 		pl_session_error(s, PL_ERR_BAD_PASSWORD, m->type, NULL);
 		return;
 	}
-	if (reg && !pl_utf8_valid(m->u.auth.realname, strlen(m->u.auth.realname))) {
-		pl_session_error(s, PL_ERR_PROTOCOL, m->type, "real name is not UTF-8");
+	if (reg && !pl_line_valid(m->u.auth.realname)) {
+		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "the real name must be UTF-8 without control characters");
 		return;
 	}
 
@@ -329,7 +341,7 @@ static void handle_set_password(struct pl_session *s, const struct pl_msg *m)
 	snprintf(a->password, sizeof a->password, "%s", m->u.set_password.old_password);
 	snprintf(a->new_password, sizeof a->new_password, "%s", m->u.set_password.new_password);
 	sodium_memzero(&acc, sizeof acc);
-	s->state = PL_SESS_AUTH_WAIT;
+	s->pw_change = true; /* stays READY: only reading pauses until the check is done */
 	pl_conn_pause(s->conn, true);
 	pl_worker_submit(srv->worker, &a->job);
 }
@@ -350,7 +362,7 @@ static void handle_join(struct pl_session *s, const struct pl_msg *m)
 			pl_room_set_voice(s->srv, s, r); /* joining again moves your voice there */
 			pl_room_send_userlist(r, s);
 		} else if (rc == -E2BIG) {
-			pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "in too many rooms; part one first");
+			pl_session_error(s, PL_ERR_TOO_MANY_ROOMS, m->type, NULL);
 		} else if (rc < 0) {
 			pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
 		}
@@ -479,7 +491,7 @@ static void cleanup(struct pl_session *s)
 	}
 	while (s->nrooms > 0)
 		pl_room_part(srv, s, s->rooms[s->nrooms - 1]);
-	if (s->state == PL_SESS_READY || s->state == PL_SESS_AUTH_WAIT)
+	if (s->state == PL_SESS_READY)
 		pl_relay_session_end(srv->relay, s->id);
 	pl_server_release(srv, s->id);
 	if (s->all_prev)

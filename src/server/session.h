@@ -37,6 +37,7 @@ struct pl_session {
 	char realname[PL_REALNAME_MAX + 1];
 	char peer[PL_ADDR_STR];      /* address:port, for logs */
 	char peer_host[PL_ADDR_STR]; /* address alone, for per-address limits */
+	bool pw_change;              /* a password change is being checked on the worker */
 	uint8_t presence;            /* enum pl_presence */
 	char note[PL_NOTE_MAX + 1];
 	struct pl_bucket msg_bucket, req_bucket;

@@ -80,15 +80,15 @@ static bool picture_ok(const uint8_t *p, size_t n)
 static void set_profile(struct pl_session *s, const struct pl_msg *m)
 {
 	const char *rn = m->u.profile.realname;
-	if (!pl_utf8_valid(rn, strlen(rn))) {
-		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "real name is not UTF-8");
+	bool set_name = m->u.profile.what & PL_PROFILE_REALNAME, set_pic = m->u.profile.what & PL_PROFILE_PICTURE;
+	if (set_name && !pl_line_valid(rn)) {
+		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "the real name must be UTF-8 without control characters");
 		return;
 	}
-	if (!picture_ok(m->u.profile.picture, m->u.profile.picture_len)) {
+	if (set_pic && !picture_ok(m->u.profile.picture, m->u.profile.picture_len)) {
 		pl_session_error(s, PL_ERR_BAD_PICTURE, m->type, NULL);
 		return;
 	}
-	bool set_name = m->u.profile.what & PL_PROFILE_REALNAME, set_pic = m->u.profile.what & PL_PROFILE_PICTURE;
 	if (pl_store_account_set_profile(s->srv->store, s->nick, set_name ? rn : NULL,
 					 set_pic ? m->u.profile.picture : NULL, m->u.profile.picture_len) < 0) {
 		pl_session_error(s, PL_ERR_INTERNAL, m->type, "could not store the profile");

@@ -98,7 +98,8 @@ int pl_store_contact_del(struct pl_store *s, const char *a, const char *b);
 int pl_store_contacts(struct pl_store *s, const char *owner, pl_store_nick_cb *cb, void *arg);
 
 /* Groups. create adds the creator. add: -ENOENT no group, -EEXIST member already, -E2BIG full.
- * quit: -ENOENT not a member. Adding and quitting touch updated_ms. */
+ * quit: -ENOENT not a member; the last member quitting deletes the group. Adding and quitting
+ * touch updated_ms. */
 int pl_store_group_create(struct pl_store *s, const char *name, const char *creator, uint64_t now_ms,
 			  uint32_t *id);
 int pl_store_group_add(struct pl_store *s, uint32_t id, const char *nick, uint64_t now_ms);

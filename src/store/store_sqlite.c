@@ -15,7 +15,7 @@
 enum stmt {
 	ACC_INSERT, ACC_GET, ACC_SET_PW, ACC_SET_PROFILE, ACC_GET_PIC,
 	CT_INSERT, CT_DELETE, CT_LIST,
-	GR_INSERT, GR_TOUCH, GR_GET, GR_MEMBERS, GR_COUNT, GM_INSERT, GM_DELETE, GR_OF,
+	GR_INSERT, GR_TOUCH, GR_GET, GR_MEMBERS, GR_COUNT, GM_INSERT, GM_DELETE, GR_DELETE_EMPTY, GR_OF,
 	MSG_INSERT, MSG_HISTORY, MSG_OLDER, PEND_INSERT, PEND_LIST, PEND_ACK,
 	BEGIN, COMMIT, ROLLBACK,
 	N_STMT
@@ -38,6 +38,8 @@ static const char *const sql[N_STMT] = {
 	[GR_COUNT] = "SELECT COUNT(*) FROM group_members WHERE group_id = ?",
 	[GM_INSERT] = "INSERT INTO group_members(group_id, nick, joined_ms) VALUES (?,?,?)",
 	[GM_DELETE] = "DELETE FROM group_members WHERE group_id = ? AND nick = ?",
+	[GR_DELETE_EMPTY] = "DELETE FROM groups WHERE id = ?1 AND NOT EXISTS "
+			    "(SELECT 1 FROM group_members WHERE group_id = ?1)",
 	[GR_OF] = "SELECT group_id FROM group_members WHERE nick = ? ORDER BY group_id",
 	[MSG_INSERT] = "INSERT INTO messages(conv, time_ms, sender, target, text) VALUES (?,?,?,?,?)",
 	[MSG_HISTORY] = "SELECT id, time_ms, sender, target, text FROM "
@@ -319,6 +321,8 @@ static int sq_group_quit(void *impl, uint32_t id, const char *nick, uint64_t now
 	int rc = changed(q, run(q, bind(q, GM_DELETE, "it", (uint64_t)id, nick)));
 	if (rc == 0)
 		rc = run(q, bind(q, GR_TOUCH, "ii", now_ms, (uint64_t)id));
+	if (rc == 0) /* the last one out ends the group */
+		rc = run(q, bind(q, GR_DELETE_EMPTY, "i", (uint64_t)id));
 	return commit(q, rc);
 }
 
