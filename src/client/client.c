@@ -243,19 +243,22 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 		return;
 	}
 	case PL_MSG_JOINED:
-	case PL_MSG_PARTED:
-		if (!strcasecmp(m->u.member.nick, c->nick)) {
-			if (m->type == PL_MSG_JOINED)
-				room_add(c, m->u.member.room);
-			else
-				room_del(c, m->u.member.room);
-			if (c->ui.mode == PL_UI_TUI && m->type == PL_MSG_JOINED)
+	case PL_MSG_PARTED: {
+		bool self = !strcasecmp(m->u.member.nick, c->nick);
+		if (self && m->type == PL_MSG_JOINED) {
+			room_add(c, m->u.member.room);
+			if (c->ui.mode == PL_UI_TUI)
 				pl_tui_show(c->ui.tui, m->u.member.room);
-			else if (c->ui.mode == PL_UI_TUI)
-				pl_tui_close_window(c->ui.tui, m->u.member.room);
 		}
 		pl_ui_server_msg(&c->ui, m);
+		/* After the line is shown, so it does not make the window again. */
+		if (self && m->type == PL_MSG_PARTED) {
+			room_del(c, m->u.member.room);
+			if (c->ui.mode == PL_UI_TUI)
+				pl_tui_close_window(c->ui.tui, m->u.member.room);
+		}
 		return;
+	}
 	case PL_MSG_USERLIST:
 		userlist_chunk(c, m);
 		return;

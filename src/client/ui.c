@@ -404,7 +404,20 @@ int pl_ui_parse(bool json, const char *line, size_t len, const char *current_roo
 
 /* --- output --- */
 
-/* A sentence for a person: printed in the plain mode, added to a window in the TUI. */
+/* A sentence for a person: printed in the plain mode, added to a window in the TUI. The window is
+ * a room or conversation, or NULL for where the person is looking (a reply to what they typed). */
+static void vtext(struct pl_ui *ui, const char *window, bool status, enum pl_tui_kind kind, const char *fmt,
+		  va_list ap)
+{
+	vsnprintf(ui->buf, sizeof ui->buf, fmt, ap);
+	if (ui->mode == PL_UI_TUI) {
+		pl_tui_line(ui->tui, status ? NULL : window ? window : pl_tui_current(ui->tui), kind, ui->buf);
+		return;
+	}
+	fprintf(ui->out, "%s%s\n", kind == PL_TUI_ERROR ? "! " : kind == PL_TUI_INFO ? "* " : "", ui->buf);
+	fflush(ui->out);
+}
+
 static void text(struct pl_ui *ui, const char *window, enum pl_tui_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -412,14 +425,21 @@ static void text(struct pl_ui *ui, const char *window, enum pl_tui_kind kind, co
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(ui->buf, sizeof ui->buf, fmt, ap);
+	vtext(ui, window, false, kind, fmt, ap);
 	va_end(ap);
-	if (ui->mode == PL_UI_TUI) {
-		pl_tui_line(ui->tui, window, kind, ui->buf);
-		return;
-	}
-	fprintf(ui->out, "%s%s\n", kind == PL_TUI_ERROR ? "! " : kind == PL_TUI_INFO ? "* " : "", ui->buf);
-	fflush(ui->out);
+}
+
+/* The state of the connection itself: the TUI's status window, which it also replays on the
+ * terminal after it closes. */
+static void status_text(struct pl_ui *ui, enum pl_tui_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void status_text(struct pl_ui *ui, enum pl_tui_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vtext(ui, NULL, true, kind, fmt, ap);
+	va_end(ap);
 }
 
 static void emit(struct pl_ui *ui, struct pl_jw *w)
@@ -459,7 +479,7 @@ void pl_ui_info(struct pl_ui *ui, const char *event, const char *sentence)
 void pl_ui_local_error(struct pl_ui *ui, const char *sentence)
 {
 	if (ui->mode != PL_UI_JSON) {
-		text(ui, ui->mode == PL_UI_TUI ? pl_tui_current(ui->tui) : NULL, PL_TUI_ERROR, "%s", sentence);
+		text(ui, NULL, PL_TUI_ERROR, "%s", sentence);
 		return;
 	}
 	pl_ui_info(ui, "local_error", sentence);
@@ -476,8 +496,8 @@ void pl_ui_trust(struct pl_ui *ui, const char *server, const char *fp, bool firs
 {
 	if (ui->mode != PL_UI_JSON) {
 		if (first_use)
-			text(ui, NULL, PL_TUI_INFO, "First connection to %s: trusting its certificate, SHA-256 %s",
-			     server, fp);
+			status_text(ui, PL_TUI_INFO, "First connection to %s: trusting its certificate, SHA-256 %s",
+				    server, fp);
 		return;
 	}
 	struct pl_jw w;
@@ -508,11 +528,11 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 {
 	switch (m->type) {
 	case PL_MSG_WELCOME:
-		text(ui, NULL, PL_TUI_INFO, "Connected to %s (protocol %u).", m->u.welcome.server, m->u.welcome.version);
+		status_text(ui, PL_TUI_INFO, "Connected to %s (protocol %u).", m->u.welcome.server, m->u.welcome.version);
 		pl_ui_status(ui, m->u.welcome.server, NULL, NULL, NULL);
 		break;
 	case PL_MSG_AUTH_OK:
-		text(ui, NULL, PL_TUI_INFO, "Logged in as %s.", m->u.auth_ok.nick);
+		status_text(ui, PL_TUI_INFO, "Logged in as %s.", m->u.auth_ok.nick);
 		pl_ui_status(ui, NULL, m->u.auth_ok.nick, "online", NULL);
 		break;
 	case PL_MSG_JOINED:
@@ -529,15 +549,17 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		hhmm(m->u.text.time_ms, t, sizeof t);
 		const char *mark = m->u.text.flags & PL_TEXT_OFFLINE ? "(while you were away) "
 				   : m->u.text.flags & PL_TEXT_HISTORY ? "(history) " : "";
-		if (m->u.text.target[0] == '#') {
+		if (ui->mode == PL_UI_TUI) {
+			/* The window already says which room or person: just who said what. */
+			const char *win = m->u.text.target[0] == '#' ? m->u.text.target
+					  : strcasecmp(m->u.text.from, ui->self) == 0 ? m->u.text.target : m->u.text.from;
+			text(ui, win, PL_TUI_CHAT, "%s%s <%s> %s", mark, t, m->u.text.from, m->u.text.text);
+		} else if (m->u.text.target[0] == '#') {
 			text(ui, m->u.text.target, PL_TUI_CHAT, "%s%s [%s] <%s> %s", mark, t, m->u.text.target,
 			     m->u.text.from, m->u.text.text);
 		} else {
-			/* A conversation's window is named after the other person: the client passes
-			 * its own nick as ui->self so the TUI can tell which side that is. */
-			const char *other = strcasecmp(m->u.text.from, ui->self) == 0 ? m->u.text.target : m->u.text.from;
-			text(ui, ui->mode == PL_UI_TUI ? other : NULL, PL_TUI_CHAT, "%s%s [%s -> %s] %s", mark, t,
-			     m->u.text.from, m->u.text.target, m->u.text.text);
+			text(ui, NULL, PL_TUI_CHAT, "%s%s [%s -> %s] %s", mark, t, m->u.text.from, m->u.text.target,
+			     m->u.text.text);
 		}
 		break;
 	}
@@ -589,8 +611,7 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		break;
 	case PL_MSG_ERROR: {
 		const char *d = m->u.error.detail;
-		text(ui, ui->mode == PL_UI_TUI ? pl_tui_current(ui->tui) : NULL, PL_TUI_ERROR,
-		     "Error %u %s: %s%s%s%s", m->u.error.code, pl_err_name(m->u.error.code),
+		text(ui, NULL, PL_TUI_ERROR, "Error %u %s: %s%s%s%s", m->u.error.code, pl_err_name(m->u.error.code),
 		     pl_err_sentence(m->u.error.code), d[0] ? " (" : "", d, d[0] ? ")" : "");
 		break;
 	}
@@ -746,7 +767,10 @@ void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MA
 void pl_ui_voice_ready(struct pl_ui *ui)
 {
 	pl_ui_status(ui, NULL, NULL, NULL, "voice on");
-	pl_ui_info(ui, "voice_ready", "Voice connected.");
+	if (ui->mode != PL_UI_JSON)
+		status_text(ui, PL_TUI_INFO, "Voice connected.");
+	else
+		pl_ui_info(ui, "voice_ready", "Voice connected.");
 }
 
 void pl_ui_voice_sent(struct pl_ui *ui, uint64_t frames)
@@ -815,5 +839,8 @@ void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture
 void pl_ui_closed(struct pl_ui *ui, const char *reason)
 {
 	pl_ui_status(ui, "disconnected", NULL, NULL, "voice off");
-	pl_ui_info(ui, "closed", reason);
+	if (ui->mode != PL_UI_JSON)
+		status_text(ui, PL_TUI_INFO, "%s", reason);
+	else
+		pl_ui_info(ui, "closed", reason);
 }

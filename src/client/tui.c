@@ -1,0 +1,974 @@
+/*
+ * tui: the interactive terminal UI (see tui.h). The whole screen is drawn again after each change
+ * (ncurses sends only the difference): window bar, the current window's scrollback, the room's user
+ * list, status line, input line. Lines are kept as UTF-8 and turned into wide characters only to be
+ * wrapped and drawn. Drawing is deferred to an event of its own, so a burst of lines is drawn once.
+ */
+#define NCURSES_WIDECHAR 1
+#include "client/tui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#define SCROLLBACK 2000              /* lines kept per window */
+#define HISTORY 100                  /* input lines kept for Up/Down */
+#define INPUT_MAX (PL_TEXT_MAX + 600) /* characters: a longest message and its command */
+#define WIN_MAX 100                  /* more conversations than this land in the status window */
+#define LIST_W 18                    /* the user list, its border included */
+#define LIST_MIN_COLS 60             /* narrower terminals get no user list */
+#define TAIL 8                       /* notices printed to stderr when the UI closes */
+#define WIN_NAME_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
+
+enum { P_ERR = 1, P_BAR };
+
+struct line {
+	char *text;
+	enum pl_tui_kind kind;
+};
+
+struct win {
+	char name[WIN_NAME_MAX + 1]; /* "#room" or a nickname; "" is the status window */
+	struct line lines[SCROLLBACK]; /* a ring: the oldest at first */
+	unsigned first, n;
+	int scroll;               /* screen rows scrolled back from the newest */
+	int act;                  /* unseen activity: 0 none, 1 notices, 2 chat, 3 errors */
+	char (*users)[PL_NICK_MAX + 1]; /* rooms: sorted case-insensitively */
+	unsigned nusers, capusers;
+};
+
+struct pl_tui {
+	struct event *ev_in, *ev_winch, *ev_draw;
+	SCREEN *scr;
+	attr_t a_err, a_info, a_bar;
+	void (*on_line)(const char *line, size_t len, void *arg);
+	void *arg;
+
+	struct win *wins[WIN_MAX];
+	unsigned nwins, cur;
+
+	wchar_t in[INPUT_MAX + 1]; /* the input line */
+	unsigned len, pos, off;    /* its length, the cursor, the first character shown */
+	bool esc;                  /* ESC came: the next key is Alt+key */
+	unsigned idle;             /* wake-ups of the input event in a row that read no key */
+	char *hist[HISTORY];       /* oldest first */
+	unsigned nhist;
+	int hidx;                  /* the history entry shown, -1 when editing a new line */
+	char *draft;               /* the new line, kept while browsing history */
+	struct {                   /* tab completion; active while Tab is pressed again and again */
+		bool active, cmd;
+		unsigned start, end; /* the completed word in in[] */
+		char prefix[PL_NICK_MAX + 1];
+		int idx;
+	} comp;
+
+	char conn[PL_SERVER_NAME_MAX + 1], nick[PL_NICK_MAX + 1], presence[32], voice[32];
+	char *tail[TAIL];          /* notices since the person last pressed Enter */
+	unsigned ntail;
+	wchar_t *wbuf;             /* scratch for decoding one line */
+	size_t wcap;
+	char out[INPUT_MAX * 4 + MB_LEN_MAX]; /* the line handed to on_line */
+};
+
+/* Tab completion's commands, in the order of /help: the client's line mode parses them (ui.c). */
+static const char *const commands[] = {
+	"/register", "/login", "/join", "/part", "/msg", "/voice", "/record", "/stoprecord", "/stats",
+	"/history", "/rooms", "/names", "/contacts", "/add", "/del", "/status", "/away", "/busy", "/back",
+	"/whois", "/realname", "/picture", "/passwd", "/groups", "/group", "/help", "/quit",
+};
+
+static void dirty(struct pl_tui *t)
+{
+	event_active(t->ev_draw, 0, 0);
+}
+
+/* Appends a copy of s to a list of at most cap strings, dropping the oldest when full. */
+static void push(char **list, unsigned *n, unsigned cap, const char *s)
+{
+	char *copy = strdup(s);
+	if (!copy)
+		return;
+	if (*n == cap) {
+		free(list[0]);
+		memmove(list, list + 1, (cap - 1) * sizeof list[0]);
+		(*n)--;
+	}
+	list[(*n)++] = copy;
+}
+
+/* --- text: UTF-8 in, wide characters on screen --- */
+
+/* Every character it returns has a width of 0, 1 or 2: invalid bytes become U+FFFD, a tab a space,
+ * anything else the terminal cannot show '?'. out holds n + 1. */
+static size_t decode(const char *s, size_t n, wchar_t *out)
+{
+	mbstate_t st;
+	size_t i = 0, k = 0;
+	memset(&st, 0, sizeof st);
+	while (i < n) {
+		wchar_t c;
+		size_t r = mbrtowc(&c, s + i, n - i, &st);
+		if (r == 0)
+			break;
+		if (r == (size_t)-1 || r == (size_t)-2) {
+			c = 0xFFFD;
+			r = 1;
+			memset(&st, 0, sizeof st);
+		}
+		i += r;
+		if (c == L'\t')
+			c = L' ';
+		else if (wcwidth(c) < 0)
+			c = L'?';
+		out[k++] = c;
+	}
+	out[k] = 0;
+	return k;
+}
+
+static size_t encode(const wchar_t *w, size_t n, char *out, size_t cap)
+{
+	mbstate_t st;
+	size_t k = 0;
+	memset(&st, 0, sizeof st);
+	for (size_t i = 0; i < n; i++) {
+		char mb[MB_LEN_MAX];
+		size_t r = wcrtomb(mb, w[i], &st);
+		if (r == (size_t)-1)
+			continue;
+		if (k + r >= cap)
+			break;
+		memcpy(out + k, mb, r);
+		k += r;
+	}
+	out[k] = '\0';
+	return k;
+}
+
+static int cw(wchar_t c)
+{
+	int w = wcwidth(c);
+	return w < 0 ? 1 : w;
+}
+
+static int width(const wchar_t *s, unsigned from, unsigned to)
+{
+	int w = 0;
+	for (unsigned i = from; i < to; i++)
+		w += cw(s[i]);
+	return w;
+}
+
+/* A line decoded into the scratch buffer, valid until the next call. */
+static wchar_t *wline(struct pl_tui *t, const char *s, size_t *n)
+{
+	size_t len = strlen(s);
+	if (len + 1 > t->wcap) {
+		wchar_t *p = realloc(t->wbuf, (len + 1) * sizeof *p);
+		if (!p) {
+			*n = 0;
+			return NULL;
+		}
+		t->wbuf = p;
+		t->wcap = len + 1;
+	}
+	*n = decode(s, len, t->wbuf);
+	return t->wbuf;
+}
+
+/* One screen row of s from i: sets *end to where it ends and returns where the next row starts.
+ * Breaks after the last space that fits, as a person would; a word longer than the row is cut. */
+static size_t row_next(const wchar_t *s, size_t n, size_t i, int w, size_t *end)
+{
+	size_t j = i, brk = 0;
+	int col = 0;
+	while (j < n && col + cw(s[j]) <= w) {
+		col += cw(s[j]);
+		if (s[j] == L' ')
+			brk = j + 1;
+		j++;
+	}
+	if (j == i && j < n)
+		j++; /* a character wider than the row: shown anyway, so every row moves on */
+	*end = j;
+	if (j < n && s[j] == L' ')
+		return j + 1;
+	if (j < n && brk > i)
+		*end = j = brk;
+	return j;
+}
+
+static int rows_of(const wchar_t *s, size_t n, int w)
+{
+	int rows = 1;
+	size_t end, i = row_next(s, n, 0, w, &end);
+	while (i < n) {
+		i = row_next(s, n, i, w, &end);
+		rows++;
+	}
+	return rows;
+}
+
+/* Draws s from x up to maxx columns; returns the column after it. */
+static int put(int y, int x, int maxx, const char *s, attr_t a)
+{
+	wchar_t w[128];
+	size_t len = strlen(s);
+	if (len >= sizeof w / sizeof w[0])
+		len = sizeof w / sizeof w[0] - 1;
+	size_t n = decode(s, len, w);
+	attron(a);
+	for (size_t i = 0; i < n && x + cw(w[i]) <= maxx; i++) {
+		mvaddnwstr(y, x, &w[i], 1);
+		x += cw(w[i]);
+	}
+	attroff(a);
+	return x;
+}
+
+/* --- windows --- */
+
+static struct win *cur_win(const struct pl_tui *t)
+{
+	return t->wins[t->cur];
+}
+
+static bool is_room(const struct win *w)
+{
+	return w->name[0] == '#';
+}
+
+static int text_width(const struct win *w)
+{
+	return is_room(w) && COLS >= LIST_MIN_COLS ? COLS - LIST_W : COLS;
+}
+
+static int text_height(void)
+{
+	return LINES - 3;
+}
+
+static int win_index(const struct pl_tui *t, const char *name)
+{
+	for (unsigned i = 1; i < t->nwins; i++)
+		if (!strcasecmp(t->wins[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+/* The window of name, made when missing; the status window when name is NULL or no window fits. */
+static struct win *win_get(struct pl_tui *t, const char *name)
+{
+	if (!name || !*name || strlen(name) > WIN_NAME_MAX)
+		return t->wins[0];
+	int i = win_index(t, name);
+	if (i >= 0)
+		return t->wins[i];
+	if (t->nwins == WIN_MAX)
+		return t->wins[0];
+	struct win *w = calloc(1, sizeof *w);
+	if (!w)
+		return t->wins[0];
+	snprintf(w->name, sizeof w->name, "%s", name);
+	t->wins[t->nwins++] = w;
+	dirty(t);
+	return w;
+}
+
+static void win_free(struct win *w)
+{
+	for (unsigned i = 0; i < w->n; i++)
+		free(w->lines[(w->first + i) % SCROLLBACK].text);
+	free(w->users);
+	free(w);
+}
+
+static void comp_reset(struct pl_tui *t)
+{
+	t->comp.active = false;
+}
+
+static void switch_to(struct pl_tui *t, unsigned i)
+{
+	if (i >= t->nwins)
+		return;
+	t->cur = i;
+	t->wins[i]->act = 0;
+	comp_reset(t);
+	dirty(t);
+}
+
+/* --- public: lines, users, windows, status --- */
+
+void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text)
+{
+	if (!t) { /* before the UI starts or after it ends, the terminal is an ordinary one */
+		fprintf(stderr, "%s\n", text);
+		return;
+	}
+	struct win *w = win_get(t, window);
+	char *copy = strdup(text);
+	if (!copy)
+		return;
+	struct line *l;
+	if (w->n == SCROLLBACK) {
+		l = &w->lines[w->first];
+		free(l->text);
+		w->first = (w->first + 1) % SCROLLBACK;
+	} else {
+		l = &w->lines[(w->first + w->n++) % SCROLLBACK];
+	}
+	l->text = copy;
+	l->kind = kind;
+	if (w->scroll > 0) { /* someone reading back keeps seeing the same rows */
+		size_t n;
+		const wchar_t *s = wline(t, copy, &n);
+		w->scroll += s ? rows_of(s, n, text_width(w)) : 1;
+	}
+	int level = kind == PL_TUI_ERROR ? 3 : kind == PL_TUI_CHAT ? 2 : 1;
+	if (w != cur_win(t) && level > w->act)
+		w->act = level;
+	if (kind == PL_TUI_ERROR || (kind == PL_TUI_INFO && w == t->wins[0]))
+		push(t->tail, &t->ntail, TAIL, text);
+	dirty(t);
+}
+
+static int nickcmp(const void *a, const void *b)
+{
+	int r = strcasecmp(a, b);
+	return r ? r : strcmp(a, b);
+}
+
+void pl_tui_users(struct pl_tui *t, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n)
+{
+	if (!t)
+		return;
+	struct win *w = win_get(t, room);
+	if (w == t->wins[0])
+		return;
+	if (n > w->capusers) {
+		void *p = realloc(w->users, n * sizeof *w->users);
+		if (!p)
+			return;
+		w->users = p;
+		w->capusers = n;
+	}
+	w->nusers = n;
+	if (n) { /* memcpy and qsort want real pointers even for nothing */
+		memcpy(w->users, nicks, n * sizeof *w->users);
+		for (unsigned i = 0; i < n; i++)
+			w->users[i][PL_NICK_MAX] = '\0';
+		qsort(w->users, n, sizeof *w->users, nickcmp);
+	}
+	dirty(t);
+}
+
+void pl_tui_member(struct pl_tui *t, const char *room, const char *nick, bool joined)
+{
+	int wi = t && room ? win_index(t, room) : -1;
+	if (wi < 0 || strlen(nick) > PL_NICK_MAX)
+		return;
+	struct win *w = t->wins[wi];
+	unsigned i = 0;
+	while (i < w->nusers && nickcmp(w->users[i], nick) < 0)
+		i++;
+	bool here = i < w->nusers && !strcasecmp(w->users[i], nick);
+	if (joined && !here) {
+		if (w->nusers == w->capusers) {
+			unsigned cap = w->capusers ? w->capusers * 2 : 16;
+			void *p = realloc(w->users, cap * sizeof *w->users);
+			if (!p)
+				return;
+			w->users = p;
+			w->capusers = cap;
+		}
+		memmove(&w->users[i + 1], &w->users[i], (w->nusers - i) * sizeof *w->users);
+		snprintf(w->users[i], sizeof w->users[i], "%s", nick);
+		w->nusers++;
+	} else if (!joined && here) {
+		memmove(&w->users[i], &w->users[i + 1], (w->nusers - i - 1) * sizeof *w->users);
+		w->nusers--;
+	}
+	dirty(t);
+}
+
+void pl_tui_show(struct pl_tui *t, const char *window)
+{
+	if (!t)
+		return;
+	struct win *w = win_get(t, window);
+	for (unsigned i = 0; i < t->nwins; i++)
+		if (t->wins[i] == w)
+			switch_to(t, i);
+}
+
+void pl_tui_close_window(struct pl_tui *t, const char *window)
+{
+	int i = t && window ? win_index(t, window) : -1;
+	if (i <= 0)
+		return;
+	win_free(t->wins[i]);
+	memmove(&t->wins[i], &t->wins[i + 1], (t->nwins - (unsigned)i - 1) * sizeof t->wins[0]);
+	t->nwins--;
+	if (t->cur == (unsigned)i)
+		switch_to(t, (unsigned)i - 1);
+	else if (t->cur > (unsigned)i)
+		t->cur--;
+	comp_reset(t);
+	dirty(t);
+}
+
+const char *pl_tui_current(const struct pl_tui *t)
+{
+	if (!t)
+		return NULL;
+	const struct win *w = cur_win(t);
+	return w->name[0] ? w->name : NULL;
+}
+
+void pl_tui_status(struct pl_tui *t, const char *connection, const char *nick, const char *presence,
+		   const char *voice)
+{
+	if (!t)
+		return;
+	if (connection)
+		snprintf(t->conn, sizeof t->conn, "%s", connection);
+	if (nick)
+		snprintf(t->nick, sizeof t->nick, "%s", nick);
+	if (presence)
+		snprintf(t->presence, sizeof t->presence, "%s", presence);
+	if (voice)
+		snprintf(t->voice, sizeof t->voice, "%s", voice);
+	dirty(t);
+}
+
+/* --- drawing --- */
+
+static int strwidth(const char *s)
+{
+	wchar_t w[128];
+	size_t len = strlen(s) < 127 ? strlen(s) : 127;
+	size_t n = decode(s, len, w);
+	return width(w, 0, (unsigned)n);
+}
+
+/* "[3:#tea*] ": the window's number and name, and a mark for what happened there unseen. */
+static void bar_item(const struct pl_tui *t, unsigned i, char *buf, size_t sz)
+{
+	static const char marks[][2] = {"", "+", "*", "!"};
+	const struct win *w = t->wins[i];
+	snprintf(buf, sz, "[%u:%s%s] ", i + 1, i ? w->name : "status", marks[w->act]);
+}
+
+static void draw_bar(struct pl_tui *t)
+{
+	char item[WIN_NAME_MAX + 16];
+	unsigned first = 0;
+	int total = 0;
+	mvhline(0, 0, ' ' | t->a_bar, COLS);
+	/* When they do not all fit, the current window is kept in view. */
+	for (unsigned i = 0; i <= t->cur; i++) {
+		bar_item(t, i, item, sizeof item);
+		total += strwidth(item);
+	}
+	while (total > COLS && first < t->cur) {
+		bar_item(t, first++, item, sizeof item);
+		total -= strwidth(item);
+	}
+	int x = 0;
+	for (unsigned i = first; i < t->nwins && x < COLS; i++) {
+		bar_item(t, i, item, sizeof item);
+		attr_t a = t->a_bar | (i == t->cur ? A_BOLD | A_UNDERLINE : t->wins[i]->act > 1 ? A_BOLD : 0);
+		x = put(0, x, COLS, item, a);
+	}
+}
+
+/* The scrollback of w in rows y0..y0+h-1, cols wide: from the top while it fits, else the newest
+ * rows at the bottom, w->scroll rows back. */
+static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
+{
+	/* Walks back from the newest line until the rows on screen and those scrolled past are covered. */
+	int need = w->scroll + h, covered = 0;
+	unsigned k = w->n;
+	size_t n;
+	const wchar_t *s;
+	while (k > 0 && covered < need) {
+		k--;
+		s = wline(t, w->lines[(w->first + k) % SCROLLBACK].text, &n);
+		covered += s ? rows_of(s, n, cols) : 1;
+	}
+	if (covered < need && w->scroll > 0) { /* scrolled past the oldest line: show the top */
+		w->scroll = covered > h ? covered - h : 0;
+		need = w->scroll + h;
+	}
+	int skip = covered > need ? covered - need : 0, y = y0;
+	for (; k < w->n && y < y0 + h; k++) {
+		const struct line *l = &w->lines[(w->first + k) % SCROLLBACK];
+		attr_t a = l->kind == PL_TUI_ERROR ? t->a_err : l->kind == PL_TUI_INFO ? t->a_info : A_NORMAL;
+		s = wline(t, l->text, &n);
+		if (!s)
+			continue;
+		size_t i = 0, end;
+		do {
+			size_t next = row_next(s, n, i, cols, &end);
+			if (skip > 0) {
+				skip--;
+			} else if (y < y0 + h) {
+				attron(a);
+				mvaddnwstr(y++, 0, s + i, (int)(end - i));
+				attroff(a);
+			}
+			i = next;
+		} while (i < n);
+	}
+}
+
+static void draw_users(struct pl_tui *t, const struct win *w, int y0, int h, int x0)
+{
+	/* U+2502 itself where the locale can say it: some terminals draw ACS lines as letters. */
+	cchar_t bar;
+	setcchar(&bar, wcwidth(0x2502) == 1 ? L"\u2502" : L"|", A_NORMAL, 0, NULL);
+	mvvline_set(y0, x0, &bar, h);
+	unsigned shown = w->nusers <= (unsigned)h ? w->nusers : (unsigned)h - 1;
+	for (unsigned i = 0; i < shown; i++)
+		put(y0 + (int)i, x0 + 2, COLS, w->users[i], !strcasecmp(w->users[i], t->nick) ? A_BOLD : A_NORMAL);
+	if (shown < w->nusers) {
+		char more[32];
+		snprintf(more, sizeof more, "+%u more", w->nusers - shown);
+		put(y0 + (int)shown, x0 + 2, COLS, more, t->a_info);
+	}
+}
+
+static void draw_status(struct pl_tui *t, int y)
+{
+	const struct win *w = cur_win(t);
+	char buf[512];
+	int n = snprintf(buf, sizeof buf, "[%s (%s)] [%s] [%s] [%u:%s]", t->nick[0] ? t->nick : "-",
+			 t->presence[0] ? t->presence : "-", t->conn[0] ? t->conn : "-", t->voice[0] ? t->voice : "-",
+			 t->cur + 1, w->name[0] ? w->name : "status");
+	if (is_room(w) && n > 0 && (size_t)n < sizeof buf)
+		snprintf(buf + n, sizeof buf - (size_t)n, " %u user%s", w->nusers, w->nusers == 1 ? "" : "s");
+	mvhline(y, 0, ' ' | t->a_bar, COLS);
+	int x = put(y, 1, COLS, buf, t->a_bar);
+	if (w->scroll > 0)
+		put(y, x, COLS, " -- more --", t->a_bar | A_BOLD);
+}
+
+static void draw_input(struct pl_tui *t, int y)
+{
+	const struct win *w = cur_win(t);
+	char prompt[WIN_NAME_MAX + 8];
+	snprintf(prompt, sizeof prompt, "[%s] ", w->name[0] ? w->name : "status");
+	int px = put(y, 0, COLS / 2, prompt, A_BOLD);
+	int avail = COLS - px - 1; /* the last column is for the cursor */
+	if (avail < 1)
+		avail = 1;
+	/* Scrolled sideways as little as keeps the cursor in view. */
+	unsigned lo = t->pos;
+	for (int used = 0; lo > 0 && used + cw(t->in[lo - 1]) <= avail; lo--)
+		used += cw(t->in[lo - 1]);
+	if (t->off > t->pos)
+		t->off = t->pos;
+	if (t->off < lo)
+		t->off = lo;
+	int x = px;
+	for (unsigned i = t->off; i < t->len && x + cw(t->in[i]) <= COLS; i++) {
+		mvaddnwstr(y, x, &t->in[i], 1);
+		x += cw(t->in[i]);
+	}
+	move(y, px + width(t->in, t->off, t->pos));
+}
+
+static void draw(struct pl_tui *t)
+{
+	erase();
+	if (LINES < 4 || COLS < 16) {
+		mvaddstr(0, 0, "Terminal too small");
+		refresh();
+		return;
+	}
+	struct win *w = cur_win(t);
+	int cols = text_width(w), h = text_height();
+	draw_bar(t);
+	draw_text(t, w, 1, h, cols);
+	if (cols < COLS)
+		draw_users(t, w, 1, h, cols);
+	draw_status(t, LINES - 2);
+	draw_input(t, LINES - 1);
+	refresh();
+}
+
+static void on_draw(evutil_socket_t fd, short what, void *arg)
+{
+	draw(arg);
+}
+
+/* --- input line --- */
+
+static void del(struct pl_tui *t, unsigned from, unsigned to)
+{
+	if (from >= to || to > t->len)
+		return;
+	memmove(&t->in[from], &t->in[to], (t->len - to + 1) * sizeof t->in[0]);
+	t->len -= to - from;
+	if (t->pos >= to)
+		t->pos -= to - from;
+	else if (t->pos > from)
+		t->pos = from;
+}
+
+/* Puts characters at the cursor, as many as fit. */
+static void insert(struct pl_tui *t, const wchar_t *w, size_t n)
+{
+	if (n > INPUT_MAX - t->len)
+		n = INPUT_MAX - t->len;
+	memmove(&t->in[t->pos + n], &t->in[t->pos], (t->len - t->pos + 1) * sizeof t->in[0]);
+	memcpy(&t->in[t->pos], w, n * sizeof w[0]);
+	t->len += (unsigned)n;
+	t->pos += (unsigned)n;
+}
+
+/* Replaces the input line with UTF-8 s (NULL: empty). */
+static void set_input(struct pl_tui *t, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	explicit_bzero(t->in, sizeof t->in);
+	/* History holds lines typed here, so they fit; a longer one is cut, never overflows. */
+	t->len = t->pos = (unsigned)decode(s ? s : "", len < INPUT_MAX ? len : INPUT_MAX, t->in);
+	t->off = 0;
+}
+
+static void history(struct pl_tui *t, int dir)
+{
+	if (dir < 0) {
+		if (t->hidx == 0 || t->nhist == 0)
+			return;
+		if (t->hidx < 0) {
+			encode(t->in, t->len, t->out, sizeof t->out);
+			free(t->draft);
+			t->draft = strdup(t->out);
+			explicit_bzero(t->out, sizeof t->out);
+			t->hidx = (int)t->nhist;
+		}
+		set_input(t, t->hist[--t->hidx]);
+	} else {
+		if (t->hidx < 0)
+			return;
+		if (++t->hidx < (int)t->nhist) {
+			set_input(t, t->hist[t->hidx]);
+			return;
+		}
+		set_input(t, t->draft);
+		free(t->draft);
+		t->draft = NULL;
+		t->hidx = -1;
+	}
+}
+
+/* Lines with a password are not kept. */
+static bool secret(const char *s)
+{
+	static const char *const verbs[] = {"/login ", "/register ", "/passwd "};
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (!strncasecmp(s, verbs[i], strlen(verbs[i])))
+			return true;
+	return false;
+}
+
+static void submit(struct pl_tui *t)
+{
+	size_t n = encode(t->in, t->len, t->out, sizeof t->out);
+	if (n && !secret(t->out) && (!t->nhist || strcmp(t->hist[t->nhist - 1], t->out) != 0))
+		push(t->hist, &t->nhist, HISTORY, t->out);
+	free(t->draft);
+	t->draft = NULL;
+	t->hidx = -1;
+	set_input(t, NULL);
+	while (t->ntail)
+		free(t->tail[--t->ntail]);
+	cur_win(t)->scroll = 0;
+	dirty(t);
+	/* on_line may print, switch or close windows, or quit: nothing of ours is held across it. */
+	t->on_line(t->out, n, t->arg);
+	explicit_bzero(t->out, sizeof t->out);
+}
+
+/* Tab: the word before the cursor becomes the next nickname of the room (or command, at the start
+ * of the line) that begins with it; pressing Tab again goes on to the next one. */
+static void complete(struct pl_tui *t)
+{
+	const struct win *w = cur_win(t);
+	if (!t->comp.active) {
+		unsigned s = t->pos;
+		while (s > 0 && t->in[s - 1] != L' ')
+			s--;
+		if (s == t->pos)
+			return;
+		char pre[PL_NICK_MAX * 4 + MB_LEN_MAX];
+		size_t n;
+		if (t->pos - s > PL_NICK_MAX || (n = encode(&t->in[s], t->pos - s, pre, sizeof pre)) > PL_NICK_MAX)
+			return; /* longer than any nickname or command */
+		memcpy(t->comp.prefix, pre, n + 1);
+		t->comp.cmd = s == 0 && t->comp.prefix[0] == '/';
+		t->comp.start = s;
+		t->comp.end = t->pos;
+		t->comp.idx = -1;
+		t->comp.active = true;
+	}
+	unsigned count = t->comp.cmd ? sizeof commands / sizeof commands[0] : is_room(w) ? w->nusers : w->name[0] ? 1 : 0;
+	for (unsigned step = 1; step <= count; step++) {
+		unsigned i = (unsigned)(t->comp.idx + (int)step) % count;
+		const char *cand = t->comp.cmd ? commands[i] : is_room(w) ? w->users[i] : w->name;
+		if (strncasecmp(cand, t->comp.prefix, strlen(t->comp.prefix)) != 0)
+			continue;
+		char with[PL_NICK_MAX + 4];
+		snprintf(with, sizeof with, "%s%s", cand, t->comp.start == 0 && !t->comp.cmd ? ": " : " ");
+		wchar_t ww[sizeof with];
+		size_t wn = decode(with, strlen(with), ww);
+		if (t->len - (t->comp.end - t->comp.start) + wn > INPUT_MAX)
+			break;
+		t->pos = t->comp.end;
+		del(t, t->comp.start, t->comp.end);
+		insert(t, ww, wn);
+		t->comp.end = t->pos;
+		t->comp.idx = (int)i;
+		return;
+	}
+	beep();
+	comp_reset(t);
+}
+
+static void scroll_page(struct pl_tui *t, int dir)
+{
+	struct win *w = cur_win(t);
+	int page = text_height() > 3 ? text_height() - 2 : 1;
+	w->scroll += dir * page;
+	if (w->scroll < 0)
+		w->scroll = 0; /* draw() clamps the other end */
+}
+
+static void on_resize(struct pl_tui *t)
+{
+	clearok(curscr, TRUE);
+	dirty(t);
+}
+
+static void key_code(struct pl_tui *t, wint_t c)
+{
+	switch (c) {
+	case KEY_LEFT: if (t->pos) t->pos--; break;
+	case KEY_RIGHT: if (t->pos < t->len) t->pos++; break;
+	case KEY_HOME: t->pos = 0; break;
+	case KEY_END: t->pos = t->len; break;
+	case KEY_BACKSPACE: if (t->pos) del(t, t->pos - 1, t->pos); break;
+	case KEY_DC: del(t, t->pos, t->pos + 1); break;
+	case KEY_UP: history(t, -1); break;
+	case KEY_DOWN: history(t, 1); break;
+	case KEY_PPAGE: scroll_page(t, 1); break;
+	case KEY_NPAGE: scroll_page(t, -1); break;
+	case KEY_RESIZE: on_resize(t); break;
+	case KEY_ENTER: submit(t); break;
+	default: break;
+	}
+}
+
+static void key_char(struct pl_tui *t, wint_t c)
+{
+	if (t->esc) { /* Alt+1..9 and Alt+0: windows 1 to 10 */
+		t->esc = false;
+		if (c >= L'0' && c <= L'9')
+			switch_to(t, c == L'0' ? 9 : (unsigned)(c - L'1'));
+		return;
+	}
+	switch (c) {
+	case 27: t->esc = true; break;
+	case L'\r': case L'\n': submit(t); break;
+	case L'\t': complete(t); break;
+	case 127: case 8: key_code(t, KEY_BACKSPACE); break;
+	case 1: t->pos = 0; break;                                /* Ctrl-A */
+	case 5: t->pos = t->len; break;                           /* Ctrl-E */
+	case 2: key_code(t, KEY_LEFT); break;                     /* Ctrl-B */
+	case 6: key_code(t, KEY_RIGHT); break;                    /* Ctrl-F */
+	case 4: key_code(t, KEY_DC); break;                       /* Ctrl-D */
+	case 11: del(t, t->pos, t->len); break;                   /* Ctrl-K */
+	case 21: del(t, 0, t->pos); break;                        /* Ctrl-U */
+	case 23: {                                                /* Ctrl-W */
+		unsigned s = t->pos;
+		while (s > 0 && t->in[s - 1] == L' ')
+			s--;
+		while (s > 0 && t->in[s - 1] != L' ')
+			s--;
+		del(t, s, t->pos);
+		break;
+	}
+	case 12: on_resize(t); break;                             /* Ctrl-L */
+	case 14: switch_to(t, (t->cur + 1) % t->nwins); break;    /* Ctrl-N */
+	case 16: switch_to(t, (t->cur + t->nwins - 1) % t->nwins); break; /* Ctrl-P */
+	case 3:                                                   /* Ctrl-C */
+		pl_tui_line(t, pl_tui_current(t), PL_TUI_INFO, "Type /quit to leave parley.");
+		break;
+	default:
+		if (c >= 32 && wcwidth((wchar_t)c) >= 0)
+			insert(t, &(wchar_t){(wchar_t)c}, 1);
+		break;
+	}
+}
+
+static unsigned read_keys(struct pl_tui *t)
+{
+	wint_t c;
+	int r;
+	unsigned n = 0;
+	while ((r = wget_wch(stdscr, &c)) != ERR) {
+		n++;
+		if (!(r == OK && c == L'\t'))
+			comp_reset(t);
+		if (r == KEY_CODE_YES) {
+			t->esc = false;
+			key_code(t, c);
+		} else {
+			key_char(t, c);
+		}
+		dirty(t);
+	}
+	t->esc = false; /* ncurses waits ESCDELAY for Alt's second byte, so a lone ESC ends here */
+	return n;
+}
+
+static void on_stdin(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_tui *t = arg;
+	if (read_keys(t)) {
+		t->idle = 0;
+		return;
+	}
+	/* Readable but no key: half a character, or a terminal that hung up, where the event would
+	 * fire forever. Like the end of input in the line mode, a hang-up is /quit. */
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	bool hup = poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+	if (hup || ++t->idle >= 100) {
+		event_del(t->ev_in);
+		t->on_line("/quit", 5, t->arg);
+	}
+}
+
+static void on_winch(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_tui *t = arg;
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	read_keys(t); /* resizeterm may have queued a KEY_RESIZE */
+	on_resize(t);
+}
+
+/* --- life cycle --- */
+
+/* Text on the wire is UTF-8. A terminal whose locale says nothing (C or POSIX) gets C.UTF-8, the
+ * best guess today; a locale that names another character set is respected. Numbers stay "C". */
+static void set_locale(void)
+{
+	setlocale(LC_ALL, "");
+	const char *ctype = setlocale(LC_CTYPE, NULL);
+	if (ctype && (!strcmp(ctype, "C") || !strcmp(ctype, "POSIX")))
+		setlocale(LC_CTYPE, "C.UTF-8");
+	setlocale(LC_NUMERIC, "C");
+}
+
+int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
+		 void (*on_line)(const char *line, size_t len, void *arg), void *arg)
+{
+	if (!tp || !base || !on_line)
+		return -EINVAL;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return -ENOTTY;
+	struct pl_tui *t = calloc(1, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	t->on_line = on_line;
+	t->arg = arg;
+	t->hidx = -1;
+	t->wins[0] = calloc(1, sizeof *t->wins[0]);
+	t->ev_in = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, t);
+	t->ev_winch = evsignal_new(base, SIGWINCH, on_winch, t);
+	t->ev_draw = event_new(base, -1, 0, on_draw, t);
+	t->nwins = t->wins[0] ? 1 : 0;
+	if (!t->wins[0] || !t->ev_in || !t->ev_winch || !t->ev_draw) {
+		pl_tui_free(t);
+		return -ENOMEM;
+	}
+	set_locale();
+	t->scr = newterm(NULL, stdout, stdin);
+	if (!t->scr) { /* no terminfo entry for TERM */
+		pl_tui_free(t);
+		return -ENOTTY;
+	}
+	set_term(t->scr);
+	raw(); /* Ctrl-C, Ctrl-Z and Ctrl-S are keys here, not signals that would leave the terminal raw */
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	t->a_err = A_BOLD;
+	t->a_info = A_DIM;
+	t->a_bar = A_REVERSE;
+	if (has_colors() && start_color() == OK) {
+		short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+		init_pair(P_ERR, COLOR_RED, bg);
+		init_pair(P_BAR, COLOR_WHITE, COLOR_BLUE);
+		t->a_err |= COLOR_PAIR(P_ERR);
+		t->a_bar = COLOR_PAIR(P_BAR);
+	}
+	if (event_add(t->ev_in, NULL) < 0 || event_add(t->ev_winch, NULL) < 0) {
+		pl_tui_free(t);
+		return -EIO;
+	}
+	draw(t);
+	*tp = t;
+	return 0;
+}
+
+void pl_tui_free(struct pl_tui *t)
+{
+	if (!t)
+		return;
+	if (t->ev_in)
+		event_free(t->ev_in);
+	if (t->ev_winch)
+		event_free(t->ev_winch); /* gives SIGWINCH back to ncurses */
+	if (t->ev_draw)
+		event_free(t->ev_draw);
+	if (t->scr) {
+		endwin();
+		delscreen(t->scr);
+		/* What the UI said last (a lost connection, a refused certificate) would vanish with the
+		 * screen: it stays on the terminal. */
+		for (unsigned i = 0; i < t->ntail; i++)
+			fprintf(stderr, "%s\n", t->tail[i]);
+	}
+	for (unsigned i = 0; i < t->ntail; i++)
+		free(t->tail[i]);
+	for (unsigned i = 0; i < t->nwins; i++)
+		win_free(t->wins[i]);
+	for (unsigned i = 0; i < t->nhist; i++) {
+		explicit_bzero(t->hist[i], strlen(t->hist[i]));
+		free(t->hist[i]);
+	}
+	if (t->draft)
+		explicit_bzero(t->draft, strlen(t->draft));
+	free(t->draft);
+	free(t->wbuf);
+	explicit_bzero(t, sizeof *t);
+	free(t);
+}

@@ -1,0 +1,248 @@
+"""The terminal UI driven as a person drives it: a real parleyd, the real parley client in a tmux
+pane of fixed size, keys typed with tmux send-keys and the screen read back with capture-pane.
+Carol uses the TUI; dave is a JSON-mode client on the other side. Covers login, joining a room,
+the window bar, the user list, chat both ways (UTF-8 included), tab completion of nicknames and
+commands, input history, an error sentence, window switching with activity marks, a private
+conversation window, scrolling back, a terminal resize, /quit with exit status 0 and the terminal
+given back in its normal mode.
+
+PARLEY_TUI_PREFIX (e.g. "valgrind --leak-check=full --log-file=/tmp/vg.%p") runs the client under
+a wrapper; PARLEY_TUI_TERM sets TERM in the pane (default screen-256color). Without tmux the test
+is skipped (exit status 77)."""
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+from harness import PARLEY, TIMEOUT, Checks, Client, Server, cleanup, tmpdir
+
+if not shutil.which("tmux"):
+    print("tui: skipped, tmux is not installed", flush=True)
+    sys.exit(77)
+
+COLS, ROWS = 100, 30
+TERM = os.environ.get("PARLEY_TUI_TERM", "screen-256color")
+SOCK = f"parley-tui-{os.getpid()}"
+PANE = "tui"
+SLOW = 4 if os.environ.get("PARLEY_TUI_PREFIX") else 1  # valgrind is slow
+
+t = Checks("tui")
+
+
+def tmux(*args):
+    return subprocess.run(["tmux", "-u", "-L", SOCK, *args], capture_output=True, text=True)
+
+
+def screen(escapes=False):
+    """The pane as rows of text (with SGR escapes when asked)."""
+    return tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", PANE).stdout.split("\n")
+
+
+def wait(pred, what, timeout=TIMEOUT):
+    """Polls the screen until pred(rows) holds; prints the screen when it never does."""
+    deadline = time.time() + timeout * SLOW
+    rows = []
+    while time.time() < deadline:
+        rows = screen()
+        if pred(rows):
+            return t.check(True, what)
+        time.sleep(0.05)
+    t.check(False, what)
+    print("--- screen ---\n" + "\n".join(rows) + "\n--------------", flush=True)
+    return False
+
+
+def text(s):
+    tmux("send-keys", "-t", PANE, "-l", s)
+
+
+def keys(*k):
+    tmux("send-keys", "-t", PANE, *k)
+
+
+def line(s):
+    text(s)
+    keys("Enter")
+
+
+def bar(rows):
+    return rows[0] if rows else ""
+
+
+def status(rows):
+    return rows[-3] if len(rows) >= 3 else ""
+
+
+def input_row(rows):
+    return rows[-2] if len(rows) >= 2 else ""
+
+
+def body(rows):
+    """The scrollback rows, without the user list."""
+    return [r.split("\u2502")[0] for r in rows[1:-3]]
+
+
+def userlist(rows):
+    names = (r.rsplit("\u2502", 1)[1].strip() for r in rows[1:-3] if "\u2502" in r)
+    return [n for n in names if n]
+
+
+def cursor_x():
+    return int(tmux("display-message", "-p", "-t", PANE, "#{cursor_x}").stdout.strip() or -1)
+
+
+def typed(s):
+    """The input line holds s (capture-pane drops trailing spaces; the cursor shows them)."""
+    return lambda rows: input_row(rows).rstrip() == s.rstrip() and cursor_x() == len(s)
+
+
+def shows(s):
+    return lambda rows: any(s in r for r in body(rows))
+
+
+tmp = tmpdir()
+srv = Server(tmp, "--message-rate", "1000000", "--message-burst", "1000000", "--request-rate", "1000000",
+             "--request-burst", "1000000")
+dave = None
+socket_path = None
+exit_file = os.path.join(tmp, "exit")
+stty_file = os.path.join(tmp, "stty")
+try:
+    prefix = os.environ.get("PARLEY_TUI_PREFIX", "")
+    client = (f"{prefix} {shlex.quote(PARLEY)} --known-hosts {shlex.quote(os.path.join(tmp, 'kh'))} "
+              f"127.0.0.1:{srv.tcp}")
+    # The shell reports the client's exit status and the terminal's mode after it, then stays, so
+    # the screen after exit can be read too.
+    shell = (f"TERM={TERM} LANG=C.UTF-8; export TERM LANG; {client}; echo EXIT=$? > {exit_file}; "
+             f"stty -a > {stty_file}.part; mv {stty_file}.part {stty_file}; exec sleep 600")
+    tmux("-f", "/dev/null", "new-session", "-d", "-s", PANE, "-x", str(COLS), "-y", str(ROWS),
+         "sh", "-c", shell)
+    socket_path = tmux("display-message", "-p", "#{socket_path}").stdout.strip()
+
+    wait(shows("Connected to testserver"), "the TUI starts and shows the server's welcome")
+    t.check("[1:status]" in bar(screen()), "the window bar shows the status window")
+    line("/register carol some-password")
+    wait(lambda r: "carol (online)" in status(r), "after /register the status line shows carol online")
+    wait(lambda r: "[2:#Lobby]" in bar(r), "#Lobby, joined on login, gets window 2")
+    keys("M-1")
+    wait(shows("Logged in as carol."), "Alt-1 shows the status window with 'Logged in as carol.'")
+    t.check(input_row(screen()).startswith("[status]"), "the input prompt names the status window")
+
+    dave = Client(tmp, srv, name="dave")
+    t.check(dave.login("dave", "dave-password") is not None, "dave logs in (JSON mode)")
+
+    line("/join #tea")
+    wait(lambda r: "[3:#tea]" in bar(r), "after /join #tea the window bar shows [3:#tea]")
+    wait(lambda r: "#tea" in status(r) and input_row(r).startswith("[#tea]"),
+         "the status line and the prompt name #tea")
+    wait(lambda r: userlist(r) == ["carol"], "the user list shows carol alone")
+
+    dave.send({"cmd": "join", "room": "#tea"})
+    t.check(dave.expect("joined", room="#tea", nick="dave") is not None, "dave joins #tea")
+    wait(lambda r: userlist(r) == ["carol", "dave"], "dave appears in the user list, sorted")
+    wait(shows("dave joined #tea"), "the join is announced in #tea")
+    dave.send({"cmd": "say", "to": "#tea", "text": "tea, carol? ünïcødé 日本語"})
+    wait(shows("<dave> tea, carol? ünïcødé 日本語"), "dave's message shows in #tea, UTF-8 intact")
+
+    line("yes please, with milk")
+    m = dave.expect("message", to="#tea", **{"from": "carol"})
+    t.check(m is not None and m["text"] == "yes please, with milk", f"dave receives carol's message: {m}")
+    wait(shows("<carol> yes please, with milk"), "carol's own message shows in #tea")
+
+    keys("Up")
+    wait(typed("[#tea] yes please, with milk"), "Up recalls the last line")
+    keys("C-u")
+    wait(typed("[#tea] "), "Ctrl-U clears it")
+
+    text("da")
+    keys("Tab")
+    wait(typed("[#tea] dave: "), "'da' + Tab completes to 'dave: '")
+    line("two sugars?")
+    m = dave.expect("message", to="#tea", **{"from": "carol"})
+    t.check(m is not None and m["text"] == "dave: two sugars?", f"the completed line reaches dave: {m}")
+    text("/jo")
+    keys("Tab")
+    wait(typed("[#tea] /join "), "'/jo' + Tab completes to '/join '")
+    keys("C-u")
+
+    line("/join nohash")
+    wait(shows("Room names start with '#': try /join #nohash"), "a bad /join shows its sentence")
+    err = [r for r in screen(escapes=True) if "Room names start" in r]
+    t.check(bool(err) and ("\x1b[1" in err[0] or "31m" in err[0]), f"the error is highlighted: {err!r}")
+
+    keys("M-1")
+    wait(lambda r: input_row(r).startswith("[status]"), "Alt-1 switches to the status window")
+    dave.send({"cmd": "say", "to": "#tea", "text": "while you were away"})
+    wait(lambda r: "[3:#tea*]" in bar(r), "a message in #tea marks its window with '*'")
+    keys("M-3")
+    wait(lambda r: "[3:#tea]" in bar(r) and shows("while you were away")(r),
+         "Alt-3 shows #tea with the message and clears the mark")
+    keys("C-p")
+    wait(lambda r: input_row(r).startswith("[#Lobby]"), "Ctrl-P goes to the previous window")
+    keys("C-n")
+    wait(lambda r: input_row(r).startswith("[#tea]"), "Ctrl-N goes to the next window")
+
+    dave.send({"cmd": "say", "to": "carol", "text": "a private word"})
+    wait(lambda r: "[4:dave*]" in bar(r), "a private message opens window [4:dave] marked active")
+    keys("M-4")
+    wait(shows("a private word"), "the conversation window shows it")
+    line("understood")
+    m = dave.expect("message", to="dave", **{"from": "carol"})
+    t.check(m is not None and m["text"] == "understood", "plain text in a conversation window goes to dave")
+    wait(lambda r: shows("understood")(r) and "carol" not in bar(r),
+         "carol's own line shows in the conversation with dave, not in a window of her own")
+    keys("M-3")
+
+    for i in range(40):
+        dave.send({"cmd": "say", "to": "#tea", "text": f"numbered line {i:02d}"})
+    wait(shows("numbered line 39"), "40 lines arrive; the newest is at the bottom")
+    t.check(not shows("numbered line 00")(screen()), "the oldest has scrolled off the screen")
+    keys("PPage")
+    keys("PPage")
+    wait(lambda r: shows("numbered line 02")(r) and "-- more --" in status(r),
+         "PageUp scrolls back, and the status line says there is more")
+    keys("NPage")
+    keys("NPage")
+    keys("NPage")
+    wait(lambda r: shows("numbered line 39")(r) and "-- more --" not in status(r),
+         "PageDown returns to the newest line")
+
+    # The scrollback is a ring of 2000 lines: after 2100 more, the oldest kept is bulk 0100.
+    for i in range(2100):
+        dave.send({"cmd": "say", "to": "#tea", "text": f"bulk {i:04d}"})
+    wait(shows("bulk 2099"), "2100 more lines arrive", timeout=60)
+    keys("-N", "150", "PPage")
+    wait(lambda r: body(r)[0].rstrip().endswith("<dave> bulk 0100"), "PageUp reaches the oldest line kept: "
+         "the window keeps its last 2000 lines")
+    keys("-N", "150", "NPage")
+    wait(lambda r: shows("bulk 2099")(r) and "-- more --" not in status(r), "PageDown comes back")
+
+    tmux("resize-window", "-t", PANE, "-x", "50", "-y", "16")
+    wait(lambda r: len(r) >= 16 and not userlist(r) and input_row(r).startswith("[#tea]")
+         and shows("bulk 2099")(r), "at 50 columns the user list is hidden and the screen redrawn")
+    tmux("resize-window", "-t", PANE, "-x", str(COLS), "-y", str(ROWS))
+    wait(lambda r: userlist(r) == ["carol", "dave"], "back at 100 columns the user list returns")
+    keys("C-l")
+    wait(lambda r: "[3:#tea]" in bar(r) and shows("bulk 2099")(r), "Ctrl-L redraws the screen")
+
+    line("/quit")
+    deadline = time.time() + TIMEOUT * SLOW
+    while time.time() < deadline and not os.path.exists(stty_file):
+        time.sleep(0.05)
+    code = open(exit_file).read().strip() if os.path.exists(exit_file) else None
+    t.check(code == "EXIT=0", f"/quit ends the client with status 0 ({code})")
+    stty = open(stty_file).read() if os.path.exists(stty_file) else ""
+    t.check(" icanon" in stty and " echo " in stty and " icrnl" in stty,
+            "the terminal is back in its normal mode (icanon, echo, icrnl)")
+    wait(lambda r: any("Disconnected." in x for x in r), "the last notices stay on the terminal")
+finally:
+    tmux("kill-server")
+    if socket_path and os.path.exists(socket_path):
+        os.unlink(socket_path)  # tmux leaves it behind
+    if dave:
+        dave.quit()
+    t.check(srv.stop() == 0, "parleyd shuts down cleanly")
+    cleanup(tmp)
+t.finish()
