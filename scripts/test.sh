@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every parley test: builds with AddressSanitizer and UndefinedBehaviorSanitizer in
-# build-asan/, runs the unit, tool and integration tests with ctest, then builds the libFuzzer
-# targets and replays their corpora (scripts/fuzz.sh). Exits non-zero on any failure.
+# build-asan/ and runs the unit, tool and integration tests with ctest; then builds the libFuzzer
+# targets, fuzzes each for a few seconds and replays every committed corpus (scripts/fuzz.sh).
+# Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,3 +13,5 @@ cmake --build build-asan -j"$jobs"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+bash scripts/fuzz.sh run "${PARLEY_FUZZ_SECONDS:-10}"

@@ -59,6 +59,7 @@ struct pl_voice {
 	struct talker talkers[PL_VOICE_TALKERS];
 
 	struct pl_voice_stats st;
+	uint64_t retired_lost; /* losses of talkers whose slot was given to another */
 	int16_t pcm[PL_FRAME_SAMPLES], tmp[PL_FRAME_SAMPLES];
 	int32_t mix[PL_FRAME_SAMPLES];
 	uint8_t pkt[PL_VPKT_MAX];
@@ -109,7 +110,13 @@ static struct talker *talker_for(struct pl_voice *v, uint32_t id, uint64_t now)
 	struct talker *t = free_slot ? free_slot : idle;
 	if (!t)
 		return NULL;
-	/* A new talker: fresh buffer and decoder (allocation per talker, not per packet). */
+	/* A new talker: fresh buffer and decoder (allocation per talker, not per packet). The old
+	 * talker's losses stay counted. */
+	if (t->jb) {
+		struct pl_jbuf_stats js;
+		pl_jbuf_stats(t->jb, &js);
+		v->retired_lost += js.lost;
+	}
 	pl_jbuf_free(t->jb);
 	pl_dec_free(t->dec);
 	t->jb = NULL;
@@ -216,7 +223,6 @@ static void play_frame(struct pl_voice *v)
 			break;
 		case PL_JBUF_LOST:
 			rc = pl_dec_conceal(t->dec, data, len, v->tmp);
-			v->st.lost++;
 			if (data)
 				v->st.concealed_fec++;
 			break;
@@ -367,4 +373,13 @@ bool pl_voice_bound(const struct pl_voice *v)
 void pl_voice_stats(const struct pl_voice *v, struct pl_voice_stats *st)
 {
 	*st = v->st;
+	/* Loss as the jitter buffers count it: inside talk spurts, not their silent ends. */
+	st->lost = v->retired_lost;
+	for (int i = 0; i < PL_VOICE_TALKERS; i++) {
+		if (!v->talkers[i].jb)
+			continue;
+		struct pl_jbuf_stats js;
+		pl_jbuf_stats(v->talkers[i].jb, &js);
+		st->lost += js.lost;
+	}
 }

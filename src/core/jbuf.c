@@ -83,8 +83,10 @@ int pl_jbuf_put(struct pl_jbuf *jb, uint16_t seq, const uint8_t *data, size_t le
 			jb->st.dup++;
 			return -EALREADY;
 		}
-		/* Only possible before start when the window slid; the old frame is stale. */
-		jb->count--;
+		/* Before playout starts, an earlier frame can stretch what is queued past the ring:
+		 * start over from this frame rather than drop a queued one unseen. */
+		clear(jb);
+		jb->st.resyncs++;
 	}
 	s->full = true;
 	s->seq = seq;
@@ -121,7 +123,9 @@ enum pl_jbuf_status pl_jbuf_pop(struct pl_jbuf *jb, const uint8_t **data, size_t
 	}
 
 	if (jb->count == 0 && ++jb->idle >= PL_JBUF_IDLE_STOP) {
-		/* The talker has gone quiet: stop, and wait for a full cushion again. */
+		/* The talker has gone quiet: stop, and wait for a full cushion again. The empty
+		 * periods before this one were the end of the talk spurt, not losses. */
+		jb->st.lost -= PL_JBUF_IDLE_STOP - 1;
 		jb->started = false;
 		jb->idle = 0;
 		return PL_JBUF_SILENT;

@@ -28,14 +28,17 @@ enum pl_jbuf_status {
 };
 
 struct pl_jbuf_stats {
-	uint64_t played, lost, late, dup, resyncs;
+	uint64_t played;
+	uint64_t lost;    /* periods with no frame inside a talk spurt (the spurt's silent end is not counted) */
+	uint64_t late, dup, resyncs;
 };
 
 int pl_jbuf_alloc(struct pl_jbuf **jbp, unsigned target);
 void pl_jbuf_free(struct pl_jbuf *jb);
 
 /* Returns 0 when stored, -EALREADY for a duplicate, -ETIME for a frame whose period has been
- * played, -EINVAL for an empty or oversized frame. A frame far ahead of playout restarts it. */
+ * played, -EINVAL for an empty or oversized frame. A frame far ahead of playout, or one that
+ * would stretch the queue past PL_JBUF_SLOTS before playout starts, restarts it (stats.resyncs). */
 int pl_jbuf_put(struct pl_jbuf *jb, uint16_t seq, const uint8_t *data, size_t len);
 
 /* One frame period. Pointers stay valid until the next call into jb. */

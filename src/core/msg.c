@@ -283,6 +283,9 @@ int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap)
 	case PL_MSG_PROFILE:
 		if (m->u.profile.picture_len > PL_PICTURE_MAX)
 			return -EMSGSIZE;
+		if ((m->type == PL_MSG_PROFILE && m->u.profile.presence > PL_PRESENCE_MAX) ||
+		    (m->type == PL_MSG_SET_PROFILE && (m->u.profile.what & ~(PL_PROFILE_REALNAME | PL_PROFILE_PICTURE))))
+			return -EINVAL;
 		if (m->type == PL_MSG_PROFILE)
 			pl_wr_str(&w, m->u.profile.nick, PL_NICK_MAX);
 		else
@@ -310,6 +313,8 @@ int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap)
 	case PL_MSG_STATUS_SET:
 	case PL_MSG_PRESENCE:
 	case PL_MSG_CONTACT_ADDED:
+		if (m->u.presence.presence > PL_PRESENCE_MAX)
+			return -EINVAL;
 		if (m->type != PL_MSG_STATUS_SET)
 			pl_wr_str(&w, m->u.presence.nick, PL_NICK_MAX);
 		pl_wr_u8(&w, m->u.presence.presence);
@@ -336,6 +341,8 @@ int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap)
 			pl_wr_str(&w, m->u.group.members[i], PL_NICK_MAX);
 		break;
 	case PL_MSG_GROUP_MEMBER:
+		if (m->u.group_member.joined > 1)
+			return -EINVAL;
 		pl_wr_u32(&w, m->u.group_member.group);
 		pl_wr_str(&w, m->u.group_member.nick, PL_NICK_MAX);
 		pl_wr_u8(&w, m->u.group_member.joined);
@@ -357,6 +364,8 @@ int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap)
 		pl_wr_u64(&w, m->u.delivered.id);
 		break;
 	case PL_MSG_LIST_END:
+		if (m->u.list_end.more > 1)
+			return -EINVAL;
 		pl_wr_u16(&w, m->u.list_end.about);
 		pl_wr_u32(&w, m->u.list_end.count);
 		pl_wr_u8(&w, m->u.list_end.more);

@@ -180,7 +180,8 @@ int pl_msg_decode(struct pl_msg *m, uint16_t type, const uint8_t *payload, size_
 
 /*
  * Encodes m as a complete frame (header included) into buf. Returns the frame length, or
- * -EMSGSIZE when it does not fit cap or a field is over its maximum, -EPROTO for an unknown type.
+ * -EMSGSIZE when it does not fit cap or a field is over its maximum, -EINVAL for a value the
+ * decoder would reject (an unknown presence, flag or mask), -EPROTO for an unknown type.
  */
 int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap);
 

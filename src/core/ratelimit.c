@@ -1,9 +1,9 @@
 #include "core/ratelimit.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static void refill(struct pl_bucket *b, uint64_t now_ms, double rate, double burst)
 {
@@ -45,12 +45,14 @@ struct entry {
 struct pl_limiter {
 	unsigned mask;
 	double rate, burst;
+	uint8_t hash_key[PL_LIMITER_HASH_KEY];
 	struct entry *e;
 };
 
 #define PROBE 8 /* slots looked at per key */
 
-int pl_limiter_alloc(struct pl_limiter **lp, unsigned slots, double rate, double burst)
+int pl_limiter_alloc(struct pl_limiter **lp, unsigned slots, double rate, double burst,
+		     const uint8_t hash_key[PL_LIMITER_HASH_KEY])
 {
 	unsigned n = 16;
 	while (n < slots && n < (1u << 24))
@@ -63,6 +65,7 @@ int pl_limiter_alloc(struct pl_limiter **lp, unsigned slots, double rate, double
 	l->mask = n - 1;
 	l->rate = rate;
 	l->burst = burst;
+	memcpy(l->hash_key, hash_key, PL_LIMITER_HASH_KEY);
 	*lp = l;
 	return 0;
 }
@@ -75,47 +78,59 @@ void pl_limiter_free(struct pl_limiter *l)
 	free(l);
 }
 
-/* FNV-1a over the ASCII-folded key: "Alice" and "alice" share a bucket. */
-static uint32_t hash(const char *k)
+/* The key as stored: ASCII case folded, cut at PL_LIMITER_KEY_MAX bytes, so that hashing,
+ * comparing and storing all see the same bytes. */
+static void fold(char out[PL_LIMITER_KEY_MAX + 1], const char *k)
 {
-	uint32_t h = 2166136261u;
-	for (; *k; k++) {
-		unsigned char c = (unsigned char)*k;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 16777619u;
-	}
-	return h;
+	size_t i = 0;
+	for (; k[i] && i < PL_LIMITER_KEY_MAX; i++)
+		out[i] = (k[i] >= 'A' && k[i] <= 'Z') ? (char)(k[i] - 'A' + 'a') : k[i];
+	out[i] = '\0';
 }
 
-/* The entry of key, or NULL when absent; with create, the entry made for it (evicting). */
-static struct entry *find(struct pl_limiter *l, const char *key, bool create)
+static uint32_t hash(const struct pl_limiter *l, const char *folded)
 {
-	uint32_t h = hash(key);
+	uint8_t h[crypto_shorthash_BYTES];
+	crypto_shorthash(h, (const unsigned char *)folded, strlen(folded), l->hash_key);
+	return (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+}
+
+/* The entry of key, or NULL when absent; with create, the entry made for it. */
+static struct entry *find(struct pl_limiter *l, const char *key, uint64_t now_ms, bool create)
+{
+	char k[PL_LIMITER_KEY_MAX + 1];
+	fold(k, key);
+	uint32_t h = hash(l, k);
 	struct entry *victim = NULL;
+	int victim_rank = 3; /* 0 unused, 1 refilled, 2 in use (then oldest first) */
 	for (unsigned i = 0; i < PROBE; i++) {
 		struct entry *e = &l->e[(h + i) & l->mask];
-		if (e->used && strcasecmp(e->key, key) == 0)
+		if (e->used && strcmp(e->key, k) == 0)
 			return e;
-		if (!victim || (victim->used && (!e->used || e->b.last_ms < victim->b.last_ms)))
+		/* Ranked on a copy: refilling in place would touch last_ms, the age we compare. */
+		struct pl_bucket b = e->b;
+		int rank = !e->used ? 0 : pl_bucket_peek(&b, now_ms, l->rate, l->burst) && b.tokens >= l->burst ? 1 : 2;
+		if (rank < victim_rank || (rank == victim_rank && rank == 2 && e->b.last_ms < victim->b.last_ms)) {
 			victim = e;
+			victim_rank = rank;
+		}
 	}
 	if (!create)
 		return NULL;
 	memset(victim, 0, sizeof *victim);
 	victim->used = true;
-	strncpy(victim->key, key, PL_LIMITER_KEY_MAX);
+	memcpy(victim->key, k, strlen(k) + 1);
 	return victim;
 }
 
 bool pl_limiter_allows(struct pl_limiter *l, const char *key, uint64_t now_ms)
 {
-	struct entry *e = find(l, key, false);
+	struct entry *e = find(l, key, now_ms, false);
 	return !e || pl_bucket_peek(&e->b, now_ms, l->rate, l->burst);
 }
 
 bool pl_limiter_take(struct pl_limiter *l, const char *key, uint64_t now_ms)
 {
-	struct entry *e = find(l, key, true);
+	struct entry *e = find(l, key, now_ms, true);
 	return pl_bucket_take(&e->b, now_ms, l->rate, l->burst);
 }

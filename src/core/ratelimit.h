@@ -3,9 +3,10 @@
  * then `rate` per second. Time is passed in (milliseconds, any monotonic origin), so tests are
  * tables of (time, take) pairs.
  *
- * pl_limiter keeps one bucket per key (an account name, an IP address) in a fixed table: it never
- * grows, and when full it forgets the key touched longest ago, which can only ever be generous
- * to an attacker who has already been quiet the longest.
+ * pl_limiter keeps one bucket per key (an account name, an IP address) in a fixed table that never
+ * grows. Keys are placed with a keyed hash (SipHash, key chosen at random by the caller), so nobody
+ * can compute keys that land beside a victim's; when a key's neighbourhood is full, a bucket that
+ * has refilled is forgotten first (forgetting it changes nothing), then the one touched longest ago.
  */
 #ifndef PL_RATELIMIT_H
 #define PL_RATELIMIT_H
@@ -29,8 +30,12 @@ bool pl_bucket_peek(struct pl_bucket *b, uint64_t now_ms, double rate, double bu
 
 struct pl_limiter;
 
-/* slots: the table size (rounded up to a power of two, at least 16). */
-int pl_limiter_alloc(struct pl_limiter **lp, unsigned slots, double rate, double burst);
+#define PL_LIMITER_HASH_KEY 16
+
+/* slots: the table size (rounded up to a power of two, at least 16); hash_key: random bytes.
+ * Keys compare without ASCII case and count only up to PL_LIMITER_KEY_MAX bytes. */
+int pl_limiter_alloc(struct pl_limiter **lp, unsigned slots, double rate, double burst,
+		     const uint8_t hash_key[PL_LIMITER_HASH_KEY]);
 void pl_limiter_free(struct pl_limiter *l);
 /* Whether key has a token left (without taking one). Unknown keys have a full bucket. */
 bool pl_limiter_allows(struct pl_limiter *l, const char *key, uint64_t now_ms);

@@ -189,9 +189,11 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 	srv->slots = calloc(srv->nslots, sizeof *srv->slots);
 	srv->gens = calloc(srv->nslots, sizeof *srv->gens);
 	int rc = -ENOMEM;
+	uint8_t hk[2][PL_LIMITER_HASH_KEY];
+	pl_env_random(env, hk, sizeof hk);
 	if (!srv->slots || !srv->gens || pl_rooms_init(srv, srv->nslots * PL_SESSION_MAX_ROOMS + 1) < 0 ||
-	    pl_limiter_alloc(&srv->login_by_nick, 4096, cfg->login_rate, cfg->login_burst) < 0 ||
-	    pl_limiter_alloc(&srv->login_by_host, 4096, cfg->login_rate, cfg->login_burst) < 0) {
+	    pl_limiter_alloc(&srv->login_by_nick, 4096, cfg->login_rate, cfg->login_burst, hk[0]) < 0 ||
+	    pl_limiter_alloc(&srv->login_by_host, 4096, cfg->login_rate, cfg->login_burst, hk[1]) < 0) {
 		snprintf(err, errsz, "Out of memory.");
 		goto fail;
 	}
