@@ -240,6 +240,22 @@ out:
 	free(a);
 }
 
+/* A job for the worker about session s; the caller fills in the passwords. */
+static struct auth_job *auth_job_new(struct pl_session *s, uint16_t about, const char *nick)
+{
+	struct auth_job *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	a->job.work = auth_work;
+	a->job.done = auth_done;
+	a->srv = s->srv;
+	a->session = s->id;
+	a->about = about;
+	snprintf(a->nick, sizeof a->nick, "%s", nick);
+	snprintf(a->host, sizeof a->host, "%s", s->peer_host);
+	return a;
+}
+
 static void handle_auth(struct pl_session *s, const struct pl_msg *m)
 {
 	struct pl_server *srv = s->srv;
@@ -267,18 +283,11 @@ static void handle_auth(struct pl_session *s, const struct pl_msg *m)
 		return;
 	}
 
-	struct auth_job *a = calloc(1, sizeof *a);
+	struct auth_job *a = auth_job_new(s, m->type, nick);
 	if (!a) {
 		pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
 		return;
 	}
-	a->job.work = auth_work;
-	a->job.done = auth_done;
-	a->srv = srv;
-	a->session = s->id;
-	a->about = m->type;
-	snprintf(a->nick, sizeof a->nick, "%s", nick);
-	snprintf(a->host, sizeof a->host, "%s", s->peer_host);
 	snprintf(a->password, sizeof a->password, "%s", m->u.auth.password);
 
 	struct pl_account acc;
@@ -324,19 +333,13 @@ static void handle_set_password(struct pl_session *s, const struct pl_msg *m)
 		return;
 	}
 	struct pl_account acc;
-	struct auth_job *a = calloc(1, sizeof *a);
+	struct auth_job *a = auth_job_new(s, m->type, s->nick);
 	if (!a || pl_store_account_get(srv->store, s->nick, &acc) < 0) {
 		free(a);
 		pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
 		return;
 	}
-	a->job.work = auth_work;
-	a->job.done = auth_done;
-	a->srv = srv;
-	a->session = s->id;
-	a->about = m->type;
 	a->account_exists = true;
-	snprintf(a->nick, sizeof a->nick, "%s", s->nick);
 	snprintf(a->pwhash, sizeof a->pwhash, "%s", acc.pwhash);
 	snprintf(a->password, sizeof a->password, "%s", m->u.set_password.old_password);
 	snprintf(a->new_password, sizeof a->new_password, "%s", m->u.set_password.new_password);

@@ -157,6 +157,18 @@ class Client:
         return self.proc.returncode
 
 
+def finish(t, srv, clients, tmp):
+    """The end of every test: clients quit, the server must shut down cleanly (a sanitizer report
+    makes its exit status non-zero), the temporary directory goes, and the closing line."""
+    for c in clients:
+        if c:
+            c.quit()
+    if srv is not None:
+        t.check(srv.stop() == 0, "parleyd shuts down cleanly")
+    cleanup(tmp)
+    t.finish()
+
+
 def tmpdir():
     d = tempfile.mkdtemp(prefix="parley-test-")
     return d

@@ -7,7 +7,7 @@ import socket
 import struct
 import time
 
-from harness import (ERROR, HELLO, Checks, Client, Raw, Server, cleanup, error_code, frame, heard,
+from harness import (finish, ERROR, HELLO, Checks, Client, Raw, Server, cleanup, error_code, frame, heard,
                      random_bytes, s16, speech_wav, talk, tmpdir)
 
 rng = random.Random(int(os.environ.get("PARLEY_SEED", "20261121")))
@@ -110,8 +110,4 @@ try:
     ok, res = heard(speech, rec)
     t.check(ok, f"B still hears A's voice: {res}")
 finally:
-    a.quit()
-    b.quit()
-    t.check(srv.stop() == 0, "parleyd shuts down cleanly")
-    cleanup(tmp)
-t.finish()
+    finish(t, srv, [a, b], tmp)

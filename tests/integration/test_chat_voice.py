@@ -4,7 +4,7 @@ recording, aligned by cross-correlation, must match A's speech as Opus decodes i
 LSD), and must NOT match a different sentence, so a broken voice path fails the test."""
 import os
 
-from harness import (MAX_LSD, MIN_SEGSNR, Checks, Client, Server, audiocmp, cleanup, heard,
+from harness import (finish, MAX_LSD, MIN_SEGSNR, Checks, Client, Server, audiocmp, cleanup, heard,
                      speech_wav, talk, tmpdir)
 
 t = Checks("chat_voice")
@@ -54,8 +54,4 @@ try:
 
     t.check(a.quit() == 0, "A quits cleanly")
 finally:
-    a.quit()
-    b.quit()
-    t.check(srv.stop() == 0, "parleyd shuts down cleanly")
-    cleanup(tmp)
-t.finish()
+    finish(t, srv, [a, b], tmp)

@@ -3,7 +3,7 @@ exactly those 3, in order, marked as having waited; a second login receives none
 that wait survive a restart of the server."""
 import time
 
-from harness import Checks, Client, Server, cleanup, tmpdir
+from harness import finish, Checks, Client, Server, cleanup, tmpdir
 
 t = Checks("offline")
 tmp = tmpdir()
@@ -78,9 +78,4 @@ try:
     b = login("bob")
     t.check(offline_messages(b, settle=1.0) == [], "and is not delivered again at the next login")
 finally:
-    for c in clients:
-        if c:
-            c.quit()
-    t.check(srv.stop() == 0, "parleyd shuts down cleanly")
-    cleanup(tmp)
-t.finish()
+    finish(t, srv, clients, tmp)

@@ -3,7 +3,7 @@ while the others' messages still flow; failed logins are limited per account and
 (before any password is checked); connections are limited per address."""
 import time
 
-from harness import (ERROR, Checks, Client, Raw, Server, cleanup, error_code, frame, s16, tmpdir)
+from harness import (finish, ERROR, Checks, Client, Raw, Server, cleanup, error_code, frame, s16, tmpdir)
 
 t = Checks("ratelimit")
 tmp = tmpdir()
@@ -85,9 +85,4 @@ try:
     for c in conns:
         c.close()
 finally:
-    for c in clients:
-        if c:
-            c.quit()
-    t.check(srv.stop() == 0, "parleyd shuts down cleanly")
-    cleanup(tmp)
-t.finish()
+    finish(t, srv, clients, tmp)

@@ -5,7 +5,7 @@ and last update), rooms (create by joining, list, user list, announcements) and 
 import os
 import struct
 
-from harness import Checks, Client, Server, cleanup, tmpdir
+from harness import finish, Checks, Client, Server, cleanup, tmpdir
 
 t = Checks("social")
 tmp = tmpdir()
@@ -229,9 +229,4 @@ try:
     t.check(a2.expect("logged_in") is not None, "the new one does")
     t.check(b.expect("presence", nick="alice", presence="online") is not None, "alice's contact sees her come back")
 finally:
-    for c in clients:
-        if c:
-            c.quit()
-    t.check(srv.stop() == 0, "parleyd shuts down cleanly")
-    cleanup(tmp)
-t.finish()
+    finish(t, srv, clients, tmp)
