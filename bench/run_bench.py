@@ -8,12 +8,15 @@
             (its model is 1:1 TURN relaying, not a room: see docs/BENCHMARKS.md).
 
 Scenarios: (a) a room of 10 with 2 talkers at 50 packets/s each, (b) a room of 50 with 5 talkers,
-(c) saturation: a room of 20, everyone talking, the aggregate rate stepped up until loss reaches
-1%. For each target and scenario it records the server's CPU time (utime+stime from /proc/PID/stat),
-the busy time of the core the server is pinned to (softirq included: on loopback much of the
-delivery work runs there), its peak RSS (VmHWM, reset before each scenario through clear_refs),
-datagrams dropped at the server's socket, and relay_load's JSON line. Idle RSS is taken with no
-client and with N clients logged in.
+(c) saturation: a room of 20, everyone talking, the aggregate rate stepped up a ladder (both
+targets probed at each rung in turn) to the highest with loss < 1% and p99 latency < 50 ms,
+(p) 1:1 pairs, the shape coturn relays. The server is pinned to core 0 and every load generator to
+core 1. For each target and scenario it records the server's CPU time (utime+stime from
+/proc/PID/stat), the busy time of core 0 (softirq included; tick-sampled, so coarse at low load),
+its peak RSS (VmHWM, reset before each scenario through clear_refs), datagrams dropped at the
+server's socket, how much CPU the rest of the machine used meanwhile (a run that others disturbed
+is made again, at most 3 times), and relay_load's JSON line. Idle RSS is taken with no client and
+with N clients logged in.
 
 Output: a human summary on stderr, and on stdout one JSON line per measurement and a final
 {"summary": ...} line; --out FILE writes the same lines to FILE. Benchmarks never assert time:
@@ -426,7 +429,11 @@ class Parleyd:
 
     def __init__(self, tmp, nclients):
         self.tmp = tmp
-        self.srv = spawn_pinned(SERVER_CPU, lambda: harness.Server(tmp))
+        # Every benchmark client comes from 127.0.0.1: lift a per-address connection limit where
+        # this parleyd has one.
+        helptext = subprocess.run([harness.PARLEYD, "--help"], capture_output=True, text=True).stdout
+        extra = ["--max-connections-per-ip", str(nclients + 8)] if "--max-connections-per-ip" in helptext else []
+        self.srv = spawn_pinned(SERVER_CPU, lambda: harness.Server(tmp, *extra))
         self.pid, self.port = self.srv.proc.pid, self.srv.udp
         self.keeper = Keeper()
         self.creds = []
@@ -551,50 +558,46 @@ def keeps_up(r, rate):
             and r["tx_pps"] >= 0.97 * rate)
 
 
-def saturate(target, n, probe_s, final_s, max_rate):
-    """Steps the aggregate rate up (doubling from 500 packets/s, then bisecting) to the highest
-    that keeps_up(); then measures that rate for final_s seconds, stepping down 10% at a time
-    (at most twice) if the longer measurement does not keep up."""
-    good, bad, probes = None, None, []
-    rate = 500
-    for _ in range(14):
-        r = measure(target, "c-probe", n, n, probe_s, rate=rate, quiet=True, attempts=2)
-        probes.append({"rate": rate, "loss_pct": r.get("loss_pct"), "tx_pps": r.get("tx_pps"),
-                       "p99_us": r.get("lat_us", {}).get("p99"),
-                       "server_core_busy_pct": r["server"]["server_core_busy_pct"],
-                       "unexplained_cpu_s": r["server"]["unexplained_cpu_s"]})
-        ok = keeps_up(r, rate)
-        log(f"  {target.name} probe {rate:6.0f} pps in: {'ok ' if ok else 'NO '} loss {r.get('loss_pct')}% "
-            f"p99 {r.get('lat_us', {}).get('p99')} us, server core {r['server']['server_core_busy_pct']}% busy")
-        if ok:
-            good = rate
-        else:
-            bad = rate
-        if bad is None:
-            if rate * 2 > max_rate:
-                break
-            rate *= 2
-        elif good is None:
-            if rate <= 125:
-                break
-            rate = rate / 2
-        elif bad - good <= max(250, good * 0.07):
+def saturate(targets, n, probe_s, final_s, ladder):
+    """Steps the aggregate rate up a ladder, probing the targets one after the other at each rung
+    (so a disturbance from the rest of the machine falls on both alike), until each has failed
+    keeps_up() once; then measures each at its highest passing rung for final_s seconds (one rung
+    lower if that longer run does not keep up)."""
+    best = {t.name: None for t in targets}
+    live = list(targets)
+    probes = {t.name: [] for t in targets}
+    for rate in ladder:
+        for t in list(live):
+            r = measure(t, "c-probe", n, n, probe_s, rate=rate, quiet=True, attempts=2)
+            ok = keeps_up(r, rate)
+            probes[t.name].append({"rate": rate, "ok": ok, "loss_pct": r.get("loss_pct"),
+                                   "p99_us": r.get("lat_us", {}).get("p99"),
+                                   "server_cpu_pct": r["server"]["server_cpu_pct"],
+                                   "disturbed": r["server"]["disturbed"]})
+            log(f"  {t.name:8} {rate:6.0f} pps in: {'ok ' if ok else 'NO '} loss {r.get('loss_pct')}% "
+                f"p99 {r.get('lat_us', {}).get('p99')} us, server CPU {r['server']['server_cpu_pct']}%"
+                f"{' (disturbed)' if r['server']['disturbed'] else ''}")
+            if ok:
+                best[t.name] = rate
+            else:
+                live.remove(t)
+        if not live:
             break
+    out = []
+    for t in targets:
+        rate = best[t.name]
+        if rate is None:
+            r = {"target": t.name, "scenario": "c", "error": "no rate kept up", "probes": probes[t.name]}
         else:
-            rate = round((good + bad) / 2 / 50) * 50
-    if good is None:
-        return None, probes
-    for _ in range(3):
-        r = measure(target, "c", n, n, final_s, rate=good, quiet=True)
-        if keeps_up(r, good):
-            break
-        log(f"  {target.name} {good:.0f} pps did not keep up for {final_s:g} s "
-            f"(loss {r.get('loss_pct')}%, p99 {r.get('lat_us', {}).get('p99')} us); 10% less")
-        probes.append({"rate": good, "final": True, "loss_pct": r.get("loss_pct"), "p99_us": r.get("lat_us", {}).get("p99")})
-        good = round(good * 0.9 / 50) * 50
-    r["probes"] = probes
-    emit(r)
-    return r, probes
+            r = measure(t, "c", n, n, final_s, rate=rate, quiet=True)
+            i = ladder.index(rate)
+            if not keeps_up(r, rate) and not r["server"]["disturbed"] and i > 0:
+                log(f"  {t.name} did not keep up with {rate} pps for {final_s:g} s; one rung down")
+                r = measure(t, "c", n, n, final_s, rate=ladder[i - 1], quiet=True)
+            r["probes"] = probes[t.name]
+        emit(r)
+        out.append(r)
+    return out
 
 
 # --- coturn: its own load generator, 1:1 relaying ------------------------------------------------
@@ -715,7 +718,8 @@ def markdown(lines):
                 except (KeyError, TypeError, ZeroDivisionError):
                     v = None
                 vals.append("n/a" if v is None else str(v))
-            out.append(f"| {name} | " + " | ".join(vals) + " |")
+            if any(v != "n/a" for v in vals):
+                out.append(f"| {name} | " + " | ".join(vals) + " |")
 
         def relay(fn):
             return lambda r: None if r["target"] == "coturn" or "error" in r else fn(r)
@@ -735,16 +739,13 @@ def markdown(lines):
         row("uclient: loss, RTT", turn(lambda r: r["uclient"]["lost"].replace("Total lost packets ", "")
                                        + "; " + r["uclient"]["rtt"].replace("Average round trip delay ", "avg ")))
         row("server CPU (s) / % of wall", lambda r: f"{r['server']['server_cpu_s']} / {r['server']['server_cpu_pct']}")
-        row("server core busy % (softirq incl.)", lambda r: r["server"]["server_core_busy_pct"])
         row("server CPU per delivery (us)", lambda r: r["server_us_per_delivered"] if r["target"] != "coturn"
             else r["server_us_per_message"])
-        row("server core per delivery (us)", lambda r: r["core_us_per_delivered"] if r["target"] != "coturn"
-            else round(2 * r["core_us_per_datagram_out"], 2))
         row("peak RSS (KiB)", lambda r: r["server"]["peak_rss_kb"])
         row("dropped at server socket", lambda r: r["server"]["server_sock_drops"])
         row("load generator CPU (s)", lambda r: r["server"]["load_cpu_s"])
-        row("others' CPU meanwhile (s), attempt", lambda r: f"{r['server']['unexplained_cpu_s']}, "
-            f"{r.get('attempt', 1)}")
+        row("disturbed by others? (attempts)", lambda r: f"{'yes' if r['server']['disturbed'] else 'no'} "
+            f"({r.get('attempt', 1)})")
         out.append("")
     for r in rows:
         if "idle" in r:
@@ -757,7 +758,8 @@ def main():
     ap.add_argument("--duration", type=float, default=10, help="seconds per scenario (a) and (b)")
     ap.add_argument("--probe", type=float, default=2.5, help="seconds per saturation probe")
     ap.add_argument("--final", type=float, default=5, help="seconds of the saturation measurement")
-    ap.add_argument("--max-rate", type=float, default=64000, help="highest aggregate rate probed")
+    ap.add_argument("--ladder", default="4000,6000,8000,10000,12000,14000,16000,18000,20000,22000,24000",
+                    help="aggregate rates (packets/s into the room) tried in saturation, in order")
     ap.add_argument("--clients", type=int, default=50, help="clients logged in (the largest room)")
     ap.add_argument("--no-coturn", action="store_true")
     ap.add_argument("--allow-debug", action="store_true")
@@ -815,13 +817,9 @@ def main():
             for target in (pd, echo):
                 log(f"scenario {name}: room of {n}, {t} talkers x 50 pps, {a.duration:g} s, {target.name}")
                 rows.append(measure(target, name, n, t, a.duration))
-        for target in (pd, echo):
-            log(f"scenario c: saturation, room of 20, everyone talking, {target.name}")
-            r, probes = saturate(target, 20, a.probe, a.final, a.max_rate)
-            if r is None:
-                r = {"target": target.name, "scenario": "c", "error": "no rate had loss < 1%", "probes": probes}
-                emit(r)
-            rows.append(r)
+        log("scenario c: saturation, room of 20, everyone talking, rate stepped up")
+        ladder = [float(x) for x in a.ladder.split(",")]
+        rows += saturate([pd, echo], 20, a.probe, a.final, ladder)
         for target in (pd, echo):
             log(f"scenario p: 10 rooms of 2, both talking, 50 pps each, {a.duration:g} s, {target.name}")
             rows.append(measure(target, "p", 20, 2, a.duration, rooms=10))

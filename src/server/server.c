@@ -92,10 +92,15 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	 * by the login deadline and then the keepalive, both in session.c. */
 	struct timeval wr = {30, 0};
 	bufferevent_set_timeouts(bev, NULL, &wr);
-	if (pl_session_start(srv, bev, peer) == -EBUSY) {
+	int rc = pl_session_start(srv, bev, peer);
+	if (rc == -EBUSY || rc == -EMFILE) {
 		char a[PL_ADDR_STR];
 		pl_addr_fmt(peer, a, sizeof a);
-		pl_log(PL_LOG_WARN, "turned away %s: at the limit of %u connections", a, srv->cfg->max_connections);
+		if (rc == -EMFILE)
+			pl_log(PL_LOG_WARN, "turned away %s: at the limit of %u connections from one address", a,
+			       srv->cfg->max_connections_per_ip);
+		else
+			pl_log(PL_LOG_WARN, "turned away %s: at the limit of %u connections", a, srv->cfg->max_connections);
 	}
 }
 

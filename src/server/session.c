@@ -561,7 +561,7 @@ int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struc
 		pl_session_error(s, PL_ERR_SERVER_FULL, 0, NULL);
 		pl_conn_close(s->conn, true);
 		s->id = UINT32_MAX; /* matches no slot */
-		return -EBUSY;
+		return host_full ? -EMFILE : -EBUSY;
 	}
 	arm(s, srv->cfg->login_timeout_ms);
 	return 0;

@@ -56,8 +56,9 @@ struct pl_session {
 	struct pl_session *all_prev, *all_next; /* every session of the server, for shutdown */
 };
 
-/* Takes a freshly accepted TLS bufferevent. Returns 0, or -EBUSY when the server is full (the
- * client then gets ERROR 429 and the connection closes). */
+/* Takes a freshly accepted TLS bufferevent. Returns 0, or -EBUSY when the server is full or -EMFILE
+ * when that address has its share of connections (the client then gets ERROR 429 and the
+ * connection closes). */
 int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struct sockaddr *peer);
 /* Sends ERROR code about a request (detail may be NULL); the connection stays open. */
 void pl_session_error(struct pl_session *s, uint16_t code, uint16_t about, const char *detail);
