@@ -108,15 +108,6 @@ static int send_rec(const struct pl_msg_rec *r, void *arg)
 	return 0;
 }
 
-static void list_end(struct pl_session *s, uint16_t about, uint32_t count, bool more)
-{
-	struct pl_msg e = {.type = PL_MSG_LIST_END};
-	e.u.list_end.about = about;
-	e.u.list_end.count = count;
-	e.u.list_end.more = more;
-	pl_session_send(s, &e);
-}
-
 static void history(struct pl_session *s, const struct pl_msg *m)
 {
 	struct pl_server *srv = s->srv;
@@ -153,7 +144,7 @@ static void history(struct pl_session *s, const struct pl_msg *m)
 	if (pl_store_history(srv->store, conv, m->u.history.before_id, m->u.history.limit, send_rec, x, &more) < 0)
 		pl_session_error(s, PL_ERR_INTERNAL, m->type, "could not read the history");
 	else
-		list_end(s, m->type, x->count, more);
+		pl_session_list_end(s, m->type, x->count, more);
 	free(x);
 }
 
@@ -180,7 +171,7 @@ static void rooms(struct pl_session *s, const struct pl_msg *m)
 		i.u.room_info.users = r->n;
 		pl_session_send(s, &i);
 	}
-	list_end(s, m->type, n, false);
+	pl_session_list_end(s, m->type, n, false);
 }
 
 void pl_chat_handle(struct pl_session *s, const struct pl_msg *m)

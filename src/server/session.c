@@ -42,6 +42,15 @@ void pl_session_error(struct pl_session *s, uint16_t code, uint16_t about, const
 	pl_conn_send_error(s->conn, code, about, detail);
 }
 
+void pl_session_list_end(struct pl_session *s, uint16_t about, uint32_t count, bool more)
+{
+	struct pl_msg e = {.type = PL_MSG_LIST_END};
+	e.u.list_end.about = about;
+	e.u.list_end.count = count;
+	e.u.list_end.more = more;
+	pl_session_send(s, &e);
+}
+
 void pl_session_drop(struct pl_session *s, uint16_t code, uint16_t about, const char *detail)
 {
 	if (pl_conn_closing(s->conn))

@@ -62,6 +62,8 @@ struct pl_session {
 int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struct sockaddr *peer);
 /* Sends ERROR code about a request (detail may be NULL); the connection stays open. */
 void pl_session_error(struct pl_session *s, uint16_t code, uint16_t about, const char *detail);
+/* Ends a listing (contacts, groups, rooms, history) with LIST_END. */
+void pl_session_list_end(struct pl_session *s, uint16_t about, uint32_t count, bool more);
 /* Sends ERROR code (if non-zero) and closes after flushing. */
 void pl_session_drop(struct pl_session *s, uint16_t code, uint16_t about, const char *detail);
 /* Queues m to the session's client; a client too slow to read is dropped. */

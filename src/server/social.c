@@ -191,14 +191,6 @@ static int list_contact(const char *nick, void *arg)
 	return 0;
 }
 
-static void list_end(struct pl_session *s, uint16_t about, uint32_t count)
-{
-	struct pl_msg e = {.type = PL_MSG_LIST_END};
-	e.u.list_end.about = about;
-	e.u.list_end.count = count;
-	pl_session_send(s, &e);
-}
-
 /* --- presence --- */
 
 static void status_set(struct pl_session *s, const struct pl_msg *m)
@@ -387,7 +379,7 @@ void pl_social_handle(struct pl_session *s, const struct pl_msg *m)
 		if (pl_store_contacts(s->srv->store, s->nick, list_contact, &f) < 0)
 			pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
 		else
-			list_end(s, m->type, f.count);
+			pl_session_list_end(s, m->type, f.count, false);
 		break;
 	}
 	case PL_MSG_STATUS_SET:
@@ -410,7 +402,7 @@ void pl_social_handle(struct pl_session *s, const struct pl_msg *m)
 		if (pl_store_groups_of(s->srv->store, s->nick, list_group, &l) < 0)
 			pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
 		else
-			list_end(s, m->type, l.count);
+			pl_session_list_end(s, m->type, l.count, false);
 		break;
 	}
 	default:

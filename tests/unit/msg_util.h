@@ -1,0 +1,25 @@
+/*
+ * msg_util: helpers the message codec tests share: strings and pictures of exact sizes, a
+ * field-by-field comparison of two messages, and a decode from a private copy of the payload (so
+ * AddressSanitizer sees any read past its end).
+ */
+#ifndef PL_TEST_MSG_UTIL_H
+#define PL_TEST_MSG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/msg.h"
+
+#define SET(dst, s) snprintf((dst), sizeof(dst), "%s", (s))
+
+void fill_str(char *dst, size_t n, const char *unit);
+uint16_t fill_picture(uint8_t *p, size_t n);
+const char *msg_diff(const struct pl_msg *a, const struct pl_msg *b);
+int decode_copy(struct pl_msg *m, uint16_t type, const uint8_t *p, size_t len);
+struct pl_msg *new_msg(void);
+/* Appends v big-endian in `bytes` bytes at p + *n. */
+void put_int(uint8_t *p, size_t *n, uint64_t v, int bytes);
+
+#endif

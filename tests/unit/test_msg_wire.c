@@ -1,0 +1,532 @@
+/*
+ * Unit tests for core/msg against the wire format as docs/PROTOCOL.md writes it, independently of
+ * msg.c: golden frames written out byte by byte, and a table of field layouts (`layouts` below)
+ * from which payloads are built by hand. The layouts drive the negative tests (oversize strings
+ * and pictures, embedded NULs, out-of-range enums, over-long fields on encode) for every field of
+ * every message.
+ */
+#include "core/msg.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/frame.h"
+#include "msg_util.h"
+#include "test.h"
+
+#define BUF_CAP PL_FRAME_MAX_HARD
+#define TARGET_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
+
+static void check_golden(const char *name, const struct pl_msg *m, const uint8_t *want, size_t n)
+{
+	static uint8_t buf[BUF_CAP];
+	struct pl_msg *d = new_msg();
+	test_case("golden %s", name);
+	CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), n);
+	CHECK_MEM_EQ(buf, want, n);
+	if (CHECK_EQ(decode_copy(d, m->type, want + PL_FRAME_HDR, n - PL_FRAME_HDR), 0))
+		CHECK(msg_diff(m, d) == NULL);
+	free(d);
+}
+
+/* Frames written out by hand from docs/PROTOCOL.md sections 2 and 4. */
+static void test_golden(void)
+{
+	struct pl_msg *m = new_msg();
+
+	m->type = PL_MSG_HELLO;
+	m->u.hello.version = 1;
+	SET(m->u.hello.client, "parley");
+	static const uint8_t hello[] = {0, 0, 0, 16, 0x00, 0x01, 0, 1, 0, 6, 'p', 'a', 'r', 'l', 'e', 'y'};
+	check_golden("HELLO", m, hello, sizeof hello);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_PING;
+	m->u.ping.token = 0x0102030405060708ull;
+	static const uint8_t ping[] = {0, 0, 0, 14, 0x80, 0x03, 1, 2, 3, 4, 5, 6, 7, 8};
+	check_golden("PING", m, ping, sizeof ping);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_BYE;
+	static const uint8_t bye[] = {0, 0, 0, 6, 0x00, 0x08};
+	check_golden("BYE", m, bye, sizeof bye);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_AUTH_OK;
+	SET(m->u.auth_ok.nick, "al");
+	m->u.auth_ok.session = 0x01020304;
+	m->u.auth_ok.udp_port = 0x1f90;
+	uint8_t auth_ok[48] = {0, 0, 0, 48, 0x80, 0x02, 0, 2, 'a', 'l', 1, 2, 3, 4, 0x1f, 0x90};
+	for (int i = 0; i < 32; i++) {
+		m->u.auth_ok.voice_key[i] = (uint8_t)(0xe0 + i);
+		auth_ok[16 + i] = (uint8_t)(0xe0 + i);
+	}
+	check_golden("AUTH_OK", m, auth_ok, sizeof auth_ok);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_USERLIST;
+	SET(m->u.userlist.room, "#r");
+	m->u.userlist.more = 1;
+	m->u.userlist.count = 2;
+	SET(m->u.userlist.users[0].nick, "ab");
+	m->u.userlist.users[0].session = 1;
+	SET(m->u.userlist.users[1].nick, "cd");
+	m->u.userlist.users[1].session = 0xffffffffu;
+	static const uint8_t userlist[] = {0, 0, 0, 29, 0x80, 0x06, 0, 2, '#', 'r', 1, 0, 2,
+					   0, 2, 'a', 'b', 0, 0, 0, 1,
+					   0, 2, 'c', 'd', 0xff, 0xff, 0xff, 0xff};
+	check_golden("USERLIST", m, userlist, sizeof userlist);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_TEXT;
+	m->u.text.id = 1;
+	m->u.text.time_ms = 0x0000018b00000002ull;
+	m->u.text.flags = PL_TEXT_OFFLINE;
+	SET(m->u.text.target, "#a");
+	SET(m->u.text.from, "b");
+	SET(m->u.text.text, "c");
+	static const uint8_t text[] = {0, 0, 0, 33, 0x80, 0x07, 0, 0, 0, 0, 0, 0, 0, 1,
+				       0, 0, 1, 0x8b, 0, 0, 0, 2, 0x02,
+				       0, 2, '#', 'a', 0, 1, 'b', 0, 1, 'c'};
+	check_golden("TEXT", m, text, sizeof text);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_ERROR;
+	m->u.error.code = 421;
+	m->u.error.about = PL_MSG_SAY;
+	SET(m->u.error.detail, "x");
+	static const uint8_t error[] = {0, 0, 0, 13, 0x80, 0x09, 0x01, 0xa5, 0, 7, 0, 1, 'x'};
+	check_golden("ERROR", m, error, sizeof error);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_SET_PROFILE;
+	m->u.profile.what = PL_PROFILE_PICTURE;
+	m->u.profile.picture_len = 3;
+	memcpy(m->u.profile.picture, "\xff\xd8\xff", 3);
+	static const uint8_t set_profile[] = {0, 0, 0, 14, 0x00, 0x0a, 0x02, 0, 0, 0, 3, 0xff, 0xd8, 0xff};
+	check_golden("SET_PROFILE", m, set_profile, sizeof set_profile);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_PROFILE;
+	SET(m->u.profile.nick, "al");
+	SET(m->u.profile.realname, "A");
+	m->u.profile.created_ms = 0x0102030405060708ull;
+	m->u.profile.presence = PL_PRESENCE_AWAY;
+	SET(m->u.profile.note, "n");
+	m->u.profile.picture_len = 1;
+	m->u.profile.picture[0] = 0x89;
+	static const uint8_t profile[] = {0, 0, 0, 28, 0x80, 0x0a, 0, 2, 'a', 'l', 0, 1, 'A',
+					  1, 2, 3, 4, 5, 6, 7, 8, 2, 0, 1, 'n', 0, 1, 0x89};
+	check_golden("PROFILE", m, profile, sizeof profile);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_STATUS_SET;
+	m->u.presence.presence = PL_PRESENCE_BUSY;
+	SET(m->u.presence.note, "zz");
+	static const uint8_t status_set[] = {0, 0, 0, 11, 0x00, 0x0f, 3, 0, 2, 'z', 'z'};
+	check_golden("STATUS_SET", m, status_set, sizeof status_set);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_GROUP;
+	m->u.group.id = 9;
+	SET(m->u.group.name, "g");
+	m->u.group.updated_ms = 5;
+	m->u.group.count = 2;
+	SET(m->u.group.members[0], "ab");
+	SET(m->u.group.members[1], "c");
+	static const uint8_t group[] = {0, 0, 0, 30, 0x80, 0x0e, 0, 0, 0, 9, 0, 1, 'g',
+					0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 0, 2, 'a', 'b', 0, 1, 'c'};
+	check_golden("GROUP", m, group, sizeof group);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_HISTORY;
+	SET(m->u.history.target, "#a");
+	m->u.history.before_id = 0x10;
+	m->u.history.limit = 200;
+	static const uint8_t history[] = {0, 0, 0, 20, 0x00, 0x17, 0, 2, '#', 'a',
+					  0, 0, 0, 0, 0, 0, 0, 0x10, 0, 200};
+	check_golden("HISTORY", m, history, sizeof history);
+
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_LIST_END;
+	m->u.list_end.about = PL_MSG_CONTACTS_GET;
+	m->u.list_end.count = 0x01020304;
+	m->u.list_end.more = 0;
+	static const uint8_t list_end[] = {0, 0, 0, 13, 0x80, 0x11, 0x00, 0x0e, 1, 2, 3, 4, 0};
+	check_golden("LIST_END", m, list_end, sizeof list_end);
+
+	free(m);
+}
+
+/* --- field layouts, transcribed from docs/PROTOCOL.md section 4, independently of msg.c --- */
+
+enum {
+	F_END = 0,
+	F_U8, F_U16, F_U32, F_U64, /* integers, any value */
+	F_ENUM,  /* u8 in 0..max */
+	F_MASK,  /* u8 with no bit outside max */
+	F_STR,   /* u16 length, at most max bytes, no NUL */
+	F_BLOB,  /* u16 length, at most max bytes, anything */
+	F_KEY,   /* 32 raw bytes */
+};
+
+struct fld {
+	uint8_t kind;
+	uint64_t val;  /* integers: the value written by default */
+	size_t max;
+	size_t off;    /* strings: offsetof in struct pl_msg */
+	const char *name;
+};
+
+struct layout {
+	uint16_t type;
+	struct fld f[8];
+};
+
+#define I(k, v) {k, v, 0, 0, #k}
+#define E(v, mx, nm) {F_ENUM, v, mx, 0, nm}
+#define MASK(v, mx, nm) {F_MASK, v, mx, 0, nm}
+#define S(member, mx) {F_STR, 0, mx, offsetof(struct pl_msg, u.member), #member}
+#define PICTURE {F_BLOB, 0, PL_PICTURE_MAX, 0, "picture"}
+
+static const struct layout layouts[] = {
+	{PL_MSG_HELLO, {I(F_U16, 1), S(hello.client, PL_VERSION_STR_MAX)}},
+	{PL_MSG_REGISTER, {S(auth.nick, PL_NICK_MAX), S(auth.password, PL_PASSWORD_MAX),
+			   S(auth.realname, PL_REALNAME_MAX)}},
+	{PL_MSG_LOGIN, {S(auth.nick, PL_NICK_MAX), S(auth.password, PL_PASSWORD_MAX)}},
+	{PL_MSG_PONG, {I(F_U64, 0xfedcba9876543210ull)}},
+	{PL_MSG_JOIN, {S(join.room, PL_ROOM_MAX)}},
+	{PL_MSG_PART, {S(join.room, PL_ROOM_MAX)}},
+	{PL_MSG_SAY, {I(F_U32, 99), S(say.target, TARGET_MAX), S(say.text, PL_TEXT_MAX)}},
+	{PL_MSG_BYE, {{0}}},
+	{PL_MSG_SET_PASSWORD, {S(set_password.old_password, PL_PASSWORD_MAX),
+			       S(set_password.new_password, PL_PASSWORD_MAX)}},
+	{PL_MSG_SET_PROFILE, {MASK(PL_PROFILE_REALNAME, PL_PROFILE_REALNAME | PL_PROFILE_PICTURE, "what"),
+			      S(profile.realname, PL_REALNAME_MAX), PICTURE}},
+	{PL_MSG_PROFILE_GET, {S(user.nick, PL_NICK_MAX)}},
+	{PL_MSG_CONTACT_ADD, {S(user.nick, PL_NICK_MAX)}},
+	{PL_MSG_CONTACT_DEL, {S(user.nick, PL_NICK_MAX)}},
+	{PL_MSG_CONTACTS_GET, {{0}}},
+	{PL_MSG_STATUS_SET, {E(PL_PRESENCE_AWAY, PL_PRESENCE_MAX, "presence"),
+			     S(presence.note, PL_NOTE_MAX)}},
+	{PL_MSG_STATUS_GET, {S(user.nick, PL_NICK_MAX)}},
+	{PL_MSG_GROUP_CREATE, {S(group_create.name, PL_GROUP_NAME_MAX)}},
+	{PL_MSG_GROUP_ADD, {I(F_U32, 3), S(group_add.nick, PL_NICK_MAX)}},
+	{PL_MSG_GROUP_QUIT, {I(F_U32, 3)}},
+	{PL_MSG_GROUPS_GET, {{0}}},
+	{PL_MSG_ROOMS_GET, {{0}}},
+	{PL_MSG_NAMES, {S(names.room, PL_ROOM_MAX)}},
+	{PL_MSG_HISTORY, {S(history.target, TARGET_MAX), I(F_U64, 1234), I(F_U16, 0)}},
+	{PL_MSG_DELIVERED, {I(F_U64, 99)}},
+	{PL_MSG_WELCOME, {I(F_U16, 1), S(welcome.server, PL_SERVER_NAME_MAX)}},
+	{PL_MSG_AUTH_OK, {S(auth_ok.nick, PL_NICK_MAX), I(F_U32, 5), I(F_U16, 4000), I(F_KEY, 0)}},
+	{PL_MSG_PING, {I(F_U64, 1)}},
+	{PL_MSG_JOINED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U32, 9)}},
+	{PL_MSG_PARTED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U32, 9)}},
+	/* entries are tested on their own (test_lists); count 0 here */
+	{PL_MSG_USERLIST, {S(userlist.room, PL_ROOM_MAX), E(1, 1, "more"), I(F_U16, 0)}},
+	{PL_MSG_TEXT, {I(F_U64, 5), I(F_U64, 6), I(F_U8, 0xff), S(text.target, TARGET_MAX),
+		       S(text.from, PL_NICK_MAX), S(text.text, PL_TEXT_MAX)}},
+	{PL_MSG_SAY_OK, {I(F_U32, 1), I(F_U64, 2)}},
+	{PL_MSG_ERROR, {I(F_U16, 430), I(F_U16, PL_MSG_JOIN), S(error.detail, PL_DETAIL_MAX)}},
+	{PL_MSG_PROFILE, {S(profile.nick, PL_NICK_MAX), S(profile.realname, PL_REALNAME_MAX),
+			  I(F_U64, 77), E(PL_PRESENCE_BUSY, PL_PRESENCE_MAX, "presence"),
+			  S(profile.note, PL_NOTE_MAX), PICTURE}},
+	{PL_MSG_CONTACT_ADDED, {S(presence.nick, PL_NICK_MAX), E(0, PL_PRESENCE_MAX, "presence"),
+				S(presence.note, PL_NOTE_MAX)}},
+	{PL_MSG_CONTACT_DELETED, {S(user.nick, PL_NICK_MAX)}},
+	{PL_MSG_PRESENCE, {S(presence.nick, PL_NICK_MAX), E(1, PL_PRESENCE_MAX, "presence"),
+			   S(presence.note, PL_NOTE_MAX)}},
+	/* members are tested on their own (test_lists); count 0 here */
+	{PL_MSG_GROUP, {I(F_U32, 8), S(group.name, PL_GROUP_NAME_MAX), I(F_U64, 3), I(F_U16, 0)}},
+	{PL_MSG_GROUP_MEMBER, {I(F_U32, 8), S(group_member.nick, PL_NICK_MAX), E(1, 1, "joined"),
+			       I(F_U64, 3)}},
+	{PL_MSG_ROOM_INFO, {S(room_info.name, PL_ROOM_MAX), I(F_U32, 0xffffffffu)}},
+	{PL_MSG_LIST_END, {I(F_U16, PL_MSG_GROUPS_GET), I(F_U32, 4), E(0, 1, "more")}},
+	{PL_MSG_OK, {I(F_U16, PL_MSG_DELIVERED)}},
+};
+#define N_LAYOUTS (sizeof layouts / sizeof layouts[0])
+
+/* How lay_build departs from the defaults, for field number `which`. */
+struct tweak {
+	int which;      /* -1: none */
+	size_t len;     /* STR, BLOB: bytes written */
+	size_t claim;   /* STR, BLOB: the length field */
+	size_t nul_at;  /* STR: a NUL here if < len */
+	uint8_t u8;     /* ENUM, MASK: the value */
+	bool all_max;   /* every STR and BLOB at its maximum */
+};
+
+static const struct tweak no_tweak = {-1, 0, 0, SIZE_MAX, 0, false};
+
+/* A payload for layout l: integers their default value, strings "s<i>", blobs 3 bytes. */
+static size_t lay_build(uint8_t *out, const struct layout *l, struct tweak tw)
+{
+	size_t n = 0;
+	for (int i = 0; i < 8 && l->f[i].kind != F_END; i++) {
+		const struct fld *f = &l->f[i];
+		bool me = i == tw.which;
+		switch (f->kind) {
+		case F_U8: put_int(out, &n, f->val, 1); break;
+		case F_U16: put_int(out, &n, f->val, 2); break;
+		case F_U32: put_int(out, &n, f->val, 4); break;
+		case F_U64: put_int(out, &n, f->val, 8); break;
+		case F_ENUM:
+		case F_MASK: put_int(out, &n, me ? tw.u8 : f->val, 1); break;
+		case F_KEY:
+			for (int k = 0; k < PL_VOICE_KEY_LEN; k++)
+				out[n++] = (uint8_t)(k ^ 0x5c);
+			break;
+		case F_STR:
+		case F_BLOB:
+			if (me || tw.all_max) {
+				size_t len = me ? tw.len : f->max, claim = me ? tw.claim : f->max;
+				put_int(out, &n, claim, 2);
+				memset(out + n, f->kind == F_STR ? 'a' : 0, len);
+				if (me && tw.nul_at < len)
+					out[n + tw.nul_at] = '\0';
+				n += len;
+			} else {
+				put_int(out, &n, 2, 2);
+				out[n++] = 's';
+				out[n++] = (uint8_t)('0' + i);
+			}
+			break;
+		}
+	}
+	return n;
+}
+
+static struct tweak str_tweak(int which, size_t len, size_t claim, size_t nul_at)
+{
+	struct tweak t = no_tweak;
+	t.which = which;
+	t.len = len;
+	t.claim = claim;
+	t.nul_at = nul_at;
+	return t;
+}
+
+static struct tweak u8_tweak(int which, uint8_t v)
+{
+	struct tweak t = no_tweak;
+	t.which = which;
+	t.u8 = v;
+	return t;
+}
+
+static void test_layouts(void)
+{
+	static uint8_t pay[BUF_CAP], enc[BUF_CAP];
+	struct pl_msg *d = new_msg();
+
+	/* Every type the codec names has exactly one layout, and every layout names a type. */
+	for (unsigned t = 0; t <= 0xffff; t++) {
+		unsigned seen = 0;
+		for (size_t i = 0; i < N_LAYOUTS; i++)
+			seen += layouts[i].type == t;
+		if (pl_msg_name((uint16_t)t) || seen) {
+			test_case("layout coverage 0x%04x", t);
+			CHECK(pl_msg_name((uint16_t)t) != NULL);
+			CHECK_EQ(seen, 1);
+		}
+	}
+
+	for (size_t li = 0; li < N_LAYOUTS; li++) {
+		const struct layout *l = &layouts[li];
+		const char *tn = pl_msg_name(l->type);
+		size_t n;
+
+		/* The hand-built payload decodes, and the codec encodes it back to the same bytes:
+		 * the codec's field order and widths agree with PROTOCOL.md. */
+		test_case("layout %s", tn);
+		n = lay_build(pay, l, no_tweak);
+		if (CHECK_EQ(decode_copy(d, l->type, pay, n), 0)) {
+			CHECK_EQ(pl_msg_encode(d, enc, sizeof enc), (int)(n + PL_FRAME_HDR));
+			CHECK_MEM_EQ(enc + PL_FRAME_HDR, pay, n);
+		}
+
+		/* Every string and picture at its maximum: still decodes, and no frame is larger
+		 * than PL_MSG_ENCODED_MAX says. */
+		struct tweak all = no_tweak;
+		all.all_max = true;
+		test_case("layout %s, everything at its maximum", tn);
+		n = lay_build(pay, l, all);
+		if (CHECK_EQ(decode_copy(d, l->type, pay, n), 0))
+			CHECK_EQ(pl_msg_encode(d, enc, sizeof enc), (int)(n + PL_FRAME_HDR));
+		CHECK(n + PL_FRAME_HDR <= PL_MSG_ENCODED_MAX);
+		if (l->type == PL_MSG_PROFILE) /* PROTOCOL.md section 2 gives these two sizes */
+			CHECK_EQ(n + PL_FRAME_HDR, 8439);
+		if (l->type == PL_MSG_SET_PROFILE)
+			CHECK_EQ(n + PL_FRAME_HDR, 8267);
+
+		for (int fi = 0; fi < 8 && l->f[fi].kind != F_END; fi++) {
+			const struct fld *f = &l->f[fi];
+			size_t max = f->max;
+			switch (f->kind) {
+			case F_STR:
+			case F_BLOB: {
+				const char *what = f->kind == F_STR ? "string" : "picture";
+				test_case("%s.%s at max %zu", tn, f->name, max);
+				n = lay_build(pay, l, str_tweak(fi, max, max, SIZE_MAX));
+				if (CHECK_EQ(decode_copy(d, l->type, pay, n), 0)) {
+					if (f->kind == F_STR)
+						CHECK_EQ(strlen((const char *)d + f->off), max);
+					else
+						CHECK_EQ(d->u.profile.picture_len, max);
+					CHECK_EQ(pl_msg_encode(d, enc, sizeof enc), (int)(n + PL_FRAME_HDR));
+				}
+				test_case("%s.%s empty", tn, f->name);
+				n = lay_build(pay, l, str_tweak(fi, 0, 0, SIZE_MAX));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), 0);
+
+				test_case("%s.%s oversize %s %zu", tn, f->name, what, max + 1);
+				n = lay_build(pay, l, str_tweak(fi, max + 1, max + 1, SIZE_MAX));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), -EBADMSG);
+
+				test_case("%s.%s length 0xffff", tn, f->name);
+				n = lay_build(pay, l, str_tweak(fi, max, 0xffff, SIZE_MAX));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), -EBADMSG);
+
+				/* A length claiming one byte more than is there (the rest shifts). */
+				test_case("%s.%s length +1", tn, f->name);
+				n = lay_build(pay, l, str_tweak(fi, 3, 4, SIZE_MAX));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), -EBADMSG);
+				break;
+			}
+			case F_ENUM:
+				test_case("%s.%s = %zu (max)", tn, f->name, max);
+				n = lay_build(pay, l, u8_tweak(fi, (uint8_t)max));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), 0);
+				test_case("%s.%s = %zu", tn, f->name, max + 1);
+				n = lay_build(pay, l, u8_tweak(fi, (uint8_t)(max + 1)));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), -EBADMSG);
+				test_case("%s.%s = 0xff", tn, f->name);
+				n = lay_build(pay, l, u8_tweak(fi, 0xff));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), -EBADMSG);
+				break;
+			case F_MASK:
+				for (unsigned bit = 0; bit < 8; bit++) {
+					bool allowed = (max >> bit) & 1;
+					test_case("%s.%s bit 0x%02x", tn, f->name, 1u << bit);
+					n = lay_build(pay, l, u8_tweak(fi, (uint8_t)(1u << bit)));
+					CHECK_EQ(decode_copy(d, l->type, pay, n), allowed ? 0 : -EBADMSG);
+				}
+				test_case("%s.%s all allowed bits and none", tn, f->name);
+				n = lay_build(pay, l, u8_tweak(fi, (uint8_t)max));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), 0);
+				n = lay_build(pay, l, u8_tweak(fi, 0));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), 0);
+				break;
+			default:
+				break;
+			}
+			if (f->kind != F_STR)
+				continue;
+
+			const size_t nuls[] = {0, max / 2, max - 1};
+			for (size_t k = 0; k < 3; k++) {
+				test_case("%s.%s NUL at %zu", tn, f->name, nuls[k]);
+				n = lay_build(pay, l, str_tweak(fi, max, max, nuls[k]));
+				CHECK_EQ(decode_copy(d, l->type, pay, n), -EBADMSG);
+			}
+			test_case("%s.%s single NUL", tn, f->name);
+			n = lay_build(pay, l, str_tweak(fi, 1, 1, 0));
+			CHECK_EQ(decode_copy(d, l->type, pay, n), -EBADMSG);
+		}
+	}
+	free(d);
+}
+
+/*
+ * Encoding a string field longer than its maximum fails with -EMSGSIZE. A well-formed struct
+ * cannot hold one (each array is max + 1 bytes), so the field is left unterminated, as a caller
+ * that memcpy'd a too-long name would leave it: its strlen then runs on into the following bytes
+ * of the struct (all 'a', with a NUL at the very end), which is more than max.
+ */
+static void test_encode_overlong(void)
+{
+	static uint8_t buf[BUF_CAP];
+	struct pl_msg *m = new_msg();
+	for (size_t li = 0; li < N_LAYOUTS; li++) {
+		const struct layout *l = &layouts[li];
+		for (int fi = 0; fi < 8 && l->f[fi].kind != F_END; fi++) {
+			const struct fld *f = &l->f[fi];
+			if (f->kind != F_STR)
+				continue;
+			memset(m, 'a', sizeof *m);
+			((char *)m)[sizeof *m - 1] = '\0';
+			m->type = l->type;
+			for (int oi = 0; oi < 8 && l->f[oi].kind != F_END; oi++)
+				if (oi != fi && l->f[oi].kind == F_STR)
+					strcpy((char *)m + l->f[oi].off, "ok");
+			/* Counts, sizes and enums in range, so only the string is wrong. (Only
+			 * this type's: the union's members overlap.) */
+			switch (l->type) {
+			case PL_MSG_USERLIST: m->u.userlist.more = 0; m->u.userlist.count = 0; break;
+			case PL_MSG_GROUP: m->u.group.count = 0; break;
+			case PL_MSG_SET_PROFILE:
+			case PL_MSG_PROFILE:
+				m->u.profile.what = 0;
+				m->u.profile.presence = 0;
+				m->u.profile.picture_len = 0;
+				break;
+			case PL_MSG_STATUS_SET:
+			case PL_MSG_PRESENCE:
+			case PL_MSG_CONTACT_ADDED: m->u.presence.presence = 0; break;
+			case PL_MSG_GROUP_MEMBER: m->u.group_member.joined = 0; break;
+			default: break;
+			}
+			const char *field = (const char *)m + f->off;
+			test_case("encode over-long %s.%s", pl_msg_name(l->type), f->name);
+			if (!CHECK(strlen(field) > f->max)) /* the setup did what it meant to */
+				continue;
+			CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
+		}
+	}
+
+	/* The over-long nick of a list entry. */
+	memset(m, 'a', sizeof *m);
+	((char *)m)[sizeof *m - 1] = '\0';
+	m->type = PL_MSG_USERLIST;
+	SET(m->u.userlist.room, "#r");
+	m->u.userlist.more = 0;
+	m->u.userlist.count = 1;
+	test_case("encode over-long USERLIST entry nick");
+	CHECK(strlen(m->u.userlist.users[0].nick) > PL_NICK_MAX);
+	CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
+
+	memset(m, 'a', sizeof *m);
+	((char *)m)[sizeof *m - 1] = '\0';
+	m->type = PL_MSG_GROUP;
+	SET(m->u.group.name, "g");
+	m->u.group.count = 2;
+	SET(m->u.group.members[0], "ok");
+	test_case("encode over-long GROUP member");
+	CHECK(strlen(m->u.group.members[1]) > PL_NICK_MAX);
+	CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
+
+	/* Pictures and lists over their maxima. */
+	static const uint16_t pic_types[] = {PL_MSG_SET_PROFILE, PL_MSG_PROFILE};
+	for (size_t i = 0; i < 2; i++) {
+		memset(m, 0, sizeof *m);
+		m->type = pic_types[i];
+		m->u.profile.picture_len = PL_PICTURE_MAX + 1;
+		test_case("encode %s picture_len %d", pl_msg_name(pic_types[i]), PL_PICTURE_MAX + 1);
+		CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
+		m->u.profile.picture_len = 0xffff;
+		CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
+	}
+	free(m);
+}
+
+int main(void)
+{
+	test_golden();
+	test_layouts();
+	test_encode_overlong();
+	return test_done();
+}
