@@ -509,12 +509,6 @@ void pl_ui_trust(struct pl_ui *ui, const char *server, const char *fp, bool firs
 	emit(ui, &w);
 }
 
-static const char *presence_name(uint8_t p)
-{
-	static const char *names[] = {"offline", "online", "away", "busy"};
-	return p <= PL_PRESENCE_MAX ? names[p] : "unknown";
-}
-
 static void hhmm(uint64_t ms, char *buf, size_t sz)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -564,14 +558,14 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		break;
 	}
 	case PL_MSG_PRESENCE:
-		text(ui, NULL, PL_TUI_INFO, "%s is %s%s%s", m->u.presence.nick, presence_name(m->u.presence.presence),
+		text(ui, NULL, PL_TUI_INFO, "%s is %s%s%s", m->u.presence.nick, pl_presence_name(m->u.presence.presence),
 		     m->u.presence.note[0] ? ": " : "", m->u.presence.note);
 		if (!strcasecmp(m->u.presence.nick, ui->self))
-			pl_ui_status(ui, NULL, NULL, presence_name(m->u.presence.presence), NULL);
+			pl_ui_status(ui, NULL, NULL, pl_presence_name(m->u.presence.presence), NULL);
 		break;
 	case PL_MSG_CONTACT_ADDED:
 		text(ui, NULL, PL_TUI_INFO, "%s is now a contact (%s).", m->u.presence.nick,
-		     presence_name(m->u.presence.presence));
+		     pl_presence_name(m->u.presence.presence));
 		break;
 	case PL_MSG_CONTACT_DELETED:
 		text(ui, NULL, PL_TUI_INFO, "%s is no longer a contact.", m->u.user.nick);
@@ -656,7 +650,7 @@ static void json_msg(struct pl_ui *ui, const struct pl_msg *m)
 	case PL_MSG_CONTACT_ADDED:
 		pl_jw_str(&w, "event", m->type == PL_MSG_PRESENCE ? "presence" : "contact_added");
 		pl_jw_str(&w, "nick", m->u.presence.nick);
-		pl_jw_str(&w, "presence", presence_name(m->u.presence.presence));
+		pl_jw_str(&w, "presence", pl_presence_name(m->u.presence.presence));
 		pl_jw_str(&w, "note", m->u.presence.note);
 		break;
 	case PL_MSG_CONTACT_DELETED:
@@ -819,7 +813,7 @@ void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture
 	if (ui->mode != PL_UI_JSON) {
 		text(ui, NULL, PL_TUI_INFO, "%s (%s): %s%s%s, member since %s%s", m->u.profile.nick,
 		     m->u.profile.realname[0] ? m->u.profile.realname : "no real name given",
-		     presence_name(m->u.profile.presence), m->u.profile.note[0] ? ": " : "", m->u.profile.note, when,
+		     pl_presence_name(m->u.profile.presence), m->u.profile.note[0] ? ": " : "", m->u.profile.note, when,
 		     m->u.profile.picture_len ? ", has a picture" : "");
 		return;
 	}
@@ -829,7 +823,7 @@ void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture
 	pl_jw_str(&w, "nick", m->u.profile.nick);
 	pl_jw_str(&w, "realname", m->u.profile.realname);
 	pl_jw_uint(&w, "created", m->u.profile.created_ms);
-	pl_jw_str(&w, "presence", presence_name(m->u.profile.presence));
+	pl_jw_str(&w, "presence", pl_presence_name(m->u.profile.presence));
 	pl_jw_str(&w, "note", m->u.profile.note);
 	pl_jw_uint(&w, "picture_bytes", m->u.profile.picture_len);
 	pl_jw_str(&w, "picture_sha256", picture_sha256);

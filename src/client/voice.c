@@ -365,11 +365,6 @@ void pl_voice_stop_record(struct pl_voice *v)
 	v->rec = NULL;
 }
 
-bool pl_voice_bound(const struct pl_voice *v)
-{
-	return v->bound;
-}
-
 void pl_voice_stats(const struct pl_voice *v, struct pl_voice_stats *st)
 {
 	*st = v->st;

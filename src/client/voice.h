@@ -44,7 +44,6 @@ int pl_voice_send_file(struct pl_voice *v, const char *path, char *err, size_t e
 /* Starts writing what is heard, mixed, to a WAV file, one frame per 20 ms from now on. */
 int pl_voice_record(struct pl_voice *v, const char *path, char *err, size_t errsz);
 void pl_voice_stop_record(struct pl_voice *v);
-bool pl_voice_bound(const struct pl_voice *v);
 void pl_voice_stats(const struct pl_voice *v, struct pl_voice_stats *st);
 
 #endif

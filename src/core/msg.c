@@ -431,3 +431,9 @@ const char *pl_msg_name(uint16_t type)
 	default: return NULL;
 	}
 }
+
+const char *pl_presence_name(uint8_t p)
+{
+	static const char *names[] = {"offline", "online", "away", "busy"};
+	return p <= PL_PRESENCE_MAX ? names[p] : "unknown";
+}

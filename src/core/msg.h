@@ -185,6 +185,9 @@ int pl_msg_decode(struct pl_msg *m, uint16_t type, const uint8_t *payload, size_
  */
 int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap);
 
+/* "offline", "online", "away", "busy", or "unknown". */
+const char *pl_presence_name(uint8_t p);
+
 /* "HELLO", "TEXT", ... or NULL for an unknown type. */
 const char *pl_msg_name(uint16_t type);
 

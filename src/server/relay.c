@@ -4,7 +4,6 @@
 #include <event2/event.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +48,6 @@ struct pl_relay {
 	struct event_base *base;
 	struct event *udp_ev, *wake_ev;
 	pthread_t thread;
-	struct pl_relay_stats st;                         /* the relay thread's own */
-	_Atomic uint64_t pub[sizeof(struct pl_relay_stats) / sizeof(uint64_t)]; /* published copy */
 	struct pl_udp_rx rx;
 	struct pl_udp_tx tx;
 	uint8_t acks[PL_UDP_RX_BATCH][PL_VPKT_HDR + 8];
@@ -135,15 +132,12 @@ static void on_bind(struct pl_relay *r, struct route *x, const struct pl_vpkt *v
 		    const struct sockaddr *from, unsigned i)
 {
 	uint64_t counter;
-	if (pl_vbind_check(v, raw, x->key, &counter) != 0 || (x->bound && counter <= x->counter)) {
-		r->st.unbound++;
+	if (pl_vbind_check(v, raw, x->key, &counter) != 0 || (x->bound && counter <= x->counter))
 		return;
-	}
 	x->counter = counter;
 	x->len = pl_sockaddr_len(from);
 	memcpy(&x->addr, from, x->len);
 	x->bound = true;
-	r->st.binds++;
 	struct pl_vpkt a = {.type = PL_VPKT_BIND_ACK, .sender = x->id, .payload = v->payload, .plen = 8};
 	pl_vpkt_encode(&a, r->acks[i], sizeof r->acks[i]);
 	pl_udp_tx_add(&r->tx, r->fd, r->acks[i], PL_VPKT_HDR + 8, (const struct sockaddr *)&x->addr, x->len);
@@ -151,24 +145,14 @@ static void on_bind(struct pl_relay *r, struct route *x, const struct pl_vpkt *v
 
 static void on_voice(struct pl_relay *r, struct route *x, const uint8_t *raw, size_t len, const struct sockaddr *from)
 {
-	if (!x->bound || !x->room || !pl_addr_eq(from, (const struct sockaddr *)&x->addr)) {
-		r->st.unbound++;
+	if (!x->bound || !x->room || !pl_addr_eq(from, (const struct sockaddr *)&x->addr))
 		return;
-	}
 	for (int32_t k = r->heads[x->room]; k != NONE; k = r->routes[k].next) {
 		struct route *m = &r->routes[k];
 		if (m == x || !m->bound)
 			continue;
 		pl_udp_tx_add(&r->tx, r->fd, raw, len, (const struct sockaddr *)&m->addr, m->len);
-		r->st.relayed++;
 	}
-}
-
-static void publish(struct pl_relay *r)
-{
-	const uint64_t *src = (const uint64_t *)&r->st;
-	for (size_t i = 0; i < sizeof r->pub / sizeof r->pub[0]; i++)
-		atomic_store_explicit(&r->pub[i], src[i], memory_order_relaxed);
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
@@ -187,30 +171,21 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			size_t len = r->rx.msgs[i].msg_len;
 			const struct sockaddr *from = (const struct sockaddr *)&r->rx.from[i];
 			struct pl_vpkt v;
-			r->st.rx++;
-			if (pl_vpkt_decode(&v, raw, len) != 0 || v.type == PL_VPKT_BIND_ACK) {
-				r->st.malformed++;
+			if (pl_vpkt_decode(&v, raw, len) != 0 || v.type == PL_VPKT_BIND_ACK)
 				continue;
-			}
 			struct route *x = route_of(r, v.sender);
-			if (!x) {
-				r->st.unbound++;
+			if (!x)
 				continue;
-			}
 			if (v.type == PL_VPKT_BIND)
 				on_bind(r, x, &v, raw, from, (unsigned)i);
 			else
 				on_voice(r, x, raw, len, from);
 		}
 		/* The queued datagrams point into rx: send them before the next receive. */
-		uint64_t failed = r->tx.failed;
 		pl_udp_tx_flush(&r->tx, r->fd);
-		r->st.send_failed += r->tx.failed - failed;
-		r->tx.failed = failed;
 		if (n < PL_UDP_RX_BATCH)
 			break;
 	}
-	publish(r);
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -259,13 +234,6 @@ void pl_relay_session_end(struct pl_relay *r, uint32_t id)
 {
 	struct cmd c = {.op = OP_END, .id = id};
 	post(r, &c);
-}
-
-void pl_relay_stats(const struct pl_relay *r, struct pl_relay_stats *st)
-{
-	uint64_t *dst = (uint64_t *)st;
-	for (size_t i = 0; i < sizeof r->pub / sizeof r->pub[0]; i++)
-		dst[i] = atomic_load_explicit(&r->pub[i], memory_order_relaxed);
 }
 
 int pl_relay_alloc(struct pl_relay **rp, int fd, unsigned slots, unsigned rooms)

@@ -6,8 +6,8 @@
  * proven by the last valid BIND. The signalling thread changes it only by posting commands
  * (pl_relay_session, pl_relay_voice_room, pl_relay_session_end) through a lock-free queue; the
  * relay applies them before its next batch of packets. Per packet there is no allocation, no lock,
- * no syscall but the batched recvmmsg/sendmmsg, and no logging. Invalid datagrams are counted and
- * dropped without a reply, so a spoofed source cannot turn parleyd into a reflector.
+ * no syscall but the batched recvmmsg/sendmmsg, and no logging. Invalid datagrams are dropped
+ * without a reply, so a spoofed source cannot turn parleyd into a reflector.
  */
 #ifndef PL_RELAY_H
 #define PL_RELAY_H
@@ -17,15 +17,6 @@
 #include "core/msg.h"
 
 struct pl_relay;
-
-struct pl_relay_stats {
-	uint64_t rx;          /* datagrams received */
-	uint64_t relayed;     /* datagrams sent on to listeners */
-	uint64_t binds;       /* valid BINDs */
-	uint64_t malformed;   /* not a parley voice packet */
-	uint64_t unbound;     /* unknown sender, bad MAC, replayed BIND, or a source not bound */
-	uint64_t send_failed;
-};
 
 /* Starts the relay thread on the bound UDP socket fd. Session ids are (generation << 16 | slot)
  * with slot < slots; voice rooms are numbered 1..rooms. */
@@ -40,7 +31,5 @@ void pl_relay_voice_room(struct pl_relay *r, uint32_t id, uint32_t room);
 /* The session is gone: its packets are dropped from now on. */
 void pl_relay_session_end(struct pl_relay *r, uint32_t id);
 
-/* A recent snapshot (counters are published after each batch). */
-void pl_relay_stats(const struct pl_relay *r, struct pl_relay_stats *st);
 
 #endif

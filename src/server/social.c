@@ -12,12 +12,6 @@
 #include "server/session.h"
 #include "store/store.h"
 
-const char *pl_presence_name(uint8_t p)
-{
-	static const char *names[] = {"offline", "online", "away", "busy"};
-	return p <= PL_PRESENCE_MAX ? names[p] : "unknown";
-}
-
 /* The presence of nick as others see it: its session's, or offline. */
 static void presence_of(struct pl_server *srv, const char *nick, struct pl_msg *out)
 {

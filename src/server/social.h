@@ -15,7 +15,5 @@ struct pl_session;
 void pl_social_handle(struct pl_session *s, const struct pl_msg *m);
 /* Tells s's online contacts its presence (at login, at logout, on a change). */
 void pl_social_announce(struct pl_session *s);
-/* "online", "away", ... */
-const char *pl_presence_name(uint8_t p);
 
 #endif
