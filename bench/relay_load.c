@@ -2,8 +2,10 @@
  * relay_load: a load generator for parleyd's voice relay (and for bench/udp_echo, its floor).
  *
  * It plays N clients of one voice room (or of R rooms of N/R, --rooms), one UDP socket each on
- * 127.0.0.1, all in this one thread (so it needs one core, not N). Each client first BINDs its socket to its session (pl_vbind_make
- * with the voice key from AUTH_OK; retried with a rising counter until BIND_ACK comes back). Then
+ * 127.0.0.1, all in this one thread (so it needs one core, not N). Each client first BINDs its
+ * socket to its session (pl_vbind_make with the voice key from AUTH_OK), answers the relay's
+ * CHALLENGE with a CONFIRM (pl_vconfirm_make), and retries with a rising counter until BIND_ACK
+ * comes back. Then
  * the first T clients talk: VOICE packets of 60-80 bytes of payload (an Opus frame's size at
  * 24-32 kbit/s), sent round-robin among the talkers at an aggregate rate (T x 50 packets/s for a
  * real conversation, or any rate for saturation) for D seconds. Each payload carries the talker,
@@ -13,7 +15,8 @@
  * both kernels' socket paths and this process's own wake-up.
  *
  * Input (relay mode): N lines on stdin, "SESSION HEXKEY" (the 32-byte voice key in 64 hex digits).
- * In echo mode (--mode echo) there is no stdin: sessions are 1..N and the BIND goes unchecked.
+ * In echo mode (--mode echo) there is no stdin: sessions are 1..N, the BIND goes unchecked and
+ * is acknowledged at once, with no CHALLENGE.
  * Output: one JSON line on stdout. Exit status 0, or 1 when the clients could not bind, 2 on bad
  * arguments. Every loop is bounded in count and in time.
  */
@@ -56,10 +59,10 @@
 struct client {
 	int fd;
 	uint16_t port;
-	uint32_t session;
+	uint64_t session;
 	uint8_t key[32];
 	bool bound;
-	uint64_t counter;
+	uint64_t counter, confirmed;
 	uint32_t next_seq; /* as a talker */
 };
 
@@ -178,6 +181,28 @@ static int wait_ready(struct load *L, struct epoll_event *evs, int max, int64_t 
 	return n < 0 ? 0 : n;
 }
 
+/* A reply to a client's BIND: a CHALLENGE is answered with a CONFIRM (proving that the socket
+ * receives: the cookie back, with our MAC); true for the BIND_ACK that binds the client. */
+static bool on_bind_reply(struct client *c, const uint8_t *buf, size_t len)
+{
+	struct pl_vpkt v;
+	if (pl_vpkt_decode(&v, buf, len) != 0 || v.sender != c->session)
+		return false;
+	uint64_t counter = pl_vpkt_counter(&v);
+	if (v.type == PL_VPKT_CHALLENGE && counter > c->confirmed && counter <= c->counter) {
+		uint8_t conf[PL_VPKT_HDR + PL_VCONFIRM_PAYLOAD];
+		c->confirmed = counter;
+		int n = pl_vconfirm_make(conf, sizeof conf, c->session, counter, v.payload + 8, c->key);
+		if (n > 0)
+			(void)send(c->fd, conf, (size_t)n, 0);
+		return false;
+	}
+	if (v.type != PL_VPKT_BIND_ACK || counter > c->counter)
+		return false;
+	c->bound = true;
+	return true;
+}
+
 static int bind_all(struct load *L)
 {
 	struct timespec now;
@@ -194,10 +219,10 @@ static int bind_all(struct load *L)
 			uint8_t pkt[PL_VPKT_HDR + PL_VBIND_PAYLOAD];
 			c->counter = base + (uint64_t)round;
 			int len = pl_vbind_make(pkt, sizeof pkt, c->session, c->counter, c->key);
-			if (L->echo && len > 0) { /* udp_echo's room number; it checks no MAC */
+			if (L->echo && len > 0) { /* udp_echo's room number (the seq field); it checks no MAC */
 				unsigned room = i / L->per_room;
-				pkt[6] = (uint8_t)(room >> 8);
-				pkt[7] = (uint8_t)room;
+				pkt[10] = (uint8_t)(room >> 8);
+				pkt[11] = (uint8_t)room;
 			}
 			if (len > 0)
 				(void)send(c->fd, pkt, (size_t)len, 0);
@@ -212,12 +237,8 @@ static int bind_all(struct load *L)
 					ssize_t r = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
 					if (r < 0)
 						break;
-					struct pl_vpkt v;
-					if (pl_vpkt_decode(&v, buf, (size_t)r) != 0 || v.type != PL_VPKT_BIND_ACK ||
-					    v.sender != c->session || get64(v.payload) != c->counter || c->bound)
-						continue;
-					c->bound = true;
-					nbound++;
+					if (!c->bound && on_bind_reply(c, buf, (size_t)r))
+						nbound++;
 				}
 			}
 		}
@@ -513,13 +534,13 @@ int main(int argc, char **argv)
 			continue;
 		}
 		char line[256], hex[128];
-		unsigned long sess;
-		if (!fgets(line, sizeof line, stdin) || sscanf(line, "%lu %127s", &sess, hex) != 2 ||
+		unsigned long long sess;
+		if (!fgets(line, sizeof line, stdin) || sscanf(line, "%llu %127s", &sess, hex) != 2 ||
 		    hexkey(hex, L.c[i].key) < 0) {
 			fprintf(stderr, "relay_load: line %u of stdin is not 'SESSION HEXKEY'\n", i + 1);
 			return 2;
 		}
-		L.c[i].session = (uint32_t)sess;
+		L.c[i].session = (uint64_t)sess;
 	}
 
 	for (unsigned r = 0, k = 0; r < L.rooms; r++)

@@ -12,11 +12,12 @@ Scenarios: (a) a room of 10 with 2 talkers at 50 packets/s each, (b) a room of 5
 targets probed at each rung in turn) to the highest with loss < 1% and p99 latency < 50 ms,
 (p) 1:1 pairs, the shape coturn relays. The server is pinned to core 0 and every load generator to
 core 1. For each target and scenario it records the server's CPU time (utime+stime from
-/proc/PID/stat), the busy time of core 0 (softirq included; tick-sampled, so coarse at low load),
-its peak RSS (VmHWM, reset before each scenario through clear_refs), datagrams dropped at the
-server's socket, how much CPU the rest of the machine used meanwhile (a run that others disturbed
-is made again, at most 3 times), and relay_load's JSON line. Idle RSS is taken with no client and
-with N clients logged in.
+/proc/PID/stat, and the scheduler's runtime of its threads from /proc/PID/task/*/schedstat, of the
+whole process and of parleyd's relay thread, "pl-relay", alone), the busy time of core 0 (softirq
+included; tick-sampled, so coarse at low load), its peak RSS (VmHWM, reset before each scenario
+through clear_refs), datagrams dropped at the server's socket, how much CPU the rest of the
+machine used meanwhile (a run that others disturbed is made again, at most 3 times), and
+relay_load's JSON line. Idle RSS is taken with no client and with N clients logged in.
 
 Output: a human summary on stderr, and on stdout one JSON line per measurement and a final
 {"summary": ...} line; --out FILE writes the same lines to FILE. Benchmarks never assert time:
@@ -53,6 +54,7 @@ BENCH_BIN = os.environ.get("PARLEY_BENCH_BIN", os.path.join(BUILD, "bench"))
 RELAY_LOAD = os.path.join(BENCH_BIN, "relay_load")
 UDP_ECHO = os.path.join(BENCH_BIN, "udp_echo")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+RELAY_THREAD = "pl-relay"  # parleyd's voice relay thread (src/server/relay.c names it)
 NCPU = os.cpu_count() or 1
 SERVER_CPU, LOAD_CPU = (0, 1) if NCPU >= 2 else (None, None)
 T_START = time.monotonic()
@@ -123,6 +125,31 @@ def proc_cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
 
 
+def proc_runtime_s(pid, thread=None):
+    """CPU time of every thread of pid (or only of those named thread) from
+    /proc/PID/task/TID/schedstat: the scheduler's own nanoseconds, not utime+stime's 10 ms ticks,
+    so a low-rate run is not a dozen ticks of rounding. Threads that end during a measurement are
+    not seen (parleyd's and udp_echo's last as long as the process). None when no thread has
+    that name."""
+    total, seen = 0, False
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            if thread is not None:
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    if f.read().strip() != thread:
+                        continue
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+            seen = True
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9 if seen else None
+
+
 def proc_status(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:
@@ -155,12 +182,13 @@ def cpu_busy_s(cpu):
 
 
 def udp_drops(port):
-    """Datagrams the kernel dropped at the 127.0.0.1:port socket (receive buffer full)."""
-    want = f"0100007F:{port:04X}"
+    """Datagrams the kernel dropped at the 127.0.0.1:port (or 0.0.0.0:port) socket (receive buffer
+    full)."""
+    want = (f"0100007F:{port:04X}", f"00000000:{port:04X}")
     with open("/proc/net/udp") as f:
         for line in f:
             p = line.split()
-            if len(p) > 12 and p[1] == want:
+            if len(p) > 12 and p[1] in want:
                 return int(p[-1])
     return 0
 
@@ -256,6 +284,8 @@ class Meter:
         self.hwm_reset = reset_hwm(self.pid)
         self.t0 = time.monotonic()
         self.cpu0 = proc_cpu_s(self.pid)
+        self.run0 = proc_runtime_s(self.pid)
+        self.relay0 = proc_runtime_s(self.pid, RELAY_THREAD)
         self.core0 = cpu_busy_s(SERVER_CPU)
         self.drop0 = udp_drops(self.port)
         self.sn0 = softnet_drops()
@@ -267,6 +297,10 @@ class Meter:
     def stop(self):
         wall = time.monotonic() - self.t0
         cpu = proc_cpu_s(self.pid) - self.cpu0
+        runtime = (proc_runtime_s(self.pid) or 0.0) - (self.run0 or 0.0)
+        relay1 = proc_runtime_s(self.pid, RELAY_THREAD)
+        # parleyd's relay thread alone; a single-threaded server (udp_echo) is all relay.
+        relay = relay1 - self.relay0 if relay1 is not None and self.relay0 is not None else runtime
         core = cpu_busy_s(SERVER_CPU) - self.core0
         st = proc_status(self.pid)
         fu, fk = foreign_cpu(self.all0, all_cpu(), {os.getpid(), self.pid})
@@ -280,7 +314,8 @@ class Meter:
         return {"foreign_cpu_s": fu, "kthread_cpu_s": fk, "load_cpu_s": round(load, 3),
                 "unexplained_cpu_s": round(others, 3), "steal_s": round(steal - self.steal0, 3),
                 "disturbed": others > DISTURBED_FRACTION * wall or (steal - self.steal0) > DISTURBED_FRACTION * wall,
-                "wall_s": round(wall, 3), "server_cpu_s": round(cpu, 3),
+                "wall_s": round(wall, 3), "server_cpu_s": round(cpu, 3), "server_runtime_s": round(runtime, 4),
+                "relay_runtime_s": round(relay, 4),
                 "server_cpu_pct": round(100 * cpu / wall, 1) if wall else 0,
                 "server_core_busy_pct": round(100 * core / wall, 1) if wall and SERVER_CPU is not None else None,
                 "peak_rss_kb": st.get("VmHWM") if self.hwm_reset else None, "rss_kb": st.get("VmRSS"),
@@ -380,7 +415,9 @@ class Keeper(threading.Thread):
                 rl = struct.unpack(">H", payload[:2])[0]
                 room = payload[2:2 + rl].decode()
                 nl = struct.unpack(">H", payload[2 + rl:4 + rl])[0]
-                sess = struct.unpack(">I", payload[4 + rl + nl:8 + rl + nl])[0]
+                rest = payload[4 + rl + nl:]
+                # a u64 session since protocol 2, a u32 before (to benchmark an older build)
+                sess = struct.unpack(">Q", rest[:8])[0] if len(rest) >= 8 else struct.unpack(">I", rest[:4])[0]
                 if sess == self.sessions[i]:
                     self.joined[i].add(room)
 
@@ -427,12 +464,22 @@ class Keeper(threading.Thread):
 class Parleyd:
     name = "parleyd"
 
-    def __init__(self, tmp, nclients):
+    def __init__(self, tmp, nclients, listen=None):
         self.tmp = tmp
-        # Every benchmark client comes from 127.0.0.1: lift a per-address connection limit where
-        # this parleyd has one.
+        # Every benchmark client comes from 127.0.0.1: lift the per-address connection and
+        # registration limits where this parleyd has them.
         helptext = subprocess.run([harness.PARLEYD, "--help"], capture_output=True, text=True).stdout
         extra = ["--max-connections-per-ip", str(nclients + 8)] if "--max-connections-per-ip" in helptext else []
+        if "--register-burst" in helptext:
+            extra += ["--register-burst", str(nclients + 8)]
+        # The per-sender voice budgets stay on (every packet is charged to its sender's buckets),
+        # set above what one talker sends in saturation (c), so what is measured is their cost,
+        # not their drops. The defaults (400 packets/s per sender) would cap (c) at 8000 pps in.
+        if "--voice-packet-rate" in helptext:
+            extra += ["--voice-packet-rate", "1000000", "--voice-packet-burst", "1000000",
+                      "--voice-byte-rate", "1000000000", "--voice-byte-burst", "1000000000"]
+        if listen is not None:  # a wildcard ("0.0.0.0") makes the relay read and set local addresses
+            extra += ["--listen", listen]
         self.srv = spawn_pinned(SERVER_CPU, lambda: harness.Server(tmp, *extra))
         self.pid, self.port = self.srv.proc.pid, self.srv.udp
         self.keeper = Keeper()
@@ -525,6 +572,8 @@ def measure_once(target, scenario, n, talkers, duration, rate, rooms):
     if "error" not in res:
         out_pkts = res["received"]  # datagrams the server sent that arrived
         res["server_us_per_delivered"] = round(1e6 * m["server_cpu_s"] / out_pkts, 2) if out_pkts else None
+        res["server_runtime_us_per_delivered"] = round(1e6 * m["server_runtime_s"] / out_pkts, 3) if out_pkts else None
+        res["relay_runtime_us_per_delivered"] = round(1e6 * m["relay_runtime_s"] / out_pkts, 3) if out_pkts else None
         res["core_us_per_delivered"] = round(1e6 * (m["server_core_busy_pct"] or 0) / 100 * m["wall_s"] / out_pkts,
                                              2) if out_pkts else None
     return res
@@ -561,7 +610,7 @@ def keeps_up(r, rate):
 def saturate(targets, n, probe_s, final_s, ladder):
     """Steps the aggregate rate up a ladder, probing the targets one after the other at each rung
     (so a disturbance from the rest of the machine falls on both alike), until each has failed
-    keeps_up() once; then measures each at its highest passing rung for final_s seconds (one rung
+    keeps_up() once undisturbed; then measures each at its highest passing rung for final_s seconds (one rung
     lower if that longer run does not keep up)."""
     best = {t.name: None for t in targets}
     live = list(targets)
@@ -579,8 +628,10 @@ def saturate(targets, n, probe_s, final_s, ladder):
                 f"{' (disturbed)' if r['server']['disturbed'] else ''}")
             if ok:
                 best[t.name] = rate
-            else:
+            elif not r["server"]["disturbed"] or rate == ladder[-1]:
                 live.remove(t)
+            # A failure while others disturbed the machine (after the retries) does not end the
+            # climb: the next rung is tried, and the highest rung kept up is what counts.
         if not live:
             break
     out = []
@@ -666,6 +717,7 @@ def coturn(tmp, clients, msgs, interval_ms, length):
         rcv = res["uclient"].get("received")
         if rcv:
             res["server_us_per_message"] = round(1e6 * m["server_cpu_s"] / rcv, 2)
+            res["server_runtime_us_per_message"] = round(1e6 * m["server_runtime_s"] / rcv, 3)
             res["server_us_per_datagram_out"] = round(1e6 * m["server_cpu_s"] / (2 * rcv), 2)
             res["core_us_per_datagram_out"] = round(
                 1e6 * (m["server_core_busy_pct"] or 0) / 100 * m["wall_s"] / (2 * rcv), 2)
@@ -741,6 +793,9 @@ def markdown(lines):
         row("server CPU (s) / % of wall", lambda r: f"{r['server']['server_cpu_s']} / {r['server']['server_cpu_pct']}")
         row("server CPU per delivery (us)", lambda r: r["server_us_per_delivered"] if r["target"] != "coturn"
             else r["server_us_per_message"])
+        row("... from schedstat, to the ns (us)", lambda r: r["server_runtime_us_per_delivered"]
+            if r["target"] != "coturn" else r["server_runtime_us_per_message"])
+        row("... relay thread alone (us)", relay(lambda r: r["relay_runtime_us_per_delivered"]))
         row("peak RSS (KiB)", lambda r: r["server"]["peak_rss_kb"])
         row("dropped at server socket", lambda r: r["server"]["server_sock_drops"])
         row("load generator CPU (s)", lambda r: r["server"]["load_cpu_s"])
@@ -758,9 +813,11 @@ def main():
     ap.add_argument("--duration", type=float, default=10, help="seconds per scenario (a) and (b)")
     ap.add_argument("--probe", type=float, default=2.5, help="seconds per saturation probe")
     ap.add_argument("--final", type=float, default=5, help="seconds of the saturation measurement")
-    ap.add_argument("--ladder", default="4000,6000,8000,10000,12000,14000,16000,18000,20000,22000,24000",
+    ap.add_argument("--ladder", default=",".join(str(r) for r in range(4000, 40001, 2000)),
                     help="aggregate rates (packets/s into the room) tried in saturation, in order")
     ap.add_argument("--clients", type=int, default=50, help="clients logged in (the largest room)")
+    ap.add_argument("--listen", help="parleyd's --listen (default 127.0.0.1; 0.0.0.0 measures the relay "
+                    "with IP_PKTINFO, as on a multi-homed host)")
     ap.add_argument("--no-coturn", action="store_true")
     ap.add_argument("--allow-debug", action="store_true")
     ap.add_argument("--out", help="also write the JSON lines to this file")
@@ -800,7 +857,7 @@ def main():
     tmp = harness.tmpdir()
     rows, pd, echo = [], None, Echo()
     try:
-        pd = Parleyd(tmp, a.clients)
+        pd = Parleyd(tmp, a.clients, a.listen)
         idle0 = pd.idle_rss()
         login_s = pd.login_all()
         time.sleep(1.0)

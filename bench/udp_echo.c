@@ -7,11 +7,14 @@
  * source address against the BIND, the room walk. The difference between the two is the cost of
  * the relay's logic.
  *
- * The listener set is learnt before the load starts: a 36-byte datagram whose second byte is 1 (a
- * parley BIND, MAC not checked) adds its source address, once, to the room numbered by the BIND's
- * sequence field (0 when there is one room), and is answered with a 20-byte BIND_ACK echoing its
- * counter, so bench/relay_load drives this and parleyd the same way. A datagram from any other
- * address is forwarded to the whole of room 0 (so does a single room's worth of fan-out).
+ * The listener set is learnt before the load starts: a BIND-sized datagram whose second byte is 1
+ * (a parley BIND, MAC not checked) adds its source address, once, to the room numbered by the
+ * BIND's sequence field (0 when there is one room), and is answered at once with a BIND_ACK
+ * echoing its counter (no CHALLENGE round: this is the floor, not a relay one can deploy), so
+ * bench/relay_load drives this and parleyd the same way. A datagram from any other address is
+ * forwarded to the whole of room 0 (so does a single room's worth of fan-out). Its socket comes
+ * from pl_udp_bind, so it receives each datagram's local address as parleyd does, but it sends
+ * without one (routing picks the source), as a forwarder that ignores multi-homing would.
  *
  * Binds 127.0.0.1 port 0 (or --port), prints "ready udp=PORT", and exits on SIGTERM/SIGINT or
  * after --max-seconds (default 600), printing its counters as one JSON line on stderr.
@@ -35,7 +38,7 @@
 
 #define MAX_LISTENERS 1024
 #define MAX_BATCHES_PER_WAKE 8 /* as in src/server/relay.c */
-#define ACK_LEN (PL_VPKT_HDR + 8)
+#define ACK_LEN (PL_VPKT_HDR + PL_VACK_PAYLOAD)
 
 struct echo {
 	int fd;
@@ -77,12 +80,12 @@ static void on_hello(struct echo *e, const uint8_t *raw, const struct sockaddr *
 		e->lislen[k] = pl_sockaddr_len(from);
 		e->nlis++;
 	}
-	e->room[k] = (uint16_t)(raw[6] << 8 | raw[7]);
+	e->room[k] = (uint16_t)(raw[10] << 8 | raw[11]);
 	e->hellos++;
 	uint8_t *ack = e->acks[i];
-	memcpy(ack, raw, PL_VPKT_HDR + 8); /* header and counter */
+	memcpy(ack, raw, ACK_LEN); /* header and counter */
 	ack[1] = PL_VPKT_BIND_ACK;
-	pl_udp_tx_add(&e->tx, e->fd, ack, ACK_LEN, (const struct sockaddr *)&e->lis[k], e->lislen[k]);
+	pl_udp_tx_add(&e->tx, e->fd, ack, ACK_LEN, (const struct sockaddr *)&e->lis[k], e->lislen[k], NULL);
 }
 
 static void on_readable(struct echo *e)
@@ -109,7 +112,7 @@ static void on_readable(struct echo *e)
 				const struct sockaddr *to = (const struct sockaddr *)&e->lis[k];
 				if (k == self || e->room[k] != room)
 					continue;
-				pl_udp_tx_add(&e->tx, e->fd, raw, len, to, e->lislen[k]);
+				pl_udp_tx_add(&e->tx, e->fd, raw, len, to, e->lislen[k], NULL);
 				e->fwd++;
 			}
 		}

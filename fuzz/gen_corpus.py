@@ -1,34 +1,65 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/.
+"""Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/, and
+fuzz/dict/fuzz_msg.dict.
 
-The encodings are built here from the layouts documented in src/core/{frame,msg,vpkt}.h, not by
-parley's own encoder, so a seed is also an independent check of the format: the valid seeds
-must decode (scripts/fuzz.sh replays them; fuzz_msg and fuzz_frame also re-encode them).
+Two kinds of fuzz_msg seed. The hand-written ones below are built from the wire format as
+docs/PROTOCOL.md section 4 writes it, not by parley's own encoder, so each is also an independent
+check of the format: this script has the codec decode every one, and stops if a valid seed does
+not decode or a `.bad` one does. The desc-* ones, and the dictionary, come from the codec's own
+description of the messages (src/core/msg.h) through fuzz/gen_msg_seeds.c, which this script
+compiles with $CC (default cc) and runs: every type at its minimum and its maximum, and every
+bound broken one field at a time. The message types themselves come from there too.
+
 Each file is small (< 4 KiB). Seeds are named <what>[.bad]; `.bad` ones are meant to be refused.
 
-Run from anywhere: python3 fuzz/gen_corpus.py. It rewrites only the files it generates, so
-regression inputs added by hand (name them regress-*) stay.
+Run from anywhere: python3 fuzz/gen_corpus.py. It rewrites only the files it generates (desc-*
+are all replaced), so regression inputs added by hand (name them regress-*) stay.
 """
+import glob
 import hashlib
 import hmac
 import os
+import re
 import struct
+import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 
 # Must match `key` in fuzz_vpkt.c.
 FUZZ_KEY = bytes(range(32))
 
-T = dict(HELLO=0x0001, REGISTER=0x0002, LOGIN=0x0003, PONG=0x0004, JOIN=0x0005, PART=0x0006,
-         SAY=0x0007, BYE=0x0008, SET_PASSWORD=0x0009, SET_PROFILE=0x000A, PROFILE_GET=0x000B,
-         CONTACT_ADD=0x000C, CONTACT_DEL=0x000D, CONTACTS_GET=0x000E, STATUS_SET=0x000F,
-         STATUS_GET=0x0010, GROUP_CREATE=0x0011, GROUP_ADD=0x0012, GROUP_QUIT=0x0013,
-         GROUPS_GET=0x0014, ROOMS_GET=0x0015, NAMES=0x0016, HISTORY=0x0017, DELIVERED=0x0018,
-         WELCOME=0x8001, AUTH_OK=0x8002, PING=0x8003, JOINED=0x8004, PARTED=0x8005,
-         USERLIST=0x8006, TEXT=0x8007, SAY_OK=0x8008, ERROR=0x8009, PROFILE=0x800A,
-         CONTACT_ADDED=0x800B, CONTACT_DELETED=0x800C, PRESENCE=0x800D, GROUP=0x800E,
-         GROUP_MEMBER=0x800F, ROOM_INFO=0x8010, LIST_END=0x8011, OK=0x8012)
+SEED_TOOL_SOURCES = ["fuzz/gen_msg_seeds.c", "src/core/msg.c", "src/core/buf.c",
+                     "src/core/frame.c"]
+
+
+class SeedTool:
+    """fuzz/gen_msg_seeds.c, compiled against the codec in this tree."""
+
+    def __init__(self, tmp):
+        self.exe = os.path.join(tmp, "gen_msg_seeds")
+        cc = os.environ.get("CC", "cc")
+        subprocess.run([cc, "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror",
+                        "-I", os.path.join(ROOT, "src"), "-o", self.exe]
+                       + [os.path.join(ROOT, f) for f in SEED_TOOL_SOURCES], check=True)
+
+    def seeds(self, corpus, dict_path):
+        """Writes the desc-* seeds and the dictionary; returns {name: type} for every type."""
+        out = subprocess.run([self.exe, "seeds", corpus, dict_path], check=True,
+                             capture_output=True, text=True).stdout
+        return {name: int(code, 16) for code, name in (line.split() for line in out.splitlines())}
+
+    def decodes(self, paths):
+        """{path: what pl_msg_decode returns for the seed}"""
+        out = subprocess.run([self.exe, "check"] + paths, check=True, capture_output=True,
+                             text=True).stdout
+        return {p: int(rc) for p, rc in (line.rsplit(" ", 1) for line in out.splitlines())}
+
+
+# The message types, by name: filled in by main() from the codec's description.
+T = {}
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -58,7 +89,7 @@ def frame(mtype, payload):
 def userlist(room, more, entries):
     p = s(room) + u8(more) + u16(len(entries))
     for nick, session in entries:
-        p += s(nick) + u32(session)
+        p += s(nick) + u64(session)
     return p
 
 
@@ -73,90 +104,132 @@ def picture(n):
     return (PNG + bytes((i * 251 + 7) & 0xff for i in range(n)))[:n]
 
 
-# (name, type, payload): every message type (docs/PROTOCOL.md section 4), realistic values and
-# some maxima.
-VALID = [
-    ("hello", T["HELLO"], u16(1) + s("parley/0.1.0 (Debian 12; x86_64)")),
-    ("hello_max", T["HELLO"], u16(0xffff) + s(fill(64, "parley-\u00e9"))),
-    ("register", T["REGISTER"], s("alice") + s("correct horse battery staple") + s("Alice Liddell")),
-    ("register_max", T["REGISTER"], s(fill(32, "Zo\u00eb")) + s(fill(128, "p4ss w\u00f6rd!"))
-     + s(fill(64, "\u65e5\u672c "))),
-    ("login", T["LOGIN"], s("bob") + s("hunter2hunter2")),
-    ("pong", T["PONG"], u64(0x0123456789abcdef)),
-    ("join", T["JOIN"], s("#Lobby")),
-    ("part", T["PART"], s("#dev")),
-    ("say", T["SAY"], u32(7) + s("#Lobby") + s("h\u00e9llo, w\u00f6rld \u2713")),
-    ("say_max", T["SAY"], u32(1) + s(b"#" + fill(31, "t")) + s(fill(4000, "quick \U0001f98a "))),
-    ("bye", T["BYE"], b""),
-    ("set_password", T["SET_PASSWORD"], s("hunter2hunter2") + s("correct horse battery staple")),
-    ("set_profile", T["SET_PROFILE"], u8(3) + s("Alice P. Liddell") + u16(48) + picture(48)),
-    ("profile_get", T["PROFILE_GET"], s("alice")),
-    ("contact_add", T["CONTACT_ADD"], s("b\u00f6b")),
-    ("contact_del", T["CONTACT_DEL"], s("carol")),
-    ("contacts_get", T["CONTACTS_GET"], b""),
-    ("status_set", T["STATUS_SET"], u8(2) + s("back at 3")),
-    ("status_get", T["STATUS_GET"], s("dave")),
-    ("group_create", T["GROUP_CREATE"], s("book club")),
-    ("group_add", T["GROUP_ADD"], u32(7) + s("bob")),
-    ("group_quit", T["GROUP_QUIT"], u32(7)),
-    ("groups_get", T["GROUPS_GET"], b""),
-    ("rooms_get", T["ROOMS_GET"], b""),
-    ("names", T["NAMES"], s("#Lobby")),
-    ("history", T["HISTORY"], s("#Lobby") + u64(0) + u16(50)),
-    ("delivered", T["DELIVERED"], u64(1001)),
-    ("welcome", T["WELCOME"], u16(1) + s("parleyd 0.1.0 on chat.example.org")),
-    ("auth_ok", T["AUTH_OK"], s("alice") + u32(42) + u16(64738) + bytes(range(0xe0, 0x100))),
-    ("ping", T["PING"], u64(0xffffffffffffffff)),
-    ("joined", T["JOINED"], s("#Lobby") + s("dave") + u32(17)),
-    ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u32(0x7fffffff)),
-    ("userlist", T["USERLIST"], userlist("#Lobby", 0, [("alice", 100), ("b\u00f6b", 101),
-                                                       ("carol", 102)])),
-    ("userlist_64_more", T["USERLIST"],
-     userlist("#big", 1, [("user%02d" % i, 0xfffff000 + i) for i in range(64)])),
-    ("text", T["TEXT"], u64(1001) + u64(1700000000123) + u8(0) + s("#Lobby") + s("alice")
-     + s("hi all \U0001f44b")),
-    ("text_offline", T["TEXT"], u64(77) + u64(1700000000999) + u8(3) + s("bob") + s("alice")
-     + s("while you were out")),
-    ("say_ok", T["SAY_OK"], u32(7) + u64(1001)),
-    ("error", T["ERROR"], u16(423) + u16(T["REGISTER"]) + s("nickname may not start with '#'")),
-    ("profile", T["PROFILE"], s("alice") + s("Alice Liddell") + u64(1700000000000) + u8(1)
-     + s("around") + u16(64) + picture(64)),
-    ("contact_added", T["CONTACT_ADDED"], s("bob") + u8(0) + s("")),
-    ("contact_deleted", T["CONTACT_DELETED"], s("eve")),
-    ("presence", T["PRESENCE"], s("alice") + u8(3) + s("in a meeting")),
-    ("group", T["GROUP"], group(7, "book club", 1700000000500, ["alice", "bob", "carol"])),
-    ("group_64", T["GROUP"], group(8, fill(48, "g\u00e9"), 1, ["m%02d" % i for i in range(64)])),
-    ("group_member", T["GROUP_MEMBER"], u32(7) + s("dave") + u8(1) + u64(1700000000600)),
-    ("room_info", T["ROOM_INFO"], s("#Lobby") + u32(12)),
-    ("list_end", T["LIST_END"], u16(T["HISTORY"]) + u32(200) + u8(1)),
-    ("ok", T["OK"], u16(T["SET_PASSWORD"])),
-]
+def key(first, n=32):
+    """n bytes of a key or signature: first, first + 1, ..."""
+    return bytes((first + i) & 0xff for i in range(n))
 
-# (name, type, payload): each breaks one rule.
-INVALID = [
-    ("hello_trailing", T["HELLO"], u16(1) + s("parley") + b"\x00"),
-    ("join_oversize", T["JOIN"], s(b"#" + b"a" * 32)),
-    ("say_nul", T["SAY"], u32(1) + s("#Lobby") + s(b"a\x00b")),
-    ("userlist_more2", T["USERLIST"], userlist("#r", 2, [])),
-    ("userlist_count65", T["USERLIST"], userlist("#r", 0, [("u%d" % i, i) for i in range(65)])),
-    ("userlist_short", T["USERLIST"], userlist("#r", 0, [("ab", 1)])[:-2]),
-    ("error_len_ffff", T["ERROR"], u16(420) + u16(0) + u16(0xffff) + b"oops"),
-    ("set_profile_what4", T["SET_PROFILE"], u8(4) + s("") + u16(0)),
-    ("profile_picture_over", T["PROFILE"], s("a") + s("") + u64(0) + u8(0) + s("") + u16(8193)),
-    ("presence_4", T["PRESENCE"], s("alice") + u8(4) + s("")),
-    ("group_member_joined2", T["GROUP_MEMBER"], u32(1) + s("a") + u8(2) + u64(0)),
-    ("list_end_more2", T["LIST_END"], u16(0) + u32(0) + u8(2)),
-    ("unknown_type", 0x0019, s("#Lobby")),
-]
+
+def msg_seeds():
+    """(valid, invalid): lists of (name, type, payload). The valid ones hold every message type
+    (docs/PROTOCOL.md section 4), with realistic values and some maxima; each invalid one breaks
+    one rule."""
+    valid = [
+        ("hello", T["HELLO"], u16(2) + s("parley/0.2.0 (Debian 12; x86_64)")),
+        ("hello_max", T["HELLO"], u16(0xffff) + s(fill(64, "parley-\u00e9"))),
+        ("register", T["REGISTER"], s("alice") + s("correct horse battery staple")
+         + s("Alice Liddell") + key(0x10) + s("laptop")),
+        ("register_max", T["REGISTER"], s(fill(32, "Zo\u00eb")) + s(fill(128, "p4ss w\u00f6rd!"))
+         + s(fill(64, "\u65e5\u672c ")) + key(0xe0) + s(fill(32, "t\u00e9l\u00e9phone"))),
+        ("login", T["LOGIN"], s("bob") + s("hunter2hunter2") + bytes(32) + s("")),
+        ("login_device", T["LOGIN"], s("bob") + s("hunter2hunter2") + key(0x30) + s("phone")),
+        ("login_key", T["LOGIN_KEY"], s("alice") + key(0x10) + key(0x80, 64)),
+        ("pong", T["PONG"], u64(0x0123456789abcdef)),
+        ("join", T["JOIN"], s("#Lobby")),
+        ("part", T["PART"], s("#dev")),
+        ("say", T["SAY"], u32(7) + s("#Lobby") + s("h\u00e9llo, w\u00f6rld \u2713")),
+        ("say_max", T["SAY"], u32(1) + s(b"#" + fill(31, "t")) + s(fill(4000, "quick \U0001f98a "))),
+        ("bye", T["BYE"], b""),
+        ("set_password", T["SET_PASSWORD"], s("hunter2hunter2") + s("correct horse battery staple")),
+        ("set_profile", T["SET_PROFILE"], u8(3) + s("Alice P. Liddell") + u16(48) + picture(48)),
+        ("profile_get", T["PROFILE_GET"], s("alice")),
+        ("contact_add", T["CONTACT_ADD"], s("b\u00f6b")),
+        ("contact_del", T["CONTACT_DEL"], s("carol")),
+        ("contacts_get", T["CONTACTS_GET"], b""),
+        ("status_set", T["STATUS_SET"], u8(2) + s("back at 3")),
+        ("status_get", T["STATUS_GET"], s("dave")),
+        ("group_create", T["GROUP_CREATE"], s("book club")),
+        ("group_add", T["GROUP_ADD"], u32(7) + s("bob")),
+        ("group_quit", T["GROUP_QUIT"], u32(7)),
+        ("groups_get", T["GROUPS_GET"], b""),
+        ("rooms_get", T["ROOMS_GET"], b""),
+        ("names", T["NAMES"], s("#Lobby")),
+        ("history", T["HISTORY"], s("#Lobby") + u64(0) + u16(50)),
+        ("delivered", T["DELIVERED"], u64(1001)),
+        ("devices_get", T["DEVICES_GET"], b""),
+        ("device_revoke", T["DEVICE_REVOKE"], key(0x40)),
+        ("keys_get", T["KEYS_GET"], s("carol")),
+        ("contact_answer", T["CONTACT_ANSWER"], s("bob") + u8(1)),
+        ("welcome", T["WELCOME"], u16(2) + s("parleyd 0.2.0 on chat.example.org") + key(0xc0)),
+        ("auth_ok", T["AUTH_OK"], s("alice") + u64(0x100000002) + u16(64738) + key(0xe0) + u8(1)),
+        ("ping", T["PING"], u64(0xffffffffffffffff)),
+        ("joined", T["JOINED"], s("#Lobby") + s("dave") + u64(17)),
+        ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff)),
+        ("userlist", T["USERLIST"], userlist("#Lobby", 0, [("alice", 100), ("b\u00f6b", 101),
+                                                           ("carol", 1 << 40)])),
+        ("userlist_64_more", T["USERLIST"],
+         userlist("#big", 1, [("user%02d" % i, 0xfffffffffffff000 + i) for i in range(64)])),
+        ("text", T["TEXT"], u64(1001) + u64(1700000000123) + u8(0) + s("#Lobby") + s("alice")
+         + s("hi all \U0001f44b")),
+        ("text_offline", T["TEXT"], u64(77) + u64(1700000000999) + u8(3) + s("bob") + s("alice")
+         + s("while you were out")),
+        ("say_ok", T["SAY_OK"], u32(7) + u64(1001)),
+        ("error", T["ERROR"], u16(423) + u16(T["REGISTER"]) + s("nickname may not start with '#'")),
+        ("profile", T["PROFILE"], s("alice") + s("Alice Liddell") + u64(1700000000000) + u8(1)
+         + s("around") + u16(64) + picture(64)),
+        ("profile_hidden", T["PROFILE"], s("eve") + s("") + u64(1700000000000) + u8(4) + s("")
+         + u16(0)),
+        ("contact_added", T["CONTACT_ADDED"], s("bob") + u8(0) + s("")),
+        ("contact_deleted", T["CONTACT_DELETED"], s("eve")),
+        ("presence", T["PRESENCE"], s("alice") + u8(3) + s("in a meeting")),
+        ("group", T["GROUP"], group(7, "book club", 1700000000500, ["alice", "bob", "carol"])),
+        ("group_64", T["GROUP"], group(8, fill(48, "g\u00e9"), 1, ["m%02d" % i for i in range(64)])),
+        ("group_member", T["GROUP_MEMBER"], u32(7) + s("dave") + u8(1) + u64(1700000000600)),
+        ("room_info", T["ROOM_INFO"], s("#Lobby") + u32(12)),
+        ("list_end", T["LIST_END"], u16(T["HISTORY"]) + u32(200) + u8(1)),
+        ("ok", T["OK"], u16(T["SET_PASSWORD"])),
+        ("device", T["DEVICE"], s("alice") + key(0x60) + s("laptop") + u64(1700000000000)
+         + u64(1700000900000) + u8(1)),
+        ("device_revoked", T["DEVICE"], s("alice") + key(0x70) + s(fill(32, "old ph\u00f6ne"))
+         + u64(1) + u64(2) + u8(2)),
+        ("contact_request", T["CONTACT_REQUEST"], s("bob") + u8(0)),
+    ]
+    unknown = max(t for t in T.values() if t < 0x8000) + 1
+    invalid = [
+        ("hello_trailing", T["HELLO"], u16(2) + s("parley") + b"\x00"),
+        ("join_oversize", T["JOIN"], s(b"#" + b"a" * 32)),
+        ("say_nul", T["SAY"], u32(1) + s("#Lobby") + s(b"a\x00b")),
+        ("login_v1", T["LOGIN"], s("bob") + s("hunter2hunter2")),  # no device fields
+        ("login_key_short_sig", T["LOGIN_KEY"], s("alice") + key(0x10) + key(0x80, 63)),
+        ("auth_ok_v1", T["AUTH_OK"], s("alice") + u32(42) + u16(64738) + key(0xe0)),
+        ("auth_ok_flags2", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(2)),
+        ("userlist_more2", T["USERLIST"], userlist("#r", 2, [])),
+        ("userlist_count65", T["USERLIST"], userlist("#r", 0, [("u%d" % i, i) for i in range(65)])),
+        ("userlist_short", T["USERLIST"], userlist("#r", 0, [("ab", 1)])[:-2]),
+        ("error_len_ffff", T["ERROR"], u16(420) + u16(0) + u16(0xffff) + b"oops"),
+        ("set_profile_what4", T["SET_PROFILE"], u8(4) + s("") + u16(0)),
+        ("profile_picture_over", T["PROFILE"], s("a") + s("") + u64(0) + u8(0) + s("") + u16(8193)),
+        ("profile_presence5", T["PROFILE"], s("a") + s("") + u64(0) + u8(5) + s("") + u16(0)),
+        ("presence_4", T["PRESENCE"], s("alice") + u8(4) + s("")),
+        ("group_member_joined2", T["GROUP_MEMBER"], u32(1) + s("a") + u8(2) + u64(0)),
+        ("list_end_more2", T["LIST_END"], u16(0) + u32(0) + u8(2)),
+        ("device_flags4", T["DEVICE"], s("a") + key(0) + s("") + u64(0) + u64(0) + u8(4)),
+        ("device_name_over", T["DEVICE"], s("a") + key(0) + s(b"n" * 33) + u64(0) + u64(0) + u8(0)),
+        ("contact_answer_2", T["CONTACT_ANSWER"], s("bob") + u8(2)),
+        ("contact_request_kind3", T["CONTACT_REQUEST"], s("bob") + u8(3)),
+        ("unknown_type", unknown, s("#Lobby")),
+    ]
+    return valid, invalid
+
+
+def vpkt(ptype, sender, seq, ts, payload, version=2):
+    return u8(version) + u8(ptype) + u64(sender) + u16(seq) + u32(ts) + payload
 
 
 def bind(sender, counter, seq=0, ts=0, key=FUZZ_KEY):
-    head = u8(1) + u8(1) + u32(sender) + u16(seq) + u32(ts) + u64(counter)
+    head = vpkt(1, sender, seq, ts, u64(counter))
     return head + hmac.new(key, head, hashlib.sha256).digest()[:16]
 
 
-def vpkt(ptype, sender, seq, ts, payload, version=1):
-    return u8(version) + u8(ptype) + u32(sender) + u16(seq) + u32(ts) + payload
+COOKIE = bytes(range(0xa0, 0xb0))
+
+
+def challenge(sender, counter, cookie=COOKIE):
+    return vpkt(4, sender, 0, 0, u64(counter) + cookie)
+
+
+def confirm(sender, counter, cookie=COOKIE, seq=0, key=FUZZ_KEY):
+    head = vpkt(5, sender, seq, 0, u64(counter) + cookie)
+    return head + hmac.new(key, head, hashlib.sha256).digest()[:16]
 
 
 def opus_like(n):
@@ -165,49 +238,95 @@ def opus_like(n):
 
 
 VPKT = [
-    ("voice", vpkt(3, 0xdeadbeef, 12345, 960 * 12345, u8(0xfc) + opus_like(59))),
+    ("voice", vpkt(3, 0xdeadbeefcafef00d, 12345, 960 * 12345, u8(0xfc) + opus_like(59))),
     ("voice_1", vpkt(3, 1, 0, 0, b"\xf8")),
-    ("voice_max", vpkt(3, 0xffffffff, 65535, 0xffffffff, opus_like(1275))),
+    ("voice_max", vpkt(3, 0xffffffffffffffff, 65535, 0xffffffff, opus_like(1275))),
     ("voice_wrap", vpkt(3, 42, 65535, 0xfffffc40, opus_like(80))),
-    ("bind", bind(0x01020304, 0x0000000100000002)),
+    ("bind", bind(0x0102030405060708, 0x0000000100000002)),
     ("bind_0", bind(7, 0)),
-    ("bind_max_counter", bind(0xcafe0001, 0xffffffffffffffff)),
-    ("bind_ack", vpkt(2, 0x01020304, 0, 0, u64(0x0000000100000002))),
+    ("bind_max_counter", bind(0xcafe000100000001, 0xffffffffffffffff)),
+    ("bind_ack", vpkt(2, 0x0102030405060708, 0, 0, u64(0x0000000100000002))),
+    ("challenge", challenge(0x0102030405060708, 0x0000000100000002)),
+    ("challenge_zero_cookie", challenge(7, 1, cookie=bytes(16))),
+    ("confirm", confirm(0x0102030405060708, 0x0000000100000002)),
+    ("confirm_max_counter", confirm(0xcafe000100000001, 0xffffffffffffffff, cookie=bytes(16))),
+    ("confirm_seq_set", confirm(0x0102030405060708, 3, seq=9)),  # the MAC covers seq: still valid
     ("voice_empty.bad", vpkt(3, 1, 0, 0, b"")),
     ("voice_oversized.bad", vpkt(3, 1, 0, 0, opus_like(1276))),
-    ("version2.bad", vpkt(3, 1, 0, 0, b"\x01", version=2)),
-    ("type4.bad", vpkt(4, 1, 0, 0, b"\x01")),
-    ("short.bad", vpkt(3, 1, 0, 0, b"")[:11]),
-    ("bind_wrong_key.bad", bind(0x01020304, 1, key=bytes(32))),
-    ("bind_seq_set", bind(0x01020304, 1, seq=5)),  # the MAC covers seq: still valid
+    ("version1.bad", vpkt(3, 1, 0, 0, b"\x01", version=1)),
+    ("version3.bad", vpkt(3, 1, 0, 0, b"\x01", version=3)),
+    ("type6.bad", vpkt(6, 1, 0, 0, b"\x01")),
+    ("short.bad", vpkt(3, 1, 0, 0, b"")[:15]),
+    ("bind_wrong_key.bad", bind(0x0102030405060708, 1, key=bytes(32))),
+    ("bind_seq_set", bind(0x0102030405060708, 1, seq=5)),  # the MAC covers seq: still valid
     ("bind_long.bad", bind(1, 1) + b"\x00"),
     ("bind_ack_short.bad", vpkt(2, 1, 0, 0, b"\x00" * 7)),
+    ("challenge_short.bad", challenge(1, 1)[:-1]),
+    ("challenge_long.bad", challenge(1, 1) + b"\x00"),
+    ("confirm_wrong_key.bad", confirm(0x0102030405060708, 1, key=bytes(32))),
+    ("confirm_short.bad", confirm(1, 1)[:-1]),
+    ("confirm_long.bad", confirm(1, 1) + b"\x00"),
+    ("confirm_as_bind.bad", bind(1, 1)[:1] + b"\x05" + bind(1, 1)[2:]),
 ]
 
-JSON = [
-    ("login", '{"cmd":"login","nick":"alice","password":"correct horse battery staple"}'),
-    ("register", '{"cmd":"register","nick":"bob","password":"hunter2hunter2","realname":"Bob"}'),
-    ("join", '{"cmd":"join","room":"#Lobby"}'),
-    ("say", '{"cmd":"say","to":"#Lobby","text":"h\\u00e9llo \\ud83d\\ude00\\n\\"quoted\\""}'),
-    ("say_raw_utf8", '{"cmd":"say","to":"carol","text":"h\u00e9llo \u65e5\u672c \U0001f600"}'),
-    ("escapes", '{"e":"\\"\\\\\\/\\b\\f\\n\\r\\t","u":"\\u0001\\u001f\\u007f\\u20ac\\uFFFF"}'),
-    ("numbers", '{"a":0,"b":-1,"c":3.25,"d":-2.5E-2,"e":1e3,"f":12345678901234,"g":-0}'),
-    ("literals", '{"t":true,"f":false,"n":null}'),
-    ("empty", "{}"),
-    ("spaced", ' \t{ "a" : "b" ,\r\n "c" : 1 }\n'),
-    ("fields_16", "{" + ",".join('"f%02d":%d' % (i, i) for i in range(16)) + "}"),
-    ("event", '{"event":"text","id":1001,"from":"alice","to":"#Lobby","text":"hi"}'),
-    ("fields_17.bad", "{" + ",".join('"f%02d":%d' % (i, i) for i in range(17)) + "}"),
-    ("nested.bad", '{"a":{"b":1}}'),
-    ("array.bad", '{"users":["alice","bob"]}'),
-    ("duplicate.bad", '{"a":1,"\\u0061":2}'),
-    ("trailing.bad", '{"a":1} x'),
-    ("unterminated.bad", '{"a":"abc'),
-    ("nul_escape.bad", '{"a":"\\u0000"}'),
-    ("lone_surrogate.bad", '{"a":"\\ud800"}'),
-    ("bad_number.bad", '{"a":01,"b":1.,"c":-}'),
-    ("infinite.bad", '{"a":1e999}'),
+# fuzz_cmd: a mode byte (bit 0: the JSON form; bit 1: there is a current room, bit 2: it is a
+# conversation with "bob" rather than "#tea"), then one input line. Every command of the table in
+# src/client/cmds.c in both its forms, good and bad, and JSON of every shape jansson must refuse.
+SLASH, JSON_FORM, IN_ROOM, IN_CONV = 0, 1, 2, 6
+CMD_SLASH = [
+    "/register alice correct-horse Alice Liddell", "/register alice", "/login bob hunter2hunter2",
+    "/login", "/join #tea", "/JOIN nohash", "/join #a #b", "/part", "/part #music", "/names",
+    "/rooms", "/rooms all", "/msg bob see you at eight", "/msg bob", "/msg bo,b hi",
+    "/history 50", "/history #music 20 1234", "/history #tea 0", "/history #tea 99999999999999999999999",
+    "/contacts", "/add bob", "/add", "/accept bob", "/refuse dave", "/del bob", "/status bob",
+    "/away lunch, back at 2", "/busy", "/back", "/whois bob", "/realname Alice L.", "/realname",
+    "/picture my picture.png", "/picture none", "/passwd old-password new-password", "/passwd x",
+    "/groups", "/group create band practice", "/group add 12 bob", "/group add x bob", "/group quit 3",
+    "/group", "/group rename 1 x", "/devices", "/revoke 1a2b 3C4d", "/revoke " + "ab" * 32,
+    "/revoke 1a2", "/revoke laptop", "/keys bob", "/voice my speech.wav", "/record heard.wav",
+    "/stoprecord", "/stats", "/help", "/quit", "/exit", "/quit now", "/frobnicate", "/", "",
+    "   \r", "hello everyone", "//slash at the start", "h\u00e9llo \u65e5\u672c \U0001f600",
+    b"\x1b[2J\xc2\x9b\xff", "/msg bob " + "x" * 3990,
 ]
+CMD_JSON = [
+    '{"cmd":"register","nick":"alice","password":"pw 12345","realname":"Bob"}',
+    '{"cmd":"register","nick":"alice"}', '{"cmd":"login","nick":"bob","password":"x y z"}',
+    '{"cmd":"login","nick":7,"password":"p"}', '{"cmd":"join","room":"#tea"}', '{"cmd":"join","room":"no-hash"}',
+    '{"cmd":"part","room":"#tea"}', '{"cmd":"part"}', '{"cmd":"names","room":null}',
+    '{"cmd":"rooms"}', '{"cmd":"rooms","room":"#a"}',
+    '{"cmd":"say","to":"#Lobby","text":"h\\u00e9llo \\ud83d\\ude00\\n\\"quoted\\"","tag":7}',
+    '{"cmd":"say","to":"bob","text":"x","tag":-1}', '{"cmd":"say","to":"bob","text":"x","tag":1.5}',
+    '{"cmd":"say","to":"carol","text":"h\u00e9llo \u65e5\u672c \U0001f600","tag":4294967295}',
+    '{"cmd":"history","target":"#tea","limit":10,"before":5}', '{"cmd":"history","target":"#tea","limt":10}',
+    '{"cmd":"history","target":"#tea","limit":1e3,"before":18446744073709551615}',
+    '{"cmd":"contacts"}', '{"cmd":"add","nick":"BOB"}', '{"cmd":"accept","nick":"bob"}',
+    '{"cmd":"refuse","nick":""}', '{"cmd":"del","nick":["bob"]}', '{"cmd":"status","nick":"bob"}',
+    '{"cmd":"set_status","presence":"away","note":"lunch"}', '{"cmd":"set_status","presence":"gone"}',
+    '{"cmd":"whois","nick":"bob"}', '{"cmd":"profile","realname":"Alice","picture":"me.png"}',
+    '{"cmd":"profile","picture":""}', '{"cmd":"profile"}', '{"cmd":"passwd","old":"a","new":"b"}',
+    '{"cmd":"groups"}', '{"cmd":"group_create","name":"band"}', '{"cmd":"group_add","group":4294967295,"nick":"bob"}',
+    '{"cmd":"group_add","group":"1","nick":"bob"}', '{"cmd":"group_quit","group":3.0}', '{"cmd":"devices"}',
+    '{"cmd":"revoke","fingerprint":"1a2b 3c4d 5e6f"}', '{"cmd":"revoke","key":"' + "cd" * 32 + '"}',
+    '{"cmd":"revoke","key":"1a2b"}', '{"cmd":"revoke"}', '{"cmd":"keys","nick":"bob"}',
+    '{"cmd":"voice_send","file":"a.wav"}', '{"cmd":"record","file":"b.wav"}', '{"cmd":"stop_record"}',
+    '{"cmd":"stats"}', '{"cmd":"quit"}', ' \t{ "cmd" : "quit" }\r\n', '{"cmd":"frob"}', '{"to":"bob"}',
+    '{"e":"\\"\\\\\\/\\b\\f\\n\\r\\t","u":"\\u0001\\u001f\\u007f\\u20ac\\uFFFF"}',
+    '{"a":0,"b":-1,"c":3.25,"d":-2.5E-2,"e":1e3,"f":12345678901234,"g":-0}', '{"t":true,"f":false,"n":null}',
+    "{}", '{"a":{"b":1}}', "[1,2]", '{"a":1,"\\u0061":2}', '{"cmd":"quit"} x', '{"a":"abc',
+    '{"a":"\\u0000"}', '{"a":"\\ud800"}', '{"a":01,"b":1.,"c":-}', '{"a":1e999}', b'{"cmd":"say","to":"bob","text":"\xff"}',
+]
+
+
+def cmd_seed(form, i, mode, line):
+    """(name, bytes): named by the form, a number and the line's first words."""
+    b = line.encode() if isinstance(line, str) else line
+    slug = "_".join(re.findall(r"[a-z0-9]+", b[:28].decode("latin-1").lower()))
+    return ("%s_%02d_%s" % (form, i, slug or "blank"), bytes([mode]) + b)
+
+
+CMD = ([cmd_seed("slash", i, IN_ROOM if i % 3 else IN_CONV if i % 2 else SLASH, line)
+        for i, line in enumerate(CMD_SLASH)] +
+       [cmd_seed("json", i, JSON_FORM, line) for i, line in enumerate(CMD_JSON)])
 
 
 def write_dir(target, files):
@@ -224,27 +343,48 @@ def write_dir(target, files):
 
 def main():
     counts = {}
-    # fuzz_msg: a u16 type, then the payload.
-    assert {t for _, t, _ in VALID} == set(T.values()), "a message type without a seed"
-    counts["fuzz_msg"] = write_dir("fuzz_msg", [(n, u16(t) + p) for n, t, p in VALID]
-                                   + [(n + ".bad", u16(t) + p) for n, t, p in INVALID])
+    msg_dir = os.path.join(HERE, "corpus", "fuzz_msg")
+    os.makedirs(msg_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tool = SeedTool(tmp)
+        # fuzz_msg, from the description: a u16 type, then the payload. The old desc-* go first,
+        # so a renamed field or a removed type leaves no stale seed behind.
+        for old in glob.glob(os.path.join(msg_dir, "desc-*")):
+            os.remove(old)
+        T.update(tool.seeds(msg_dir, os.path.join(HERE, "dict", "fuzz_msg.dict")))
+        desc_seeds = len(glob.glob(os.path.join(msg_dir, "desc-*")))
+        valid, invalid = msg_seeds()
+        assert {t for _, t, _ in valid} == set(T.values()), \
+            "types without a hand-written seed: %s" % sorted(
+                n for n, t in T.items() if t not in {t for _, t, _ in valid})
+        files = ([(n, u16(t) + p) for n, t, p in valid]
+                 + [(n + ".bad", u16(t) + p) for n, t, p in invalid])
+        counts["fuzz_msg"] = write_dir("fuzz_msg", files) + desc_seeds
+        # The hand-written seeds mean what their names say.
+        rcs = tool.decodes([os.path.join(msg_dir, n) for n, _ in files])
+        wrong = [os.path.basename(p) for p, rc in rcs.items() if (rc == 0) == p.endswith(".bad")]
+        assert not wrong, "seeds the codec disagrees with: %s" % wrong
+    unknown = invalid[-1][1]
     # fuzz_frame: a byte stream of frames, as a peer sends them: conversations that between
     # them hold every message type once, and the framing mistakes. (The payload-level mistakes
     # are fuzz_msg's seeds.)
-    by_name = {n: frame(t, p) for n, t, p in VALID}
+    by_name = {n: frame(t, p) for n, t, p in valid}
     def stream(*names):
         return b"".join(by_name[n] for n in names)
     frames = [
         ("client_login", stream("hello", "login", "join", "say", "pong", "bye")),
         ("client_register", stream("hello", "register", "set_password", "set_profile")),
-        ("client_social", stream("profile_get", "contact_add", "contact_del", "contacts_get",
-                                 "status_set", "status_get")),
+        ("client_key_login", stream("hello", "login_key", "devices_get", "device_revoke",
+                                    "keys_get")),
+        ("client_social", stream("profile_get", "contact_add", "contact_answer", "contact_del",
+                                 "contacts_get", "status_set", "status_get")),
         ("client_groups", stream("group_create", "group_add", "group_quit", "groups_get")),
         ("client_rooms", stream("rooms_get", "names", "history", "delivered", "part")),
         ("server_login", stream("welcome", "auth_ok", "joined", "userlist", "ping")),
         ("server_chat", stream("text", "say_ok", "text_offline", "parted", "error")),
-        ("server_social", stream("profile", "contact_added", "contact_deleted", "presence",
-                                 "list_end", "ok")),
+        ("server_social", stream("profile", "contact_request", "contact_added", "contact_deleted",
+                                 "presence", "list_end", "ok")),
+        ("server_devices", stream("device", "device_revoked", "list_end")),
         ("server_groups", stream("group", "group_member", "room_info", "list_end")),
         ("server_userlist_64", stream("userlist_64_more")),
         ("say_max", stream("say_max")),
@@ -253,7 +393,7 @@ def main():
         ("len_too_big.bad", u32(16385) + u16(T["TEXT"]) + b"\x00" * 16),
         ("len_huge.bad", u32(0xffffffff) + u16(T["HELLO"])),
         ("only_length", u32(6)),
-        ("unknown_type.bad", frame(0x0019, b"")),
+        ("unknown_type.bad", frame(unknown, b"")),
     ]
     covered = set()
     for _, data in frames:
@@ -267,7 +407,7 @@ def main():
     assert set(T.values()) <= covered, sorted(set(T.values()) - covered)
     counts["fuzz_frame"] = write_dir("fuzz_frame", frames)
     counts["fuzz_vpkt"] = write_dir("fuzz_vpkt", VPKT)
-    counts["fuzz_json"] = write_dir("fuzz_json", JSON)
+    counts["fuzz_cmd"] = write_dir("fuzz_cmd", CMD)
     for t, n in counts.items():
         print("%s: %d seeds" % (t, n))
     return 0

@@ -8,9 +8,11 @@ pkgs=(
   libevent-dev libssl-dev libsodium-dev      # event loop + TLS bufferevents, TLS, Argon2id/AEAD
   libopus-dev libsqlite3-dev libsndfile1-dev # codec, storage, WAV files
   libncurses-dev                             # the terminal UI
+  libjansson-dev                             # the client's JSON mode
   openssl                                    # the CLI, to inspect certificates by hand
   clang libclang-rt-14-dev                   # libFuzzer targets and sanitizers
   python3 espeak-ng sox tmux                 # integration tests: drivers, test speech, the TUI
+  tshark iproute2                            # integration tests: what crosses the wire; IPv6 lab
 )
 
 missing=()

@@ -5,6 +5,8 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +14,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "client/identity.h"
 #include "client/known_hosts.h"
 #include "client/tui.h"
 #include "client/ui.h"
 #include "client/voice.h"
+#include "core/auth.h"
 #include "core/env.h"
 #include "core/err.h"
 #include "core/msg.h"
@@ -25,6 +29,9 @@
 
 #define MAX_ROOMS 16
 #define STDIN_LINE_MAX (PL_TEXT_MAX * 6 + 2048)
+/* A room's user list arrives in chunks; a server that never says "last chunk" gets this many
+ * names at most, not all our memory. */
+#define USERLIST_MAX 65536
 
 struct client {
 	const struct pl_client_opts *o;
@@ -42,8 +49,19 @@ struct client {
 
 	bool welcomed, logged_in, quitting;
 	int exit_code;
+
+	/* Logging in: this device's key for this server (client/identity.h), what the server asked
+	 * it to sign, and the password kept only until the login is settled, in case the device is
+	 * not registered yet and the password must register it. */
+	bool have_identity;
+	uint8_t secret[PL_IDENTITY_SECRET];
+	uint8_t device_pk[PL_DEVICE_KEY_LEN], device_sk[PL_DEVICE_SECRET_LEN];
+	uint8_t cert_hash[PL_CERT_HASH_LEN], challenge[PL_CHALLENGE_LEN];
+	char auth_nick[PL_NICK_MAX + 1];
+	char auth_password[PL_PASSWORD_MAX + 1];
+	uint64_t offline_shown; /* the last waiting message shown, to acknowledge with its page */
 	char nick[PL_NICK_MAX + 1];
-	uint32_t session;
+	uint64_t session;
 	uint8_t voice_key[PL_VOICE_KEY_LEN];
 	uint16_t udp_port;
 	struct pl_voice *voice;
@@ -180,7 +198,7 @@ static void userlist_chunk(struct client *c, const struct pl_msg *m)
 		snprintf(c->ul_room, sizeof c->ul_room, "%s", m->u.userlist.room);
 		c->ul_n = 0;
 	}
-	for (unsigned i = 0; i < m->u.userlist.count; i++) {
+	for (unsigned i = 0; i < m->u.userlist.count && c->ul_n < USERLIST_MAX; i++) {
 		if (c->ul_n == c->ul_cap) {
 			unsigned cap = c->ul_cap ? c->ul_cap * 2 : 64;
 			void *p = realloc(c->ul_nicks, cap * sizeof *c->ul_nicks);
@@ -198,6 +216,7 @@ static void userlist_chunk(struct client *c, const struct pl_msg *m)
 	}
 }
 
+/* A password login (or registration) that also registers this device's key. */
 static void send_auth(struct client *c, bool reg, const char *nick, const char *pw, const char *realname)
 {
 	struct pl_msg *m = &c->out;
@@ -206,8 +225,56 @@ static void send_auth(struct client *c, bool reg, const char *nick, const char *
 	snprintf(m->u.auth.nick, sizeof m->u.auth.nick, "%s", nick);
 	snprintf(m->u.auth.password, sizeof m->u.auth.password, "%s", pw);
 	snprintf(m->u.auth.realname, sizeof m->u.auth.realname, "%s", realname ? realname : "");
+	if (c->have_identity) {
+		memcpy(m->u.auth.device_key, c->device_pk, PL_DEVICE_KEY_LEN);
+		snprintf(m->u.auth.device_name, sizeof m->u.auth.device_name, "%s", c->o->device_name);
+	}
 	send_msg(c, m);
 	sodium_memzero(m->u.auth.password, sizeof m->u.auth.password);
+}
+
+static void forget_password(struct client *c)
+{
+	sodium_memzero(c->auth_password, sizeof c->auth_password);
+}
+
+/* Logging in: by the device's key when it has one (no password crosses the wire), falling back
+ * to the password once if the server does not know this device yet. Registering always sends
+ * the password, with the key. */
+static void start_login(struct client *c, bool reg, const char *nick, const char *pw, const char *realname)
+{
+	snprintf(c->auth_nick, sizeof c->auth_nick, "%s", nick);
+	if (reg || !c->have_identity) {
+		if (!pw || !*pw) {
+			pl_ui_local_error(&c->ui, "This device has no identity key, so it needs the password: "
+						  "/login NICK PASSWORD.");
+			return;
+		}
+		send_auth(c, reg, nick, pw, realname);
+		return;
+	}
+	snprintf(c->auth_password, sizeof c->auth_password, "%s", pw ? pw : "");
+	struct pl_msg *m = &c->out;
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_LOGIN_KEY;
+	snprintf(m->u.login_key.nick, sizeof m->u.login_key.nick, "%s", nick);
+	memcpy(m->u.login_key.device_key, c->device_pk, PL_DEVICE_KEY_LEN);
+	if (pl_login_sign(m->u.login_key.sig, c->device_sk, c->challenge, c->cert_hash, nick) < 0) {
+		pl_ui_local_error(&c->ui, "That nickname is too long to log in with.");
+		forget_password(c);
+		return;
+	}
+	send_msg(c, m);
+}
+
+/* An answer to LOGIN_KEY that a password can settle: the device is new to the account. */
+static bool login_fallback(struct client *c, const struct pl_msg *m)
+{
+	if (m->u.error.about != PL_MSG_LOGIN_KEY || m->u.error.code != PL_ERR_UNKNOWN_DEVICE || !c->auth_password[0])
+		return false;
+	send_auth(c, false, c->auth_nick, c->auth_password, NULL);
+	forget_password(c);
+	return true;
 }
 
 static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
@@ -216,14 +283,23 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 	switch (m->type) {
 	case PL_MSG_WELCOME:
 		c->welcomed = true;
+		memcpy(c->challenge, m->u.welcome.challenge, PL_CHALLENGE_LEN);
 		pl_ui_server_msg(&c->ui, m);
 		if (c->in)
 			bufferevent_enable(c->in, EV_READ); /* commands typed or piped early wait until now */
 		if (c->o->nick[0])
-			send_auth(c, c->o->do_register, c->o->nick, c->o->password, c->o->realname);
+			start_login(c, c->o->do_register, c->o->nick, c->o->password, c->o->realname);
+		return;
+	case PL_MSG_ERROR:
+		if (login_fallback(c, m))
+			return;
+		if (m->u.error.about == PL_MSG_LOGIN_KEY || m->u.error.about == PL_MSG_LOGIN)
+			forget_password(c);
+		pl_ui_server_msg(&c->ui, m);
 		return;
 	case PL_MSG_AUTH_OK:
 		c->logged_in = true;
+		forget_password(c);
 		snprintf(c->nick, sizeof c->nick, "%s", m->u.auth_ok.nick);
 		snprintf(c->ui.self, sizeof c->ui.self, "%s", m->u.auth_ok.nick);
 		c->session = m->u.auth_ok.session;
@@ -264,10 +340,16 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 		return;
 	case PL_MSG_TEXT:
 		pl_ui_server_msg(&c->ui, m);
-		if (m->u.text.flags & PL_TEXT_OFFLINE) {
-			/* Shown: now the server may forget it (exactly-once delivery). */
+		if (m->u.text.flags & PL_TEXT_OFFLINE)
+			c->offline_shown = m->u.text.id;
+		return;
+	case PL_MSG_LIST_END:
+		pl_ui_server_msg(&c->ui, m);
+		if (m->u.list_end.about == PL_MSG_DELIVERED && c->offline_shown) {
+			/* A page of waiting messages is shown: now the server may forget them
+			 * (exactly-once delivery), and the acknowledgement brings the next page. */
 			struct pl_msg d = {.type = PL_MSG_DELIVERED};
-			d.u.delivered.id = m->u.text.id;
+			d.u.delivered.id = c->offline_shown;
 			send_msg(c, &d);
 		}
 		return;
@@ -351,6 +433,12 @@ static void on_connected(struct pl_conn *conn, void *arg)
 		return;
 	}
 	pl_ui_trust(&c->ui, c->server_id, fp, t == PL_TRUST_NEW);
+	/* What a device-key login signs, so it is good for this server only (core/auth.h); and this
+	 * server's device key, made from the identity and the server's certificate, which stays
+	 * the same however the server is reached and across its restarts. */
+	sodium_hex2bin(c->cert_hash, sizeof c->cert_hash, fp, strlen(fp), NULL, NULL, NULL);
+	if (c->have_identity)
+		pl_identity_keys(c->secret, c->cert_hash, c->device_pk, c->device_sk);
 	struct pl_msg h = {.type = PL_MSG_HELLO};
 	h.u.hello.version = PL_PROTO_VERSION;
 	snprintf(h.u.hello.client, sizeof h.u.hello.client, "parley 0.1.0");
@@ -409,7 +497,7 @@ static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 			pl_ui_local_error(&c->ui, pl_err_sentence(PL_ERR_BAD_NICK));
 			return;
 		}
-		send_auth(c, cmd->kind == PL_CMD_REGISTER, cmd->nick, cmd->password, cmd->realname);
+		start_login(c, cmd->kind == PL_CMD_REGISTER, cmd->nick, cmd->password, cmd->realname);
 		return;
 	case PL_CMD_JOIN:
 	case PL_CMD_PART:
@@ -472,12 +560,14 @@ static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 	case PL_CMD_ADD:
 	case PL_CMD_DEL:
 	case PL_CMD_STATUS_GET:
+	case PL_CMD_KEYS:
 		if (!pl_nick_valid(cmd->nick)) {
 			pl_ui_local_error(&c->ui, pl_err_sentence(PL_ERR_BAD_NICK));
 			return;
 		}
 		m->type = cmd->kind == PL_CMD_WHOIS ? PL_MSG_PROFILE_GET : cmd->kind == PL_CMD_ADD ? PL_MSG_CONTACT_ADD
-			: cmd->kind == PL_CMD_DEL ? PL_MSG_CONTACT_DEL : PL_MSG_STATUS_GET;
+			: cmd->kind == PL_CMD_DEL ? PL_MSG_CONTACT_DEL : cmd->kind == PL_CMD_KEYS ? PL_MSG_KEYS_GET
+			: PL_MSG_STATUS_GET;
 		snprintf(m->u.user.nick, sizeof m->u.user.nick, "%s", cmd->nick);
 		send_msg(c, m);
 		return;
@@ -490,8 +580,9 @@ static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 	case PL_CMD_CONTACTS:
 	case PL_CMD_GROUPS:
 	case PL_CMD_ROOMS:
+	case PL_CMD_DEVICES:
 		m->type = cmd->kind == PL_CMD_CONTACTS ? PL_MSG_CONTACTS_GET : cmd->kind == PL_CMD_GROUPS
-			? PL_MSG_GROUPS_GET : PL_MSG_ROOMS_GET;
+			? PL_MSG_GROUPS_GET : cmd->kind == PL_CMD_ROOMS ? PL_MSG_ROOMS_GET : PL_MSG_DEVICES_GET;
 		send_msg(c, m);
 		return;
 	case PL_CMD_NAMES:
@@ -524,6 +615,19 @@ static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 		snprintf(m->u.history.target, sizeof m->u.history.target, "%s", cmd->target);
 		m->u.history.limit = (uint16_t)cmd->number;
 		m->u.history.before_id = cmd->before;
+		send_msg(c, m);
+		return;
+	case PL_CMD_REVOKE:
+		if (pl_ui_device_key(&c->ui, cmd, m->u.device_revoke.key) < 0)
+			return; /* it said why: an unknown or ambiguous fingerprint */
+		m->type = PL_MSG_DEVICE_REVOKE;
+		send_msg(c, m);
+		return;
+	case PL_CMD_ACCEPT:
+	case PL_CMD_REFUSE:
+		m->type = PL_MSG_CONTACT_ANSWER;
+		snprintf(m->u.contact_req.nick, sizeof m->u.contact_req.nick, "%s", cmd->nick);
+		m->u.contact_req.accept = cmd->kind == PL_CMD_ACCEPT;
 		send_msg(c, m);
 		return;
 	case PL_CMD_STOP_RECORD:
@@ -605,6 +709,15 @@ int pl_client_run(const struct pl_client_opts *o)
 		return 1;
 	}
 	snprintf(c->server_id, sizeof c->server_id, strchr(c->host, ':') ? "[%s]:%u" : "%s:%u", c->host, c->port);
+	if (o->identity[0]) {
+		bool created;
+		if (pl_identity_load(o->identity, c->secret, &created, err, sizeof err) < 0) {
+			pl_ui_local_error(&c->ui, err);
+			free(c);
+			return 1;
+		}
+		c->have_identity = true;
+	}
 
 	c->base = event_base_new();
 	c->tls = pl_tls_client_ctx(err, sizeof err);
@@ -622,6 +735,8 @@ int pl_client_run(const struct pl_client_opts *o)
 		pl_ui_local_error(&c->ui, err);
 		goto out;
 	}
+	int one = 1; /* small frames, each wanted now: no Nagle delay behind an unacknowledged one */
+	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (c->ui.mode == PL_UI_TUI) {
 		int rc = pl_tui_alloc(&c->ui.tui, c->base, handle_line, c);
 		if (rc < 0) {
@@ -647,6 +762,7 @@ out:
 	if (c->base)
 		event_base_free(c->base);
 	free(c->ul_nicks);
+	sodium_memzero(c, sizeof *c);
 	free(c);
 	return code;
 }

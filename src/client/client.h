@@ -21,6 +21,8 @@ struct pl_client_opts {
 	char voice_in[1024];    /* WAV to talk with once logged in */
 	char voice_out[1024];   /* WAV to record what is heard into */
 	char known_hosts[4096];
+	char identity[4096];    /* this device's identity file ("" for none: password logins only) */
+	char device_name[PL_DEVICE_NAME_MAX + 1]; /* how the account's device list names this one */
 	unsigned jitter_frames; /* the jitter buffer's cushion, in 20 ms frames */
 };
 

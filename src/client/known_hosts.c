@@ -7,28 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client/confdir.h"
+
 void pl_known_hosts_default(char *path, size_t sz)
 {
-	const char *ph = getenv("PARLEY_HOME"), *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (ph && *ph)
-		snprintf(path, sz, "%s/known_hosts", ph);
-	else if (xdg && *xdg)
-		snprintf(path, sz, "%s/parley/known_hosts", xdg);
-	else
-		snprintf(path, sz, "%s/.config/parley/known_hosts", home && *home ? home : ".");
-}
-
-static void mkdir_parents(const char *path)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(tmp, 0700);
-			*p = '/';
-		}
-	}
+	pl_confdir_path(path, sz, "known_hosts");
 }
 
 int pl_known_hosts_check(const char *path, const char *server, const char *fp, char *pinned, size_t pinnedsz)
@@ -52,7 +35,7 @@ int pl_known_hosts_check(const char *path, const char *server, const char *fp, c
 		}
 		fclose(f);
 	}
-	mkdir_parents(path);
+	pl_confdir_mkdirs(path);
 	f = fopen(path, "a");
 	if (!f)
 		return -errno;

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client/client.h"
+#include "client/identity.h"
 #include "client/known_hosts.h"
 
 static const char usage[] =
@@ -16,14 +18,18 @@ static const char usage[] =
 	"\n"
 	"  --json                 JSON lines on stdin/stdout (for scripts and bots)\n"
 	"  --plain                the plain line mode even on a terminal (the terminal UI is the default there)\n"
-	"  --nick NICK            log in as NICK right after connecting; the password comes from the\n"
-	"                         PARLEY_PASSWORD environment variable\n"
+	"  --nick NICK            log in as NICK right after connecting: by this device's key once it is\n"
+	"                         registered, else with the password from the PARLEY_PASSWORD environment\n"
+	"                         variable (which also registers the device)\n"
 	"  --register             with --nick: create the account first\n"
 	"  --realname NAME        with --register: your real name\n"
 	"  --voice-in FILE.wav    talk: send this 48 kHz mono WAV once logged in\n"
 	"  --voice-out FILE.wav   write what you hear to this WAV file\n"
 	"  --jitter FRAMES        jitter buffer cushion in 20 ms frames (default 3)\n"
 	"  --known-hosts FILE     pinned server certificates (default ~/.config/parley/known_hosts)\n"
+	"  --identity FILE        this device's identity, made on first use (default ~/.config/parley/identity)\n"
+	"  --no-identity          log in with passwords only, registering no device key\n"
+	"  --device-name NAME     how your device list names this device (default: the host name)\n"
 	"  --help, --version\n"
 	"\n"
 	"In the line mode type /help for commands; plain text goes to the current room.\n";
@@ -44,13 +50,18 @@ int main(int argc, char **argv)
 	snprintf(o.server, sizeof o.server, "localhost:7787");
 	o.jitter_frames = 3;
 	pl_known_hosts_default(o.known_hosts, sizeof o.known_hosts);
+	pl_identity_default(o.identity, sizeof o.identity);
+	gethostname(o.device_name, sizeof o.device_name - 1);
 
-	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS };
+	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
+	       O_DEV };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
 		{"voice-in", required_argument, 0, O_VIN}, {"voice-out", required_argument, 0, O_VOUT},
 		{"jitter", required_argument, 0, O_JIT}, {"known-hosts", required_argument, 0, O_KH},
+		{"identity", required_argument, 0, O_ID}, {"no-identity", no_argument, 0, O_NOID},
+		{"device-name", required_argument, 0, O_DEV},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
@@ -67,6 +78,9 @@ int main(int argc, char **argv)
 		case O_VIN: bad = setstr(o.voice_in, sizeof o.voice_in, optarg, "--voice-in"); break;
 		case O_VOUT: bad = setstr(o.voice_out, sizeof o.voice_out, optarg, "--voice-out"); break;
 		case O_KH: bad = setstr(o.known_hosts, sizeof o.known_hosts, optarg, "--known-hosts"); break;
+		case O_ID: bad = setstr(o.identity, sizeof o.identity, optarg, "--identity"); break;
+		case O_NOID: o.identity[0] = '\0'; break;
+		case O_DEV: bad = setstr(o.device_name, sizeof o.device_name, optarg, "--device-name"); break;
 		case O_JIT: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -78,7 +92,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case O_HELP: fputs(usage, stdout); return 0;
-		case O_VERS: printf("parley 0.1.0 (protocol 1)\n"); return 0;
+		case O_VERS: printf("parley 0.1.0 (protocol %d)\n", PL_PROTO_VERSION); return 0;
 		default:
 			fprintf(stderr, "parley: unknown option '%s'; run parley --help for the list.\n", argv[optind - 1]);
 			return 2;
@@ -94,12 +108,14 @@ int main(int argc, char **argv)
 	}
 	if (o.nick[0]) {
 		const char *pw = getenv("PARLEY_PASSWORD");
-		if (!pw || !*pw) {
-			fprintf(stderr, "parley: --nick needs the password in the PARLEY_PASSWORD environment variable "
-					"(or leave out --nick and type /login NICK PASSWORD).\n");
+		if ((!pw || !*pw) && (o.do_register || !o.identity[0])) {
+			fprintf(stderr, "parley: --nick%s needs the password in the PARLEY_PASSWORD environment variable "
+					"(or leave out --nick and type /%s NICK PASSWORD).\n",
+				o.do_register ? " --register" : " without a device identity",
+				o.do_register ? "register" : "login");
 			return 2;
 		}
-		if (setstr(o.password, sizeof o.password, pw, "PARLEY_PASSWORD"))
+		if (pw && setstr(o.password, sizeof o.password, pw, "PARLEY_PASSWORD"))
 			return 2;
 	}
 	o.tui = !o.json && !plain && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && getenv("TERM") &&
@@ -109,6 +125,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	umask(077); /* the identity, pinned certificates and recordings are the user's alone */
 	int rc = pl_client_run(&o);
 	sodium_memzero(o.password, sizeof o.password);
 	return rc;

@@ -21,6 +21,9 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "client/cmds.h"
+#include "client/sanitize.h"
+
 #define SCROLLBACK 2000              /* lines kept per window */
 #define HISTORY 100                  /* input lines kept for Up/Down */
 #define INPUT_MAX (PL_TEXT_MAX + 600) /* characters: a longest message and its command */
@@ -80,13 +83,6 @@ struct pl_tui {
 	char out[INPUT_MAX * 4 + MB_LEN_MAX]; /* the line handed to on_line */
 };
 
-/* Tab completion's commands, in the order of /help: the client's line mode parses them (ui.c). */
-static const char *const commands[] = {
-	"/register", "/login", "/join", "/part", "/msg", "/voice", "/record", "/stoprecord", "/stats",
-	"/history", "/rooms", "/names", "/contacts", "/add", "/del", "/status", "/away", "/busy", "/back",
-	"/whois", "/realname", "/picture", "/passwd", "/groups", "/group", "/help", "/quit",
-};
-
 static void dirty(struct pl_tui *t)
 {
 	event_active(t->ev_draw, 0, 0);
@@ -108,14 +104,35 @@ static void push(char **list, unsigned *n, unsigned cap, const char *s)
 
 /* --- text: UTF-8 in, wide characters on screen --- */
 
-/* Every character it returns has a width of 0, 1 or 2: invalid bytes become U+FFFD, a tab a space,
- * anything else the terminal cannot show '?'. out holds n + 1. */
-static size_t decode(const char *s, size_t n, wchar_t *out)
+/* Writes s to f as a line, made safe for the terminal: what the TUI prints outside ncurses. */
+static void print_safe(FILE *f, const char *s)
 {
+	size_t len = strlen(s), cap = PL_TERM_SAFE_SIZE(len);
+	char *safe = malloc(cap);
+	if (!safe)
+		return;
+	pl_term_safe(safe, cap, s, len);
+	fprintf(f, "%s\n", safe);
+	free(safe);
+}
+
+/* Everything the TUI draws passes here, so nothing a server sends (a room name, a nickname, a
+ * line) can drive the terminal: s is first made terminal-safe (client/sanitize.h, controls shown
+ * as ^[ or <U+009B>), then decoded in the locale. Every character it returns has a width of 0, 1
+ * or 2: anything else the terminal cannot show becomes '?'. At most cap - 1 characters, then a 0;
+ * PL_TERM_SAFE_SIZE(n) always holds them all. */
+static size_t decode(const char *in, size_t len, wchar_t *out, size_t cap)
+{
+	char small[1024], *s = small;
+	size_t sz = PL_TERM_SAFE_SIZE(len);
+	out[0] = 0;
+	if (sz > sizeof small && !(s = malloc(sz)))
+		return 0;
+	size_t n = pl_term_safe(s, sz, in, len);
 	mbstate_t st;
 	size_t i = 0, k = 0;
 	memset(&st, 0, sizeof st);
-	while (i < n) {
+	while (i < n && k + 1 < cap) {
 		wchar_t c;
 		size_t r = mbrtowc(&c, s + i, n - i, &st);
 		if (r == 0)
@@ -133,6 +150,8 @@ static size_t decode(const char *s, size_t n, wchar_t *out)
 		out[k++] = c;
 	}
 	out[k] = 0;
+	if (s != small)
+		free(s);
 	return k;
 }
 
@@ -172,17 +191,17 @@ static int width(const wchar_t *s, unsigned from, unsigned to)
 /* A line decoded into the scratch buffer, valid until the next call. */
 static wchar_t *wline(struct pl_tui *t, const char *s, size_t *n)
 {
-	size_t len = strlen(s);
-	if (len + 1 > t->wcap) {
-		wchar_t *p = realloc(t->wbuf, (len + 1) * sizeof *p);
+	size_t len = strlen(s), need = PL_TERM_SAFE_SIZE(len);
+	if (need > t->wcap) {
+		wchar_t *p = realloc(t->wbuf, need * sizeof *p);
 		if (!p) {
 			*n = 0;
 			return NULL;
 		}
 		t->wbuf = p;
-		t->wcap = len + 1;
+		t->wcap = need;
 	}
-	*n = decode(s, len, t->wbuf);
+	*n = decode(s, len, t->wbuf, t->wcap);
 	return t->wbuf;
 }
 
@@ -222,11 +241,11 @@ static int rows_of(const wchar_t *s, size_t n, int w)
 /* Draws s from x up to maxx columns; returns the column after it. */
 static int put(int y, int x, int maxx, const char *s, attr_t a)
 {
-	wchar_t w[128];
+	wchar_t w[512];
 	size_t len = strlen(s);
-	if (len >= sizeof w / sizeof w[0])
-		len = sizeof w / sizeof w[0] - 1;
-	size_t n = decode(s, len, w);
+	if (len > 127)
+		len = 127;
+	size_t n = decode(s, len, w, sizeof w / sizeof w[0]);
 	attron(a);
 	for (size_t i = 0; i < n && x + cw(w[i]) <= maxx; i++) {
 		mvaddnwstr(y, x, &w[i], 1);
@@ -313,7 +332,7 @@ static void switch_to(struct pl_tui *t, unsigned i)
 void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text)
 {
 	if (!t) { /* before the UI starts or after it ends, the terminal is an ordinary one */
-		fprintf(stderr, "%s\n", text);
+		print_safe(stderr, text);
 		return;
 	}
 	struct win *w = win_get(t, window);
@@ -436,6 +455,12 @@ const char *pl_tui_current(const struct pl_tui *t)
 	return w->name[0] ? w->name : NULL;
 }
 
+void pl_tui_bell(struct pl_tui *t)
+{
+	if (t)
+		beep();
+}
+
 void pl_tui_status(struct pl_tui *t, const char *connection, const char *nick, const char *presence,
 		   const char *voice)
 {
@@ -456,9 +481,9 @@ void pl_tui_status(struct pl_tui *t, const char *connection, const char *nick, c
 
 static int strwidth(const char *s)
 {
-	wchar_t w[128];
+	wchar_t w[512];
 	size_t len = strlen(s) < 127 ? strlen(s) : 127;
-	size_t n = decode(s, len, w);
+	size_t n = decode(s, len, w, sizeof w / sizeof w[0]);
 	return width(w, 0, (unsigned)n);
 }
 
@@ -644,7 +669,7 @@ static void set_input(struct pl_tui *t, const char *s)
 	size_t len = s ? strlen(s) : 0;
 	explicit_bzero(t->in, sizeof t->in);
 	/* History holds lines typed here, so they fit; a longer one is cut, never overflows. */
-	t->len = t->pos = (unsigned)decode(s ? s : "", len < INPUT_MAX ? len : INPUT_MAX, t->in);
+	t->len = t->pos = (unsigned)decode(s ? s : "", len < INPUT_MAX ? len : INPUT_MAX, t->in, INPUT_MAX + 1);
 	t->off = 0;
 }
 
@@ -675,20 +700,11 @@ static void history(struct pl_tui *t, int dir)
 	}
 }
 
-/* Lines with a password are not kept. */
-static bool secret(const char *s)
-{
-	static const char *const verbs[] = {"/login ", "/register ", "/passwd "};
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (!strncasecmp(s, verbs[i], strlen(verbs[i])))
-			return true;
-	return false;
-}
-
 static void submit(struct pl_tui *t)
 {
 	size_t n = encode(t->in, t->len, t->out, sizeof t->out);
-	if (n && !secret(t->out) && (!t->nhist || strcmp(t->hist[t->nhist - 1], t->out) != 0))
+	/* Lines with a password are not kept. */
+	if (n && !pl_cmd_secret(t->out) && (!t->nhist || strcmp(t->hist[t->nhist - 1], t->out) != 0))
 		push(t->hist, &t->nhist, HISTORY, t->out);
 	free(t->draft);
 	t->draft = NULL;
@@ -725,16 +741,23 @@ static void complete(struct pl_tui *t)
 		t->comp.idx = -1;
 		t->comp.active = true;
 	}
-	unsigned count = t->comp.cmd ? sizeof commands / sizeof commands[0] : is_room(w) ? w->nusers : w->name[0] ? 1 : 0;
+	unsigned count = 0;
+	if (t->comp.cmd) /* the command words of client/cmds.c's table */
+		while (pl_cmd_verb(count))
+			count++;
+	else
+		count = is_room(w) ? w->nusers : w->name[0] ? 1 : 0;
 	for (unsigned step = 1; step <= count; step++) {
 		unsigned i = (unsigned)(t->comp.idx + (int)step) % count;
-		const char *cand = t->comp.cmd ? commands[i] : is_room(w) ? w->users[i] : w->name;
-		if (strncasecmp(cand, t->comp.prefix, strlen(t->comp.prefix)) != 0)
+		const char *cand = t->comp.cmd ? pl_cmd_verb(i) : is_room(w) ? w->users[i] : w->name;
+		const char *pre = t->comp.prefix + (t->comp.cmd ? 1 : 0); /* a command without its '/' */
+		if (strncasecmp(cand, pre, strlen(pre)) != 0)
 			continue;
 		char with[PL_NICK_MAX + 4];
-		snprintf(with, sizeof with, "%s%s", cand, t->comp.start == 0 && !t->comp.cmd ? ": " : " ");
-		wchar_t ww[sizeof with];
-		size_t wn = decode(with, strlen(with), ww);
+		snprintf(with, sizeof with, "%s%s%s", t->comp.cmd ? "/" : "", cand,
+			 t->comp.start == 0 && !t->comp.cmd ? ": " : " ");
+		wchar_t ww[PL_TERM_SAFE_SIZE(sizeof with)];
+		size_t wn = decode(with, strlen(with), ww, sizeof ww / sizeof ww[0]);
 		if (t->len - (t->comp.end - t->comp.start) + wn > INPUT_MAX)
 			break;
 		t->pos = t->comp.end;
@@ -955,7 +978,7 @@ void pl_tui_free(struct pl_tui *t)
 		/* What the UI said last (a lost connection, a refused certificate) would vanish with the
 		 * screen: it stays on the terminal. */
 		for (unsigned i = 0; i < t->ntail; i++)
-			fprintf(stderr, "%s\n", t->tail[i]);
+			print_safe(stderr, t->tail[i]);
 	}
 	for (unsigned i = 0; i < t->ntail; i++)
 		free(t->tail[i]);

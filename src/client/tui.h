@@ -4,6 +4,7 @@
  * line (connection, nickname, presence, voice, current window) and an input line with history
  * and tab completion of nicknames and commands. It owns the terminal and the keyboard; complete
  * input lines go back to the client through on_line, which parses them like the line mode.
+ * Whatever text it is given, it draws and prints only terminal-safe text (client/sanitize.h).
  */
 #ifndef PL_TUI_H
 #define PL_TUI_H
@@ -43,6 +44,8 @@ void pl_tui_close_window(struct pl_tui *t, const char *window);
 /* The window the person is looking at ("#room", a nickname, or NULL for the status window):
  * where plain text typed goes. */
 const char *pl_tui_current(const struct pl_tui *t);
+/* Rings the terminal's bell (someone asks for the person's attention). */
+void pl_tui_bell(struct pl_tui *t);
 /* The status line's fields; NULL leaves a field as it was. */
 void pl_tui_status(struct pl_tui *t, const char *connection, const char *nick, const char *presence,
 		   const char *voice);

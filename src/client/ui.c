@@ -1,421 +1,44 @@
 #include "client/ui.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "client/sanitize.h"
 #include "client/tui.h"
 #include "core/err.h"
-#include "core/json.h"
 
-/* --- input --- */
+/* --- the door to the terminal: every sentence passes here --- */
 
-static const char *help_text =
-	"Commands:\n"
-	"  /register NICK PASSWORD [REAL NAME]   create an account and log in\n"
-	"  /login NICK PASSWORD                  log in\n"
-	"  /join #room                           join a room (your voice goes there too)\n"
-	"  /part [#room]                         leave a room (default: the current one)\n"
-	"  /msg NICK|#room TEXT                  send a message to a user or a room\n"
-	"  /voice FILE.wav                       talk: send a 48 kHz mono WAV as your microphone\n"
-	"  /record FILE.wav                      write what you hear to a WAV file; /stoprecord ends it\n"
-	"  /stats                                voice statistics\n"
-	"  /history [#room|NICK] [N] [BEFORE-ID] the last N messages (default 20), or those before an id\n"
-	"  /rooms, /names [#room]                the rooms, and who is in one\n"
-	"  /contacts, /add NICK, /del NICK       your contacts and their status; add or remove one\n"
-	"  /status NICK                          someone's presence, without calling them\n"
-	"  /away [NOTE], /busy [NOTE], /back     set your presence\n"
-	"  /whois NICK                           someone's profile\n"
-	"  /realname NAME, /picture FILE|none    change your profile (PNG or JPEG up to 8 KiB)\n"
-	"  /passwd OLD NEW                       change your password\n"
-	"  /groups, /group create NAME, /group add ID NICK, /group quit ID\n"
-	"  /quit                                 disconnect and exit\n"
-	"  anything else                         a message to the current room\n";
-
-static int copy_field(char *dst, size_t dstsz, const char *src, const char *what, char *err, size_t errsz)
+/* Shows one sentence, made safe for a terminal as a whole: printed in the plain mode, added to a
+ * window in the TUI (which replays the status window's on the terminal after it closes). The
+ * window is a room or conversation, or NULL for where the person is looking (a reply to what they
+ * typed); status sentences go to the TUI's status window. */
+static void put_line(struct pl_ui *ui, const char *window, bool status, enum pl_tui_kind kind, const char *s)
 {
-	if (!src || !*src) {
-		snprintf(err, errsz, "The command needs %s.", what);
-		return -EINVAL;
-	}
-	if (strlen(src) >= dstsz) {
-		snprintf(err, errsz, "The value given for %s is too long (at most %zu bytes).", what, dstsz - 1);
-		return -EINVAL;
-	}
-	memcpy(dst, src, strlen(src) + 1);
-	return 0;
-}
-
-static int parse_json(const char *line, size_t len, struct pl_cmd *cmd, char *err, size_t errsz)
-{
-	struct pl_json_obj o;
-	char *scratch = malloc(len + 1);
-	if (!scratch)
-		return -ENOMEM;
-	int rc = pl_json_parse(&o, line, len, scratch, len + 1);
-	if (rc < 0) {
-		snprintf(err, errsz, "That line is not a flat JSON object like {\"cmd\":\"say\",\"to\":\"#Lobby\",\"text\":\"hi\"}.");
-		goto out;
-	}
-	const char *c = pl_json_str(&o, "cmd");
-	double tag = 0;
-	if (pl_json_num(&o, "tag", &tag) && tag >= 0 && tag <= 4294967295.0)
-		cmd->tag = (uint32_t)tag;
-	rc = -EINVAL;
-	if (!c) {
-		snprintf(err, errsz, "The object has no \"cmd\" string; see the JSON commands in the README.");
-		goto out;
-	}
-	if (!strcmp(c, "register") || !strcmp(c, "login")) {
-		cmd->kind = c[0] == 'r' ? PL_CMD_REGISTER : PL_CMD_LOGIN;
-		if (copy_field(cmd->nick, sizeof cmd->nick, pl_json_str(&o, "nick"), "a \"nick\"", err, errsz) ||
-		    copy_field(cmd->password, sizeof cmd->password, pl_json_str(&o, "password"), "a \"password\"", err, errsz))
-			goto out;
-		const char *rn = pl_json_str(&o, "realname");
-		if (rn && copy_field(cmd->realname, sizeof cmd->realname, rn, "real name", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "join") || !strcmp(c, "part")) {
-		cmd->kind = c[0] == 'j' ? PL_CMD_JOIN : PL_CMD_PART;
-		if (copy_field(cmd->target, sizeof cmd->target, pl_json_str(&o, "room"), "a \"room\"", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "say")) {
-		cmd->kind = PL_CMD_SAY;
-		if (copy_field(cmd->target, sizeof cmd->target, pl_json_str(&o, "to"), "a \"to\" (room or nickname)", err, errsz) ||
-		    copy_field(cmd->text, sizeof cmd->text, pl_json_str(&o, "text"), "a \"text\"", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "voice_send") || !strcmp(c, "record")) {
-		cmd->kind = c[0] == 'v' ? PL_CMD_VOICE_SEND : PL_CMD_RECORD;
-		if (copy_field(cmd->path, sizeof cmd->path, pl_json_str(&o, "file"), "a \"file\"", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "passwd")) {
-		cmd->kind = PL_CMD_PASSWD;
-		if (copy_field(cmd->password, sizeof cmd->password, pl_json_str(&o, "old"), "an \"old\" password", err, errsz) ||
-		    copy_field(cmd->new_password, sizeof cmd->new_password, pl_json_str(&o, "new"), "a \"new\" password", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "profile")) {
-		cmd->kind = PL_CMD_PROFILE;
-		const char *rn = pl_json_str(&o, "realname"), *pic = pl_json_str(&o, "picture");
-		if (rn && (cmd->has_realname = true) && strlen(rn) >= sizeof cmd->realname) {
-			snprintf(err, errsz, "The real name is too long (at most %d bytes).", PL_REALNAME_MAX);
-			goto out;
-		}
-		if (rn)
-			memcpy(cmd->realname, rn, strlen(rn) + 1);
-		if (pic && (cmd->has_picture = true) && copy_field(cmd->path, sizeof cmd->path, pic[0] ? pic : "none", "picture file", err, errsz))
-			goto out;
-		if (!rn && !pic) {
-			snprintf(err, errsz, "\"profile\" needs a \"realname\" or a \"picture\" (a file, or \"\" to remove it).");
-			goto out;
-		}
-	} else if (!strcmp(c, "whois") || !strcmp(c, "add") || !strcmp(c, "del") || !strcmp(c, "status")) {
-		cmd->kind = c[0] == 'w' ? PL_CMD_WHOIS : c[0] == 'a' ? PL_CMD_ADD : c[0] == 'd' ? PL_CMD_DEL : PL_CMD_STATUS_GET;
-		if (copy_field(cmd->nick, sizeof cmd->nick, pl_json_str(&o, "nick"), "a \"nick\"", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "set_status")) {
-		cmd->kind = PL_CMD_STATUS_SET;
-		const char *p = pl_json_str(&o, "presence"), *note = pl_json_str(&o, "note");
-		if (!p || (strcmp(p, "online") && strcmp(p, "away") && strcmp(p, "busy"))) {
-			snprintf(err, errsz, "\"presence\" must be \"online\", \"away\" or \"busy\".");
-			goto out;
-		}
-		cmd->presence = p[0] == 'o' ? PL_PRESENCE_ONLINE : p[0] == 'a' ? PL_PRESENCE_AWAY : PL_PRESENCE_BUSY;
-		if (note && copy_field(cmd->text, PL_NOTE_MAX + 1, note, "note", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "group_create")) {
-		cmd->kind = PL_CMD_GROUP_CREATE;
-		if (copy_field(cmd->text, PL_GROUP_NAME_MAX + 1, pl_json_str(&o, "name"), "a \"name\"", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "group_add") || !strcmp(c, "group_quit")) {
-		cmd->kind = c[6] == 'a' ? PL_CMD_GROUP_ADD : PL_CMD_GROUP_QUIT;
-		double g;
-		if (!pl_json_num(&o, "group", &g) || g < 1 || g > 4294967295.0) {
-			snprintf(err, errsz, "\"%s\" needs a \"group\" number.", c);
-			goto out;
-		}
-		cmd->number = (uint32_t)g;
-		if (cmd->kind == PL_CMD_GROUP_ADD &&
-		    copy_field(cmd->nick, sizeof cmd->nick, pl_json_str(&o, "nick"), "a \"nick\"", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "contacts") || !strcmp(c, "groups") || !strcmp(c, "rooms")) {
-		cmd->kind = c[0] == 'c' ? PL_CMD_CONTACTS : c[0] == 'g' ? PL_CMD_GROUPS : PL_CMD_ROOMS;
-	} else if (!strcmp(c, "names")) {
-		cmd->kind = PL_CMD_NAMES;
-		if (copy_field(cmd->target, sizeof cmd->target, pl_json_str(&o, "room"), "a \"room\"", err, errsz))
-			goto out;
-	} else if (!strcmp(c, "history")) {
-		cmd->kind = PL_CMD_HISTORY;
-		double n = 20, before = 0;
-		if (copy_field(cmd->target, sizeof cmd->target, pl_json_str(&o, "target"), "a \"target\" (room or nickname)", err, errsz))
-			goto out;
-		pl_json_num(&o, "limit", &n);
-		pl_json_num(&o, "before", &before);
-		if (n < 1 || n > PL_HISTORY_MAX || before < 0 || before > 9007199254740992.0) {
-			snprintf(err, errsz, "\"limit\" must be 1 to %d and \"before\" a message id.", PL_HISTORY_MAX);
-			goto out;
-		}
-		cmd->number = (uint32_t)n;
-		cmd->before = (uint64_t)before;
-	} else if (!strcmp(c, "stop_record")) {
-		cmd->kind = PL_CMD_STOP_RECORD;
-	} else if (!strcmp(c, "stats")) {
-		cmd->kind = PL_CMD_STATS;
-	} else if (!strcmp(c, "quit")) {
-		cmd->kind = PL_CMD_QUIT;
+	size_t len = strlen(s), cap = PL_TERM_SAFE_SIZE(len);
+	char *safe = malloc(cap);
+	if (!safe)
+		return;
+	pl_term_safe(safe, cap, s, len);
+	if (ui->mode == PL_UI_TUI) {
+		pl_tui_line(ui->tui, status ? NULL : window ? window : pl_tui_current(ui->tui), kind, safe);
 	} else {
-		snprintf(err, errsz, "Unknown \"cmd\" \"%.40s\"; the commands are register, login, join, part, say, "
-			 "history, rooms, names, contacts, add, del, status, set_status, whois, profile, passwd, "
-			 "groups, group_create, group_add, group_quit, voice_send, record, stop_record, stats, quit.", c);
-		goto out;
+		fprintf(ui->out, "%s%s\n", kind == PL_TUI_ERROR ? "! " : kind == PL_TUI_INFO ? "* " : "", safe);
+		fflush(ui->out);
 	}
-	rc = 0;
-out:
-	free(scratch);
-	return rc;
+	free(safe);
 }
 
-/* The next space-separated word of *p, advancing *p past it and the spaces after. */
-static const char *word(char **p)
-{
-	while (**p == ' ')
-		(*p)++;
-	if (!**p)
-		return NULL;
-	char *w = *p;
-	while (**p && **p != ' ')
-		(*p)++;
-	if (**p)
-		*(*p)++ = '\0';
-	while (**p == ' ')
-		(*p)++;
-	return w;
-}
-
-static int parse_line(const char *in, size_t len, const char *current_room, struct pl_cmd *cmd, char *err, size_t errsz)
-{
-	char buf[PL_TEXT_MAX + 1100];
-	if (len >= sizeof buf) {
-		snprintf(err, errsz, "That line is too long; messages are at most %d bytes.", PL_TEXT_MAX);
-		return -EINVAL;
-	}
-	memcpy(buf, in, len);
-	buf[len] = '\0';
-	while (len && (buf[len - 1] == '\r' || buf[len - 1] == ' '))
-		buf[--len] = '\0';
-	if (len == 0) {
-		cmd->kind = PL_CMD_NONE;
-		return 0;
-	}
-	if (buf[0] != '/' || buf[1] == '/') {
-		cmd->kind = PL_CMD_SAY;
-		if (!current_room || !*current_room) {
-			snprintf(err, errsz, "You are in no room; /join one first, or use /msg NICK TEXT.");
-			return -EINVAL;
-		}
-		snprintf(cmd->target, sizeof cmd->target, "%s", current_room);
-		return copy_field(cmd->text, sizeof cmd->text, buf[0] == '/' ? buf + 1 : buf, "text", err, errsz);
-	}
-	char *p = buf + 1;
-	const char *verb = word(&p);
-	if (!verb)
-		verb = "";
-	if (!strcmp(verb, "register") || !strcmp(verb, "login")) {
-		cmd->kind = verb[0] == 'r' ? PL_CMD_REGISTER : PL_CMD_LOGIN;
-		const char *nick = word(&p), *pw = word(&p);
-		if (!nick || !pw) {
-			snprintf(err, errsz, "Usage: /%s NICK PASSWORD%s", verb, verb[0] == 'r' ? " [REAL NAME]" : "");
-			return -EINVAL;
-		}
-		if (copy_field(cmd->nick, sizeof cmd->nick, nick, "nickname", err, errsz) ||
-		    copy_field(cmd->password, sizeof cmd->password, pw, "password", err, errsz))
-			return -EINVAL;
-		if (*p && copy_field(cmd->realname, sizeof cmd->realname, p, "real name", err, errsz))
-			return -EINVAL;
-		return 0;
-	}
-	if (!strcmp(verb, "join") || !strcmp(verb, "part")) {
-		cmd->kind = verb[0] == 'j' ? PL_CMD_JOIN : PL_CMD_PART;
-		const char *room = word(&p);
-		if (!room && cmd->kind == PL_CMD_PART)
-			room = current_room;
-		if (!room || !*room) {
-			snprintf(err, errsz, "Usage: /%s #room", verb);
-			return -EINVAL;
-		}
-		if (room[0] != '#') {
-			snprintf(err, errsz, "Room names start with '#': try /%s #%s", verb, room);
-			return -EINVAL;
-		}
-		return copy_field(cmd->target, sizeof cmd->target, room, "room name", err, errsz);
-	}
-	if (!strcmp(verb, "msg")) {
-		cmd->kind = PL_CMD_SAY;
-		const char *to = word(&p);
-		if (!to || !*p) {
-			snprintf(err, errsz, "Usage: /msg NICK|#room TEXT");
-			return -EINVAL;
-		}
-		if (copy_field(cmd->target, sizeof cmd->target, to, "nickname or room", err, errsz))
-			return -EINVAL;
-		return copy_field(cmd->text, sizeof cmd->text, p, "text", err, errsz);
-	}
-	if (!strcmp(verb, "voice") || !strcmp(verb, "record")) {
-		cmd->kind = verb[0] == 'v' ? PL_CMD_VOICE_SEND : PL_CMD_RECORD;
-		if (!*p) {
-			snprintf(err, errsz, "Usage: /%s FILE.wav", verb);
-			return -EINVAL;
-		}
-		return copy_field(cmd->path, sizeof cmd->path, p, "file name", err, errsz);
-	}
-	if (!strcmp(verb, "passwd")) {
-		cmd->kind = PL_CMD_PASSWD;
-		const char *old = word(&p), *nw = word(&p);
-		if (!old || !nw) {
-			snprintf(err, errsz, "Usage: /passwd OLD-PASSWORD NEW-PASSWORD");
-			return -EINVAL;
-		}
-		if (copy_field(cmd->password, sizeof cmd->password, old, "old password", err, errsz) ||
-		    copy_field(cmd->new_password, sizeof cmd->new_password, nw, "new password", err, errsz))
-			return -EINVAL;
-		return 0;
-	}
-	if (!strcmp(verb, "realname")) {
-		cmd->kind = PL_CMD_PROFILE;
-		cmd->has_realname = true;
-		if (strlen(p) > PL_REALNAME_MAX) {
-			snprintf(err, errsz, "The real name is too long (at most %d bytes).", PL_REALNAME_MAX);
-			return -EINVAL;
-		}
-		memcpy(cmd->realname, p, strlen(p) + 1);
-		return 0;
-	}
-	if (!strcmp(verb, "picture")) {
-		cmd->kind = PL_CMD_PROFILE;
-		cmd->has_picture = true;
-		if (!*p) {
-			snprintf(err, errsz, "Usage: /picture FILE.png (or /picture none to remove it)");
-			return -EINVAL;
-		}
-		return copy_field(cmd->path, sizeof cmd->path, p, "file name", err, errsz);
-	}
-	if (!strcmp(verb, "whois") || !strcmp(verb, "add") || !strcmp(verb, "del") || !strcmp(verb, "status")) {
-		cmd->kind = verb[0] == 'w' ? PL_CMD_WHOIS : verb[0] == 'a' ? PL_CMD_ADD : verb[0] == 'd' ? PL_CMD_DEL
-											: PL_CMD_STATUS_GET;
-		const char *nick = word(&p);
-		if (!nick) {
-			snprintf(err, errsz, "Usage: /%s NICK", verb);
-			return -EINVAL;
-		}
-		return copy_field(cmd->nick, sizeof cmd->nick, nick, "nickname", err, errsz);
-	}
-	if (!strcmp(verb, "away") || !strcmp(verb, "busy") || !strcmp(verb, "back")) {
-		cmd->kind = PL_CMD_STATUS_SET;
-		cmd->presence = verb[0] == 'a' ? PL_PRESENCE_AWAY : verb[1] == 'u' ? PL_PRESENCE_BUSY : PL_PRESENCE_ONLINE;
-		if (strlen(p) > PL_NOTE_MAX) {
-			snprintf(err, errsz, "The note is too long (at most %d bytes).", PL_NOTE_MAX);
-			return -EINVAL;
-		}
-		memcpy(cmd->text, p, strlen(p) + 1);
-		return 0;
-	}
-	if (!strcmp(verb, "contacts") || !strcmp(verb, "groups") || !strcmp(verb, "rooms")) {
-		cmd->kind = verb[0] == 'c' ? PL_CMD_CONTACTS : verb[0] == 'g' ? PL_CMD_GROUPS : PL_CMD_ROOMS;
-		return 0;
-	}
-	if (!strcmp(verb, "names")) {
-		cmd->kind = PL_CMD_NAMES;
-		const char *room = word(&p);
-		if (!room)
-			room = current_room;
-		if (!room || room[0] != '#') {
-			snprintf(err, errsz, "Usage: /names #room");
-			return -EINVAL;
-		}
-		return copy_field(cmd->target, sizeof cmd->target, room, "room name", err, errsz);
-	}
-	if (!strcmp(verb, "group")) {
-		const char *sub = word(&p);
-		if (sub && !strcmp(sub, "create") && *p) {
-			cmd->kind = PL_CMD_GROUP_CREATE;
-			return copy_field(cmd->text, PL_GROUP_NAME_MAX + 1, p, "group name", err, errsz);
-		}
-		const char *id = word(&p);
-		char *end;
-		unsigned long n = id ? strtoul(id, &end, 10) : 0;
-		bool id_ok = id && *end == '\0' && n >= 1 && n <= UINT32_MAX;
-		cmd->number = (uint32_t)n;
-		if (sub && !strcmp(sub, "add") && id_ok && *p) {
-			cmd->kind = PL_CMD_GROUP_ADD;
-			return copy_field(cmd->nick, sizeof cmd->nick, word(&p), "nickname", err, errsz);
-		}
-		if (sub && !strcmp(sub, "quit") && id_ok) {
-			cmd->kind = PL_CMD_GROUP_QUIT;
-			return 0;
-		}
-		snprintf(err, errsz, "Usage: /group create NAME, /group add ID NICK, or /group quit ID (/groups lists the ids)");
-		return -EINVAL;
-	}
-	if (!strcmp(verb, "history")) {
-		cmd->kind = PL_CMD_HISTORY;
-		const char *t = word(&p), *n = word(&p), *b = word(&p);
-		if (t && t[0] >= '0' && t[0] <= '9') { /* "/history 50": the current window */
-			b = n;
-			n = t;
-			t = NULL;
-		}
-		if (!t)
-			t = current_room;
-		cmd->number = n ? (uint32_t)strtoul(n, NULL, 10) : 20;
-		cmd->before = b ? strtoull(b, NULL, 10) : 0;
-		if (!t || cmd->number < 1 || cmd->number > PL_HISTORY_MAX) {
-			snprintf(err, errsz, "Usage: /history [#room|NICK] [N from 1 to %d] [BEFORE-ID]", PL_HISTORY_MAX);
-			return -EINVAL;
-		}
-		return copy_field(cmd->target, sizeof cmd->target, t, "room or nickname", err, errsz);
-	}
-	if (!strcmp(verb, "stoprecord")) {
-		cmd->kind = PL_CMD_STOP_RECORD;
-		return 0;
-	}
-	if (!strcmp(verb, "stats")) {
-		cmd->kind = PL_CMD_STATS;
-		return 0;
-	}
-	if (!strcmp(verb, "help")) {
-		cmd->kind = PL_CMD_HELP;
-		return 0;
-	}
-	if (!strcmp(verb, "quit") || !strcmp(verb, "exit")) {
-		cmd->kind = PL_CMD_QUIT;
-		return 0;
-	}
-	snprintf(err, errsz, "Unknown command /%.40s; type /help for the list.", verb);
-	return -EINVAL;
-}
-
-int pl_ui_parse(bool json, const char *line, size_t len, const char *current_room, struct pl_cmd *cmd,
-		char *err, size_t errsz)
-{
-	memset(cmd, 0, sizeof *cmd);
-	return json ? parse_json(line, len, cmd, err, errsz) : parse_line(line, len, current_room, cmd, err, errsz);
-}
-
-/* --- output --- */
-
-/* A sentence for a person: printed in the plain mode, added to a window in the TUI. The window is
- * a room or conversation, or NULL for where the person is looking (a reply to what they typed). */
 static void vtext(struct pl_ui *ui, const char *window, bool status, enum pl_tui_kind kind, const char *fmt,
 		  va_list ap)
 {
 	vsnprintf(ui->buf, sizeof ui->buf, fmt, ap);
-	if (ui->mode == PL_UI_TUI) {
-		pl_tui_line(ui->tui, status ? NULL : window ? window : pl_tui_current(ui->tui), kind, ui->buf);
-		return;
-	}
-	fprintf(ui->out, "%s%s\n", kind == PL_TUI_ERROR ? "! " : kind == PL_TUI_INFO ? "* " : "", ui->buf);
-	fflush(ui->out);
+	put_line(ui, window, status, kind, ui->buf);
 }
 
 static void text(struct pl_ui *ui, const char *window, enum pl_tui_kind kind, const char *fmt, ...)
@@ -442,38 +65,94 @@ static void status_text(struct pl_ui *ui, enum pl_tui_kind kind, const char *fmt
 	va_end(ap);
 }
 
-static void emit(struct pl_ui *ui, struct pl_jw *w)
+/* --- the door to JSON: every string of an event passes here --- */
+
+/* A JSON string of s, repaired to valid UTF-8 (jansson refuses anything else, which would drop the
+ * whole event). */
+static json_t *jstr(const char *s)
 {
-	if (pl_jw_end(w) >= 0)
-		fputs(w->buf, ui->out);
-	fflush(ui->out);
+	size_t len = strlen(s), cap = PL_UTF8_REPAIR_SIZE(len);
+	char *ok = malloc(cap);
+	if (!ok)
+		return NULL;
+	size_t n = pl_utf8_repair(ok, cap, s, len);
+	json_t *v = json_stringn_nocheck(ok, n);
+	free(ok);
+	return v;
 }
+
+static void jset_str(json_t *o, const char *key, const char *s)
+{
+	json_object_set_new(o, key, jstr(s));
+}
+
+static void jset_uint(json_t *o, const char *key, uint64_t v)
+{
+	/* Above 2^63 (no count or clock gets there) a double keeps the magnitude. */
+	json_object_set_new(o, key, v <= INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v));
+}
+
+static void jset_bool(json_t *o, const char *key, bool v)
+{
+	json_object_set_new(o, key, json_boolean(v));
+}
+
+/* A 64-bit id as 16 hex digits: a JSON number is a double to most readers, exact only to 2^53. */
+static void jset_id(json_t *o, const char *key, uint64_t v)
+{
+	char hex[17];
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)v);
+	jset_str(o, key, hex);
+}
+
+static json_t *event(const char *name)
+{
+	json_t *o = json_object();
+	jset_str(o, "event", name);
+	return o;
+}
+
+/* Prints an event as one line and frees it. jansson escapes C0 controls; C1 controls and DEL,
+ * valid in JSON as they are, are escaped too, so not even a terminal showing the JSON obeys them. */
+static void emit(struct pl_ui *ui, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!s)
+		return;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == 0x7F)
+			fputs("\\u007f", ui->out);
+		else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) /* only ever inside a string */
+			fprintf(ui->out, "\\u%04x", *++p);
+		else
+			fputc(*p, ui->out);
+	}
+	fputc('\n', ui->out);
+	fflush(ui->out);
+	free(s);
+}
+
+/* --- local events --- */
 
 void pl_ui_help(struct pl_ui *ui)
 {
+	char line[256];
 	if (ui->mode == PL_UI_JSON)
 		return;
-	/* One line at a time, so the TUI shows it as lines. */
-	const char *p = help_text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		int n = nl ? (int)(nl - p) : (int)strlen(p);
-		text(ui, NULL, PL_TUI_INFO, "%.*s", n, p);
-		p += n + (nl ? 1 : 0);
-	}
+	for (size_t i = 0; pl_cmd_help_line(i, line, sizeof line); i++)
+		text(ui, NULL, PL_TUI_INFO, "%s", line);
 }
 
-void pl_ui_info(struct pl_ui *ui, const char *event, const char *sentence)
+void pl_ui_info(struct pl_ui *ui, const char *name, const char *sentence)
 {
 	if (ui->mode != PL_UI_JSON) {
 		text(ui, NULL, PL_TUI_INFO, "%s", sentence);
 		return;
 	}
-	struct pl_jw w;
-	pl_jw_begin(&w, ui->buf, sizeof ui->buf);
-	pl_jw_str(&w, "event", event);
-	pl_jw_str(&w, "message", sentence);
-	emit(ui, &w);
+	json_t *o = event(name);
+	jset_str(o, "message", sentence);
+	emit(ui, o);
 }
 
 void pl_ui_local_error(struct pl_ui *ui, const char *sentence)
@@ -500,21 +179,110 @@ void pl_ui_trust(struct pl_ui *ui, const char *server, const char *fp, bool firs
 				    server, fp);
 		return;
 	}
-	struct pl_jw w;
-	pl_jw_begin(&w, ui->buf, sizeof ui->buf);
-	pl_jw_str(&w, "event", "trust");
-	pl_jw_str(&w, "server", server);
-	pl_jw_str(&w, "fingerprint", fp);
-	pl_jw_bool(&w, "first_use", first_use);
-	emit(ui, &w);
+	json_t *o = event("trust");
+	jset_str(o, "server", server);
+	jset_str(o, "fingerprint", fp);
+	jset_bool(o, "first_use", first_use);
+	emit(ui, o);
 }
 
-static void hhmm(uint64_t ms, char *buf, size_t sz)
+/* --- server messages --- */
+
+static void when(uint64_t ms, const char *fmt, char *buf, size_t sz)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 	localtime_r(&t, &tm);
-	strftime(buf, sz, "%H:%M", &tm);
+	strftime(buf, sz, fmt, &tm);
+}
+
+/* "14:02" today, "2026-12-01 14:02" before. */
+static void last_seen(uint64_t ms, char *buf, size_t sz)
+{
+	char day[16], today[16];
+	when(ms, "%Y-%m-%d", day, sizeof day);
+	when((uint64_t)time(NULL) * 1000, "%Y-%m-%d", today, sizeof today);
+	when(ms, strcmp(day, today) ? "%Y-%m-%d %H:%M" : "%H:%M", buf, sz);
+}
+
+/* Our devices, kept from DEVICE listings for /revoke: a listing after a finished one replaces it. */
+static void device_seen(struct pl_ui *ui, const struct pl_msg *m)
+{
+	if (strcasecmp(m->u.device.nick, ui->self) != 0)
+		return;
+	if (ui->devices_done) {
+		ui->ndevices = 0;
+		ui->devices_done = false;
+	}
+	unsigned i = 0;
+	while (i < ui->ndevices && memcmp(ui->devices[i].key, m->u.device.key, PL_DEVICE_KEY_LEN) != 0)
+		i++;
+	if (i == PL_UI_DEVICES_MAX)
+		return;
+	memcpy(ui->devices[i].key, m->u.device.key, PL_DEVICE_KEY_LEN);
+	pl_key_fingerprint(ui->devices[i].fp, m->u.device.key);
+	if (i == ui->ndevices)
+		ui->ndevices++;
+}
+
+int pl_ui_device_key(struct pl_ui *ui, const struct pl_cmd *cmd, uint8_t key[PL_DEVICE_KEY_LEN])
+{
+	char msg[300];
+	size_t n = strlen(cmd->key);
+	if (n == 2 * PL_DEVICE_KEY_LEN) {
+		for (size_t i = 0; i < PL_DEVICE_KEY_LEN; i++) {
+			unsigned b;
+			sscanf(cmd->key + 2 * i, "%2x", &b);
+			key[i] = (uint8_t)b;
+		}
+		return 0;
+	}
+	unsigned found = 0, at = 0;
+	for (unsigned i = 0; i < ui->ndevices; i++)
+		if (pl_cmd_fp_starts(ui->devices[i].fp, cmd->key)) {
+			found++;
+			at = i;
+		}
+	if (found == 1) {
+		memcpy(key, ui->devices[at].key, PL_DEVICE_KEY_LEN);
+		return 0;
+	}
+	if (found)
+		snprintf(msg, sizeof msg, "%u of your devices have fingerprints starting with %s; type more of it.",
+			 found, cmd->key);
+	else if (ui->ndevices)
+		snprintf(msg, sizeof msg, "No device in the last /devices listing has a fingerprint starting with %s; "
+			 "run /devices again and check the digits.", cmd->key);
+	else
+		snprintf(msg, sizeof msg, "Run /devices first: /revoke looks the fingerprint up in its listing.");
+	pl_ui_local_error(ui, msg);
+	return -ENOENT;
+}
+
+static const char *creq_kind(uint8_t kind)
+{
+	return kind == PL_CREQ_INCOMING ? "incoming" : kind == PL_CREQ_SENT ? "sent" : "refused";
+}
+
+static const char *ok_sentence(uint16_t about)
+{
+	switch (about) {
+	case PL_MSG_SET_PASSWORD: return "Password changed.";
+	case PL_MSG_SET_PROFILE: return "Profile saved.";
+	case PL_MSG_DEVICE_REVOKE: return "The device is revoked: its key can no longer log in.";
+	case PL_MSG_CONTACT_ANSWER: return "Answer sent.";
+	default: return "Done.";
+	}
+}
+
+static const char *empty_sentence(uint16_t about)
+{
+	switch (about) {
+	case PL_MSG_CONTACTS_GET: return "No contacts yet; /add NICK asks someone.";
+	case PL_MSG_GROUPS_GET: return "You are in no group; /group create NAME makes one.";
+	case PL_MSG_KEYS_GET: return "That user has no device keys.";
+	default: return "Nothing to show.";
+	}
 }
 
 /* The sentence for a server message, in the plain mode and the TUI. */
@@ -527,6 +295,9 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		break;
 	case PL_MSG_AUTH_OK:
 		status_text(ui, PL_TUI_INFO, "Logged in as %s.", m->u.auth_ok.nick);
+		if (m->u.auth_ok.flags & PL_AUTH_DEVICE_ADDED)
+			status_text(ui, PL_TUI_INFO, "This device's key is now registered to %s; /devices lists them all.",
+				    m->u.auth_ok.nick);
 		pl_ui_status(ui, NULL, m->u.auth_ok.nick, "online", NULL);
 		break;
 	case PL_MSG_JOINED:
@@ -540,7 +311,7 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 	}
 	case PL_MSG_TEXT: {
 		char t[16];
-		hhmm(m->u.text.time_ms, t, sizeof t);
+		when(m->u.text.time_ms, "%H:%M", t, sizeof t);
 		const char *mark = m->u.text.flags & PL_TEXT_OFFLINE ? "(while you were away) "
 				   : m->u.text.flags & PL_TEXT_HISTORY ? "(history) " : "";
 		if (ui->mode == PL_UI_TUI) {
@@ -570,18 +341,37 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 	case PL_MSG_CONTACT_DELETED:
 		text(ui, NULL, PL_TUI_INFO, "%s is no longer a contact.", m->u.user.nick);
 		break;
+	case PL_MSG_CONTACT_REQUEST: {
+		const char *n = m->u.contact_req.nick;
+		if (m->u.contact_req.kind == PL_CREQ_INCOMING) {
+			text(ui, NULL, PL_TUI_INFO, "%s asks to become your contact: /accept %s or /refuse %s", n, n, n);
+			if (ui->mode == PL_UI_TUI)
+				pl_tui_bell(ui->tui);
+		} else if (m->u.contact_req.kind == PL_CREQ_SENT) {
+			text(ui, NULL, PL_TUI_INFO, "Asked %s to become your contact.", n);
+		} else {
+			text(ui, NULL, PL_TUI_INFO, "%s refused your contact request.", n);
+		}
+		break;
+	}
+	case PL_MSG_DEVICE: {
+		char fp[PL_KEY_FP_STR], added[16], seen[32];
+		pl_key_fingerprint(fp, m->u.device.key);
+		when(m->u.device.added_ms, "%Y-%m-%d", added, sizeof added);
+		last_seen(m->u.device.last_seen_ms, seen, sizeof seen);
+		text(ui, NULL, PL_TUI_INFO, "%s's device '%s' %s added %s, last seen %s%s%s", m->u.device.nick,
+		     m->u.device.name, fp, added, seen, m->u.device.flags & PL_DEVICE_THIS ? " (this device)" : "",
+		     m->u.device.flags & PL_DEVICE_REVOKED ? " (revoked)" : "");
+		break;
+	}
 	case PL_MSG_GROUP: {
-		char members[PL_GROUP_MEMBERS_MAX * (PL_NICK_MAX + 2) + 1];
+		char members[PL_GROUP_MEMBERS_MAX * (PL_NICK_MAX + 2) + 1], upd[32];
 		size_t len = 0;
 		members[0] = '\0';
 		for (unsigned i = 0; i < m->u.group.count; i++)
 			len += (size_t)snprintf(members + len, sizeof members - len, "%s%s", i ? ", " : "", m->u.group.members[i]);
-		char when[32];
-		time_t tt = (time_t)(m->u.group.updated_ms / 1000);
-		struct tm tm;
-		localtime_r(&tt, &tm);
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-		text(ui, NULL, PL_TUI_INFO, "Group %u \"%s\" (updated %s): %s", m->u.group.id, m->u.group.name, when, members);
+		when(m->u.group.updated_ms, "%Y-%m-%d %H:%M", upd, sizeof upd);
+		text(ui, NULL, PL_TUI_INFO, "Group %u \"%s\" (updated %s): %s", m->u.group.id, m->u.group.name, upd, members);
 		break;
 	}
 	case PL_MSG_GROUP_MEMBER:
@@ -596,12 +386,10 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		if (m->u.list_end.about == PL_MSG_HISTORY && m->u.list_end.more)
 			text(ui, NULL, PL_TUI_INFO, "Older messages exist: /history with the id of the oldest shown.");
 		else if (m->u.list_end.count == 0)
-			text(ui, NULL, PL_TUI_INFO, "%s", m->u.list_end.about == PL_MSG_CONTACTS_GET ? "No contacts yet; /add NICK adds one."
-					: m->u.list_end.about == PL_MSG_GROUPS_GET ? "You are in no group; /group create NAME makes one."
-					: "Nothing to show.");
+			text(ui, NULL, PL_TUI_INFO, "%s", empty_sentence(m->u.list_end.about));
 		break;
 	case PL_MSG_OK:
-		text(ui, NULL, PL_TUI_INFO, "%s", m->u.ok.about == PL_MSG_SET_PASSWORD ? "Password changed." : "Profile saved.");
+		text(ui, NULL, PL_TUI_INFO, "%s", ok_sentence(m->u.ok.about));
 		break;
 	case PL_MSG_ERROR: {
 		const char *d = m->u.error.detail;
@@ -616,106 +404,132 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 
 static void json_msg(struct pl_ui *ui, const struct pl_msg *m)
 {
-	struct pl_jw w;
-	pl_jw_begin(&w, ui->buf, sizeof ui->buf);
+	json_t *o;
 	switch (m->type) {
 	case PL_MSG_WELCOME:
-		pl_jw_str(&w, "event", "welcome");
-		pl_jw_str(&w, "server", m->u.welcome.server);
-		pl_jw_uint(&w, "version", m->u.welcome.version);
+		o = event("welcome");
+		jset_str(o, "server", m->u.welcome.server);
+		jset_uint(o, "version", m->u.welcome.version);
 		break;
 	case PL_MSG_AUTH_OK:
-		pl_jw_str(&w, "event", "logged_in");
-		pl_jw_str(&w, "nick", m->u.auth_ok.nick);
-		pl_jw_uint(&w, "session", m->u.auth_ok.session);
+		o = event("logged_in");
+		jset_str(o, "nick", m->u.auth_ok.nick);
+		jset_id(o, "session", m->u.auth_ok.session);
+		jset_bool(o, "device_added", m->u.auth_ok.flags & PL_AUTH_DEVICE_ADDED);
 		break;
 	case PL_MSG_JOINED:
 	case PL_MSG_PARTED:
-		pl_jw_str(&w, "event", m->type == PL_MSG_JOINED ? "joined" : "parted");
-		pl_jw_str(&w, "room", m->u.member.room);
-		pl_jw_str(&w, "nick", m->u.member.nick);
-		pl_jw_uint(&w, "session", m->u.member.session);
+		o = event(m->type == PL_MSG_JOINED ? "joined" : "parted");
+		jset_str(o, "room", m->u.member.room);
+		jset_str(o, "nick", m->u.member.nick);
+		jset_id(o, "session", m->u.member.session);
 		break;
 	case PL_MSG_TEXT:
-		pl_jw_str(&w, "event", "message");
-		pl_jw_uint(&w, "id", m->u.text.id);
-		pl_jw_uint(&w, "time", m->u.text.time_ms);
-		pl_jw_str(&w, "to", m->u.text.target);
-		pl_jw_str(&w, "from", m->u.text.from);
-		pl_jw_str(&w, "text", m->u.text.text);
-		pl_jw_bool(&w, "history", m->u.text.flags & PL_TEXT_HISTORY);
-		pl_jw_bool(&w, "offline", m->u.text.flags & PL_TEXT_OFFLINE);
+		o = event("message");
+		jset_uint(o, "id", m->u.text.id);
+		jset_uint(o, "time", m->u.text.time_ms);
+		jset_str(o, "to", m->u.text.target);
+		jset_str(o, "from", m->u.text.from);
+		jset_str(o, "text", m->u.text.text);
+		jset_bool(o, "history", m->u.text.flags & PL_TEXT_HISTORY);
+		jset_bool(o, "offline", m->u.text.flags & PL_TEXT_OFFLINE);
 		break;
 	case PL_MSG_PRESENCE:
 	case PL_MSG_CONTACT_ADDED:
-		pl_jw_str(&w, "event", m->type == PL_MSG_PRESENCE ? "presence" : "contact_added");
-		pl_jw_str(&w, "nick", m->u.presence.nick);
-		pl_jw_str(&w, "presence", pl_presence_name(m->u.presence.presence));
-		pl_jw_str(&w, "note", m->u.presence.note);
+		o = event(m->type == PL_MSG_PRESENCE ? "presence" : "contact_added");
+		jset_str(o, "nick", m->u.presence.nick);
+		jset_str(o, "presence", pl_presence_name(m->u.presence.presence));
+		jset_str(o, "note", m->u.presence.note);
 		break;
 	case PL_MSG_CONTACT_DELETED:
-		pl_jw_str(&w, "event", "contact_deleted");
-		pl_jw_str(&w, "nick", m->u.user.nick);
+		o = event("contact_deleted");
+		jset_str(o, "nick", m->u.user.nick);
 		break;
-	case PL_MSG_GROUP:
-		pl_jw_str(&w, "event", "group");
-		pl_jw_uint(&w, "id", m->u.group.id);
-		pl_jw_str(&w, "name", m->u.group.name);
-		pl_jw_uint(&w, "updated", m->u.group.updated_ms);
-		pl_jw_array_begin(&w, "members");
+	case PL_MSG_CONTACT_REQUEST:
+		o = event("contact_request");
+		jset_str(o, "nick", m->u.contact_req.nick);
+		jset_str(o, "kind", creq_kind(m->u.contact_req.kind));
+		break;
+	case PL_MSG_DEVICE: {
+		char fp[PL_KEY_FP_STR], hex[2 * PL_DEVICE_KEY_LEN + 1];
+		pl_key_fingerprint(fp, m->u.device.key);
+		for (size_t i = 0; i < PL_DEVICE_KEY_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", m->u.device.key[i]);
+		o = event("device");
+		jset_str(o, "nick", m->u.device.nick);
+		jset_str(o, "key", hex);
+		jset_str(o, "fingerprint", fp);
+		jset_str(o, "name", m->u.device.name);
+		jset_uint(o, "added", m->u.device.added_ms);
+		jset_uint(o, "last_seen", m->u.device.last_seen_ms);
+		jset_bool(o, "this", m->u.device.flags & PL_DEVICE_THIS);
+		jset_bool(o, "revoked", m->u.device.flags & PL_DEVICE_REVOKED);
+		break;
+	}
+	case PL_MSG_GROUP: {
+		json_t *members = json_array();
 		for (unsigned i = 0; i < m->u.group.count; i++)
-			pl_jw_array_str(&w, m->u.group.members[i]);
-		pl_jw_array_end(&w);
+			json_array_append_new(members, jstr(m->u.group.members[i]));
+		o = event("group");
+		jset_uint(o, "id", m->u.group.id);
+		jset_str(o, "name", m->u.group.name);
+		jset_uint(o, "updated", m->u.group.updated_ms);
+		json_object_set_new(o, "members", members);
 		break;
+	}
 	case PL_MSG_GROUP_MEMBER:
-		pl_jw_str(&w, "event", "group_member");
-		pl_jw_uint(&w, "group", m->u.group_member.group);
-		pl_jw_str(&w, "nick", m->u.group_member.nick);
-		pl_jw_bool(&w, "joined", m->u.group_member.joined);
-		pl_jw_uint(&w, "updated", m->u.group_member.updated_ms);
+		o = event("group_member");
+		jset_uint(o, "group", m->u.group_member.group);
+		jset_str(o, "nick", m->u.group_member.nick);
+		jset_bool(o, "joined", m->u.group_member.joined);
+		jset_uint(o, "updated", m->u.group_member.updated_ms);
 		break;
 	case PL_MSG_ROOM_INFO:
-		pl_jw_str(&w, "event", "room");
-		pl_jw_str(&w, "room", m->u.room_info.name);
-		pl_jw_uint(&w, "users", m->u.room_info.users);
+		o = event("room");
+		jset_str(o, "room", m->u.room_info.name);
+		jset_uint(o, "users", m->u.room_info.users);
 		break;
 	case PL_MSG_LIST_END: {
 		const char *about = pl_msg_name(m->u.list_end.about);
-		pl_jw_str(&w, "event", "end");
-		pl_jw_str(&w, "about", about ? about : "");
-		pl_jw_uint(&w, "count", m->u.list_end.count);
-		pl_jw_bool(&w, "more", m->u.list_end.more);
+		o = event("end");
+		jset_str(o, "about", about ? about : "");
+		jset_uint(o, "count", m->u.list_end.count);
+		jset_bool(o, "more", m->u.list_end.more);
 		break;
 	}
 	case PL_MSG_OK: {
 		const char *about = pl_msg_name(m->u.ok.about);
-		pl_jw_str(&w, "event", "ok");
-		pl_jw_str(&w, "about", about ? about : "");
+		o = event("ok");
+		jset_str(o, "about", about ? about : "");
 		break;
 	}
 	case PL_MSG_SAY_OK:
-		pl_jw_str(&w, "event", "sent");
-		pl_jw_uint(&w, "tag", m->u.say_ok.tag);
-		pl_jw_uint(&w, "id", m->u.say_ok.id);
+		o = event("sent");
+		jset_uint(o, "tag", m->u.say_ok.tag);
+		jset_uint(o, "id", m->u.say_ok.id);
 		break;
 	case PL_MSG_ERROR: {
 		const char *about = pl_msg_name(m->u.error.about);
-		pl_jw_str(&w, "event", "error");
-		pl_jw_uint(&w, "code", m->u.error.code);
-		pl_jw_str(&w, "name", pl_err_name(m->u.error.code));
-		pl_jw_str(&w, "about", about ? about : "");
-		pl_jw_str(&w, "message", pl_err_sentence(m->u.error.code));
-		pl_jw_str(&w, "detail", m->u.error.detail);
+		o = event("error");
+		jset_uint(o, "code", m->u.error.code);
+		jset_str(o, "name", pl_err_name(m->u.error.code));
+		jset_str(o, "about", about ? about : "");
+		jset_str(o, "message", pl_err_sentence(m->u.error.code));
+		jset_str(o, "detail", m->u.error.detail);
 		break;
 	}
 	default:
 		return;
 	}
-	emit(ui, &w);
+	emit(ui, o);
 }
 
 void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m)
 {
+	if (m->type == PL_MSG_DEVICE)
+		device_seen(ui, m);
+	else if (m->type == PL_MSG_LIST_END && m->u.list_end.about == PL_MSG_DEVICES_GET)
+		ui->devices_done = true;
 	if (ui->mode == PL_UI_JSON)
 		json_msg(ui, m);
 	else
@@ -724,38 +538,30 @@ void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m)
 
 void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n)
 {
-	if (ui->mode != PL_UI_JSON) {
-		if (ui->mode == PL_UI_TUI) {
-			pl_tui_users(ui->tui, room, nicks, n);
-			return;
-		}
+	if (ui->mode == PL_UI_TUI) {
+		pl_tui_users(ui->tui, room, nicks, n);
+		return;
+	}
+	if (ui->mode == PL_UI_PLAIN) {
 		/* Up to 64 Ki nicknames: built in a buffer sized to fit. */
-		size_t cap = 64 + (size_t)n * (PL_NICK_MAX + 2), len = 0;
+		size_t cap = 64 + PL_ROOM_MAX + (size_t)n * (PL_NICK_MAX + 2), len;
 		char *all = malloc(cap);
 		if (!all)
 			return;
-		all[0] = '\0';
+		len = (size_t)snprintf(all, cap, "In %s (%u): ", room, n);
 		for (unsigned i = 0; i < n; i++)
 			len += (size_t)snprintf(all + len, cap - len, "%s%s", i ? ", " : "", nicks[i]);
-		fprintf(ui->out, "* In %s (%u): %s\n", room, n, all);
-		fflush(ui->out);
+		put_line(ui, NULL, false, PL_TUI_INFO, all);
 		free(all);
 		return;
 	}
-	size_t cap = 256 + (size_t)n * (PL_NICK_MAX * 6 + 4);
-	char *buf = malloc(cap);
-	if (!buf)
-		return;
-	struct pl_jw w;
-	pl_jw_begin(&w, buf, cap);
-	pl_jw_str(&w, "event", "userlist");
-	pl_jw_str(&w, "room", room);
-	pl_jw_array_begin(&w, "users");
+	json_t *users = json_array();
 	for (unsigned i = 0; i < n; i++)
-		pl_jw_array_str(&w, nicks[i]);
-	pl_jw_array_end(&w);
-	emit(ui, &w);
-	free(buf);
+		json_array_append_new(users, jstr(nicks[i]));
+	json_t *o = event("userlist");
+	jset_str(o, "room", room);
+	json_object_set_new(o, "users", users);
+	emit(ui, o);
 }
 
 void pl_ui_voice_ready(struct pl_ui *ui)
@@ -774,11 +580,9 @@ void pl_ui_voice_sent(struct pl_ui *ui, uint64_t frames)
 		     frames * 0.02);
 		return;
 	}
-	struct pl_jw w;
-	pl_jw_begin(&w, ui->buf, sizeof ui->buf);
-	pl_jw_str(&w, "event", "voice_sent");
-	pl_jw_uint(&w, "frames", frames);
-	emit(ui, &w);
+	json_t *o = event("voice_sent");
+	jset_uint(o, "frames", frames);
+	emit(ui, o);
 }
 
 void pl_ui_voice_stats(struct pl_ui *ui, uint64_t sent, uint64_t received, uint64_t played,
@@ -790,44 +594,39 @@ void pl_ui_voice_stats(struct pl_ui *ui, uint64_t sent, uint64_t received, uint6
 		     (unsigned long long)lost, (unsigned long long)fec, (unsigned long long)late);
 		return;
 	}
-	struct pl_jw w;
-	pl_jw_begin(&w, ui->buf, sizeof ui->buf);
-	pl_jw_str(&w, "event", "voice_stats");
-	pl_jw_uint(&w, "sent", sent);
-	pl_jw_uint(&w, "received", received);
-	pl_jw_uint(&w, "played", played);
-	pl_jw_uint(&w, "lost", lost);
-	pl_jw_uint(&w, "fec", fec);
-	pl_jw_uint(&w, "late", late);
-	pl_jw_uint(&w, "recorded_frames", recorded);
-	emit(ui, &w);
+	json_t *o = event("voice_stats");
+	jset_uint(o, "sent", sent);
+	jset_uint(o, "received", received);
+	jset_uint(o, "played", played);
+	jset_uint(o, "lost", lost);
+	jset_uint(o, "fec", fec);
+	jset_uint(o, "late", late);
+	jset_uint(o, "recorded_frames", recorded);
+	emit(ui, o);
 }
 
 void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture_sha256)
 {
-	char when[32];
-	time_t tt = (time_t)(m->u.profile.created_ms / 1000);
-	struct tm tm;
-	localtime_r(&tt, &tm);
-	strftime(when, sizeof when, "%Y-%m-%d", &tm);
 	if (ui->mode != PL_UI_JSON) {
+		char since[16];
+		bool hidden = m->u.profile.presence == PL_PRESENCE_HIDDEN;
+		when(m->u.profile.created_ms, "%Y-%m-%d", since, sizeof since);
 		text(ui, NULL, PL_TUI_INFO, "%s (%s): %s%s%s, member since %s%s", m->u.profile.nick,
 		     m->u.profile.realname[0] ? m->u.profile.realname : "no real name given",
-		     pl_presence_name(m->u.profile.presence), m->u.profile.note[0] ? ": " : "", m->u.profile.note, when,
+		     hidden ? "presence not shared (not a contact)" : pl_presence_name(m->u.profile.presence),
+		     m->u.profile.note[0] ? ": " : "", m->u.profile.note, since,
 		     m->u.profile.picture_len ? ", has a picture" : "");
 		return;
 	}
-	struct pl_jw w;
-	pl_jw_begin(&w, ui->buf, sizeof ui->buf);
-	pl_jw_str(&w, "event", "profile");
-	pl_jw_str(&w, "nick", m->u.profile.nick);
-	pl_jw_str(&w, "realname", m->u.profile.realname);
-	pl_jw_uint(&w, "created", m->u.profile.created_ms);
-	pl_jw_str(&w, "presence", pl_presence_name(m->u.profile.presence));
-	pl_jw_str(&w, "note", m->u.profile.note);
-	pl_jw_uint(&w, "picture_bytes", m->u.profile.picture_len);
-	pl_jw_str(&w, "picture_sha256", picture_sha256);
-	emit(ui, &w);
+	json_t *o = event("profile");
+	jset_str(o, "nick", m->u.profile.nick);
+	jset_str(o, "realname", m->u.profile.realname);
+	jset_uint(o, "created", m->u.profile.created_ms);
+	jset_str(o, "presence", pl_presence_name(m->u.profile.presence));
+	jset_str(o, "note", m->u.profile.note);
+	jset_uint(o, "picture_bytes", m->u.profile.picture_len);
+	jset_str(o, "picture_sha256", picture_sha256);
+	emit(ui, o);
 }
 
 void pl_ui_closed(struct pl_ui *ui, const char *reason)

@@ -14,13 +14,17 @@
 #include "net/udp.h"
 
 #define BIND_RETRY_MS 250
-#define BIND_KEEPALIVE_MS 15000
+/* Well inside the server's voice_binding_timeout (30 s by default), and a NAT's UDP timeout. */
+#define BIND_KEEPALIVE_MS 10000
+/* A keepalive BIND unanswered this long means the server forgot our address (or the path
+ * changed): bind again, through a CHALLENGE, at the retry pace. */
+#define BIND_ACK_LATE_MS 2000
 #define TICK_MS 5            /* the pacing timer; frames are due every PL_FRAME_MS */
 #define MAX_CATCHUP 10       /* frames made up at once after a stall, beyond that skipped */
 #define TALKER_IDLE_MS 10000 /* a talker silent this long frees its slot for another */
 
 struct talker {
-	uint32_t id;
+	uint64_t id;
 	bool used;
 	uint64_t last_ms;
 	struct pl_jbuf *jb;
@@ -37,10 +41,11 @@ struct pl_voice {
 	int fd;
 	struct sockaddr_storage server;
 	socklen_t server_len;
-	uint32_t session;
+	uint64_t session;
 	uint8_t key[PL_VOICE_KEY_LEN];
-	uint64_t bind_counter;
-	bool bound;
+	uint64_t bind_counter; /* the last BIND's */
+	uint64_t confirmed;    /* the counter of the last CHALLENGE answered */
+	bool bound, ever_bound, awaiting_ack;
 	struct event *bind_timer, *tick;
 	struct event *rx_ev;
 	struct pl_udp_rx rx;
@@ -79,11 +84,22 @@ static void send_bind(struct pl_voice *v)
 		sendto(v->fd, buf, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&v->server, v->server_len);
 }
 
+/* Unbound: a BIND every BIND_RETRY_MS. Bound: a keepalive BIND BIND_KEEPALIVE_MS after the last
+ * BIND_ACK; if its BIND_ACK is not back within BIND_ACK_LATE_MS, the server has forgotten our
+ * address (or the path changed), and we are unbound again until a BIND_ACK comes (after a
+ * CHALLENGE, which on_udp answers whenever one comes). */
 static void on_bind_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct pl_voice *v = arg;
+	if (v->bound && v->awaiting_ack)
+		v->bound = false;
 	send_bind(v);
-	arm_ms(v->bind_timer, v->bound ? BIND_KEEPALIVE_MS : BIND_RETRY_MS);
+	if (v->bound) {
+		v->awaiting_ack = true;
+		arm_ms(v->bind_timer, BIND_ACK_LATE_MS);
+	} else {
+		arm_ms(v->bind_timer, BIND_RETRY_MS);
+	}
 }
 
 static void start_sending(struct pl_voice *v)
@@ -95,7 +111,7 @@ static void start_sending(struct pl_voice *v)
 
 /* --- receive --- */
 
-static struct talker *talker_for(struct pl_voice *v, uint32_t id, uint64_t now)
+static struct talker *talker_for(struct pl_voice *v, uint64_t id, uint64_t now)
 {
 	struct talker *free_slot = NULL, *idle = NULL;
 	for (int i = 0; i < PL_VOICE_TALKERS; i++) {
@@ -129,6 +145,40 @@ static struct talker *talker_for(struct pl_voice *v, uint32_t id, uint64_t now)
 	return t;
 }
 
+/* Answers a CHALLENGE to one of our BINDs with a CONFIRM (once per counter, so a flood of copies
+ * costs one answer each at most); a BIND_ACK means our address is proven. */
+static void on_bind_reply(struct pl_voice *v, const struct pl_vpkt *p)
+{
+	uint64_t counter = pl_vpkt_counter(p);
+	if (p->sender != v->session || counter == 0 || counter > v->bind_counter) {
+		v->st.dropped++;
+		return;
+	}
+	if (p->type == PL_VPKT_CHALLENGE) {
+		if (counter <= v->confirmed)
+			return;
+		v->confirmed = counter;
+		uint8_t buf[PL_VPKT_HDR + PL_VCONFIRM_PAYLOAD];
+		int n = pl_vconfirm_make(buf, sizeof buf, v->session, counter, p->payload + 8, v->key);
+		if (n > 0)
+			sendto(v->fd, buf, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&v->server, v->server_len);
+		return;
+	}
+	v->bound = true;
+	v->awaiting_ack = false;
+	evtimer_del(v->bind_timer);
+	arm_ms(v->bind_timer, BIND_KEEPALIVE_MS);
+	if (v->send_pending) {
+		v->send_pending = false;
+		start_sending(v);
+	}
+	if (!v->ever_bound) {
+		v->ever_bound = true;
+		if (v->ev.bound)
+			v->ev.bound(v->arg);
+	}
+}
+
 static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct pl_voice *v = arg;
@@ -144,18 +194,8 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 				v->st.dropped++;
 				continue;
 			}
-			if (p.type == PL_VPKT_BIND_ACK) {
-				if (p.sender == v->session && !v->bound) {
-					v->bound = true;
-					evtimer_del(v->bind_timer);
-					arm_ms(v->bind_timer, BIND_KEEPALIVE_MS);
-					if (v->send_pending) {
-						v->send_pending = false;
-						start_sending(v);
-					}
-					if (v->ev.bound)
-						v->ev.bound(v->arg);
-				}
+			if (p.type == PL_VPKT_CHALLENGE || p.type == PL_VPKT_BIND_ACK) {
+				on_bind_reply(v, &p);
 				continue;
 			}
 			if (p.type != PL_VPKT_VOICE || p.sender == v->session) {
@@ -268,7 +308,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 /* --- lifetime --- */
 
 int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct pl_env *env,
-		   const struct sockaddr *server, uint32_t session, const uint8_t key[PL_VOICE_KEY_LEN],
+		   const struct sockaddr *server, uint64_t session, const uint8_t key[PL_VOICE_KEY_LEN],
 		   unsigned jitter_frames, const struct pl_voice_events *ev, void *arg,
 		   char *err, size_t errsz)
 {

@@ -2,10 +2,12 @@
  * voice: the client's audio engine for the walking skeleton: WAV file in as the microphone, WAV
  * file out as the speaker, Opus 20 ms frames over UDP to the server's relay.
  *
- * It proves its UDP address to the server with BIND (resent until BIND_ACK, then every 15 s to
- * hold NAT bindings open), paces sending and playout on the monotonic clock (so neither drifts
- * with timer jitter), keeps a jitter buffer and decoder per remote talker, and mixes them. All
- * buffers are made at start and when a new talker appears; nothing is allocated per packet.
+ * It proves its UDP address to the server with BIND and answers the server's CHALLENGE with a
+ * CONFIRM (BIND resent until BIND_ACK; then every 10 s, to hold the server's binding and NAT
+ * mappings open; and again, through a CHALLENGE, when the BIND_ACKs stop). It paces sending and
+ * playout on the monotonic clock (so neither drifts with timer jitter), keeps a jitter buffer and
+ * decoder per remote talker, and mixes them. All buffers are made at start and when a new talker
+ * appears; nothing is allocated per packet.
  */
 #ifndef PL_VOICE_H
 #define PL_VOICE_H
@@ -23,7 +25,7 @@
 struct pl_voice;
 
 struct pl_voice_events {
-	void (*bound)(void *arg);                      /* the server acknowledged our BIND */
+	void (*bound)(void *arg);                      /* the server first acknowledged our BIND */
 	void (*send_done)(uint64_t frames, void *arg); /* the microphone file is used up */
 };
 
@@ -33,7 +35,7 @@ struct pl_voice_stats {
 };
 
 int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct pl_env *env,
-		   const struct sockaddr *server, uint32_t session, const uint8_t key[PL_VOICE_KEY_LEN],
+		   const struct sockaddr *server, uint64_t session, const uint8_t key[PL_VOICE_KEY_LEN],
 		   unsigned jitter_frames, const struct pl_voice_events *ev, void *arg,
 		   char *err, size_t errsz);
 /* Finishes the recording (a valid WAV) and frees everything. */

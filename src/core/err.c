@@ -61,6 +61,22 @@ static const struct {
 	{PL_ERR_TOO_MANY_ROOMS, "TOO_MANY_ROOMS",
 	 "You are in as many rooms as a user may be (16); leave one with /part first."},
 	{PL_ERR_BAD_REQUEST, "BAD_REQUEST", "A value in the request is out of range; check the command's usage with /help."},
+	{PL_ERR_MAILBOX_FULL, "MAILBOX_FULL",
+	 "That user has as many messages waiting as the server keeps for someone offline; send it when they are back."},
+	{PL_ERR_BUSY, "BUSY",
+	 "The server is busy with other logins right now; try again in a few seconds."},
+	{PL_ERR_DEVICE_REVOKED, "DEVICE_REVOKED",
+	 "This device's key was revoked for that account; make a new identity for this device (remove its identity file) and log in with your password."},
+	{PL_ERR_NO_SUCH_DEVICE, "NO_SUCH_DEVICE", "None of your devices has that key; /devices lists them."},
+	{PL_ERR_TOO_MANY_DEVICES, "TOO_MANY_DEVICES",
+	 "The account has as many devices as the server allows; revoke one you no longer use with /revoke first."},
+	{PL_ERR_UNKNOWN_DEVICE, "UNKNOWN_DEVICE",
+	 "This device is not registered to that account yet; log in once with your password to register it."},
+	{PL_ERR_REQUEST_PENDING, "REQUEST_PENDING",
+	 "A contact request between you and that user is already waiting for an answer."},
+	{PL_ERR_NO_REQUEST, "NO_REQUEST", "That user has not asked to become your contact; /add NICK asks them."},
+	{PL_ERR_REGISTER_LIMIT, "REGISTER_LIMIT",
+	 "Too many accounts were registered from your address recently; wait a while before registering another."},
 };
 
 const char *pl_err_sentence(uint16_t code)

@@ -42,6 +42,15 @@ enum pl_err {
 	PL_ERR_SELF = 443,           /* that request cannot name yourself */
 	PL_ERR_BAD_REQUEST = 444,    /* a field is out of its range (e.g. a history limit of 0) */
 	PL_ERR_TOO_MANY_ROOMS = 445, /* in PL_SESSION_MAX_ROOMS rooms already */
+	PL_ERR_MAILBOX_FULL = 446,   /* the recipient has as many messages waiting as the server keeps */
+	PL_ERR_BUSY = 447,           /* the server is busy; the detail says when to retry */
+	PL_ERR_DEVICE_REVOKED = 448, /* this device's key was revoked for the account */
+	PL_ERR_NO_SUCH_DEVICE = 449, /* no device of yours has that key */
+	PL_ERR_TOO_MANY_DEVICES = 450,
+	PL_ERR_UNKNOWN_DEVICE = 451, /* key login with a key not registered to the account */
+	PL_ERR_REQUEST_PENDING = 452,/* a contact request between you two waits for an answer */
+	PL_ERR_NO_REQUEST = 453,     /* no contact request from that user to answer */
+	PL_ERR_REGISTER_LIMIT = 454, /* too many registrations from this address */
 };
 
 /* The sentence for a code; a generic sentence for codes it does not know. */

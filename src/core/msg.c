@@ -1,381 +1,447 @@
 #include "core/msg.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "core/buf.h"
 #include "core/frame.h"
 
-#define TARGET_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
+/*
+ * Field constructors. Each names the member once, by its path in struct pl_msg's union, so the
+ * offset and the size come from the struct and cannot drift from it. What the walk relies on is
+ * checked at compile time: an integer member is as wide as its wire field, a string's array holds
+ * its maximum and the NUL, a picture's or a list's array holds its maximum.
+ */
+#define MEMBER(T, m) (((T *)0)->m)
+/* 0, or a compile error when cond is false: a static assertion that fits in an initializer. */
+#define ASSERT0(cond) (0 * sizeof(char[(cond) ? 1 : -1]))
+/* Where member m of T is, once cond has been checked. */
+#define AT(T, m, cond) .off = offsetof(T, m), .size = sizeof MEMBER(T, m) + ASSERT0(cond)
 
-/* One function per direction keeps encode and decode side by side, field for field. */
+#define INT_IN(T, nm, k, m, w) {.name = (nm), .kind = (k), AT(T, m, sizeof MEMBER(T, m) == (w))}
+#define STR_IN(T, nm, m, mx) \
+	{.name = (nm), .kind = PL_FIELD_STR, .max = (mx), AT(T, m, (mx) < sizeof MEMBER(T, m))}
+
+/* The same for members of struct pl_msg's union, which is what nearly every field is. */
+#define M(m) MEMBER(struct pl_msg, u.m)
+#define U8(nm, m) INT_IN(struct pl_msg, nm, PL_FIELD_U8, u.m, 1)
+#define U16(nm, m) INT_IN(struct pl_msg, nm, PL_FIELD_U16, u.m, 2)
+#define U32(nm, m) INT_IN(struct pl_msg, nm, PL_FIELD_U32, u.m, 4)
+#define U64(nm, m) INT_IN(struct pl_msg, nm, PL_FIELD_U64, u.m, 8)
+#define ENUM(nm, m, mx) \
+	{.name = (nm), .kind = PL_FIELD_ENUM, .max = (mx), AT(struct pl_msg, u.m, sizeof M(m) == 1)}
+#define FLAGS(nm, m, mask) \
+	{.name = (nm), .kind = PL_FIELD_FLAGS, .max = (mask), AT(struct pl_msg, u.m, sizeof M(m) == 1)}
+#define STR(nm, m, mx) STR_IN(struct pl_msg, nm, u.m, mx)
+#define FIXED(nm, m) \
+	{.name = (nm), .kind = PL_FIELD_FIXED, .max = sizeof M(m), AT(struct pl_msg, u.m, 1)}
+#define BYTES(nm, len_m, data_m, mx) \
+	{.name = (nm), .kind = PL_FIELD_BYTES, .max = (mx), .data = offsetof(struct pl_msg, u.data_m), \
+	 AT(struct pl_msg, u.len_m, sizeof M(len_m) == 2 && sizeof M(data_m) >= (mx))}
+#define LIST(nm, count_m, array_m, fields, mx) \
+	{.name = (nm), .kind = PL_FIELD_LIST, .max = (mx), .data = offsetof(struct pl_msg, u.array_m), \
+	 .stride = sizeof M(array_m)[0], .entry = (fields), .nentry = sizeof(fields) / sizeof(fields)[0], \
+	 AT(struct pl_msg, u.count_m, sizeof M(count_m) == 2 && \
+	    sizeof M(array_m) / sizeof M(array_m)[0] >= (mx))}
+#define ABSENT(m) {.name = #m, .kind = PL_FIELD_ABSENT, AT(struct pl_msg, u.m, 1)}
+
+_Static_assert(sizeof(struct pl_msg) <= UINT16_MAX, "field offsets are u16");
+
+/* --- the messages, field by field in wire order: this IS the wire format --- */
+
+static const struct pl_msg_field hello[] = {
+	U16("version", hello.version),
+	STR("client", hello.client, PL_VERSION_STR_MAX),
+};
+/* REGISTER and LOGIN differ only in realname. */
+static const struct pl_msg_field register_[] = {
+	STR("nick", auth.nick, PL_NICK_MAX),
+	STR("password", auth.password, PL_PASSWORD_MAX),
+	STR("realname", auth.realname, PL_REALNAME_MAX),
+	FIXED("device_key", auth.device_key), /* all zero: none */
+	STR("device_name", auth.device_name, PL_DEVICE_NAME_MAX),
+};
+static const struct pl_msg_field login[] = {
+	STR("nick", auth.nick, PL_NICK_MAX),
+	STR("password", auth.password, PL_PASSWORD_MAX),
+	FIXED("device_key", auth.device_key),
+	STR("device_name", auth.device_name, PL_DEVICE_NAME_MAX),
+	ABSENT(auth.realname),
+};
+static const struct pl_msg_field login_key[] = {
+	STR("nick", login_key.nick, PL_NICK_MAX),
+	FIXED("device_key", login_key.device_key),
+	FIXED("sig", login_key.sig),
+};
+static const struct pl_msg_field ping[] = { /* PING and PONG */
+	U64("token", ping.token),
+};
+static const struct pl_msg_field join[] = { /* JOIN and PART */
+	STR("room", join.room, PL_ROOM_MAX),
+};
+static const struct pl_msg_field say[] = {
+	U32("tag", say.tag),
+	STR("target", say.target, PL_TARGET_MAX),
+	STR("text", say.text, PL_TEXT_MAX),
+};
+static const struct pl_msg_field set_password[] = {
+	STR("old_password", set_password.old_password, PL_PASSWORD_MAX),
+	STR("new_password", set_password.new_password, PL_PASSWORD_MAX),
+};
+/* SET_PROFILE and PROFILE share the real name and the picture, and one struct. */
+static const struct pl_msg_field set_profile[] = {
+	FLAGS("what", profile.what, PL_PROFILE_REALNAME | PL_PROFILE_PICTURE),
+	STR("realname", profile.realname, PL_REALNAME_MAX),
+	BYTES("picture", profile.picture_len, profile.picture, PL_PICTURE_MAX),
+	ABSENT(profile.nick), ABSENT(profile.created_ms), ABSENT(profile.presence), ABSENT(profile.note),
+};
+static const struct pl_msg_field profile[] = {
+	STR("nick", profile.nick, PL_NICK_MAX),
+	STR("realname", profile.realname, PL_REALNAME_MAX),
+	U64("created_ms", profile.created_ms),
+	ENUM("presence", profile.presence, PL_PRESENCE_HIDDEN),
+	STR("note", profile.note, PL_NOTE_MAX),
+	BYTES("picture", profile.picture_len, profile.picture, PL_PICTURE_MAX),
+	ABSENT(profile.what),
+};
+/* PROFILE_GET, CONTACT_ADD, CONTACT_DEL, STATUS_GET, KEYS_GET, CONTACT_DELETED: one nickname. */
+static const struct pl_msg_field user[] = {
+	STR("nick", user.nick, PL_NICK_MAX),
+};
+/* STATUS_SET is PRESENCE without the nickname: a user sets only their own. */
+static const struct pl_msg_field status_set[] = {
+	ENUM("presence", presence.presence, PL_PRESENCE_MAX),
+	STR("note", presence.note, PL_NOTE_MAX),
+	ABSENT(presence.nick),
+};
+static const struct pl_msg_field presence[] = { /* PRESENCE and CONTACT_ADDED */
+	STR("nick", presence.nick, PL_NICK_MAX),
+	ENUM("presence", presence.presence, PL_PRESENCE_MAX),
+	STR("note", presence.note, PL_NOTE_MAX),
+};
+static const struct pl_msg_field group_create[] = {
+	STR("name", group_create.name, PL_GROUP_NAME_MAX),
+};
+static const struct pl_msg_field group_add[] = {
+	U32("group", group_add.group),
+	STR("nick", group_add.nick, PL_NICK_MAX),
+};
+static const struct pl_msg_field group_quit[] = {
+	U32("group", group_quit.group),
+};
+static const struct pl_msg_field names[] = {
+	STR("room", names.room, PL_ROOM_MAX),
+};
+static const struct pl_msg_field history[] = {
+	STR("target", history.target, PL_TARGET_MAX),
+	U64("before_id", history.before_id),
+	U16("limit", history.limit), /* 1..PL_HISTORY_MAX, checked by the server (ERROR 444) */
+};
+static const struct pl_msg_field delivered[] = {
+	U64("id", delivered.id),
+};
+static const struct pl_msg_field device_revoke[] = {
+	FIXED("key", device_revoke.key),
+};
+static const struct pl_msg_field contact_answer[] = {
+	STR("nick", contact_req.nick, PL_NICK_MAX),
+	ENUM("accept", contact_req.accept, 1),
+	ABSENT(contact_req.kind),
+};
+static const struct pl_msg_field welcome[] = {
+	U16("version", welcome.version),
+	STR("server", welcome.server, PL_SERVER_NAME_MAX),
+	FIXED("challenge", welcome.challenge),
+};
+static const struct pl_msg_field auth_ok[] = {
+	STR("nick", auth_ok.nick, PL_NICK_MAX),
+	U64("session", auth_ok.session),
+	U16("udp_port", auth_ok.udp_port),
+	FIXED("voice_key", auth_ok.voice_key),
+	FLAGS("flags", auth_ok.flags, PL_AUTH_DEVICE_ADDED),
+};
+static const struct pl_msg_field member[] = { /* JOINED and PARTED */
+	STR("room", member.room, PL_ROOM_MAX),
+	STR("nick", member.nick, PL_NICK_MAX),
+	U64("session", member.session),
+};
+static const struct pl_msg_field user_entry[] = {
+	STR_IN(struct pl_user_entry, "nick", nick, PL_NICK_MAX),
+	INT_IN(struct pl_user_entry, "session", PL_FIELD_U64, session, 8),
+};
+static const struct pl_msg_field userlist[] = {
+	STR("room", userlist.room, PL_ROOM_MAX),
+	ENUM("more", userlist.more, 1),
+	LIST("count", userlist.count, userlist.users, user_entry, PL_USERLIST_CHUNK),
+};
+static const struct pl_msg_field text[] = {
+	U64("id", text.id),
+	U64("time_ms", text.time_ms),
+	U8("flags", text.flags), /* not range-checked: a newer server may add bits */
+	STR("target", text.target, PL_TARGET_MAX),
+	STR("from", text.from, PL_NICK_MAX),
+	STR("text", text.text, PL_TEXT_MAX),
+};
+static const struct pl_msg_field say_ok[] = {
+	U32("tag", say_ok.tag),
+	U64("id", say_ok.id),
+};
+static const struct pl_msg_field error[] = {
+	U16("code", error.code),
+	U16("about", error.about),
+	STR("detail", error.detail, PL_DETAIL_MAX),
+};
+/* A group member entry is the bare nickname array. */
+static const struct pl_msg_field group_entry[] = {
+	{.name = "nick", .kind = PL_FIELD_STR, .max = PL_NICK_MAX, .off = 0,
+	 .size = sizeof M(group.members[0]) + ASSERT0(PL_NICK_MAX < sizeof M(group.members[0]))},
+};
+static const struct pl_msg_field group[] = {
+	U32("id", group.id),
+	STR("name", group.name, PL_GROUP_NAME_MAX),
+	U64("updated_ms", group.updated_ms),
+	LIST("count", group.count, group.members, group_entry, PL_GROUP_MEMBERS_MAX),
+};
+static const struct pl_msg_field group_member[] = {
+	U32("group", group_member.group),
+	STR("nick", group_member.nick, PL_NICK_MAX),
+	ENUM("joined", group_member.joined, 1),
+	U64("updated_ms", group_member.updated_ms),
+};
+static const struct pl_msg_field room_info[] = {
+	STR("name", room_info.name, PL_ROOM_MAX),
+	U32("users", room_info.users),
+};
+static const struct pl_msg_field list_end[] = {
+	U16("about", list_end.about),
+	U32("count", list_end.count),
+	ENUM("more", list_end.more, 1),
+};
+static const struct pl_msg_field ok[] = {
+	U16("about", ok.about),
+};
+static const struct pl_msg_field device[] = {
+	STR("nick", device.nick, PL_NICK_MAX),
+	FIXED("key", device.key),
+	STR("name", device.name, PL_DEVICE_NAME_MAX),
+	U64("added_ms", device.added_ms),
+	U64("last_seen_ms", device.last_seen_ms),
+	FLAGS("flags", device.flags, PL_DEVICE_THIS | PL_DEVICE_REVOKED),
+};
+static const struct pl_msg_field contact_request[] = {
+	STR("nick", contact_req.nick, PL_NICK_MAX),
+	ENUM("kind", contact_req.kind, PL_CREQ_MAX),
+	ABSENT(contact_req.accept),
+};
+
+/*
+ * Indexed by type, so a lookup is one bounds check: client types 0x0000-0x003F in the first
+ * half, server types 0x8000-0x803F in the second. A type past the range does not compile.
+ */
+#define SLOTS 64
+#define SLOT(t) (((t) >> 15) * SLOTS + ((t) & 0x7fff))
+#define DESC(t, f) [SLOT(PL_MSG_##t)] = {#t, (f), PL_MSG_##t, sizeof(f) / sizeof(f)[0]}
+#define EMPTY(t) [SLOT(PL_MSG_##t)] = {#t, NULL, PL_MSG_##t, 0}
+
+static const struct pl_msg_desc descs[2 * SLOTS] = {
+	DESC(HELLO, hello),
+	DESC(REGISTER, register_),
+	DESC(LOGIN, login),
+	DESC(PONG, ping),
+	DESC(JOIN, join),
+	DESC(PART, join),
+	DESC(SAY, say),
+	EMPTY(BYE),
+	DESC(SET_PASSWORD, set_password),
+	DESC(SET_PROFILE, set_profile),
+	DESC(PROFILE_GET, user),
+	DESC(CONTACT_ADD, user),
+	DESC(CONTACT_DEL, user),
+	EMPTY(CONTACTS_GET),
+	DESC(STATUS_SET, status_set),
+	DESC(STATUS_GET, user),
+	DESC(GROUP_CREATE, group_create),
+	DESC(GROUP_ADD, group_add),
+	DESC(GROUP_QUIT, group_quit),
+	EMPTY(GROUPS_GET),
+	EMPTY(ROOMS_GET),
+	DESC(NAMES, names),
+	DESC(HISTORY, history),
+	DESC(DELIVERED, delivered),
+	DESC(LOGIN_KEY, login_key),
+	EMPTY(DEVICES_GET),
+	DESC(DEVICE_REVOKE, device_revoke),
+	DESC(KEYS_GET, user),
+	DESC(CONTACT_ANSWER, contact_answer),
+
+	DESC(WELCOME, welcome),
+	DESC(AUTH_OK, auth_ok),
+	DESC(PING, ping),
+	DESC(JOINED, member),
+	DESC(PARTED, member),
+	DESC(USERLIST, userlist),
+	DESC(TEXT, text),
+	DESC(SAY_OK, say_ok),
+	DESC(ERROR, error),
+	DESC(PROFILE, profile),
+	DESC(CONTACT_ADDED, presence),
+	DESC(CONTACT_DELETED, user),
+	DESC(PRESENCE, presence),
+	DESC(GROUP, group),
+	DESC(GROUP_MEMBER, group_member),
+	DESC(ROOM_INFO, room_info),
+	DESC(LIST_END, list_end),
+	DESC(OK, ok),
+	DESC(DEVICE, device),
+	DESC(CONTACT_REQUEST, contact_request),
+};
+
+const struct pl_msg_desc *pl_msg_describe(uint16_t type)
+{
+	if ((type & 0x7fff) >= SLOTS)
+		return NULL;
+	const struct pl_msg_desc *d = &descs[SLOT(type)];
+	return d->name ? d : NULL;
+}
+
+const char *pl_msg_name(uint16_t type)
+{
+	const struct pl_msg_desc *d = pl_msg_describe(type);
+	return d ? d->name : NULL;
+}
+
+/* --- the walk --- */
+
+/* Reads the n fields f into the struct at base. A value out of its range stops the walk; a
+ * truncated read sets r's sticky error, which the caller checks once. */
+static int decode_fields(const struct pl_msg_field *f, unsigned n, uint8_t *base, struct pl_rd *r)
+{
+	for (unsigned k = 0; k < n; k++, f++) {
+		void *at = base + f->off;
+		switch (f->kind) {
+		case PL_FIELD_U8: *(uint8_t *)at = pl_rd_u8(r); break;
+		case PL_FIELD_U16: *(uint16_t *)at = pl_rd_u16(r); break;
+		case PL_FIELD_U32: *(uint32_t *)at = pl_rd_u32(r); break;
+		case PL_FIELD_U64: *(uint64_t *)at = pl_rd_u64(r); break;
+		case PL_FIELD_ENUM:
+			if ((*(uint8_t *)at = pl_rd_u8(r)) > f->max)
+				return -EBADMSG;
+			break;
+		case PL_FIELD_FLAGS:
+			if ((*(uint8_t *)at = pl_rd_u8(r)) & ~f->max)
+				return -EBADMSG;
+			break;
+		case PL_FIELD_STR: pl_rd_str(r, at, f->size, f->max); break;
+		case PL_FIELD_FIXED: pl_rd_bytes(r, at, f->size); break;
+		case PL_FIELD_BYTES: {
+			uint16_t len = pl_rd_u16(r);
+			*(uint16_t *)at = len;
+			if (len > f->max)
+				return -EBADMSG;
+			pl_rd_bytes(r, base + f->data, len);
+			break;
+		}
+		case PL_FIELD_LIST: {
+			uint16_t count = pl_rd_u16(r);
+			*(uint16_t *)at = count;
+			if (count > f->max)
+				return -EBADMSG;
+			/* Stop at the first short entry: a count is never trusted past the bytes. */
+			for (unsigned i = 0; i < count && !r->err; i++) {
+				int rc = decode_fields(f->entry, f->nentry, base + f->data + i * f->stride, r);
+				if (rc < 0)
+					return rc;
+			}
+			break;
+		}
+		case PL_FIELD_ABSENT: memset(at, 0, f->size); break;
+		}
+	}
+	return 0;
+}
+
+/* Writes the n fields f of the struct at base. A value the decoder would refuse is -EINVAL, a
+ * string, picture or list over its maximum -EMSGSIZE; running out of room sets w's sticky error. */
+static int encode_fields(const struct pl_msg_field *f, unsigned n, const uint8_t *base, struct pl_wr *w)
+{
+	for (unsigned k = 0; k < n; k++, f++) {
+		const void *at = base + f->off;
+		switch (f->kind) {
+		case PL_FIELD_U8: pl_wr_u8(w, *(const uint8_t *)at); break;
+		case PL_FIELD_U16: pl_wr_u16(w, *(const uint16_t *)at); break;
+		case PL_FIELD_U32: pl_wr_u32(w, *(const uint32_t *)at); break;
+		case PL_FIELD_U64: pl_wr_u64(w, *(const uint64_t *)at); break;
+		case PL_FIELD_ENUM:
+			if (*(const uint8_t *)at > f->max)
+				return -EINVAL;
+			pl_wr_u8(w, *(const uint8_t *)at);
+			break;
+		case PL_FIELD_FLAGS:
+			if (*(const uint8_t *)at & ~f->max)
+				return -EINVAL;
+			pl_wr_u8(w, *(const uint8_t *)at);
+			break;
+		case PL_FIELD_STR: {
+			/* strnlen: a caller's unterminated array is over its maximum, never a read
+			 * past the member. */
+			size_t len = strnlen(at, f->size);
+			if (len > f->max)
+				return -EMSGSIZE;
+			pl_wr_u16(w, (uint16_t)len);
+			pl_wr_bytes(w, at, len);
+			break;
+		}
+		case PL_FIELD_FIXED: pl_wr_bytes(w, at, f->size); break;
+		case PL_FIELD_BYTES: {
+			uint16_t len = *(const uint16_t *)at;
+			if (len > f->max)
+				return -EMSGSIZE;
+			pl_wr_u16(w, len);
+			pl_wr_bytes(w, base + f->data, len);
+			break;
+		}
+		case PL_FIELD_LIST: {
+			uint16_t count = *(const uint16_t *)at;
+			if (count > f->max)
+				return -EMSGSIZE;
+			pl_wr_u16(w, count);
+			for (unsigned i = 0; i < count; i++) {
+				int rc = encode_fields(f->entry, f->nentry, base + f->data + i * f->stride, w);
+				if (rc < 0)
+					return rc;
+			}
+			break;
+		}
+		case PL_FIELD_ABSENT: break;
+		}
+	}
+	return 0;
+}
 
 int pl_msg_decode(struct pl_msg *m, uint16_t type, const uint8_t *payload, size_t len)
 {
+	const struct pl_msg_desc *d = pl_msg_describe(type);
+	m->type = type;
+	if (!d)
+		return -EPROTO;
 	struct pl_rd r;
 	pl_rd_init(&r, payload, len);
-	m->type = type;
-
-	switch (type) {
-	case PL_MSG_HELLO:
-		m->u.hello.version = pl_rd_u16(&r);
-		pl_rd_str(&r, m->u.hello.client, sizeof m->u.hello.client, PL_VERSION_STR_MAX);
-		break;
-	case PL_MSG_REGISTER:
-	case PL_MSG_LOGIN:
-		pl_rd_str(&r, m->u.auth.nick, sizeof m->u.auth.nick, PL_NICK_MAX);
-		pl_rd_str(&r, m->u.auth.password, sizeof m->u.auth.password, PL_PASSWORD_MAX);
-		if (type == PL_MSG_REGISTER)
-			pl_rd_str(&r, m->u.auth.realname, sizeof m->u.auth.realname, PL_REALNAME_MAX);
-		else
-			m->u.auth.realname[0] = '\0';
-		break;
-	case PL_MSG_PING:
-	case PL_MSG_PONG:
-		m->u.ping.token = pl_rd_u64(&r);
-		break;
-	case PL_MSG_JOIN:
-	case PL_MSG_PART:
-		pl_rd_str(&r, m->u.join.room, sizeof m->u.join.room, PL_ROOM_MAX);
-		break;
-	case PL_MSG_SAY:
-		m->u.say.tag = pl_rd_u32(&r);
-		pl_rd_str(&r, m->u.say.target, sizeof m->u.say.target, TARGET_MAX);
-		pl_rd_str(&r, m->u.say.text, sizeof m->u.say.text, PL_TEXT_MAX);
-		break;
-	case PL_MSG_BYE:
-		break;
-	case PL_MSG_WELCOME:
-		m->u.welcome.version = pl_rd_u16(&r);
-		pl_rd_str(&r, m->u.welcome.server, sizeof m->u.welcome.server, PL_SERVER_NAME_MAX);
-		break;
-	case PL_MSG_AUTH_OK:
-		pl_rd_str(&r, m->u.auth_ok.nick, sizeof m->u.auth_ok.nick, PL_NICK_MAX);
-		m->u.auth_ok.session = pl_rd_u32(&r);
-		m->u.auth_ok.udp_port = pl_rd_u16(&r);
-		pl_rd_bytes(&r, m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN);
-		break;
-	case PL_MSG_JOINED:
-	case PL_MSG_PARTED:
-		pl_rd_str(&r, m->u.member.room, sizeof m->u.member.room, PL_ROOM_MAX);
-		pl_rd_str(&r, m->u.member.nick, sizeof m->u.member.nick, PL_NICK_MAX);
-		m->u.member.session = pl_rd_u32(&r);
-		break;
-	case PL_MSG_USERLIST:
-		pl_rd_str(&r, m->u.userlist.room, sizeof m->u.userlist.room, PL_ROOM_MAX);
-		m->u.userlist.more = pl_rd_u8(&r);
-		m->u.userlist.count = pl_rd_u16(&r);
-		if (m->u.userlist.more > 1 || m->u.userlist.count > PL_USERLIST_CHUNK)
-			return -EBADMSG;
-		for (unsigned i = 0; i < m->u.userlist.count && !r.err; i++) {
-			struct pl_user_entry *e = &m->u.userlist.users[i];
-			pl_rd_str(&r, e->nick, sizeof e->nick, PL_NICK_MAX);
-			e->session = pl_rd_u32(&r);
-		}
-		break;
-	case PL_MSG_TEXT:
-		m->u.text.id = pl_rd_u64(&r);
-		m->u.text.time_ms = pl_rd_u64(&r);
-		m->u.text.flags = pl_rd_u8(&r);
-		pl_rd_str(&r, m->u.text.target, sizeof m->u.text.target, TARGET_MAX);
-		pl_rd_str(&r, m->u.text.from, sizeof m->u.text.from, PL_NICK_MAX);
-		pl_rd_str(&r, m->u.text.text, sizeof m->u.text.text, PL_TEXT_MAX);
-		break;
-	case PL_MSG_SAY_OK:
-		m->u.say_ok.tag = pl_rd_u32(&r);
-		m->u.say_ok.id = pl_rd_u64(&r);
-		break;
-	case PL_MSG_ERROR:
-		m->u.error.code = pl_rd_u16(&r);
-		m->u.error.about = pl_rd_u16(&r);
-		pl_rd_str(&r, m->u.error.detail, sizeof m->u.error.detail, PL_DETAIL_MAX);
-		break;
-	case PL_MSG_SET_PASSWORD:
-		pl_rd_str(&r, m->u.set_password.old_password, sizeof m->u.set_password.old_password, PL_PASSWORD_MAX);
-		pl_rd_str(&r, m->u.set_password.new_password, sizeof m->u.set_password.new_password, PL_PASSWORD_MAX);
-		break;
-	case PL_MSG_SET_PROFILE:
-	case PL_MSG_PROFILE:
-		if (type == PL_MSG_PROFILE) {
-			pl_rd_str(&r, m->u.profile.nick, sizeof m->u.profile.nick, PL_NICK_MAX);
-		} else {
-			m->u.profile.what = pl_rd_u8(&r);
-			if (m->u.profile.what & ~(PL_PROFILE_REALNAME | PL_PROFILE_PICTURE))
-				return -EBADMSG;
-		}
-		pl_rd_str(&r, m->u.profile.realname, sizeof m->u.profile.realname, PL_REALNAME_MAX);
-		if (type == PL_MSG_PROFILE) {
-			m->u.profile.created_ms = pl_rd_u64(&r);
-			m->u.profile.presence = pl_rd_u8(&r);
-			pl_rd_str(&r, m->u.profile.note, sizeof m->u.profile.note, PL_NOTE_MAX);
-			if (m->u.profile.presence > PL_PRESENCE_MAX)
-				return -EBADMSG;
-		}
-		m->u.profile.picture_len = pl_rd_u16(&r);
-		if (m->u.profile.picture_len > PL_PICTURE_MAX)
-			return -EBADMSG;
-		pl_rd_bytes(&r, m->u.profile.picture, m->u.profile.picture_len);
-		break;
-	case PL_MSG_PROFILE_GET:
-	case PL_MSG_CONTACT_ADD:
-	case PL_MSG_CONTACT_DEL:
-	case PL_MSG_STATUS_GET:
-	case PL_MSG_CONTACT_DELETED:
-		pl_rd_str(&r, m->u.user.nick, sizeof m->u.user.nick, PL_NICK_MAX);
-		break;
-	case PL_MSG_CONTACTS_GET:
-	case PL_MSG_GROUPS_GET:
-	case PL_MSG_ROOMS_GET:
-		break;
-	case PL_MSG_STATUS_SET:
-	case PL_MSG_PRESENCE:
-	case PL_MSG_CONTACT_ADDED:
-		if (type != PL_MSG_STATUS_SET)
-			pl_rd_str(&r, m->u.presence.nick, sizeof m->u.presence.nick, PL_NICK_MAX);
-		else
-			m->u.presence.nick[0] = '\0';
-		m->u.presence.presence = pl_rd_u8(&r);
-		pl_rd_str(&r, m->u.presence.note, sizeof m->u.presence.note, PL_NOTE_MAX);
-		if (m->u.presence.presence > PL_PRESENCE_MAX)
-			return -EBADMSG;
-		break;
-	case PL_MSG_GROUP_CREATE:
-		pl_rd_str(&r, m->u.group_create.name, sizeof m->u.group_create.name, PL_GROUP_NAME_MAX);
-		break;
-	case PL_MSG_GROUP_ADD:
-		m->u.group_add.group = pl_rd_u32(&r);
-		pl_rd_str(&r, m->u.group_add.nick, sizeof m->u.group_add.nick, PL_NICK_MAX);
-		break;
-	case PL_MSG_GROUP_QUIT:
-		m->u.group_quit.group = pl_rd_u32(&r);
-		break;
-	case PL_MSG_GROUP:
-		m->u.group.id = pl_rd_u32(&r);
-		pl_rd_str(&r, m->u.group.name, sizeof m->u.group.name, PL_GROUP_NAME_MAX);
-		m->u.group.updated_ms = pl_rd_u64(&r);
-		m->u.group.count = pl_rd_u16(&r);
-		if (m->u.group.count > PL_GROUP_MEMBERS_MAX)
-			return -EBADMSG;
-		for (unsigned i = 0; i < m->u.group.count && !r.err; i++)
-			pl_rd_str(&r, m->u.group.members[i], sizeof m->u.group.members[i], PL_NICK_MAX);
-		break;
-	case PL_MSG_GROUP_MEMBER:
-		m->u.group_member.group = pl_rd_u32(&r);
-		pl_rd_str(&r, m->u.group_member.nick, sizeof m->u.group_member.nick, PL_NICK_MAX);
-		m->u.group_member.joined = pl_rd_u8(&r);
-		m->u.group_member.updated_ms = pl_rd_u64(&r);
-		if (m->u.group_member.joined > 1)
-			return -EBADMSG;
-		break;
-	case PL_MSG_ROOM_INFO:
-		pl_rd_str(&r, m->u.room_info.name, sizeof m->u.room_info.name, PL_ROOM_MAX);
-		m->u.room_info.users = pl_rd_u32(&r);
-		break;
-	case PL_MSG_NAMES:
-		pl_rd_str(&r, m->u.names.room, sizeof m->u.names.room, PL_ROOM_MAX);
-		break;
-	case PL_MSG_HISTORY:
-		pl_rd_str(&r, m->u.history.target, sizeof m->u.history.target, TARGET_MAX);
-		m->u.history.before_id = pl_rd_u64(&r);
-		m->u.history.limit = pl_rd_u16(&r);
-		break;
-	case PL_MSG_DELIVERED:
-		m->u.delivered.id = pl_rd_u64(&r);
-		break;
-	case PL_MSG_LIST_END:
-		m->u.list_end.about = pl_rd_u16(&r);
-		m->u.list_end.count = pl_rd_u32(&r);
-		m->u.list_end.more = pl_rd_u8(&r);
-		if (m->u.list_end.more > 1)
-			return -EBADMSG;
-		break;
-	case PL_MSG_OK:
-		m->u.ok.about = pl_rd_u16(&r);
-		break;
-	default:
-		return -EPROTO;
-	}
-	return pl_rd_finish(&r);
+	int rc = decode_fields(d->fields, d->nfields, (uint8_t *)m, &r);
+	return rc < 0 ? rc : pl_rd_finish(&r);
 }
 
 int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap)
 {
-	struct pl_wr w;
+	const struct pl_msg_desc *d = pl_msg_describe(m->type);
+	if (!d)
+		return -EPROTO;
 	if (cap < PL_FRAME_HDR)
 		return -EMSGSIZE;
+	struct pl_wr w;
 	pl_wr_init(&w, buf + PL_FRAME_HDR, cap - PL_FRAME_HDR);
-
-	switch (m->type) {
-	case PL_MSG_HELLO:
-		pl_wr_u16(&w, m->u.hello.version);
-		pl_wr_str(&w, m->u.hello.client, PL_VERSION_STR_MAX);
-		break;
-	case PL_MSG_REGISTER:
-	case PL_MSG_LOGIN:
-		pl_wr_str(&w, m->u.auth.nick, PL_NICK_MAX);
-		pl_wr_str(&w, m->u.auth.password, PL_PASSWORD_MAX);
-		if (m->type == PL_MSG_REGISTER)
-			pl_wr_str(&w, m->u.auth.realname, PL_REALNAME_MAX);
-		break;
-	case PL_MSG_PING:
-	case PL_MSG_PONG:
-		pl_wr_u64(&w, m->u.ping.token);
-		break;
-	case PL_MSG_JOIN:
-	case PL_MSG_PART:
-		pl_wr_str(&w, m->u.join.room, PL_ROOM_MAX);
-		break;
-	case PL_MSG_SAY:
-		pl_wr_u32(&w, m->u.say.tag);
-		pl_wr_str(&w, m->u.say.target, TARGET_MAX);
-		pl_wr_str(&w, m->u.say.text, PL_TEXT_MAX);
-		break;
-	case PL_MSG_BYE:
-		break;
-	case PL_MSG_WELCOME:
-		pl_wr_u16(&w, m->u.welcome.version);
-		pl_wr_str(&w, m->u.welcome.server, PL_SERVER_NAME_MAX);
-		break;
-	case PL_MSG_AUTH_OK:
-		pl_wr_str(&w, m->u.auth_ok.nick, PL_NICK_MAX);
-		pl_wr_u32(&w, m->u.auth_ok.session);
-		pl_wr_u16(&w, m->u.auth_ok.udp_port);
-		pl_wr_bytes(&w, m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN);
-		break;
-	case PL_MSG_JOINED:
-	case PL_MSG_PARTED:
-		pl_wr_str(&w, m->u.member.room, PL_ROOM_MAX);
-		pl_wr_str(&w, m->u.member.nick, PL_NICK_MAX);
-		pl_wr_u32(&w, m->u.member.session);
-		break;
-	case PL_MSG_USERLIST:
-		if (m->u.userlist.more > 1 || m->u.userlist.count > PL_USERLIST_CHUNK)
-			return -EMSGSIZE;
-		pl_wr_str(&w, m->u.userlist.room, PL_ROOM_MAX);
-		pl_wr_u8(&w, m->u.userlist.more);
-		pl_wr_u16(&w, m->u.userlist.count);
-		for (unsigned i = 0; i < m->u.userlist.count; i++) {
-			pl_wr_str(&w, m->u.userlist.users[i].nick, PL_NICK_MAX);
-			pl_wr_u32(&w, m->u.userlist.users[i].session);
-		}
-		break;
-	case PL_MSG_TEXT:
-		pl_wr_u64(&w, m->u.text.id);
-		pl_wr_u64(&w, m->u.text.time_ms);
-		pl_wr_u8(&w, m->u.text.flags);
-		pl_wr_str(&w, m->u.text.target, TARGET_MAX);
-		pl_wr_str(&w, m->u.text.from, PL_NICK_MAX);
-		pl_wr_str(&w, m->u.text.text, PL_TEXT_MAX);
-		break;
-	case PL_MSG_SAY_OK:
-		pl_wr_u32(&w, m->u.say_ok.tag);
-		pl_wr_u64(&w, m->u.say_ok.id);
-		break;
-	case PL_MSG_ERROR:
-		pl_wr_u16(&w, m->u.error.code);
-		pl_wr_u16(&w, m->u.error.about);
-		pl_wr_str(&w, m->u.error.detail, PL_DETAIL_MAX);
-		break;
-	case PL_MSG_SET_PASSWORD:
-		pl_wr_str(&w, m->u.set_password.old_password, PL_PASSWORD_MAX);
-		pl_wr_str(&w, m->u.set_password.new_password, PL_PASSWORD_MAX);
-		break;
-	case PL_MSG_SET_PROFILE:
-	case PL_MSG_PROFILE:
-		if (m->u.profile.picture_len > PL_PICTURE_MAX)
-			return -EMSGSIZE;
-		if ((m->type == PL_MSG_PROFILE && m->u.profile.presence > PL_PRESENCE_MAX) ||
-		    (m->type == PL_MSG_SET_PROFILE && (m->u.profile.what & ~(PL_PROFILE_REALNAME | PL_PROFILE_PICTURE))))
-			return -EINVAL;
-		if (m->type == PL_MSG_PROFILE)
-			pl_wr_str(&w, m->u.profile.nick, PL_NICK_MAX);
-		else
-			pl_wr_u8(&w, m->u.profile.what);
-		pl_wr_str(&w, m->u.profile.realname, PL_REALNAME_MAX);
-		if (m->type == PL_MSG_PROFILE) {
-			pl_wr_u64(&w, m->u.profile.created_ms);
-			pl_wr_u8(&w, m->u.profile.presence);
-			pl_wr_str(&w, m->u.profile.note, PL_NOTE_MAX);
-		}
-		pl_wr_u16(&w, m->u.profile.picture_len);
-		pl_wr_bytes(&w, m->u.profile.picture, m->u.profile.picture_len);
-		break;
-	case PL_MSG_PROFILE_GET:
-	case PL_MSG_CONTACT_ADD:
-	case PL_MSG_CONTACT_DEL:
-	case PL_MSG_STATUS_GET:
-	case PL_MSG_CONTACT_DELETED:
-		pl_wr_str(&w, m->u.user.nick, PL_NICK_MAX);
-		break;
-	case PL_MSG_CONTACTS_GET:
-	case PL_MSG_GROUPS_GET:
-	case PL_MSG_ROOMS_GET:
-		break;
-	case PL_MSG_STATUS_SET:
-	case PL_MSG_PRESENCE:
-	case PL_MSG_CONTACT_ADDED:
-		if (m->u.presence.presence > PL_PRESENCE_MAX)
-			return -EINVAL;
-		if (m->type != PL_MSG_STATUS_SET)
-			pl_wr_str(&w, m->u.presence.nick, PL_NICK_MAX);
-		pl_wr_u8(&w, m->u.presence.presence);
-		pl_wr_str(&w, m->u.presence.note, PL_NOTE_MAX);
-		break;
-	case PL_MSG_GROUP_CREATE:
-		pl_wr_str(&w, m->u.group_create.name, PL_GROUP_NAME_MAX);
-		break;
-	case PL_MSG_GROUP_ADD:
-		pl_wr_u32(&w, m->u.group_add.group);
-		pl_wr_str(&w, m->u.group_add.nick, PL_NICK_MAX);
-		break;
-	case PL_MSG_GROUP_QUIT:
-		pl_wr_u32(&w, m->u.group_quit.group);
-		break;
-	case PL_MSG_GROUP:
-		if (m->u.group.count > PL_GROUP_MEMBERS_MAX)
-			return -EMSGSIZE;
-		pl_wr_u32(&w, m->u.group.id);
-		pl_wr_str(&w, m->u.group.name, PL_GROUP_NAME_MAX);
-		pl_wr_u64(&w, m->u.group.updated_ms);
-		pl_wr_u16(&w, m->u.group.count);
-		for (unsigned i = 0; i < m->u.group.count; i++)
-			pl_wr_str(&w, m->u.group.members[i], PL_NICK_MAX);
-		break;
-	case PL_MSG_GROUP_MEMBER:
-		if (m->u.group_member.joined > 1)
-			return -EINVAL;
-		pl_wr_u32(&w, m->u.group_member.group);
-		pl_wr_str(&w, m->u.group_member.nick, PL_NICK_MAX);
-		pl_wr_u8(&w, m->u.group_member.joined);
-		pl_wr_u64(&w, m->u.group_member.updated_ms);
-		break;
-	case PL_MSG_ROOM_INFO:
-		pl_wr_str(&w, m->u.room_info.name, PL_ROOM_MAX);
-		pl_wr_u32(&w, m->u.room_info.users);
-		break;
-	case PL_MSG_NAMES:
-		pl_wr_str(&w, m->u.names.room, PL_ROOM_MAX);
-		break;
-	case PL_MSG_HISTORY:
-		pl_wr_str(&w, m->u.history.target, TARGET_MAX);
-		pl_wr_u64(&w, m->u.history.before_id);
-		pl_wr_u16(&w, m->u.history.limit);
-		break;
-	case PL_MSG_DELIVERED:
-		pl_wr_u64(&w, m->u.delivered.id);
-		break;
-	case PL_MSG_LIST_END:
-		if (m->u.list_end.more > 1)
-			return -EINVAL;
-		pl_wr_u16(&w, m->u.list_end.about);
-		pl_wr_u32(&w, m->u.list_end.count);
-		pl_wr_u8(&w, m->u.list_end.more);
-		break;
-	case PL_MSG_OK:
-		pl_wr_u16(&w, m->u.ok.about);
-		break;
-	default:
-		return -EPROTO;
-	}
+	int rc = encode_fields(d->fields, d->nfields, (const uint8_t *)m, &w);
+	if (rc < 0)
+		return rc;
 	int n = pl_wr_finish(&w);
 	if (n < 0)
 		return n;
@@ -383,57 +449,8 @@ int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap)
 	return n + PL_FRAME_HDR;
 }
 
-const char *pl_msg_name(uint16_t type)
-{
-	switch (type) {
-	case PL_MSG_HELLO: return "HELLO";
-	case PL_MSG_REGISTER: return "REGISTER";
-	case PL_MSG_LOGIN: return "LOGIN";
-	case PL_MSG_PONG: return "PONG";
-	case PL_MSG_JOIN: return "JOIN";
-	case PL_MSG_PART: return "PART";
-	case PL_MSG_SAY: return "SAY";
-	case PL_MSG_BYE: return "BYE";
-	case PL_MSG_WELCOME: return "WELCOME";
-	case PL_MSG_AUTH_OK: return "AUTH_OK";
-	case PL_MSG_PING: return "PING";
-	case PL_MSG_JOINED: return "JOINED";
-	case PL_MSG_PARTED: return "PARTED";
-	case PL_MSG_USERLIST: return "USERLIST";
-	case PL_MSG_TEXT: return "TEXT";
-	case PL_MSG_SAY_OK: return "SAY_OK";
-	case PL_MSG_ERROR: return "ERROR";
-	case PL_MSG_SET_PASSWORD: return "SET_PASSWORD";
-	case PL_MSG_SET_PROFILE: return "SET_PROFILE";
-	case PL_MSG_PROFILE_GET: return "PROFILE_GET";
-	case PL_MSG_CONTACT_ADD: return "CONTACT_ADD";
-	case PL_MSG_CONTACT_DEL: return "CONTACT_DEL";
-	case PL_MSG_CONTACTS_GET: return "CONTACTS_GET";
-	case PL_MSG_STATUS_SET: return "STATUS_SET";
-	case PL_MSG_STATUS_GET: return "STATUS_GET";
-	case PL_MSG_GROUP_CREATE: return "GROUP_CREATE";
-	case PL_MSG_GROUP_ADD: return "GROUP_ADD";
-	case PL_MSG_GROUP_QUIT: return "GROUP_QUIT";
-	case PL_MSG_GROUPS_GET: return "GROUPS_GET";
-	case PL_MSG_ROOMS_GET: return "ROOMS_GET";
-	case PL_MSG_NAMES: return "NAMES";
-	case PL_MSG_HISTORY: return "HISTORY";
-	case PL_MSG_DELIVERED: return "DELIVERED";
-	case PL_MSG_PROFILE: return "PROFILE";
-	case PL_MSG_CONTACT_ADDED: return "CONTACT_ADDED";
-	case PL_MSG_CONTACT_DELETED: return "CONTACT_DELETED";
-	case PL_MSG_PRESENCE: return "PRESENCE";
-	case PL_MSG_GROUP: return "GROUP";
-	case PL_MSG_GROUP_MEMBER: return "GROUP_MEMBER";
-	case PL_MSG_ROOM_INFO: return "ROOM_INFO";
-	case PL_MSG_LIST_END: return "LIST_END";
-	case PL_MSG_OK: return "OK";
-	default: return NULL;
-	}
-}
-
 const char *pl_presence_name(uint8_t p)
 {
-	static const char *names[] = {"offline", "online", "away", "busy"};
-	return p <= PL_PRESENCE_MAX ? names[p] : "unknown";
+	static const char *pnames[] = {"offline", "online", "away", "busy", "hidden"};
+	return p <= PL_PRESENCE_HIDDEN ? pnames[p] : "unknown";
 }

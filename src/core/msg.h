@@ -4,7 +4,10 @@
  * Types below 0x8000 go from client to server, types from 0x8000 up from server to client.
  * Strings are a u16 byte count then UTF-8 bytes, no NUL; every string has a maximum length
  * (core/names.h) that decoding enforces. A decoder rejects a payload with bytes left over.
- * docs/PROTOCOL.md describes each message field by field.
+ *
+ * Each message is described once, as a table of its fields in wire order (struct pl_msg_desc,
+ * below); one routine decodes and one encodes by walking it. The tests, the fuzz corpus and the
+ * tables of docs/PROTOCOL.md section 4 are made from, or checked against, the same description.
  */
 #ifndef PL_MSG_H
 #define PL_MSG_H
@@ -14,9 +17,15 @@
 
 #include "core/names.h"
 
-#define PL_PROTO_VERSION 1
+#define PL_PROTO_VERSION 2
 #define PL_VOICE_KEY_LEN 32
+#define PL_DEVICE_KEY_LEN 32  /* an Ed25519 public key */
+#define PL_SIG_LEN 64         /* an Ed25519 signature */
+#define PL_CHALLENGE_LEN 32   /* WELCOME's login challenge */
+#define PL_CERT_HASH_LEN 32   /* SHA-256 of the server's certificate */
 #define PL_USERLIST_CHUNK 64 /* entries per USERLIST frame; more follow with more=1 */
+/* SAY, TEXT and HISTORY name a room or a nickname. */
+#define PL_TARGET_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
 /* No message encodes to more than this (the largest, PROFILE with a picture, is about 8.5 KB). */
 #define PL_MSG_ENCODED_MAX 12288
 
@@ -46,6 +55,11 @@ enum pl_msg_type {
 	PL_MSG_NAMES = 0x0016,
 	PL_MSG_HISTORY = 0x0017,
 	PL_MSG_DELIVERED = 0x0018,
+	PL_MSG_LOGIN_KEY = 0x0019,
+	PL_MSG_DEVICES_GET = 0x001A,
+	PL_MSG_DEVICE_REVOKE = 0x001B,
+	PL_MSG_KEYS_GET = 0x001C,
+	PL_MSG_CONTACT_ANSWER = 0x001D,
 	/* server -> client */
 	PL_MSG_WELCOME = 0x8001,
 	PL_MSG_AUTH_OK = 0x8002,
@@ -65,6 +79,8 @@ enum pl_msg_type {
 	PL_MSG_ROOM_INFO = 0x8010,
 	PL_MSG_LIST_END = 0x8011,
 	PL_MSG_OK = 0x8012,
+	PL_MSG_DEVICE = 0x8013,
+	PL_MSG_CONTACT_REQUEST = 0x8014,
 };
 
 enum pl_presence {
@@ -74,6 +90,23 @@ enum pl_presence {
 	PL_PRESENCE_BUSY = 3, /* in a call, or set by hand */
 };
 #define PL_PRESENCE_MAX PL_PRESENCE_BUSY
+/* PROFILE only: the user's presence is not shared with you (you are not their contact). */
+#define PL_PRESENCE_HIDDEN 4
+
+/* AUTH_OK flags */
+#define PL_AUTH_DEVICE_ADDED 0x01 /* this login registered the device key it carried */
+
+/* DEVICE flags */
+#define PL_DEVICE_THIS 0x01    /* the device of the session that asked */
+#define PL_DEVICE_REVOKED 0x02 /* revoked: it can no longer log in */
+
+/* CONTACT_REQUEST kinds */
+enum pl_contact_req {
+	PL_CREQ_INCOMING = 0, /* nick asks to become your contact: answer with CONTACT_ANSWER */
+	PL_CREQ_SENT = 1,     /* your request to nick waits for their answer */
+	PL_CREQ_REFUSED = 2,  /* nick refused your request */
+};
+#define PL_CREQ_MAX PL_CREQ_REFUSED
 
 /* SET_PROFILE: which fields to change */
 #define PL_PROFILE_REALNAME 0x01
@@ -85,7 +118,7 @@ enum pl_presence {
 
 struct pl_user_entry {
 	char nick[PL_NICK_MAX + 1];
-	uint32_t session;
+	uint64_t session;
 };
 
 struct pl_msg {
@@ -96,22 +129,34 @@ struct pl_msg {
 			char nick[PL_NICK_MAX + 1];
 			char password[PL_PASSWORD_MAX + 1];
 			char realname[PL_REALNAME_MAX + 1]; /* register only */
+			uint8_t device_key[PL_DEVICE_KEY_LEN]; /* all zero: none */
+			char device_name[PL_DEVICE_NAME_MAX + 1];
 		} auth; /* REGISTER and LOGIN */
+		struct {
+			char nick[PL_NICK_MAX + 1];
+			uint8_t device_key[PL_DEVICE_KEY_LEN];
+			uint8_t sig[PL_SIG_LEN]; /* over core/auth.h's login proof */
+		} login_key;
 		struct { uint64_t token; } ping; /* PING and PONG */
 		struct { char room[PL_ROOM_MAX + 1]; } join; /* JOIN and PART */
 		struct {
 			uint32_t tag; /* chosen by the client, echoed in SAY_OK */
-			char target[PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX + 1 : PL_NICK_MAX + 1];
+			char target[PL_TARGET_MAX + 1];
 			char text[PL_TEXT_MAX + 1];
 		} say;
-		struct { uint16_t version; char server[PL_SERVER_NAME_MAX + 1]; } welcome;
+		struct {
+			uint16_t version;
+			char server[PL_SERVER_NAME_MAX + 1];
+			uint8_t challenge[PL_CHALLENGE_LEN]; /* fresh per connection, for LOGIN_KEY */
+		} welcome;
 		struct {
 			char nick[PL_NICK_MAX + 1];
-			uint32_t session;
+			uint64_t session;
 			uint16_t udp_port;
 			uint8_t voice_key[PL_VOICE_KEY_LEN];
+			uint8_t flags; /* PL_AUTH_DEVICE_ADDED */
 		} auth_ok;
-		struct { char room[PL_ROOM_MAX + 1]; char nick[PL_NICK_MAX + 1]; uint32_t session; } member; /* JOINED, PARTED */
+		struct { char room[PL_ROOM_MAX + 1]; char nick[PL_NICK_MAX + 1]; uint64_t session; } member; /* JOINED, PARTED */
 		struct {
 			char room[PL_ROOM_MAX + 1];
 			uint8_t more; /* 1: another USERLIST frame for this room follows */
@@ -122,7 +167,7 @@ struct pl_msg {
 			uint64_t id;      /* server-assigned, increasing */
 			uint64_t time_ms; /* server's wall clock, ms since the Unix epoch */
 			uint8_t flags;    /* PL_TEXT_HISTORY, PL_TEXT_OFFLINE */
-			char target[PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX + 1 : PL_NICK_MAX + 1];
+			char target[PL_TARGET_MAX + 1];
 			char from[PL_NICK_MAX + 1];
 			char text[PL_TEXT_MAX + 1];
 		} text;
@@ -162,13 +207,23 @@ struct pl_msg {
 		struct { char name[PL_ROOM_MAX + 1]; uint32_t users; } room_info;
 		struct { char room[PL_ROOM_MAX + 1]; } names;
 		struct {
-			char target[PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX + 1 : PL_NICK_MAX + 1];
+			char target[PL_TARGET_MAX + 1];
 			uint64_t before_id; /* 0: the newest */
 			uint16_t limit;     /* 1..PL_HISTORY_MAX */
 		} history;
 		struct { uint64_t id; } delivered; /* every offline message up to id was received */
 		struct { uint16_t about; uint32_t count; uint8_t more; } list_end;
 		struct { uint16_t about; } ok; /* a request with nothing else to answer succeeded */
+		struct { uint8_t key[PL_DEVICE_KEY_LEN]; } device_revoke;
+		struct {
+			char nick[PL_NICK_MAX + 1]; /* whose device */
+			uint8_t key[PL_DEVICE_KEY_LEN];
+			char name[PL_DEVICE_NAME_MAX + 1];
+			uint64_t added_ms, last_seen_ms;
+			uint8_t flags; /* PL_DEVICE_THIS, PL_DEVICE_REVOKED */
+		} device;
+		/* CONTACT_ANSWER (accept 1 or 0) and CONTACT_REQUEST (kind) */
+		struct { char nick[PL_NICK_MAX + 1]; uint8_t accept; uint8_t kind; } contact_req;
 	} u;
 };
 
@@ -185,10 +240,51 @@ int pl_msg_decode(struct pl_msg *m, uint16_t type, const uint8_t *payload, size_
  */
 int pl_msg_encode(const struct pl_msg *m, uint8_t *buf, size_t cap);
 
-/* "offline", "online", "away", "busy", or "unknown". */
+/* "offline", "online", "away", "busy", "hidden", or "unknown". */
 const char *pl_presence_name(uint8_t p);
 
 /* "HELLO", "TEXT", ... or NULL for an unknown type. */
 const char *pl_msg_name(uint16_t type);
+
+/*
+ * The description of the messages, as netlink's nla_policy or Wireshark's hf_register_info
+ * describe theirs: a field's kind, its bounds and where it lives in struct pl_msg. Integers are
+ * big-endian; each kind's bytes on the wire:
+ */
+enum pl_field_kind {
+	PL_FIELD_U8, PL_FIELD_U16, PL_FIELD_U32, PL_FIELD_U64, /* any value */
+	PL_FIELD_ENUM,   /* u8, 0..max */
+	PL_FIELD_FLAGS,  /* u8 with no bit outside the mask max */
+	PL_FIELD_STR,    /* u16 count, then at most max bytes, no NUL; into a char[size] */
+	PL_FIELD_FIXED,  /* exactly size bytes, no count (keys, signatures) */
+	PL_FIELD_BYTES,  /* u16 count (a uint16_t at off), then at most max bytes (at data) */
+	PL_FIELD_LIST,   /* u16 count (a uint16_t at off), then at most max entries (at data,
+			  * stride bytes apart), each the nentry fields of entry */
+	PL_FIELD_ABSENT, /* not on the wire: a member of a shared struct that this message does
+			  * not carry, which decoding zeroes so it never holds a stale value */
+};
+
+struct pl_msg_field {
+	const char *name;                 /* as docs/PROTOCOL.md calls it */
+	const struct pl_msg_field *entry; /* LIST: the fields of one entry */
+	uint32_t max;  /* STR, BYTES: most bytes; LIST: most entries; ENUM: the largest value;
+			* FLAGS: every defined bit */
+	uint16_t off;  /* of the member in struct pl_msg (a LIST entry's: in the entry) */
+	uint16_t size; /* sizeof that member */
+	uint16_t data; /* BYTES, LIST: offset of the bytes or of the first entry */
+	uint16_t stride;
+	uint8_t kind;  /* enum pl_field_kind */
+	uint8_t nentry;
+};
+
+struct pl_msg_desc {
+	const char *name;                  /* "HELLO" */
+	const struct pl_msg_field *fields; /* in wire order; messages with one payload share them */
+	uint16_t type;
+	uint8_t nfields;
+};
+
+/* The description of a type, or NULL for an unknown type. */
+const struct pl_msg_desc *pl_msg_describe(uint16_t type);
 
 #endif

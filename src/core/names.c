@@ -2,9 +2,29 @@
 
 #include <string.h>
 
+/* Unicode's format characters (general category Cf: bidirectional overrides and isolates,
+ * zero-width spaces and joiners, the BOM, tags...) and the invisible Hangul fillers. In a name
+ * they let one user pass for another ("ali\u200Bce", or a right-to-left override that shows
+ * "ecila" as "alice"), so names may not hold them. */
+static bool invisible(unsigned c)
+{
+	static const struct { unsigned lo, hi; } ranges[] = {
+		{0x00AD, 0x00AD}, {0x0600, 0x0605}, {0x061C, 0x061C}, {0x06DD, 0x06DD}, {0x070F, 0x070F},
+		{0x0890, 0x0891}, {0x08E2, 0x08E2}, {0x115F, 0x1160}, {0x180E, 0x180E}, {0x200B, 0x200F},
+		{0x202A, 0x202E}, {0x2060, 0x2064}, {0x2066, 0x206F}, {0x3164, 0x3164}, {0xFEFF, 0xFEFF},
+		{0xFFA0, 0xFFA0}, {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F},
+		{0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+	};
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+		if (c >= ranges[i].lo && c <= ranges[i].hi)
+			return true;
+	return false;
+}
+
 /* Valid UTF-8; with no_c1, also free of the C1 controls U+0080-U+009F, which terminals read as
- * escape sequences (U+009B is CSI), so a name or message cannot drive another user's terminal. */
-static bool utf8_check(const char *s, size_t n, bool no_c1)
+ * escape sequences (U+009B is CSI), so a name or message cannot drive another user's terminal;
+ * with no_invisible, also free of the characters invisible() lists. */
+static bool utf8_scan(const char *s, size_t n, bool no_c1, bool no_invisible)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -35,9 +55,16 @@ static bool utf8_check(const char *s, size_t n, bool no_c1)
 			return false;
 		if (no_c1 && c >= 0x80 && c <= 0x9f)
 			return false;
+		if (no_invisible && invisible(c))
+			return false;
 		i += extra + 1;
 	}
 	return true;
+}
+
+static bool utf8_check(const char *s, size_t n, bool no_c1)
+{
+	return utf8_scan(s, n, no_c1, false);
 }
 
 bool pl_utf8_valid(const char *s, size_t n)
@@ -52,7 +79,7 @@ static bool name_chars_ok(const char *s, size_t n)
 		if (c <= 0x20 || c == 0x7f || c == '"' || c == ',')
 			return false;
 	}
-	return utf8_check(s, n, true);
+	return utf8_scan(s, n, true, true);
 }
 
 bool pl_nick_valid(const char *s)

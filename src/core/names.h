@@ -23,10 +23,12 @@
 #define PL_PICTURE_MAX 8192   /* a profile picture, PNG or JPEG bytes */
 #define PL_GROUP_MEMBERS_MAX 64
 #define PL_HISTORY_MAX 200    /* messages in one HISTORY answer */
+#define PL_DEVICE_NAME_MAX 32 /* a device's name ("laptop") */
 #define PL_LOBBY "#Lobby"
 
-/* A nickname: 2-32 bytes of UTF-8, no space, '"' or ',', no control character (C0, DEL, C1), does
- * not start with '#' (that marks a room). */
+/* A nickname: 2-32 bytes of UTF-8, no space, '"' or ',', no control character (C0, DEL, C1), no
+ * Unicode format character (bidirectional controls, zero-width characters) or invisible filler,
+ * does not start with '#' (that marks a room). */
 bool pl_nick_valid(const char *s);
 /* A room: '#' then 1-31 bytes with the same rules as a nickname. */
 bool pl_room_valid(const char *s);

@@ -134,3 +134,12 @@ bool pl_limiter_take(struct pl_limiter *l, const char *key, uint64_t now_ms)
 	struct entry *e = find(l, key, now_ms, true);
 	return pl_bucket_take(&e->b, now_ms, l->rate, l->burst);
 }
+
+void pl_limiter_give(struct pl_limiter *l, const char *key, uint64_t now_ms)
+{
+	struct entry *e = find(l, key, now_ms, false);
+	if (!e)
+		return; /* forgotten: its bucket counts as full already */
+	pl_bucket_peek(&e->b, now_ms, l->rate, l->burst); /* refill first, so the cap applies */
+	e->b.tokens = e->b.tokens + 1.0 > l->burst ? l->burst : e->b.tokens + 1.0;
+}

@@ -39,7 +39,9 @@ int pl_limiter_alloc(struct pl_limiter **lp, unsigned slots, double rate, double
 void pl_limiter_free(struct pl_limiter *l);
 /* Whether key has a token left (without taking one). Unknown keys have a full bucket. */
 bool pl_limiter_allows(struct pl_limiter *l, const char *key, uint64_t now_ms);
-/* Takes a token from key's bucket (e.g. after a failed login); returns whether one was there. */
+/* Takes a token from key's bucket (e.g. when a login is submitted); returns whether one was there. */
 bool pl_limiter_take(struct pl_limiter *l, const char *key, uint64_t now_ms);
+/* Gives back a token taken earlier (the login succeeded), up to the burst. */
+void pl_limiter_give(struct pl_limiter *l, const char *key, uint64_t now_ms);
 
 #endif

@@ -147,3 +147,18 @@ void pl_addr_fmt(const struct sockaddr *sa, char *buf, size_t sz)
 	else
 		snprintf(buf, sz, "[%s]:%u", host, pl_addr_port(sa));
 }
+
+void pl_addr_limit_key(const struct sockaddr *sa, char *buf, size_t sz)
+{
+	struct in_addr a4;
+	uint16_t port;
+	if (v4_of(sa, &a4, &port) || sa->sa_family != AF_INET6) {
+		pl_addr_host(sa, buf, sz);
+		return;
+	}
+	struct in6_addr a6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	memset(a6.s6_addr + 8, 0, 8);
+	char host[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET6, &a6, host, sizeof host);
+	snprintf(buf, sz, "%s/64", host);
+}

@@ -29,5 +29,9 @@ void pl_addr_set_port(struct sockaddr *sa, uint16_t port);
 void pl_addr_fmt(const struct sockaddr *sa, char *buf, size_t sz);
 /* The address without the port ("127.0.0.1"). */
 void pl_addr_host(const struct sockaddr *sa, char *buf, size_t sz);
+/* The key that per-address limits count under: an IPv4 address ("192.0.2.7", IPv4-mapped IPv6
+ * included), or an IPv6 address's /64 ("2001:db8:1:2::/64"), since one subscriber is usually given
+ * a whole /64 and could otherwise sidestep every per-address limit. */
+void pl_addr_limit_key(const struct sockaddr *sa, char *buf, size_t sz);
 
 #endif

@@ -14,11 +14,15 @@
 
 struct pl_conn {
 	struct bufferevent *bev;
-	struct event *close_ev;
+	struct event *close_ev, *flush_ev;
 	size_t max_frame;
+	size_t out_watermark, out_max; /* 0: no limit */
+	unsigned flush_ms;
 	struct pl_conn_handlers h;
 	void *arg;
-	bool closing, flushing, paused, bad, closed_sent;
+	bool closing, flushing, bad, closed_sent;
+	bool paused;  /* by the owner (pl_conn_pause) */
+	bool backlog; /* by us: too much output queued */
 	int close_err;
 	struct pl_msg in;  /* decode target, reused: no allocation per message */
 };
@@ -30,8 +34,30 @@ static void schedule_close(struct pl_conn *c, int err)
 	c->closing = true;
 	c->close_err = err;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_del(c->flush_ev);
 	event_active(c->close_ev, EV_TIMEOUT, 0);
 	c->closed_sent = true;
+}
+
+/* Frames are handled while neither the owner nor the output backlog holds them. A held connection
+ * still reads from its socket, into an input buffer its read watermark bounds, so that a peer
+ * that hangs up while held is noticed at once (and the work held for it can be dropped). */
+static void update_reading(struct pl_conn *c)
+{
+	if (c->closing || c->flushing || c->bad || c->paused || c->backlog)
+		return;
+	/* Frames that arrived while held are already buffered: handle them now. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static void check_backlog(struct pl_conn *c)
+{
+	if (c->out_watermark && !c->backlog &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > c->out_watermark) {
+		c->backlog = true;
+		update_reading(c);
+	}
 }
 
 static void close_cb(evutil_socket_t fd, short what, void *arg)
@@ -45,7 +71,8 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	struct pl_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	while (!c->closing && !c->paused && !c->bad) {
+	/* Once a close is decided (BYE, a fatal error, the budget) nothing more is carried out. */
+	while (!c->closing && !c->flushing && !c->paused && !c->backlog && !c->bad) {
 		size_t avail = evbuffer_get_length(in);
 		if (avail < 4)
 			return;
@@ -78,14 +105,28 @@ static void read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		c->h.msg(c, &c->in, c->arg);
+		check_backlog(c);
 	}
 }
 
 static void write_cb(struct bufferevent *bev, void *arg)
 {
 	struct pl_conn *c = arg;
-	if (c->flushing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	size_t out = evbuffer_get_length(bufferevent_get_output(bev));
+	if (c->flushing && out == 0) {
 		schedule_close(c, 0);
+		return;
+	}
+	if (c->backlog && out <= c->out_watermark / 2) {
+		c->backlog = false;
+		update_reading(c);
+	}
+}
+
+static void flush_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_conn *c = arg;
+	schedule_close(c, -ETIMEDOUT);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
@@ -122,14 +163,23 @@ int pl_conn_alloc(struct pl_conn **cp, struct bufferevent *bev, size_t max_frame
 	if (!c)
 		return -ENOMEM;
 	c->close_ev = event_new(bufferevent_get_base(bev), -1, 0, close_cb, c);
-	if (!c->close_ev) {
+	c->flush_ev = evtimer_new(bufferevent_get_base(bev), flush_deadline, c);
+	if (!c->close_ev || !c->flush_ev) {
+		if (c->close_ev)
+			event_free(c->close_ev);
+		if (c->flush_ev)
+			event_free(c->flush_ev);
 		free(c);
 		return -ENOMEM;
 	}
+	c->flush_ms = 5000;
 	c->bev = bev;
 	c->max_frame = max_frame;
 	c->h = *h;
 	c->arg = arg;
+	/* Room for one whole frame and the start of the next; beyond, libevent stops reading the
+	 * socket until we have handled what is there. */
+	bufferevent_setwatermark(bev, EV_READ, 0, max_frame + PL_FRAME_HDR);
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
@@ -142,8 +192,18 @@ void pl_conn_free(struct pl_conn *c)
 	if (!c)
 		return;
 	event_free(c->close_ev);
+	event_free(c->flush_ev);
 	bufferevent_free(c->bev);
 	free(c);
+}
+
+void pl_conn_set_budget(struct pl_conn *c, size_t watermark, size_t max, unsigned flush_ms)
+{
+	c->out_watermark = watermark;
+	c->out_max = max;
+	c->flush_ms = flush_ms ? flush_ms : 5000;
+	/* The write callback then also runs when the output has drained to half the watermark. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, watermark / 2, 0);
 }
 
 int pl_conn_send(struct pl_conn *c, const struct pl_msg *m)
@@ -154,7 +214,14 @@ int pl_conn_send(struct pl_conn *c, const struct pl_msg *m)
 	int n = pl_msg_encode(m, buf, sizeof buf);
 	if (n < 0)
 		return n;
-	return bufferevent_write(c->bev, buf, (size_t)n) == 0 ? 0 : -ENOMEM;
+	if (c->out_max && evbuffer_get_length(bufferevent_get_output(c->bev)) + (size_t)n > c->out_max) {
+		schedule_close(c, -ENOBUFS);
+		return -ENOBUFS;
+	}
+	if (bufferevent_write(c->bev, buf, (size_t)n) < 0)
+		return -ENOMEM;
+	check_backlog(c);
+	return 0;
 }
 
 int pl_conn_send_error(struct pl_conn *c, uint16_t code, uint16_t about, const char *detail)
@@ -176,24 +243,17 @@ void pl_conn_close(struct pl_conn *c, bool flush)
 		return;
 	}
 	c->flushing = true;
-	struct timeval tv = {5, 0};
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	/* Our own timer: a write timeout alone never fires while a TLS handshake has nothing to
+	 * write, which once let unfinished handshakes hold their connection forever. */
+	struct timeval tv = {c->flush_ms / 1000, (c->flush_ms % 1000) * 1000};
+	evtimer_add(c->flush_ev, &tv);
 	bufferevent_enable(c->bev, EV_WRITE);
 }
 
 void pl_conn_pause(struct pl_conn *c, bool paused)
 {
-	if (c->closing || c->flushing || c->bad)
-		return;
 	c->paused = paused;
-	if (paused) {
-		bufferevent_disable(c->bev, EV_READ);
-	} else {
-		bufferevent_enable(c->bev, EV_READ);
-		/* Frames that arrived while paused are already buffered: handle them now. */
-		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-			bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
-	}
+	update_reading(c);
 }
 
 struct bufferevent *pl_conn_bev(struct pl_conn *c) { return c->bev; }

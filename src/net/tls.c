@@ -7,6 +7,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,7 +37,10 @@ static int write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert)
 {
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	/* O_EXCL and O_NOFOLLOW: a file or link planted at the temporary name is never written
+	 * through; a stale one from a crash is removed first. */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	FILE *f = fdopen(fd, "w");
@@ -140,6 +145,18 @@ SSL_CTX *pl_tls_server_ctx(const char *datadir, const char *common_name, bool *c
 	return ctx;
 }
 
+static void keylog(const SSL *ssl, const char *line)
+{
+	const char *path = getenv("SSLKEYLOGFILE");
+	int fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (fd < 0)
+		return;
+	size_t n = strlen(line);
+	if (write(fd, line, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
+		(void)0; /* a debugging aid: nothing to do about a short write */
+	close(fd);
+}
+
 SSL_CTX *pl_tls_client_ctx(char *err, size_t errsz)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -150,6 +167,11 @@ SSL_CTX *pl_tls_client_ctx(char *err, size_t errsz)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	/* Trust is decided by the pinned fingerprint after the handshake, not by a CA. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	/* SSLKEYLOGFILE, as browsers and curl read it: the session keys for Wireshark, so a person
+	 * (or a test) can see exactly what crossed the wire. Off unless set. */
+	const char *kl = getenv("SSLKEYLOGFILE");
+	if (kl && *kl)
+		SSL_CTX_set_keylog_callback(ctx, keylog);
 	return ctx;
 }
 

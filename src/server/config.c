@@ -33,8 +33,24 @@ static const struct setting {
 	S("message_rate", K_DOUBLE, message_rate, 0.01, 1e6, "then chat messages per second (default 2)"),
 	S("request_burst", K_DOUBLE, request_burst, 1, 1e6, "other requests at once (default 60)"),
 	S("request_rate", K_DOUBLE, request_rate, 0.01, 1e6, "then other requests per second (default 20)"),
-	S("login_burst", K_DOUBLE, login_burst, 1, 1e6, "failed logins per account and per address at once (default 5)"),
-	S("login_rate", K_DOUBLE, login_rate, 0.001, 1e6, "then failed logins per second (default 0.0833: 5 a minute)"),
+	S("login_burst", K_DOUBLE, login_burst, 1, 1e6, "failed logins per account from one address, and per address, at once (default 5)"),
+	S("login_rate", K_DOUBLE, login_rate, 0.0001, 1e6, "then failed logins per second (default 0.0833: 5 a minute)"),
+	S("login_account_burst", K_DOUBLE, login_account_burst, 1, 1e6, "failed logins per account from all addresses at once (default 50)"),
+	S("login_account_rate", K_DOUBLE, login_account_rate, 0.0001, 1e6, "then per second (default 0.0167: 1 a minute)"),
+	S("register_burst", K_DOUBLE, register_burst, 1, 1e6, "registrations from one address at once (default 3)"),
+	S("register_rate", K_DOUBLE, register_rate, 0.00001, 1e6, "then registrations per second (default 0.000833: 3 an hour)"),
+	S("max_devices", K_UINT, max_devices, 1, 1000, "device keys per account (default 16)"),
+	S("output_max", K_UINT, output_max, 65536, 1u << 30, "bytes queued for one client before it is dropped (default 1048576)"),
+	S("output_watermark", K_UINT, output_watermark, 16384, 1u << 30, "bytes queued for one client above which its requests wait unread (default 65536)"),
+	S("mailbox_max", K_UINT, mailbox_max, 1, 10000000, "messages kept for one offline recipient (default 1000)"),
+	S("offline_page", K_UINT, offline_page, 1, 200, "waiting messages sent per acknowledgement at login (default 50)"),
+	S("workers", K_UINT, workers, 0, 256, "password-hashing threads (default 0: one per core)"),
+	S("worker_queue", K_UINT, worker_queue, 1, 100000, "password checks that may wait; more get 'busy, retry' (default 64)"),
+	S("voice_binding_timeout", K_UINT, voice_binding_timeout_ms, 100, 3600000, "ms without a BIND before a voice address is forgotten (default 30000)"),
+	S("voice_packet_rate", K_UINT, voice_packet_rate, 1, 1000000, "voice datagrams per second one sender may send (default 400)"),
+	S("voice_packet_burst", K_UINT, voice_packet_burst, 1, 1000000, "voice datagrams one sender may send at once (default 800)"),
+	S("voice_byte_rate", K_UINT, voice_byte_rate, 100, 1000000000, "voice bytes per second one sender may send (default 80000)"),
+	S("voice_byte_burst", K_UINT, voice_byte_burst, 1500, 1000000000, "voice bytes one sender may send at once (default 160000)"),
 	S("verbose", K_BOOL, verbose, 0, 1, "log debug lines too (default false)"),
 #undef S
 };
@@ -68,6 +84,24 @@ void pl_config_defaults(struct pl_config *c)
 	c->request_rate = 20;
 	c->login_burst = 5;
 	c->login_rate = 5.0 / 60.0;
+	c->login_account_burst = 50;
+	c->login_account_rate = 1.0 / 60.0;
+	c->register_burst = 3;
+	c->register_rate = 3.0 / 3600.0;
+	c->max_devices = 16;
+	c->output_max = 1u << 20;
+	c->output_watermark = 65536;
+	c->mailbox_max = 1000;
+	c->offline_page = 50;
+	c->workers = 0;
+	c->worker_queue = 64;
+	/* Enough for Opus at its highest rate, 510 kbit/s in 2.5 ms frames: 400 datagrams and
+	 * about 70 000 bytes a second, headers included; twice that at once. */
+	c->voice_binding_timeout_ms = 30000;
+	c->voice_packet_rate = 400;
+	c->voice_packet_burst = 800;
+	c->voice_byte_rate = 80000;
+	c->voice_byte_burst = 160000;
 }
 
 static const struct setting *lookup(const char *key)

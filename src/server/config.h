@@ -33,6 +33,22 @@ struct pl_config {
 	double request_rate;        /* ... then per second */
 	double login_burst;         /* failed logins per account and per address at once ... */
 	double login_rate;          /* ... then per second */
+	double login_account_burst; /* failed logins per account from all addresses at once ... */
+	double login_account_rate;  /* ... then per second: slower, so one address cannot lock an owner out */
+	double register_burst;      /* registrations per address at once ... */
+	double register_rate;       /* ... then per second */
+	unsigned max_devices;       /* device keys per account */
+	unsigned output_max;        /* bytes queued for a client before it is dropped */
+	unsigned output_watermark;  /* bytes queued above which its requests wait unread */
+	unsigned mailbox_max;       /* messages waiting for one offline recipient */
+	unsigned offline_page;      /* waiting messages delivered per acknowledgement */
+	unsigned workers;           /* password-hashing threads; 0 = one per core */
+	unsigned worker_queue;      /* password checks waiting at most; beyond: "busy, retry" */
+	unsigned voice_binding_timeout_ms; /* a voice address with no BIND this long is dropped */
+	unsigned voice_packet_rate;  /* voice datagrams per second per sender ... */
+	unsigned voice_packet_burst; /* ... after this many at once */
+	unsigned voice_byte_rate;    /* voice bytes per second per sender ... */
+	unsigned voice_byte_burst;   /* ... after this many at once */
 	bool verbose;
 };
 

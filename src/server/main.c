@@ -5,6 +5,8 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "core/env.h"
 #include "net/log.h"
@@ -37,6 +39,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* What parleyd writes (database, key, lock) is for its own user alone. */
+	umask(077);
+	/* Every connection is a descriptor: take what the hard limit allows (the soft default of
+	 * 1024 is below the default max_connections plus files and sockets). */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 
 	struct event_base *base = event_base_new();
 	struct pl_server *srv = NULL;

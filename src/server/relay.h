@@ -2,34 +2,52 @@
  * relay: parleyd's UDP voice path, on a thread of its own so that nothing the signalling side does
  * (a database commit, a TLS handshake) can delay a voice packet.
  *
- * The relay owns its routing table: for each session, the voice key, the voice room and the address
- * proven by the last valid BIND. The signalling thread changes it only by posting commands
- * (pl_relay_session, pl_relay_voice_room, pl_relay_session_end) through a lock-free queue; the
- * relay applies them before its next batch of packets. Per packet there is no allocation, no lock,
- * no syscall but the batched recvmmsg/sendmmsg, and no logging. Invalid datagrams are dropped
- * without a reply, so a spoofed source cannot turn parleyd into a reflector.
+ * The relay owns its routing table: for each session, the voice key, the voice room, the address
+ * it has proven and the local address that proof arrived on. The signalling thread changes it
+ * only by posting commands (pl_relay_session, pl_relay_voice_room, pl_relay_session_end) through a
+ * lock-free queue; the relay applies them before its next batch of packets. Per packet there is no
+ * allocation, no lock, no syscall but the batched recvmmsg/sendmmsg and no logging; the clock is
+ * read once per batch.
+ *
+ * It must not become a reflector or an amplifier (docs/PROTOCOL.md section 14): an address gets
+ * nothing but a CHALLENGE, no larger than the BIND that caused it and a few a second at most per
+ * session, until it has answered one; a proven address is forgotten when its BINDs stop for
+ * binding_timeout_ms; and each sender has token buckets for packets and bytes, so a member of a
+ * room cannot make the relay send the room copies at any rate it likes.
  */
 #ifndef PL_RELAY_H
 #define PL_RELAY_H
 
 #include <stdint.h>
 
+#include "core/env.h"
 #include "core/msg.h"
 
 struct pl_relay;
 
-/* Starts the relay thread on the bound UDP socket fd. Session ids are (generation << 16 | slot)
- * with slot < slots; voice rooms are numbered 1..rooms. */
-int pl_relay_alloc(struct pl_relay **rp, int fd, unsigned slots, unsigned rooms);
-/* Stops and joins the thread. */
+struct pl_relay_opts {
+	unsigned max_sessions;       /* sessions known at once */
+	unsigned rooms;              /* voice rooms are numbered 1..rooms */
+	unsigned binding_timeout_ms; /* a proven address with no BIND or CONFIRM this long is dropped */
+	unsigned packet_rate;        /* per sender: datagrams a second ... */
+	unsigned packet_burst;       /* ... after this many at once */
+	unsigned byte_rate;          /* per sender: bytes a second ... */
+	unsigned byte_burst;         /* ... after this many at once (at least PL_VPKT_MAX) */
+};
+
+/* Starts the relay thread on the bound UDP socket fd (made by pl_udp_bind, so that it reports
+ * local addresses). env gives the clock (read on the relay thread) and, here, the random secrets.
+ * Returns 0, -EINVAL for unusable options, or -ENOMEM. */
+int pl_relay_alloc(struct pl_relay **rp, int fd, const struct pl_env *env, const struct pl_relay_opts *o);
+/* Stops and joins the thread, and logs what it dropped and why. */
 void pl_relay_free(struct pl_relay *r);
 
-/* Signalling thread only. A logged-in session that may bind and talk, with its key. */
-void pl_relay_session(struct pl_relay *r, uint32_t id, const uint8_t key[PL_VOICE_KEY_LEN]);
+/* Signalling thread only. A logged-in session that may bind and talk, with its key. Ids are
+ * never 0; an id seen before starts over with no address. */
+void pl_relay_session(struct pl_relay *r, uint64_t id, const uint8_t key[PL_VOICE_KEY_LEN]);
 /* Moves the session's voice to room (0: none). */
-void pl_relay_voice_room(struct pl_relay *r, uint32_t id, uint32_t room);
+void pl_relay_voice_room(struct pl_relay *r, uint64_t id, uint32_t room);
 /* The session is gone: its packets are dropped from now on. */
-void pl_relay_session_end(struct pl_relay *r, uint32_t id);
-
+void pl_relay_session_end(struct pl_relay *r, uint64_t id);
 
 #endif

@@ -3,24 +3,23 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "core/hmap.h"
 #include "server/relay.h"
 #include "server/server.h"
 #include "server/session.h"
 
 struct pl_room *pl_room_find(struct pl_server *srv, const char *name)
 {
-	for (struct pl_room *r = srv->rooms; r; r = r->next)
-		if (strcasecmp(r->name, name) == 0)
-			return r;
-	return NULL;
+	uint8_t k[PL_HMAP_KEY_MAX];
+	return pl_hmap_get(srv->rooms_by_name, k, pl_hmap_key_fold(k, name));
 }
 
 bool pl_room_has(const struct pl_room *r, const struct pl_session *s)
 {
-	for (unsigned i = 0; i < r->n; i++)
-		if (r->members[i] == s)
+	/* A user is in at most PL_SESSION_MAX_ROOMS rooms; a room may hold thousands. */
+	for (unsigned i = 0; i < s->nrooms; i++)
+		if (s->rooms[i] == r)
 			return true;
 	return false;
 }
@@ -59,25 +58,36 @@ static struct pl_room *room_new(struct pl_server *srv, const char *name, bool pe
 	struct pl_room *r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
-	r->number = srv->room_numbers[--srv->nroom_numbers];
 	snprintf(r->name, sizeof r->name, "%s", name);
+	uint8_t k[PL_HMAP_KEY_MAX];
+	if (pl_hmap_put(srv->rooms_by_name, k, pl_hmap_key_fold(k, name), r) < 0) {
+		free(r);
+		return NULL;
+	}
+	r->number = srv->room_numbers[--srv->nroom_numbers];
 	r->permanent = permanent;
 	/* Appended, so #Lobby stays first in listings. */
-	struct pl_room **pp = &srv->rooms;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = r;
+	r->prev = srv->rooms_tail;
+	if (r->prev)
+		r->prev->next = r;
+	else
+		srv->rooms = r;
+	srv->rooms_tail = r;
 	return r;
 }
 
 static void room_free(struct pl_server *srv, struct pl_room *r)
 {
-	for (struct pl_room **pp = &srv->rooms; *pp; pp = &(*pp)->next) {
-		if (*pp == r) {
-			*pp = r->next;
-			break;
-		}
-	}
+	uint8_t k[PL_HMAP_KEY_MAX];
+	pl_hmap_del(srv->rooms_by_name, k, pl_hmap_key_fold(k, r->name));
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		srv->rooms = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		srv->rooms_tail = r->prev;
 	srv->room_numbers[srv->nroom_numbers++] = r->number;
 	free(r->members);
 	free(r);
@@ -156,8 +166,10 @@ void pl_room_part(struct pl_server *srv, struct pl_session *s, struct pl_room *r
 
 int pl_rooms_init(struct pl_server *srv, unsigned max_rooms)
 {
+	uint8_t key[PL_HMAP_HASH_KEY];
+	pl_env_random(srv->env, key, sizeof key);
 	srv->room_numbers = calloc(max_rooms, sizeof *srv->room_numbers);
-	if (!srv->room_numbers)
+	if (!srv->room_numbers || pl_hmap_alloc(&srv->rooms_by_name, max_rooms, key) < 0)
 		return -ENOMEM;
 	/* Numbers 1..max_rooms, handed out lowest first. */
 	for (unsigned i = 0; i < max_rooms; i++)
@@ -175,4 +187,6 @@ void pl_rooms_free(struct pl_server *srv)
 	srv->lobby = NULL;
 	free(srv->room_numbers);
 	srv->room_numbers = NULL;
+	pl_hmap_free(srv->rooms_by_name);
+	srv->rooms_by_name = NULL;
 }

@@ -22,7 +22,7 @@ struct pl_room {
 	struct pl_session **members;
 	unsigned n, cap;
 	bool permanent;
-	struct pl_room *next;
+	struct pl_room *next, *prev;
 };
 
 struct pl_room *pl_room_find(struct pl_server *srv, const char *name);

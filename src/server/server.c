@@ -2,15 +2,20 @@
 
 #include <errno.h>
 #include <event2/bufferevent_ssl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/hmap.h"
 #include "core/ratelimit.h"
 #include "net/addr.h"
 #include "net/log.h"
@@ -20,62 +25,143 @@
 #include "server/session.h"
 #include "server/worker.h"
 #include "store/store.h"
+#include "store/storeq.h"
 
-struct pl_session *pl_server_session(struct pl_server *s, uint32_t id)
+#define LOG_EVERY_MS 10000     /* repeated warnings (out of descriptors, refusals) at most this often */
+#define ACCEPT_RETRY_MS 250    /* a paused listener tries again this soon even if nothing closed */
+#define STORE_BATCH 1024       /* writes committed together at most */
+
+/* --- indexes --- */
+
+struct pl_session *pl_server_session(struct pl_server *s, uint64_t id)
 {
-	unsigned slot = id & 0xffff;
-	if (slot >= s->nslots || !s->slots[slot] || s->slots[slot]->id != id)
-		return NULL;
-	return s->slots[slot];
+	uint8_t k[PL_HMAP_KEY_MAX];
+	return pl_hmap_get(s->by_id, k, pl_hmap_key_u64(k, id));
 }
 
 struct pl_session *pl_server_find_nick(struct pl_server *s, const char *nick)
 {
-	for (unsigned i = 0; i < s->nslots; i++) {
-		struct pl_session *x = s->slots[i];
-		if (x && x->state == PL_SESS_READY && strcasecmp(x->nick, nick) == 0)
-			return x;
+	uint8_t k[PL_HMAP_KEY_MAX];
+	return pl_hmap_get(s->by_nick, k, pl_hmap_key_fold(k, nick));
+}
+
+int pl_server_nick_add(struct pl_server *s, struct pl_session *sess)
+{
+	uint8_t k[PL_HMAP_KEY_MAX];
+	size_t n = pl_hmap_key_fold(k, sess->nick);
+	if (pl_hmap_get(s->by_nick, k, n))
+		return -EEXIST;
+	int rc = pl_hmap_put(s->by_nick, k, n, sess);
+	if (rc == 0)
+		sess->nick_indexed = true;
+	return rc;
+}
+
+void pl_server_nick_del(struct pl_server *s, struct pl_session *sess)
+{
+	uint8_t k[PL_HMAP_KEY_MAX];
+	if (sess->nick_indexed) {
+		pl_hmap_del(s->by_nick, k, pl_hmap_key_fold(k, sess->nick));
+		sess->nick_indexed = false;
 	}
-	return NULL;
 }
 
-uint32_t pl_server_claim(struct pl_server *s, struct pl_session *sess)
+/* Connections from one address key: the count is the map's value, never 0 while present. */
+static unsigned host_count(struct pl_server *s, const char *host)
 {
-	if (s->nsessions >= s->cfg->max_connections)
-		return 0;
-	for (unsigned i = 0; i < s->nslots; i++) {
-		if (s->slots[i])
-			continue;
-		/* Generation 0 is skipped so that no id is ever 0. */
-		if (++s->gens[i] == 0)
-			s->gens[i] = 1;
-		s->slots[i] = sess;
-		s->nsessions++;
-		return (uint32_t)s->gens[i] << 16 | i;
+	return (unsigned)(uintptr_t)pl_hmap_get(s->by_host, host, strlen(host));
+}
+
+static void host_adjust(struct pl_server *s, const char *host, int by)
+{
+	size_t n = strlen(host);
+	unsigned c = host_count(s, host);
+	c = by > 0 ? c + 1 : c - 1;
+	if (c == 0)
+		pl_hmap_del(s->by_host, host, n);
+	else
+		pl_hmap_put(s->by_host, host, n, (void *)(uintptr_t)c);
+}
+
+void pl_server_add(struct pl_server *s, struct pl_session *sess)
+{
+	uint8_t k[PL_HMAP_KEY_MAX];
+	sess->id = pl_idgen_next(&s->ids);
+	pl_hmap_put(s->by_id, k, pl_hmap_key_u64(k, sess->id), sess); /* room: admitted under max */
+	host_adjust(s, sess->peer_host, +1);
+	s->nsessions++;
+	sess->all_next = s->all;
+	if (s->all)
+		s->all->all_prev = sess;
+	s->all = sess;
+}
+
+static void resume_accepting(struct pl_server *s)
+{
+	if (s->accept_paused && s->listener) {
+		s->accept_paused = false;
+		evtimer_del(s->accept_retry);
+		evconnlistener_enable(s->listener);
 	}
-	return 0;
 }
 
-unsigned pl_server_count_host(struct pl_server *s, const char *host)
+void pl_server_remove(struct pl_server *s, struct pl_session *sess)
 {
-	unsigned n = 0;
-	for (struct pl_session *x = s->all; x; x = x->all_next)
-		n += strcmp(x->peer_host, host) == 0;
-	return n;
-}
-
-void pl_server_release(struct pl_server *s, uint32_t id)
-{
-	unsigned slot = id & 0xffff;
-	if (slot < s->nslots && s->slots[slot] && s->slots[slot]->id == id) {
-		s->slots[slot] = NULL;
+	uint8_t k[PL_HMAP_KEY_MAX];
+	pl_server_nick_del(s, sess);
+	if (pl_hmap_del(s->by_id, k, pl_hmap_key_u64(k, sess->id))) {
+		host_adjust(s, sess->peer_host, -1);
 		s->nsessions--;
 	}
+	if (sess->all_prev)
+		sess->all_prev->all_next = sess->all_next;
+	else if (s->all == sess)
+		s->all = sess->all_next;
+	if (sess->all_next)
+		sess->all_next->all_prev = sess->all_prev;
+	sess->all_prev = sess->all_next = NULL;
+	resume_accepting(s); /* a descriptor is free again */
+}
+
+void pl_server_write(struct pl_server *s, struct pl_store_write *w)
+{
+	pl_storeq_submit(s->writes, w);
+}
+
+/* --- accepting --- */
+
+/* Counts an event and logs the count at most once per LOG_EVERY_MS, so a flood cannot flood
+ * the log too. Returns whether to log now. */
+static bool log_due(struct pl_server *s, uint64_t *last, unsigned *count)
+{
+	uint64_t now = pl_env_mono_ms(s->env);
+	(*count)++;
+	if (*last && now - *last < LOG_EVERY_MS)
+		return false;
+	*last = now;
+	return true;
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *peer, int len, void *arg)
 {
 	struct pl_server *srv = arg;
+	char host[PL_ADDR_STR];
+	pl_addr_limit_key(peer, host, sizeof host);
+	/* Admission before any TLS work: a refused connection costs an accept and a close. */
+	bool full = srv->nsessions >= srv->max_sessions;
+	if (full || host_count(srv, host) >= srv->cfg->max_connections_per_ip) {
+		evutil_closesocket(fd);
+		if (log_due(srv, &srv->refused_log_ms, &srv->refused_count)) {
+			pl_log(PL_LOG_WARN, "turned away %u connection(s), the last from %s: %s", srv->refused_count, host,
+			       full ? "at the limit of connections in all" : "at the limit of connections from one address");
+			srv->refused_count = 0;
+		}
+		return;
+	}
+	/* Small frames, often answered at once: without TCP_NODELAY each answer that follows an
+	 * unacknowledged one waits for the client's delayed ACK, about 40 ms. */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	SSL *ssl = SSL_new(srv->tls);
 	if (!ssl) {
 		evutil_closesocket(fd);
@@ -88,19 +174,32 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		evutil_closesocket(fd);
 		return;
 	}
-	/* A peer that stops reading cannot hold its output forever; one that stops writing is caught
-	 * by the login deadline and then the keepalive, both in session.c. */
-	struct timeval wr = {30, 0};
-	bufferevent_set_timeouts(bev, NULL, &wr);
-	int rc = pl_session_start(srv, bev, peer);
-	if (rc == -EBUSY || rc == -EMFILE) {
-		char a[PL_ADDR_STR];
-		pl_addr_fmt(peer, a, sizeof a);
-		if (rc == -EMFILE)
-			pl_log(PL_LOG_WARN, "turned away %s: at the limit of %u connections from one address", a,
-			       srv->cfg->max_connections_per_ip);
-		else
-			pl_log(PL_LOG_WARN, "turned away %s: at the limit of %u connections", a, srv->cfg->max_connections);
+	pl_session_start(srv, bev, peer);
+}
+
+static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	resume_accepting(arg);
+}
+
+/* accept() failed for a reason other than a retriable one: out of descriptors, usually. Pausing
+ * the listener stops the spin (the socket stays readable, so libevent would call accept again
+ * at once, forever); a closing connection or the timer resumes it. */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct pl_server *srv = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		evconnlistener_disable(l);
+		srv->accept_paused = true;
+		struct timeval tv = {0, ACCEPT_RETRY_MS * 1000};
+		evtimer_add(srv->accept_retry, &tv);
+	}
+	if (log_due(srv, &srv->emfile_log_ms, &srv->emfile_count)) {
+		pl_log(PL_LOG_WARN, "cannot accept connections (%s; %u time(s) in the last %d s)%s", strerror(e),
+		       srv->emfile_count, LOG_EVERY_MS / 1000,
+		       e == EMFILE || e == ENFILE ? ": out of file descriptors; raise the limit (ulimit -n) or lower max_connections" : "");
+		srv->emfile_count = 0;
 	}
 }
 
@@ -174,10 +273,73 @@ static int listen_tcp(struct pl_server *srv, char *err, size_t errsz)
 		snprintf(err, errsz, "Cannot watch the TCP listener.");
 		return -ENOMEM;
 	}
+	evconnlistener_set_error_cb(srv->listener, on_accept_error);
 	len = sizeof ss;
 	getsockname(fd, (struct sockaddr *)&ss, &len);
 	srv->tcp_port = pl_addr_port((struct sockaddr *)&ss);
 	return 0;
+}
+
+/* One parleyd per data directory: a second one would share the database and the certificate
+ * and each would think it owns them. */
+static int lock_data_dir(struct pl_server *srv, char *err, size_t errsz)
+{
+	char path[2100];
+	snprintf(path, sizeof path, "%s/parleyd.lock", srv->cfg->data_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errsz, "Cannot open %s (%s); check the data directory's permissions.", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errsz, "Another parleyd%s%s%s already uses the data directory %s; stop it, or give this one "
+			 "another --data-dir.", pid[0] ? " (process " : "", pid, pid[0] ? ")" : "", srv->cfg->data_dir);
+		close(fd);
+		return -EBUSY;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		pl_log(PL_LOG_WARN, "cannot write the process id into %s", path);
+	srv->lock_fd = fd;
+	return 0;
+}
+
+/* The data directory holds the accounts and the TLS key: only its owner may look inside. */
+static void tighten(const char *path, mode_t want)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && (st.st_mode & 077) &&
+	    st.st_uid == geteuid()) {
+		if (chmod(path, want) == 0)
+			pl_log(PL_LOG_WARN, "%s was readable by others; made it mode %04o", path, (unsigned)want);
+	}
+}
+
+static int open_store(struct pl_server *srv, char *err, size_t errsz)
+{
+	char dbpath[2100], p[2200];
+	snprintf(dbpath, sizeof dbpath, "%s/parley.db", srv->cfg->data_dir);
+	struct pl_store *writer;
+	/* The writer first: it creates or upgrades the tables the reader then finds. */
+	int rc = pl_store_open_sqlite(&writer, dbpath, err, errsz);
+	if (rc < 0)
+		return rc;
+	tighten(dbpath, 0600);
+	snprintf(p, sizeof p, "%s-wal", dbpath);
+	tighten(p, 0600);
+	snprintf(p, sizeof p, "%s-shm", dbpath);
+	tighten(p, 0600);
+	if ((rc = pl_storeq_alloc(&srv->writes, srv->base, writer, STORE_BATCH)) < 0) {
+		pl_store_close(writer);
+		snprintf(err, errsz, "Cannot start the store thread.");
+		return rc;
+	}
+	return pl_store_open_sqlite(&srv->store, dbpath, err, errsz);
 }
 
 int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const struct pl_env *env,
@@ -189,24 +351,35 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 	srv->cfg = cfg;
 	srv->env = env;
 	srv->base = base;
-	srv->udp_fd = -1;
-	srv->nslots = cfg->max_connections < 65535 ? cfg->max_connections : 65535;
-	srv->slots = calloc(srv->nslots, sizeof *srv->slots);
-	srv->gens = calloc(srv->nslots, sizeof *srv->gens);
+	srv->udp_fd = srv->lock_fd = -1;
+	srv->max_sessions = cfg->max_connections;
 	int rc = -ENOMEM;
-	uint8_t hk[2][PL_LIMITER_HASH_KEY];
-	pl_env_random(env, hk, sizeof hk);
-	if (!srv->slots || !srv->gens || pl_rooms_init(srv, srv->nslots * PL_SESSION_MAX_ROOMS + 1) < 0 ||
-	    pl_limiter_alloc(&srv->login_by_nick, 4096, cfg->login_rate, cfg->login_burst, hk[0]) < 0 ||
-	    pl_limiter_alloc(&srv->login_by_host, 4096, cfg->login_rate, cfg->login_burst, hk[1]) < 0) {
+	uint8_t keys[8][16];
+	pl_env_random(env, keys, sizeof keys);
+	pl_idgen_init(&srv->ids, keys[0]);
+	unsigned limiter_slots = cfg->max_connections * 4 > 4096 ? cfg->max_connections * 4 : 4096;
+	srv->accept_retry = evtimer_new(base, on_accept_retry, srv);
+	if (!srv->accept_retry || pl_rooms_init(srv, srv->max_sessions * PL_SESSION_MAX_ROOMS + 1) < 0 ||
+	    pl_hmap_alloc(&srv->by_id, srv->max_sessions, keys[1]) < 0 ||
+	    pl_hmap_alloc(&srv->by_nick, srv->max_sessions, keys[2]) < 0 ||
+	    pl_hmap_alloc(&srv->by_host, srv->max_sessions, keys[3]) < 0 ||
+	    pl_limiter_alloc(&srv->login_pair, limiter_slots, cfg->login_rate, cfg->login_burst, keys[4]) < 0 ||
+	    pl_limiter_alloc(&srv->login_host, limiter_slots, cfg->login_rate, cfg->login_burst, keys[5]) < 0 ||
+	    pl_limiter_alloc(&srv->login_account, limiter_slots, cfg->login_account_rate, cfg->login_account_burst,
+			     keys[6]) < 0 ||
+	    pl_limiter_alloc(&srv->register_host, limiter_slots, cfg->register_rate, cfg->register_burst, keys[7]) < 0) {
 		snprintf(err, errsz, "Out of memory.");
 		goto fail;
 	}
+	sodium_memzero(keys, sizeof keys);
 	if ((rc = mkdir_p(cfg->data_dir)) < 0) {
 		snprintf(err, errsz, "Cannot create the data directory %s (%s); choose another with --data-dir.",
 			 cfg->data_dir, strerror(-rc));
 		goto fail;
 	}
+	tighten(cfg->data_dir, 0700);
+	if ((rc = lock_data_dir(srv, err, errsz)) < 0)
+		goto fail;
 	bool created;
 	srv->tls = pl_tls_server_ctx(cfg->data_dir, cfg->server_name, &created, err, errsz);
 	if (!srv->tls) {
@@ -214,18 +387,25 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		goto fail;
 	}
 	{
-		char certpath[2100];
+		char certpath[2100], keypath[2100];
 		snprintf(certpath, sizeof certpath, "%s/cert.pem", cfg->data_dir);
-		pl_tls_file_fingerprint(certpath, srv->fingerprint);
+		snprintf(keypath, sizeof keypath, "%s/key.pem", cfg->data_dir);
+		tighten(keypath, 0600);
+		if (pl_tls_file_fingerprint(certpath, srv->fingerprint) < 0 ||
+		    sodium_hex2bin(srv->cert_hash, sizeof srv->cert_hash, srv->fingerprint, strlen(srv->fingerprint),
+				   NULL, NULL, NULL) != 0) {
+			snprintf(err, errsz, "Cannot read the certificate %s; remove cert.pem and key.pem to have new ones made.",
+				 certpath);
+			rc = -EIO;
+			goto fail;
+		}
 		if (created)
 			pl_log(PL_LOG_INFO, "made a self-signed certificate %s (SHA-256 %s)", certpath, srv->fingerprint);
 	}
-	char dbpath[2100];
-	snprintf(dbpath, sizeof dbpath, "%s/parley.db", cfg->data_dir);
-	if ((rc = pl_store_open_sqlite(&srv->store, dbpath, err, errsz)) < 0)
+	if ((rc = open_store(srv, err, errsz)) < 0)
 		goto fail;
-	if ((rc = pl_worker_alloc(&srv->worker, base)) < 0) {
-		snprintf(err, errsz, "Cannot start the worker thread.");
+	if ((rc = pl_worker_alloc(&srv->worker, base, cfg->workers, cfg->worker_queue)) < 0) {
+		snprintf(err, errsz, "Cannot start the password worker threads.");
 		goto fail;
 	}
 	if ((rc = listen_tcp(srv, err, errsz)) < 0)
@@ -235,7 +415,13 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		rc = srv->udp_fd;
 		goto fail;
 	}
-	if ((rc = pl_relay_alloc(&srv->relay, srv->udp_fd, srv->nslots, srv->max_rooms)) < 0) {
+	struct pl_relay_opts ro = {
+		.max_sessions = cfg->max_connections, .rooms = srv->max_rooms,
+		.binding_timeout_ms = cfg->voice_binding_timeout_ms,
+		.packet_rate = cfg->voice_packet_rate, .packet_burst = cfg->voice_packet_burst,
+		.byte_rate = cfg->voice_byte_rate, .byte_burst = cfg->voice_byte_burst,
+	};
+	if ((rc = pl_relay_alloc(&srv->relay, srv->udp_fd, env, &ro)) < 0) {
 		snprintf(err, errsz, "Out of memory.");
 		goto fail;
 	}
@@ -252,10 +438,13 @@ void pl_server_free(struct pl_server *srv)
 		return;
 	if (srv->listener)
 		evconnlistener_free(srv->listener);
+	srv->listener = NULL;
 	while (srv->all)
 		pl_session_free_now(srv->all);
-	/* After the sessions: jobs finishing now find no session and only free themselves. */
+	/* After the sessions: jobs and writes finishing now find no session and only free
+	 * themselves; every write submitted is committed before the store closes. */
 	pl_worker_free(srv->worker);
+	pl_storeq_free(srv->writes);
 	pl_relay_free(srv->relay);
 	if (srv->udp_fd >= 0)
 		close(srv->udp_fd);
@@ -263,9 +452,16 @@ void pl_server_free(struct pl_server *srv)
 	if (srv->tls)
 		SSL_CTX_free(srv->tls);
 	pl_rooms_free(srv);
-	pl_limiter_free(srv->login_by_nick);
-	pl_limiter_free(srv->login_by_host);
-	free(srv->slots);
-	free(srv->gens);
+	pl_hmap_free(srv->by_id);
+	pl_hmap_free(srv->by_nick);
+	pl_hmap_free(srv->by_host);
+	pl_limiter_free(srv->login_pair);
+	pl_limiter_free(srv->login_host);
+	pl_limiter_free(srv->login_account);
+	pl_limiter_free(srv->register_host);
+	if (srv->accept_retry)
+		event_free(srv->accept_retry);
+	if (srv->lock_fd >= 0)
+		close(srv->lock_fd); /* releases the lock */
 	free(srv);
 }

@@ -12,6 +12,7 @@
 #include "core/names.h"
 #include "net/conn.h"
 #include "net/log.h"
+#include "server/auth.h"
 #include "server/chat.h"
 #include "server/relay.h"
 #include "server/room.h"
@@ -20,8 +21,7 @@
 #include "server/worker.h"
 #include "store/store.h"
 
-#define OUTQ_LIMIT (1u << 20) /* a client that lets 1 MiB pile up unread is dropped */
-#define CLIENT_VERSION_MAX PL_VERSION_STR_MAX
+#define FLUSH_MS 2000 /* a closing connection gets this long to take its last frames */
 
 /* --- sending --- */
 
@@ -29,17 +29,18 @@ void pl_session_send(struct pl_session *s, const struct pl_msg *m)
 {
 	if (pl_conn_closing(s->conn))
 		return;
-	if (pl_conn_outq(s->conn) > OUTQ_LIMIT) {
-		pl_log(PL_LOG_WARN, "%s (%s): dropped, %zu bytes unread", s->nick, s->peer, pl_conn_outq(s->conn));
-		pl_conn_close(s->conn, false);
-		return;
-	}
-	pl_conn_send(s->conn, m);
+	if (pl_conn_send(s->conn, m) == -ENOBUFS)
+		pl_log(PL_LOG_WARN, "%s (%s): dropped, more than %u bytes queued unread", s->nick[0] ? s->nick : "-",
+		       s->peer, s->srv->cfg->output_max);
 }
 
 void pl_session_error(struct pl_session *s, uint16_t code, uint16_t about, const char *detail)
 {
-	pl_conn_send_error(s->conn, code, about, detail);
+	struct pl_msg m = {.type = PL_MSG_ERROR};
+	m.u.error.code = code;
+	m.u.error.about = about;
+	snprintf(m.u.error.detail, sizeof m.u.error.detail, "%s", detail ? detail : "");
+	pl_session_send(s, &m); /* the same budget as every other frame */
 }
 
 void pl_session_list_end(struct pl_session *s, uint16_t about, uint32_t count, bool more)
@@ -60,10 +61,45 @@ void pl_session_drop(struct pl_session *s, uint16_t code, uint16_t about, const 
 		pl_log(PL_LOG_INFO, "%s (%s): closing with %u %s%s%s", s->nick[0] ? s->nick : "-", s->peer,
 		       code, pl_err_name(code), detail ? ": " : "", detail ? detail : "");
 	}
+	pl_server_nick_del(s->srv, s);
 	pl_conn_close(s->conn, true);
 }
 
-/* --- timers: login deadline, then keepalive --- */
+void pl_session_hold(struct pl_session *s)
+{
+	if (s->writes++ == 0)
+		pl_conn_pause(s->conn, true);
+}
+
+void pl_session_release(struct pl_session *s)
+{
+	if (s->writes > 0 && --s->writes == 0)
+		pl_conn_pause(s->conn, false);
+}
+
+void pl_session_submit(struct pl_session *s, struct pl_session_write *x,
+		       int (*apply)(struct pl_store_write *w, struct pl_store *st),
+		       void (*done)(struct pl_store_write *w, int rc), bool hold)
+{
+	x->w.apply = apply;
+	x->w.done = done;
+	x->srv = s->srv;
+	x->session = s->id;
+	x->held = hold;
+	if (hold)
+		pl_session_hold(s);
+	pl_server_write(s->srv, &x->w);
+}
+
+struct pl_session *pl_session_written(struct pl_session_write *x)
+{
+	struct pl_session *s = pl_server_session(x->srv, x->session);
+	if (s && x->held)
+		pl_session_release(s);
+	return s && !pl_conn_closing(s->conn) ? s : NULL;
+}
+
+/* --- timers: the login deadline from accept, then keepalive --- */
 
 static void arm(struct pl_session *s, unsigned ms)
 {
@@ -76,6 +112,13 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	struct pl_session *s = arg;
 	const struct pl_config *cfg = s->srv->cfg;
 	if (s->state != PL_SESS_READY) {
+		/* Whatever the state (a TLS handshake that never ends, a login that never comes, a
+		 * password check still queued): the connection goes. Before TLS is up there is no way
+		 * to say why, so it goes at once; after, its last frame gets FLUSH_MS at most. */
+		if (!s->tls_up) {
+			pl_conn_close(s->conn, false);
+			return;
+		}
 		char d[80];
 		snprintf(d, sizeof d, "no login within %u ms", cfg->login_timeout_ms);
 		pl_session_drop(s, PL_ERR_TIMEOUT, 0, d);
@@ -93,13 +136,22 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	arm(s, cfg->ping_timeout_ms);
 }
 
-/* --- login --- */
+/* --- login: the steps shared by every way in (server/auth.c does the checking) --- */
 
-static void enter_ready(struct pl_session *s, const char *nick, const char *realname)
+void pl_session_enter_ready(struct pl_session *s, const char *nick, const char *realname,
+			    const uint8_t device[PL_DEVICE_KEY_LEN], uint8_t flags)
 {
 	struct pl_server *srv = s->srv;
 	snprintf(s->nick, sizeof s->nick, "%s", nick);
+	if (pl_server_nick_add(srv, s) < 0) {
+		s->nick[0] = '\0';
+		s->state = PL_SESS_AUTH;
+		pl_session_error(s, PL_ERR_USER_ONLINE, 0, NULL);
+		return;
+	}
 	snprintf(s->realname, sizeof s->realname, "%s", realname);
+	if (device)
+		memcpy(s->device, device, PL_DEVICE_KEY_LEN);
 	s->state = PL_SESS_READY;
 	pl_env_random(srv->env, s->voice_key, sizeof s->voice_key);
 
@@ -108,8 +160,10 @@ static void enter_ready(struct pl_session *s, const char *nick, const char *real
 	m.u.auth_ok.session = s->id;
 	m.u.auth_ok.udp_port = srv->udp_port;
 	memcpy(m.u.auth_ok.voice_key, s->voice_key, PL_VOICE_KEY_LEN);
+	m.u.auth_ok.flags = flags;
 	pl_session_send(s, &m);
-	pl_log(PL_LOG_INFO, "%s logged in from %s (session %08x)", s->nick, s->peer, s->id);
+	pl_log(PL_LOG_INFO, "%s logged in from %s (session %016llx%s)", s->nick, s->peer, (unsigned long long)s->id,
+	       device ? ", device key" : "");
 
 	evtimer_del(s->timer);
 	arm(s, srv->cfg->ping_interval_ms);
@@ -120,245 +174,11 @@ static void enter_ready(struct pl_session *s, const char *nick, const char *real
 		pl_session_drop(s, PL_ERR_INTERNAL, 0, "cannot join #Lobby");
 		return;
 	}
+	pl_social_login(s);
 	pl_chat_deliver_pending(s);
 }
 
-/* Argon2id runs on the worker thread; the job carries copies, never the session pointer, since
- * the session may be gone by the time the job is done. */
-struct auth_job {
-	struct pl_job job;
-	struct pl_server *srv;
-	uint32_t session;
-	uint16_t about;      /* REGISTER, LOGIN or SET_PASSWORD */
-	bool account_exists;
-	bool ok;          /* the password checked (and any hash was made) */
-	bool hash_failed; /* Argon2id itself failed (out of memory): not the person's fault */
-	char nick[PL_NICK_MAX + 1];
-	char host[PL_ADDR_STR];
-	char realname[PL_REALNAME_MAX + 1];
-	char password[PL_PASSWORD_MAX + 1];     /* to check (LOGIN, SET_PASSWORD) or hash (REGISTER) */
-	char new_password[PL_PASSWORD_MAX + 1]; /* SET_PASSWORD: to hash once the old one checks */
-	char pwhash[PL_PWHASH_MAX];
-};
-
-static bool hash_password(char out[PL_PWHASH_MAX], const char *pw)
-{
-	return crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
-}
-
-/* Compared against when the account does not exist, so that a missing account costs as much
- * time as a wrong password and timing does not reveal which nicknames have accounts. */
-static const char dummy_hash[] =
-	"$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
-	"Jm5Qm0GZpkGJvNmNTv5Ok5Dy6ZtBFmdqCkq9qY0bkmU";
-
-static void auth_work(struct pl_job *j)
-{
-	struct auth_job *a = (struct auth_job *)j;
-	if (a->about == PL_MSG_REGISTER) {
-		a->ok = hash_password(a->pwhash, a->password);
-		a->hash_failed = !a->ok;
-	} else {
-		const char *h = a->account_exists ? a->pwhash : dummy_hash;
-		a->ok = crypto_pwhash_str_verify(h, a->password, strlen(a->password)) == 0 && a->account_exists;
-		if (a->ok && a->about == PL_MSG_SET_PASSWORD && !hash_password(a->pwhash, a->new_password))
-			a->ok = false, a->hash_failed = true;
-	}
-	sodium_memzero(a->password, sizeof a->password);
-	sodium_memzero(a->new_password, sizeof a->new_password);
-}
-
-static void password_done(struct pl_session *s, struct auth_job *a)
-{
-	if (a->hash_failed) {
-		pl_session_error(s, PL_ERR_INTERNAL, a->about, "could not hash the new password");
-		return;
-	}
-	if (!a->ok) {
-		pl_limiter_take(s->srv->login_by_nick, s->nick, pl_env_mono_ms(s->srv->env));
-		pl_session_error(s, PL_ERR_AUTH_FAILED, a->about, "the current password is wrong");
-		return;
-	}
-	if (pl_store_account_set_password(s->srv->store, s->nick, a->pwhash) < 0) {
-		pl_session_error(s, PL_ERR_INTERNAL, a->about, "could not store the password");
-		return;
-	}
-	pl_log(PL_LOG_INFO, "%s changed their password", s->nick);
-	struct pl_msg ok = {.type = PL_MSG_OK};
-	ok.u.ok.about = a->about;
-	pl_session_send(s, &ok);
-}
-
-static void auth_done(struct pl_job *j)
-{
-	struct auth_job *a = (struct auth_job *)j;
-	struct pl_server *srv = a->srv;
-	struct pl_session *s = pl_server_session(srv, a->session);
-	uint16_t about = a->about;
-	bool reg = about == PL_MSG_REGISTER;
-	if (!s || pl_conn_closing(s->conn))
-		goto out;
-	if (about == PL_MSG_SET_PASSWORD) {
-		/* The session stayed logged in (keepalive, presence, delivery) while this ran. */
-		if (s->state != PL_SESS_READY || !s->pw_change)
-			goto out;
-		s->pw_change = false;
-		pl_conn_pause(s->conn, false);
-		password_done(s, a);
-		goto out;
-	}
-	if (s->state != PL_SESS_AUTH_WAIT)
-		goto out;
-	pl_conn_pause(s->conn, false);
-	s->state = PL_SESS_AUTH;
-
-	if (!a->ok) {
-		if (reg) {
-			pl_session_error(s, PL_ERR_INTERNAL, about, "could not hash the password");
-		} else {
-			uint64_t now = pl_env_mono_ms(srv->env);
-			pl_limiter_take(srv->login_by_nick, a->nick, now);
-			pl_limiter_take(srv->login_by_host, a->host, now);
-			pl_log(PL_LOG_INFO, "failed login for '%s' from %s", a->nick, s->peer);
-			pl_session_error(s, PL_ERR_AUTH_FAILED, about, NULL);
-		}
-		goto out;
-	}
-	if (pl_server_find_nick(srv, a->nick)) {
-		pl_session_error(s, PL_ERR_USER_ONLINE, about, NULL);
-		goto out;
-	}
-	if (reg) {
-		int rc = pl_store_account_create(srv->store, a->nick, a->pwhash, a->realname,
-						 pl_env_wall_ms(srv->env));
-		if (rc == -EEXIST) {
-			pl_session_error(s, PL_ERR_NICK_TAKEN, about, NULL);
-			goto out;
-		}
-		if (rc < 0) {
-			pl_log(PL_LOG_ERROR, "cannot store the account '%s': %s", a->nick, strerror(-rc));
-			pl_session_error(s, PL_ERR_INTERNAL, about, "could not store the account");
-			goto out;
-		}
-		pl_log(PL_LOG_INFO, "account '%s' registered from %s", a->nick, s->peer);
-	}
-	enter_ready(s, a->nick, a->realname);
-out:
-	sodium_memzero(a, sizeof *a);
-	free(a);
-}
-
-/* A job for the worker about session s; the caller fills in the passwords. */
-static struct auth_job *auth_job_new(struct pl_session *s, uint16_t about, const char *nick)
-{
-	struct auth_job *a = calloc(1, sizeof *a);
-	if (!a)
-		return NULL;
-	a->job.work = auth_work;
-	a->job.done = auth_done;
-	a->srv = s->srv;
-	a->session = s->id;
-	a->about = about;
-	snprintf(a->nick, sizeof a->nick, "%s", nick);
-	snprintf(a->host, sizeof a->host, "%s", s->peer_host);
-	return a;
-}
-
-static void handle_auth(struct pl_session *s, const struct pl_msg *m)
-{
-	struct pl_server *srv = s->srv;
-	bool reg = m->type == PL_MSG_REGISTER;
-	const char *nick = m->u.auth.nick;
-
-	if (!pl_nick_valid(nick)) {
-		pl_session_error(s, reg ? PL_ERR_BAD_NICK : PL_ERR_AUTH_FAILED, m->type, NULL);
-		return;
-	}
-	uint64_t now = pl_env_mono_ms(srv->env);
-	if (!reg && (!pl_limiter_allows(srv->login_by_nick, nick, now) ||
-		     !pl_limiter_allows(srv->login_by_host, s->peer_host, now))) {
-		/* Refused before any Argon2id work, so guessing costs the guesser, not the server. */
-		pl_session_error(s, PL_ERR_TOO_MANY_ATTEMPTS, m->type, NULL);
-		return;
-	}
-	size_t plen = strlen(m->u.auth.password);
-	if (reg && (plen < PL_PASSWORD_MIN || plen > PL_PASSWORD_MAX)) {
-		pl_session_error(s, PL_ERR_BAD_PASSWORD, m->type, NULL);
-		return;
-	}
-	if (reg && !pl_line_valid(m->u.auth.realname)) {
-		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "the real name must be UTF-8 without control characters");
-		return;
-	}
-
-	struct auth_job *a = auth_job_new(s, m->type, nick);
-	if (!a) {
-		pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
-		return;
-	}
-	snprintf(a->password, sizeof a->password, "%s", m->u.auth.password);
-
-	struct pl_account acc;
-	int rc = pl_store_account_get(srv->store, nick, &acc);
-	if (rc < 0 && rc != -ENOENT) {
-		pl_session_error(s, PL_ERR_INTERNAL, m->type, "could not read the account");
-		sodium_memzero(a, sizeof *a);
-		free(a);
-		return;
-	}
-	if (reg) {
-		if (rc == 0) {
-			/* Checked before hashing so a taken name costs no Argon2id; the insert's
-			 * uniqueness still decides a race between two registrations. */
-			pl_session_error(s, PL_ERR_NICK_TAKEN, m->type, NULL);
-			sodium_memzero(a, sizeof *a);
-			free(a);
-			return;
-		}
-		snprintf(a->realname, sizeof a->realname, "%s", m->u.auth.realname);
-	} else if (rc == 0) {
-		a->account_exists = true;
-		snprintf(a->nick, sizeof a->nick, "%s", acc.nick); /* the stored spelling */
-		snprintf(a->realname, sizeof a->realname, "%s", acc.realname);
-		snprintf(a->pwhash, sizeof a->pwhash, "%s", acc.pwhash);
-	}
-	sodium_memzero(&acc, sizeof acc);
-	s->state = PL_SESS_AUTH_WAIT;
-	pl_conn_pause(s->conn, true);
-	pl_worker_submit(srv->worker, &a->job);
-}
-
-static void handle_set_password(struct pl_session *s, const struct pl_msg *m)
-{
-	struct pl_server *srv = s->srv;
-	size_t n = strlen(m->u.set_password.new_password);
-	if (n < PL_PASSWORD_MIN || n > PL_PASSWORD_MAX) {
-		pl_session_error(s, PL_ERR_BAD_PASSWORD, m->type, NULL);
-		return;
-	}
-	if (!pl_limiter_allows(srv->login_by_nick, s->nick, pl_env_mono_ms(srv->env))) {
-		pl_session_error(s, PL_ERR_TOO_MANY_ATTEMPTS, m->type, NULL);
-		return;
-	}
-	struct pl_account acc;
-	struct auth_job *a = auth_job_new(s, m->type, s->nick);
-	if (!a || pl_store_account_get(srv->store, s->nick, &acc) < 0) {
-		free(a);
-		pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
-		return;
-	}
-	a->account_exists = true;
-	snprintf(a->pwhash, sizeof a->pwhash, "%s", acc.pwhash);
-	snprintf(a->password, sizeof a->password, "%s", m->u.set_password.old_password);
-	snprintf(a->new_password, sizeof a->new_password, "%s", m->u.set_password.new_password);
-	sodium_memzero(&acc, sizeof acc);
-	s->pw_change = true; /* stays READY: only reading pauses until the check is done */
-	pl_conn_pause(s->conn, true);
-	pl_worker_submit(srv->worker, &a->job);
-}
-
-/* --- rooms and messages --- */
+/* --- rooms --- */
 
 static void handle_join(struct pl_session *s, const struct pl_msg *m)
 {
@@ -390,6 +210,43 @@ static void handle_join(struct pl_session *s, const struct pl_msg *m)
 
 /* --- dispatch --- */
 
+/* Every frame, whatever its type and whether logged in or not, takes a token: nothing a client
+ * sends is free. A client that keeps going past its budget is dropped rather than answered
+ * with an error per frame. */
+static bool within_budget(struct pl_session *s, uint16_t type)
+{
+	const struct pl_config *cfg = s->srv->cfg;
+	if (pl_bucket_take(&s->req_bucket, pl_env_mono_ms(s->srv->env), cfg->request_rate, cfg->request_burst)) {
+		s->refused = 0;
+		return true;
+	}
+	if (++s->refused > cfg->request_burst)
+		pl_session_drop(s, PL_ERR_RATE_LIMITED, type, "too many requests; closing");
+	else
+		pl_session_error(s, PL_ERR_RATE_LIMITED, type, "too many requests");
+	return false;
+}
+
+static void hello(struct pl_session *s, const struct pl_msg *m)
+{
+	if (s->state != PL_SESS_HELLO) {
+		pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "HELLO was already sent");
+		return;
+	}
+	if (m->u.hello.version != PL_PROTO_VERSION) {
+		char d[64];
+		snprintf(d, sizeof d, "server speaks protocol %d, client %u", PL_PROTO_VERSION, m->u.hello.version);
+		pl_session_drop(s, PL_ERR_VERSION, m->type, d);
+		return;
+	}
+	s->state = PL_SESS_AUTH;
+	struct pl_msg w = {.type = PL_MSG_WELCOME};
+	w.u.welcome.version = PL_PROTO_VERSION;
+	snprintf(w.u.welcome.server, sizeof w.u.welcome.server, "%s", s->srv->cfg->server_name);
+	memcpy(w.u.welcome.challenge, s->challenge, PL_CHALLENGE_LEN);
+	pl_session_send(s, &w);
+}
+
 static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 {
 	struct pl_session *s = arg;
@@ -399,32 +256,21 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 		pl_session_drop(s, PL_ERR_PROTOCOL, m->type, "a server-to-client message type");
 		return;
 	}
+	if (!within_budget(s, m->type))
+		return;
 	switch (m->type) {
 	case PL_MSG_HELLO:
-		if (s->state != PL_SESS_HELLO) {
-			pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "HELLO was already sent");
-			return;
-		}
-		if (m->u.hello.version != PL_PROTO_VERSION) {
-			char d[64];
-			snprintf(d, sizeof d, "server speaks protocol %d, client %u", PL_PROTO_VERSION, m->u.hello.version);
-			pl_session_drop(s, PL_ERR_VERSION, m->type, d);
-			return;
-		}
-		s->state = PL_SESS_AUTH;
-		struct pl_msg w = {.type = PL_MSG_WELCOME};
-		w.u.welcome.version = PL_PROTO_VERSION;
-		snprintf(w.u.welcome.server, sizeof w.u.welcome.server, "%s", srv->cfg->server_name);
-		pl_session_send(s, &w);
+		hello(s, m);
 		return;
 	case PL_MSG_REGISTER:
 	case PL_MSG_LOGIN:
+	case PL_MSG_LOGIN_KEY:
 		if (s->state != PL_SESS_AUTH) {
 			pl_session_error(s, PL_ERR_UNEXPECTED, m->type,
-				   s->state == PL_SESS_HELLO ? "send HELLO first" : "already logged in");
+					 s->state == PL_SESS_HELLO ? "send HELLO first" : "already logged in");
 			return;
 		}
-		handle_auth(s, m);
+		pl_auth_handle(s, m);
 		return;
 	case PL_MSG_PONG:
 		if (s->ping_outstanding && m->u.ping.token == s->ping_token) {
@@ -443,18 +289,16 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 		pl_session_error(s, PL_ERR_NOT_LOGGED_IN, m->type, NULL);
 		return;
 	}
-	if (m->type != PL_MSG_DELIVERED &&
-	    !pl_bucket_take(&s->req_bucket, pl_env_mono_ms(srv->env), srv->cfg->request_rate, srv->cfg->request_burst)) {
-		pl_session_error(s, PL_ERR_RATE_LIMITED, m->type, "too many requests");
-		return;
-	}
 	switch (m->type) {
 	case PL_MSG_JOIN:
 	case PL_MSG_PART:
 		handle_join(s, m);
 		break;
 	case PL_MSG_SET_PASSWORD:
-		handle_set_password(s, m);
+	case PL_MSG_DEVICES_GET:
+	case PL_MSG_DEVICE_REVOKE:
+	case PL_MSG_KEYS_GET:
+		pl_auth_handle(s, m);
 		break;
 	case PL_MSG_SAY:
 	case PL_MSG_HISTORY:
@@ -467,6 +311,7 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_PROFILE_GET:
 	case PL_MSG_CONTACT_ADD:
 	case PL_MSG_CONTACT_DEL:
+	case PL_MSG_CONTACT_ANSWER:
 	case PL_MSG_CONTACTS_GET:
 	case PL_MSG_STATUS_SET:
 	case PL_MSG_STATUS_GET:
@@ -493,10 +338,12 @@ static void on_bad(struct pl_conn *c, int err, uint16_t type, void *arg)
 		pl_session_drop(s, PL_ERR_PROTOCOL, type, "malformed frame");
 }
 
-/* Leaves every room (telling the others) and gives the slot back. */
+/* Leaves every room (telling the others), drops work still queued for this connection, and
+ * forgets the session in the server's indexes. */
 static void cleanup(struct pl_session *s)
 {
 	struct pl_server *srv = s->srv;
+	pl_auth_cancel(s);
 	if (s->presence != PL_PRESENCE_OFFLINE) {
 		s->presence = PL_PRESENCE_OFFLINE;
 		pl_social_announce(s);
@@ -505,13 +352,7 @@ static void cleanup(struct pl_session *s)
 		pl_room_part(srv, s, s->rooms[s->nrooms - 1]);
 	if (s->state == PL_SESS_READY)
 		pl_relay_session_end(srv->relay, s->id);
-	pl_server_release(srv, s->id);
-	if (s->all_prev)
-		s->all_prev->all_next = s->all_next;
-	else
-		srv->all = s->all_next;
-	if (s->all_next)
-		s->all_next->all_prev = s->all_prev;
+	pl_server_remove(srv, s);
 	event_free(s->timer);
 	sodium_memzero(s->voice_key, sizeof s->voice_key);
 }
@@ -521,7 +362,8 @@ static void on_closed(struct pl_conn *c, int err, void *arg)
 	struct pl_session *s = arg;
 	if (s->state == PL_SESS_READY)
 		pl_log(PL_LOG_INFO, "%s disconnected (%s)", s->nick,
-		       err == 0 ? "closed" : err == -ETIMEDOUT ? "timed out" : "connection lost");
+		       err == 0 ? "closed" : err == -ETIMEDOUT ? "timed out" : err == -ENOBUFS ? "output budget exceeded"
+		       : "connection lost");
 	cleanup(s);
 	pl_conn_free(s->conn);
 	free(s);
@@ -534,10 +376,17 @@ void pl_session_free_now(struct pl_session *s)
 	free(s);
 }
 
+static void on_connected(struct pl_conn *c, void *arg)
+{
+	struct pl_session *s = arg;
+	s->tls_up = true;
+}
+
 static const struct pl_conn_handlers handlers = {
 	.msg = on_msg,
 	.bad = on_bad,
 	.closed = on_closed,
+	.connected = on_connected,
 };
 
 int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struct sockaddr *peer)
@@ -549,7 +398,7 @@ int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struc
 	}
 	s->srv = srv;
 	pl_addr_fmt(peer, s->peer, sizeof s->peer);
-	pl_addr_host(peer, s->peer_host, sizeof s->peer_host);
+	pl_addr_limit_key(peer, s->peer_host, sizeof s->peer_host);
 	s->timer = evtimer_new(srv->base, on_timer, s);
 	if (!s->timer || pl_conn_alloc(&s->conn, bev, srv->cfg->max_frame, &handlers, s) < 0) {
 		if (s->timer)
@@ -558,20 +407,10 @@ int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struc
 		free(s);
 		return -ENOMEM;
 	}
-	s->all_next = srv->all;
-	if (srv->all)
-		srv->all->all_prev = s;
-	srv->all = s;
-	bool host_full = pl_server_count_host(srv, s->peer_host) > srv->cfg->max_connections_per_ip;
-	s->id = host_full ? 0 : pl_server_claim(srv, s);
-	if (s->id == 0) {
-		/* Full: say so, then close. The session is freed when the close completes. */
-		s->state = PL_SESS_HELLO;
-		pl_session_error(s, PL_ERR_SERVER_FULL, 0, NULL);
-		pl_conn_close(s->conn, true);
-		s->id = UINT32_MAX; /* matches no slot */
-		return host_full ? -EMFILE : -EBUSY;
-	}
+	pl_conn_set_budget(s->conn, srv->cfg->output_watermark, srv->cfg->output_max, FLUSH_MS);
+	pl_env_random(srv->env, s->challenge, sizeof s->challenge);
+	pl_server_add(srv, s);
+	/* The one hard deadline, from accept, whatever happens to the handshake. */
 	arm(s, srv->cfg->login_timeout_ms);
 	return 0;
 }

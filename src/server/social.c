@@ -12,10 +12,12 @@
 #include "server/session.h"
 #include "store/store.h"
 
-/* The presence of nick as others see it: its session's, or offline. */
-static void presence_of(struct pl_server *srv, const char *nick, struct pl_msg *out)
+/* --- presence --- */
+
+void pl_social_presence(struct pl_server *srv, const char *nick, struct pl_msg *out)
 {
 	struct pl_session *x = pl_server_find_nick(srv, nick);
+	memset(out, 0, sizeof *out);
 	out->type = PL_MSG_PRESENCE;
 	snprintf(out->u.presence.nick, sizeof out->u.presence.nick, "%s", nick);
 	out->u.presence.presence = x ? x->presence : PL_PRESENCE_OFFLINE;
@@ -25,14 +27,12 @@ static void presence_of(struct pl_server *srv, const char *nick, struct pl_msg *
 struct fanout {
 	struct pl_server *srv;
 	const struct pl_msg *m;
-	struct pl_session *s;
-	uint32_t count;
 };
 
 static int send_to_online(const char *nick, void *arg)
 {
 	struct fanout *f = arg;
-	struct pl_session *x = pl_server_find_nick(f->srv, nick);
+	struct pl_session *x = pl_server_find_nick(f->srv, nick); /* an index lookup per contact */
 	if (x)
 		pl_session_send(x, f->m);
 	return 0;
@@ -44,148 +44,10 @@ void pl_social_announce(struct pl_session *s)
 	snprintf(m.u.presence.nick, sizeof m.u.presence.nick, "%s", s->nick);
 	m.u.presence.presence = s->presence;
 	snprintf(m.u.presence.note, sizeof m.u.presence.note, "%s", s->presence ? s->note : "");
-	struct fanout f = {s->srv, &m, s, 0};
+	struct fanout f = {s->srv, &m};
 	if (pl_store_contacts(s->srv->store, s->nick, send_to_online, &f) < 0)
 		pl_log(PL_LOG_ERROR, "cannot read the contacts of %s", s->nick);
 }
-
-/* The stored spelling of an account's nickname, or a store error (-ENOENT when none). */
-static int account_nick(struct pl_server *srv, const char *nick, char out[PL_NICK_MAX + 1])
-{
-	struct pl_account a;
-	if (!pl_nick_valid(nick))
-		return -ENOENT;
-	int rc = pl_store_account_get(srv->store, nick, &a);
-	if (rc == 0)
-		snprintf(out, PL_NICK_MAX + 1, "%s", a.nick);
-	return rc;
-}
-
-/* --- profiles --- */
-
-static bool picture_ok(const uint8_t *p, size_t n)
-{
-	static const uint8_t png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-	if (n == 0)
-		return true; /* removes the picture */
-	return (n >= 8 && memcmp(p, png, 8) == 0) || (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff);
-}
-
-static void set_profile(struct pl_session *s, const struct pl_msg *m)
-{
-	const char *rn = m->u.profile.realname;
-	bool set_name = m->u.profile.what & PL_PROFILE_REALNAME, set_pic = m->u.profile.what & PL_PROFILE_PICTURE;
-	if (set_name && !pl_line_valid(rn)) {
-		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "the real name must be UTF-8 without control characters");
-		return;
-	}
-	if (set_pic && !picture_ok(m->u.profile.picture, m->u.profile.picture_len)) {
-		pl_session_error(s, PL_ERR_BAD_PICTURE, m->type, NULL);
-		return;
-	}
-	if (pl_store_account_set_profile(s->srv->store, s->nick, set_name ? rn : NULL,
-					 set_pic ? m->u.profile.picture : NULL, m->u.profile.picture_len) < 0) {
-		pl_session_error(s, PL_ERR_INTERNAL, m->type, "could not store the profile");
-		return;
-	}
-	if (set_name)
-		snprintf(s->realname, sizeof s->realname, "%s", rn);
-	struct pl_msg ok = {.type = PL_MSG_OK};
-	ok.u.ok.about = m->type;
-	pl_session_send(s, &ok);
-}
-
-static void get_profile(struct pl_session *s, const struct pl_msg *m)
-{
-	struct pl_server *srv = s->srv;
-	struct pl_account a;
-	int rc = pl_nick_valid(m->u.user.nick) ? pl_store_account_get(srv->store, m->u.user.nick, &a) : -ENOENT;
-	if (rc < 0) {
-		pl_session_error(s, rc == -ENOENT ? PL_ERR_NO_SUCH_USER : PL_ERR_INTERNAL, m->type, m->u.user.nick);
-		return;
-	}
-	struct pl_msg *p = calloc(1, sizeof *p), pres;
-	if (!p)
-		return;
-	size_t len = 0;
-	p->type = PL_MSG_PROFILE;
-	snprintf(p->u.profile.nick, sizeof p->u.profile.nick, "%s", a.nick);
-	snprintf(p->u.profile.realname, sizeof p->u.profile.realname, "%s", a.realname);
-	p->u.profile.created_ms = a.created_ms;
-	presence_of(srv, a.nick, &pres);
-	p->u.profile.presence = pres.u.presence.presence;
-	snprintf(p->u.profile.note, sizeof p->u.profile.note, "%s", pres.u.presence.note);
-	if (pl_store_account_get_picture(srv->store, a.nick, p->u.profile.picture, sizeof p->u.profile.picture, &len) == 0)
-		p->u.profile.picture_len = (uint16_t)len;
-	pl_session_send(s, p);
-	free(p);
-}
-
-/* --- contacts --- */
-
-static void contact_add(struct pl_session *s, const struct pl_msg *m)
-{
-	struct pl_server *srv = s->srv;
-	char nick[PL_NICK_MAX + 1];
-	int rc = account_nick(srv, m->u.user.nick, nick);
-	if (rc < 0) {
-		pl_session_error(s, rc == -ENOENT ? PL_ERR_PROFILE_NOT_ADDED : PL_ERR_INTERNAL, m->type, m->u.user.nick);
-		return;
-	}
-	if (strcasecmp(nick, s->nick) == 0) {
-		pl_session_error(s, PL_ERR_SELF, m->type, NULL);
-		return;
-	}
-	rc = pl_store_contact_add(srv->store, s->nick, nick, pl_env_wall_ms(srv->env));
-	if (rc < 0) {
-		pl_session_error(s, rc == -EEXIST ? PL_ERR_ALREADY_CONTACT : PL_ERR_INTERNAL, m->type, nick);
-		return;
-	}
-	/* Both sides hear of it (seed 002's 205), each with the other's presence. */
-	struct pl_msg a;
-	presence_of(srv, nick, &a);
-	a.type = PL_MSG_CONTACT_ADDED;
-	pl_session_send(s, &a);
-	struct pl_session *other = pl_server_find_nick(srv, nick);
-	if (other) {
-		presence_of(srv, s->nick, &a);
-		a.type = PL_MSG_CONTACT_ADDED;
-		pl_session_send(other, &a);
-	}
-}
-
-static void contact_del(struct pl_session *s, const struct pl_msg *m)
-{
-	struct pl_server *srv = s->srv;
-	char nick[PL_NICK_MAX + 1];
-	int rc = account_nick(srv, m->u.user.nick, nick);
-	if (rc == 0)
-		rc = pl_store_contact_del(srv->store, s->nick, nick);
-	if (rc < 0) {
-		pl_session_error(s, rc == -ENOENT ? PL_ERR_NO_CONTACT : PL_ERR_INTERNAL, m->type, m->u.user.nick);
-		return;
-	}
-	struct pl_msg d = {.type = PL_MSG_CONTACT_DELETED};
-	snprintf(d.u.user.nick, sizeof d.u.user.nick, "%s", nick);
-	pl_session_send(s, &d);
-	struct pl_session *other = pl_server_find_nick(srv, nick);
-	if (other) {
-		snprintf(d.u.user.nick, sizeof d.u.user.nick, "%s", s->nick);
-		pl_session_send(other, &d);
-	}
-}
-
-static int list_contact(const char *nick, void *arg)
-{
-	struct fanout *f = arg;
-	struct pl_msg p;
-	presence_of(f->srv, nick, &p);
-	pl_session_send(f->s, &p);
-	f->count++;
-	return 0;
-}
-
-/* --- presence --- */
 
 static void status_set(struct pl_session *s, const struct pl_msg *m)
 {
@@ -201,25 +63,63 @@ static void status_set(struct pl_session *s, const struct pl_msg *m)
 	s->presence = p;
 	snprintf(s->note, sizeof s->note, "%s", m->u.presence.note);
 	struct pl_msg self;
-	presence_of(s->srv, s->nick, &self);
+	pl_social_presence(s->srv, s->nick, &self);
 	pl_session_send(s, &self);
 	pl_social_announce(s);
 }
 
+/* Seed 000's status request: someone's presence without calling them; contacts only. */
 static void status_get(struct pl_session *s, const struct pl_msg *m)
 {
 	char nick[PL_NICK_MAX + 1];
-	int rc = account_nick(s->srv, m->u.user.nick, nick);
+	int rc = pl_social_account_nick(s->srv, m->u.user.nick, nick);
 	if (rc < 0) {
 		pl_session_error(s, rc == -ENOENT ? PL_ERR_NO_SUCH_USER : PL_ERR_INTERNAL, m->type, m->u.user.nick);
 		return;
 	}
+	if (!pl_social_may_see(s, nick)) {
+		pl_session_error(s, PL_ERR_NO_CONTACT, m->type, nick);
+		return;
+	}
 	struct pl_msg p;
-	presence_of(s->srv, nick, &p);
+	pl_social_presence(s->srv, nick, &p);
 	pl_session_send(s, &p);
 }
 
-/* --- groups --- */
+/* --- durable writes of profiles and groups --- */
+
+enum op { OP_PROFILE, OP_GROUP_CREATE, OP_GROUP_ADD, OP_GROUP_QUIT };
+
+struct social_write {
+	struct pl_session_write sw;
+	enum op op;
+	uint16_t about;
+	char nick[PL_NICK_MAX + 1];  /* who asked */
+	char other[PL_NICK_MAX + 1]; /* GROUP_ADD: who is added */
+	uint32_t group;
+	uint64_t now_ms;
+	bool set_name, set_pic;
+	char text[PL_GROUP_NAME_MAX > PL_REALNAME_MAX ? PL_GROUP_NAME_MAX + 1 : PL_REALNAME_MAX + 1];
+	size_t pic_len;
+	uint8_t pic[PL_PICTURE_MAX];
+};
+
+static int social_apply(struct pl_store_write *w, struct pl_store *st)
+{
+	struct social_write *x = (struct social_write *)w;
+	switch (x->op) {
+	case OP_PROFILE:
+		return pl_store_account_set_profile(st, x->nick, x->set_name ? x->text : NULL, x->set_pic ? x->pic : NULL,
+						    x->pic_len);
+	case OP_GROUP_CREATE:
+		return pl_store_group_create(st, x->text, x->nick, x->now_ms, &x->group);
+	case OP_GROUP_ADD:
+		return pl_store_group_add(st, x->group, x->other, x->now_ms);
+	case OP_GROUP_QUIT:
+		return pl_store_group_quit(st, x->group, x->nick, x->now_ms);
+	}
+	return -EINVAL;
+}
 
 /* Sends a group's full record to one session. */
 static int send_group(struct pl_session *s, uint32_t id)
@@ -256,6 +156,143 @@ static void tell_group(struct pl_server *srv, uint32_t id, const struct pl_msg *
 	free(g);
 }
 
+static void social_done(struct pl_store_write *w, int rc)
+{
+	struct social_write *x = (struct social_write *)w;
+	struct pl_server *srv = x->sw.srv;
+	struct pl_session *s = pl_session_written(&x->sw);
+	if (rc < 0) {
+		uint16_t code = PL_ERR_INTERNAL;
+		if (x->op == OP_GROUP_ADD)
+			code = rc == -EEXIST ? PL_ERR_ALREADY_IN_GROUP : rc == -E2BIG ? PL_ERR_GROUP_FULL
+			     : rc == -ENOENT ? PL_ERR_NO_SUCH_GROUP : PL_ERR_INTERNAL;
+		else if (x->op == OP_GROUP_QUIT && rc == -ENOENT)
+			code = PL_ERR_NOT_IN_GROUP;
+		if (s)
+			pl_session_error(s, code, x->about, x->op == OP_GROUP_ADD ? x->other : NULL);
+		goto out;
+	}
+	struct pl_msg gm = {.type = PL_MSG_GROUP_MEMBER};
+	switch (x->op) {
+	case OP_PROFILE:
+		if (s) {
+			if (x->set_name)
+				snprintf(s->realname, sizeof s->realname, "%s", x->text);
+			struct pl_msg ok = {.type = PL_MSG_OK};
+			ok.u.ok.about = x->about;
+			pl_session_send(s, &ok);
+		}
+		break;
+	case OP_GROUP_CREATE:
+		if (s && send_group(s, x->group) < 0)
+			pl_session_error(s, PL_ERR_INTERNAL, x->about, "could not read the group back");
+		break;
+	case OP_GROUP_ADD: {
+		/* Seed 002's 203 to every member, the new one included; the new one also gets the group. */
+		gm.u.group_member.group = x->group;
+		snprintf(gm.u.group_member.nick, sizeof gm.u.group_member.nick, "%s", x->other);
+		gm.u.group_member.joined = 1;
+		gm.u.group_member.updated_ms = x->now_ms;
+		tell_group(srv, x->group, &gm);
+		struct pl_session *added = pl_server_find_nick(srv, x->other);
+		if (added)
+			send_group(added, x->group);
+		break;
+	}
+	case OP_GROUP_QUIT:
+		/* Seed 002's 204 to those who stay and to the one who left. */
+		gm.u.group_member.group = x->group;
+		snprintf(gm.u.group_member.nick, sizeof gm.u.group_member.nick, "%s", x->nick);
+		gm.u.group_member.joined = 0;
+		gm.u.group_member.updated_ms = x->now_ms;
+		tell_group(srv, x->group, &gm);
+		if (s)
+			pl_session_send(s, &gm);
+		break;
+	}
+out:
+	free(x);
+}
+
+static struct social_write *new_write(struct pl_session *s, const struct pl_msg *m, enum op op)
+{
+	struct social_write *x = calloc(1, sizeof *x);
+	if (!x) {
+		pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
+		return NULL;
+	}
+	x->op = op;
+	x->about = m->type;
+	snprintf(x->nick, sizeof x->nick, "%s", s->nick);
+	x->now_ms = pl_env_wall_ms(s->srv->env);
+	return x;
+}
+
+/* --- profiles --- */
+
+static bool picture_ok(const uint8_t *p, size_t n)
+{
+	static const uint8_t png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+	if (n == 0)
+		return true; /* removes the picture */
+	return (n >= 8 && memcmp(p, png, 8) == 0) || (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff);
+}
+
+static void set_profile(struct pl_session *s, const struct pl_msg *m)
+{
+	const char *rn = m->u.profile.realname;
+	bool set_name = m->u.profile.what & PL_PROFILE_REALNAME, set_pic = m->u.profile.what & PL_PROFILE_PICTURE;
+	if (set_name && !pl_line_valid(rn)) {
+		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "the real name must be UTF-8 without control characters");
+		return;
+	}
+	if (set_pic && !picture_ok(m->u.profile.picture, m->u.profile.picture_len)) {
+		pl_session_error(s, PL_ERR_BAD_PICTURE, m->type, NULL);
+		return;
+	}
+	struct social_write *x = new_write(s, m, OP_PROFILE);
+	if (!x)
+		return;
+	x->set_name = set_name;
+	x->set_pic = set_pic;
+	snprintf(x->text, sizeof x->text, "%s", rn);
+	x->pic_len = m->u.profile.picture_len;
+	memcpy(x->pic, m->u.profile.picture, x->pic_len);
+	pl_session_submit(s, &x->sw, social_apply, social_done, true);
+}
+
+static void get_profile(struct pl_session *s, const struct pl_msg *m)
+{
+	struct pl_server *srv = s->srv;
+	struct pl_account a;
+	int rc = pl_nick_valid(m->u.user.nick) ? pl_store_account_get(srv->store, m->u.user.nick, &a) : -ENOENT;
+	if (rc < 0) {
+		pl_session_error(s, rc == -ENOENT ? PL_ERR_NO_SUCH_USER : PL_ERR_INTERNAL, m->type, m->u.user.nick);
+		return;
+	}
+	struct pl_msg *p = calloc(1, sizeof *p), pres;
+	if (!p)
+		return;
+	size_t len = 0;
+	p->type = PL_MSG_PROFILE;
+	snprintf(p->u.profile.nick, sizeof p->u.profile.nick, "%s", a.nick);
+	snprintf(p->u.profile.realname, sizeof p->u.profile.realname, "%s", a.realname);
+	p->u.profile.created_ms = a.created_ms;
+	if (pl_social_may_see(s, a.nick)) {
+		pl_social_presence(srv, a.nick, &pres);
+		p->u.profile.presence = pres.u.presence.presence;
+		snprintf(p->u.profile.note, sizeof p->u.profile.note, "%s", pres.u.presence.note);
+	} else {
+		p->u.profile.presence = PL_PRESENCE_HIDDEN; /* presence is for contacts */
+	}
+	if (pl_store_account_get_picture(srv->store, a.nick, p->u.profile.picture, sizeof p->u.profile.picture, &len) == 0)
+		p->u.profile.picture_len = (uint16_t)len;
+	pl_session_send(s, p);
+	free(p);
+}
+
+/* --- groups --- */
+
 static bool is_member(struct pl_server *srv, uint32_t id, const char *nick, int *err)
 {
 	struct pl_group_rec *g = calloc(1, sizeof *g);
@@ -270,74 +307,43 @@ static bool is_member(struct pl_server *srv, uint32_t id, const char *nick, int 
 
 static void group_create(struct pl_session *s, const struct pl_msg *m)
 {
-	uint32_t id;
 	if (!pl_group_name_valid(m->u.group_create.name)) {
 		pl_session_error(s, PL_ERR_BAD_GROUP_NAME, m->type, NULL);
 		return;
 	}
-	if (pl_store_group_create(s->srv->store, m->u.group_create.name, s->nick, pl_env_wall_ms(s->srv->env), &id) < 0 ||
-	    send_group(s, id) < 0)
-		pl_session_error(s, PL_ERR_INTERNAL, m->type, "could not create the group");
+	struct social_write *x = new_write(s, m, OP_GROUP_CREATE);
+	if (!x)
+		return;
+	snprintf(x->text, sizeof x->text, "%s", m->u.group_create.name);
+	pl_session_submit(s, &x->sw, social_apply, social_done, true);
 }
 
-static void group_add(struct pl_session *s, const struct pl_msg *m)
+static void group_change(struct pl_session *s, const struct pl_msg *m)
 {
 	struct pl_server *srv = s->srv;
-	uint32_t id = m->u.group_add.group;
+	bool add = m->type == PL_MSG_GROUP_ADD;
+	uint32_t id = add ? m->u.group_add.group : m->u.group_quit.group;
 	int err;
 	if (!is_member(srv, id, s->nick, &err)) {
 		pl_session_error(s, err == -ENOENT ? PL_ERR_NO_SUCH_GROUP : err ? PL_ERR_INTERNAL : PL_ERR_NOT_IN_GROUP,
 				 m->type, NULL);
 		return;
 	}
-	char nick[PL_NICK_MAX + 1];
-	int rc = account_nick(srv, m->u.group_add.nick, nick);
-	if (rc < 0) {
-		pl_session_error(s, rc == -ENOENT ? PL_ERR_PROFILE_NOT_ADDED : PL_ERR_INTERNAL, m->type, m->u.group_add.nick);
-		return;
+	char nick[PL_NICK_MAX + 1] = "";
+	if (add) {
+		int rc = pl_social_account_nick(srv, m->u.group_add.nick, nick);
+		if (rc < 0) {
+			pl_session_error(s, rc == -ENOENT ? PL_ERR_PROFILE_NOT_ADDED : PL_ERR_INTERNAL, m->type,
+					 m->u.group_add.nick);
+			return;
+		}
 	}
-	uint64_t now = pl_env_wall_ms(srv->env);
-	rc = pl_store_group_add(srv->store, id, nick, now);
-	if (rc < 0) {
-		pl_session_error(s, rc == -EEXIST ? PL_ERR_ALREADY_IN_GROUP : rc == -E2BIG ? PL_ERR_GROUP_FULL
-				 : rc == -ENOENT ? PL_ERR_NO_SUCH_GROUP : PL_ERR_INTERNAL, m->type, nick);
+	struct social_write *x = new_write(s, m, add ? OP_GROUP_ADD : OP_GROUP_QUIT);
+	if (!x)
 		return;
-	}
-	/* Seed 002's 203 to every member, the new one included; the new one also gets the group. */
-	struct pl_msg gm = {.type = PL_MSG_GROUP_MEMBER};
-	gm.u.group_member.group = id;
-	snprintf(gm.u.group_member.nick, sizeof gm.u.group_member.nick, "%s", nick);
-	gm.u.group_member.joined = 1;
-	gm.u.group_member.updated_ms = now;
-	tell_group(srv, id, &gm);
-	struct pl_session *added = pl_server_find_nick(srv, nick);
-	if (added)
-		send_group(added, id);
-}
-
-static void group_quit(struct pl_session *s, const struct pl_msg *m)
-{
-	struct pl_server *srv = s->srv;
-	uint32_t id = m->u.group_quit.group;
-	int err;
-	if (!is_member(srv, id, s->nick, &err)) {
-		pl_session_error(s, err == -ENOENT ? PL_ERR_NO_SUCH_GROUP : err ? PL_ERR_INTERNAL : PL_ERR_NOT_IN_GROUP,
-				 m->type, NULL);
-		return;
-	}
-	uint64_t now = pl_env_wall_ms(srv->env);
-	struct pl_msg gm = {.type = PL_MSG_GROUP_MEMBER};
-	gm.u.group_member.group = id;
-	snprintf(gm.u.group_member.nick, sizeof gm.u.group_member.nick, "%s", s->nick);
-	gm.u.group_member.joined = 0;
-	gm.u.group_member.updated_ms = now;
-	if (pl_store_group_quit(srv->store, id, s->nick, now) < 0) {
-		pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
-		return;
-	}
-	/* Seed 002's 204 to those who stay and to the one who left. */
-	tell_group(srv, id, &gm);
-	pl_session_send(s, &gm);
+	x->group = id;
+	snprintf(x->other, sizeof x->other, "%s", nick);
+	pl_session_submit(s, &x->sw, social_apply, social_done, true);
 }
 
 struct group_list {
@@ -363,19 +369,11 @@ void pl_social_handle(struct pl_session *s, const struct pl_msg *m)
 		get_profile(s, m);
 		break;
 	case PL_MSG_CONTACT_ADD:
-		contact_add(s, m);
-		break;
+	case PL_MSG_CONTACT_ANSWER:
 	case PL_MSG_CONTACT_DEL:
-		contact_del(s, m);
+	case PL_MSG_CONTACTS_GET:
+		pl_contacts_handle(s, m);
 		break;
-	case PL_MSG_CONTACTS_GET: {
-		struct fanout f = {s->srv, NULL, s, 0};
-		if (pl_store_contacts(s->srv->store, s->nick, list_contact, &f) < 0)
-			pl_session_error(s, PL_ERR_INTERNAL, m->type, NULL);
-		else
-			pl_session_list_end(s, m->type, f.count, false);
-		break;
-	}
 	case PL_MSG_STATUS_SET:
 		status_set(s, m);
 		break;
@@ -386,10 +384,8 @@ void pl_social_handle(struct pl_session *s, const struct pl_msg *m)
 		group_create(s, m);
 		break;
 	case PL_MSG_GROUP_ADD:
-		group_add(s, m);
-		break;
 	case PL_MSG_GROUP_QUIT:
-		group_quit(s, m);
+		group_change(s, m);
 		break;
 	case PL_MSG_GROUPS_GET: {
 		struct group_list l = {s, 0};

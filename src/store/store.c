@@ -107,9 +107,10 @@ int pl_store_groups_of(struct pl_store *s, const char *nick, pl_store_id_cb *cb,
 	return s->ops->groups_of(s->impl, nick, cb, arg);
 }
 
-int pl_store_msg(struct pl_store *s, struct pl_msg_rec *m, const char *conv, const char *pending_for)
+int pl_store_msg(struct pl_store *s, struct pl_msg_rec *m, const char *conv, const char *pending_for,
+		 unsigned pending_max)
 {
-	return s->ops->msg_store(s->impl, m, conv, pending_for);
+	return s->ops->msg_store(s->impl, m, conv, pending_for, pending_max);
 }
 
 int pl_store_history(struct pl_store *s, const char *conv, uint64_t before_id, unsigned limit,
@@ -118,12 +119,63 @@ int pl_store_history(struct pl_store *s, const char *conv, uint64_t before_id, u
 	return s->ops->history(s->impl, conv, before_id, limit, cb, arg, more);
 }
 
-int pl_store_pending(struct pl_store *s, const char *recipient, pl_store_msg_cb *cb, void *arg)
+int pl_store_pending(struct pl_store *s, const char *recipient, uint64_t after_id, unsigned limit,
+		     pl_store_msg_cb *cb, void *arg, bool *more)
 {
-	return s->ops->pending(s->impl, recipient, cb, arg);
+	return s->ops->pending(s->impl, recipient, after_id, limit, cb, arg, more);
 }
 
 int pl_store_pending_ack(struct pl_store *s, const char *recipient, uint64_t upto_id)
 {
 	return s->ops->pending_ack(s->impl, recipient, upto_id);
+}
+
+int pl_store_contact_exists(struct pl_store *s, const char *a, const char *b)
+{
+	return s->ops->contact_exists(s->impl, a, b);
+}
+
+int pl_store_request_add(struct pl_store *s, const char *from, const char *to, uint64_t now_ms)
+{
+	return s->ops->request_add(s->impl, from, to, now_ms);
+}
+
+int pl_store_request_del(struct pl_store *s, const char *from, const char *to)
+{
+	return s->ops->request_del(s->impl, from, to);
+}
+
+int pl_store_request_exists(struct pl_store *s, const char *from, const char *to)
+{
+	return s->ops->request_exists(s->impl, from, to);
+}
+
+int pl_store_requests_to(struct pl_store *s, const char *to, pl_store_nick_cb *cb, void *arg)
+{
+	return s->ops->requests_to(s->impl, to, cb, arg);
+}
+
+int pl_store_device_add(struct pl_store *s, const struct pl_device_rec *d, unsigned max)
+{
+	return s->ops->device_add(s->impl, d, max);
+}
+
+int pl_store_device_get(struct pl_store *s, const char *nick, const uint8_t key[32], struct pl_device_rec *d)
+{
+	return s->ops->device_get(s->impl, nick, key, d);
+}
+
+int pl_store_devices(struct pl_store *s, const char *nick, pl_store_device_cb *cb, void *arg)
+{
+	return s->ops->devices(s->impl, nick, cb, arg);
+}
+
+int pl_store_device_revoke(struct pl_store *s, const char *nick, const uint8_t key[32])
+{
+	return s->ops->device_revoke(s->impl, nick, key);
+}
+
+int pl_store_device_touch(struct pl_store *s, const char *nick, const uint8_t key[32], uint64_t now_ms)
+{
+	return s->ops->device_touch(s->impl, nick, key, now_ms);
 }

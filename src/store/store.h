@@ -33,6 +33,14 @@ struct pl_group_rec {
 	char members[PL_GROUP_MEMBERS_MAX][PL_NICK_MAX + 1];
 };
 
+struct pl_device_rec {
+	char nick[PL_NICK_MAX + 1];
+	uint8_t key[32];
+	char name[PL_DEVICE_NAME_MAX + 1];
+	uint64_t added_ms, last_seen_ms;
+	bool revoked;
+};
+
 struct pl_msg_rec {
 	uint64_t id;
 	uint64_t time_ms;
@@ -45,9 +53,17 @@ struct pl_msg_rec {
 typedef int (pl_store_nick_cb)(const char *nick, void *arg);
 typedef int (pl_store_id_cb)(uint32_t id, void *arg);
 typedef int (pl_store_msg_cb)(const struct pl_msg_rec *m, void *arg);
+typedef int (pl_store_device_cb)(const struct pl_device_rec *d, void *arg);
 
 struct pl_store_ops {
 	void (*close)(void *impl);
+	/* A transaction around a group of writes, and a savepoint around each write in it, so one
+	 * write that fails is undone without undoing the others (store/storeq.h). */
+	int (*begin)(void *impl);
+	int (*commit)(void *impl);
+	void (*rollback)(void *impl);
+	int (*savepoint)(void *impl);
+	void (*release)(void *impl, bool undo);
 	int (*account_create)(void *impl, const char *nick, const char *pwhash, const char *realname, uint64_t now_ms);
 	int (*account_get)(void *impl, const char *nick, struct pl_account *a);
 	int (*account_set_password)(void *impl, const char *nick, const char *pwhash);
@@ -61,11 +77,23 @@ struct pl_store_ops {
 	int (*group_quit)(void *impl, uint32_t id, const char *nick, uint64_t now_ms);
 	int (*group_get)(void *impl, uint32_t id, struct pl_group_rec *g);
 	int (*groups_of)(void *impl, const char *nick, pl_store_id_cb *cb, void *arg);
-	int (*msg_store)(void *impl, struct pl_msg_rec *m, const char *conv, const char *pending_for);
+	int (*msg_store)(void *impl, struct pl_msg_rec *m, const char *conv, const char *pending_for,
+			 unsigned pending_max);
 	int (*history)(void *impl, const char *conv, uint64_t before_id, unsigned limit, pl_store_msg_cb *cb,
 		       void *arg, bool *more);
-	int (*pending)(void *impl, const char *recipient, pl_store_msg_cb *cb, void *arg);
+	int (*pending)(void *impl, const char *recipient, uint64_t after_id, unsigned limit, pl_store_msg_cb *cb,
+		       void *arg, bool *more);
 	int (*pending_ack)(void *impl, const char *recipient, uint64_t upto_id);
+	int (*device_add)(void *impl, const struct pl_device_rec *d, unsigned max);
+	int (*device_get)(void *impl, const char *nick, const uint8_t key[32], struct pl_device_rec *d);
+	int (*devices)(void *impl, const char *nick, pl_store_device_cb *cb, void *arg);
+	int (*device_revoke)(void *impl, const char *nick, const uint8_t key[32]);
+	int (*device_touch)(void *impl, const char *nick, const uint8_t key[32], uint64_t now_ms);
+	int (*request_add)(void *impl, const char *from, const char *to, uint64_t now_ms);
+	int (*request_del)(void *impl, const char *from, const char *to);
+	int (*request_exists)(void *impl, const char *from, const char *to);
+	int (*requests_to)(void *impl, const char *to, pl_store_nick_cb *cb, void *arg);
+	int (*contact_exists)(void *impl, const char *a, const char *b);
 };
 
 struct pl_store {
@@ -96,6 +124,24 @@ int pl_store_account_get_picture(struct pl_store *s, const char *nick, uint8_t *
 int pl_store_contact_add(struct pl_store *s, const char *a, const char *b, uint64_t now_ms);
 int pl_store_contact_del(struct pl_store *s, const char *a, const char *b);
 int pl_store_contacts(struct pl_store *s, const char *owner, pl_store_nick_cb *cb, void *arg);
+/* 0 when a and b are contacts, -ENOENT when not. */
+int pl_store_contact_exists(struct pl_store *s, const char *a, const char *b);
+
+/* Contact requests waiting for an answer, from one user to another. add: 0, -EEXIST. del and
+ * exists: 0, -ENOENT. requests_to lists who asked `to`, oldest first. */
+int pl_store_request_add(struct pl_store *s, const char *from, const char *to, uint64_t now_ms);
+int pl_store_request_del(struct pl_store *s, const char *from, const char *to);
+int pl_store_request_exists(struct pl_store *s, const char *from, const char *to);
+int pl_store_requests_to(struct pl_store *s, const char *to, pl_store_nick_cb *cb, void *arg);
+
+/* Device keys. add: 0, -EEXIST (already registered, revoked or not), -E2BIG when the account has
+ * max devices that are not revoked. get: 0 or -ENOENT. revoke: 0, -ENOENT (no such key, or
+ * revoked already). touch sets last_seen_ms. devices lists all, revoked ones included, oldest first. */
+int pl_store_device_add(struct pl_store *s, const struct pl_device_rec *d, unsigned max);
+int pl_store_device_get(struct pl_store *s, const char *nick, const uint8_t key[32], struct pl_device_rec *d);
+int pl_store_devices(struct pl_store *s, const char *nick, pl_store_device_cb *cb, void *arg);
+int pl_store_device_revoke(struct pl_store *s, const char *nick, const uint8_t key[32]);
+int pl_store_device_touch(struct pl_store *s, const char *nick, const uint8_t key[32], uint64_t now_ms);
 
 /* Groups. create adds the creator. add: -ENOENT no group, -EEXIST member already, -E2BIG full.
  * quit: -ENOENT not a member; the last member quitting deletes the group. Adding and quitting
@@ -108,13 +154,17 @@ int pl_store_group_get(struct pl_store *s, uint32_t id, struct pl_group_rec *g);
 int pl_store_groups_of(struct pl_store *s, const char *nick, pl_store_id_cb *cb, void *arg);
 
 /* Messages. msg_store assigns m->id; with pending_for, the message also waits for that recipient
- * until acknowledged. history lists the newest `limit` messages of conv older than before_id (0:
- * the newest), oldest first; *more tells whether older ones remain. pending lists a recipient's
- * waiting messages, oldest first; pending_ack drops those up to and including upto_id. */
-int pl_store_msg(struct pl_store *s, struct pl_msg_rec *m, const char *conv, const char *pending_for);
+ * until acknowledged, unless pending_max messages wait for them already: then nothing is stored
+ * and it returns -ENOSPC. history lists the newest `limit` messages of conv older than before_id
+ * (0: the newest), oldest first; *more tells whether older ones remain. pending lists up to
+ * `limit` of a recipient's waiting messages with ids above after_id, oldest first, and whether
+ * more wait; pending_ack drops those up to and including upto_id. */
+int pl_store_msg(struct pl_store *s, struct pl_msg_rec *m, const char *conv, const char *pending_for,
+		 unsigned pending_max);
 int pl_store_history(struct pl_store *s, const char *conv, uint64_t before_id, unsigned limit,
 		     pl_store_msg_cb *cb, void *arg, bool *more);
-int pl_store_pending(struct pl_store *s, const char *recipient, pl_store_msg_cb *cb, void *arg);
+int pl_store_pending(struct pl_store *s, const char *recipient, uint64_t after_id, unsigned limit,
+		     pl_store_msg_cb *cb, void *arg, bool *more);
 int pl_store_pending_ack(struct pl_store *s, const char *recipient, uint64_t upto_id);
 
 #endif

@@ -10,14 +10,16 @@
 
 #include "store/store.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 enum stmt {
 	ACC_INSERT, ACC_GET, ACC_SET_PW, ACC_SET_PROFILE, ACC_GET_PIC,
 	CT_INSERT, CT_DELETE, CT_LIST,
 	GR_INSERT, GR_TOUCH, GR_GET, GR_MEMBERS, GR_COUNT, GM_INSERT, GM_DELETE, GR_DELETE_EMPTY, GR_OF,
-	MSG_INSERT, MSG_HISTORY, MSG_OLDER, PEND_INSERT, PEND_LIST, PEND_ACK,
-	BEGIN, COMMIT, ROLLBACK,
+	MSG_INSERT, MSG_HISTORY, MSG_OLDER, PEND_INSERT, PEND_LIST, PEND_ACK, PEND_COUNT,
+	DEV_INSERT, DEV_GET, DEV_LIST, DEV_REVOKE, DEV_TOUCH, DEV_COUNT,
+	REQ_INSERT, REQ_DELETE, REQ_EXISTS, REQ_TO, CT_EXISTS,
+	BEGIN, COMMIT, ROLLBACK, SAVE, RELEASE, UNDO, SAVE_OP, RELEASE_OP, UNDO_OP,
 	N_STMT
 };
 
@@ -47,11 +49,31 @@ static const char *const sql[N_STMT] = {
 	[MSG_OLDER] = "SELECT EXISTS(SELECT 1 FROM messages WHERE conv = ? AND id < ?)",
 	[PEND_INSERT] = "INSERT INTO pending(recipient, msg_id) VALUES (?,?)",
 	[PEND_LIST] = "SELECT m.id, m.time_ms, m.sender, m.target, m.text FROM pending p "
-		      "JOIN messages m ON m.id = p.msg_id WHERE p.recipient = ? ORDER BY m.id",
+		      "JOIN messages m ON m.id = p.msg_id WHERE p.recipient = ?1 AND p.msg_id > ?2 ORDER BY p.msg_id LIMIT ?3",
 	[PEND_ACK] = "DELETE FROM pending WHERE recipient = ? AND msg_id <= ?",
+	[PEND_COUNT] = "SELECT COUNT(*) FROM pending WHERE recipient = ?",
+	[DEV_INSERT] = "INSERT INTO devices(nick, key, name, added_ms, last_seen_ms) VALUES (?,?,?,?,?)",
+	[DEV_GET] = "SELECT nick, name, added_ms, last_seen_ms, revoked FROM devices WHERE nick = ? AND key = ?",
+	[DEV_LIST] = "SELECT key, name, added_ms, last_seen_ms, revoked, nick FROM devices WHERE nick = ? ORDER BY added_ms, key",
+	[DEV_REVOKE] = "UPDATE devices SET revoked = 1 WHERE nick = ? AND key = ? AND revoked = 0",
+	[DEV_TOUCH] = "UPDATE devices SET last_seen_ms = ?1 WHERE nick = ?2 AND key = ?3",
+	[DEV_COUNT] = "SELECT COUNT(*) FROM devices WHERE nick = ? AND revoked = 0",
+	[REQ_INSERT] = "INSERT INTO contact_requests(requester, target, time_ms) VALUES (?,?,?)",
+	[REQ_DELETE] = "DELETE FROM contact_requests WHERE requester = ? AND target = ?",
+	[REQ_EXISTS] = "SELECT 1 FROM contact_requests WHERE requester = ? AND target = ?",
+	[REQ_TO] = "SELECT requester FROM contact_requests WHERE target = ? ORDER BY time_ms, requester",
+	[CT_EXISTS] = "SELECT 1 FROM contacts WHERE owner = ? AND contact = ?",
 	[BEGIN] = "BEGIN IMMEDIATE",
 	[COMMIT] = "COMMIT",
 	[ROLLBACK] = "ROLLBACK",
+	/* One savepoint per write of a group commit, and one per multi-row operation inside it;
+	 * outside a transaction a savepoint begins one and its release commits it. */
+	[SAVE] = "SAVEPOINT w",
+	[RELEASE] = "RELEASE w",
+	[UNDO] = "ROLLBACK TO w",
+	[SAVE_OP] = "SAVEPOINT op",
+	[RELEASE_OP] = "RELEASE op",
+	[UNDO_OP] = "ROLLBACK TO op",
 };
 
 static const char *schema =
@@ -74,7 +96,15 @@ static const char *schema =
 	"CREATE INDEX IF NOT EXISTS messages_conv ON messages(conv, id);"
 	"CREATE TABLE IF NOT EXISTS pending ("
 	"  recipient TEXT NOT NULL COLLATE NOCASE, msg_id INTEGER NOT NULL REFERENCES messages(id),"
-	"  PRIMARY KEY (recipient, msg_id)) WITHOUT ROWID;";
+	"  PRIMARY KEY (recipient, msg_id)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS devices ("
+	"  nick TEXT NOT NULL COLLATE NOCASE, key BLOB NOT NULL, name TEXT NOT NULL DEFAULT '',"
+	"  added_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (nick, key)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS contact_requests ("
+	"  requester TEXT NOT NULL COLLATE NOCASE, target TEXT NOT NULL COLLATE NOCASE, time_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (requester, target)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS contact_requests_target ON contact_requests(target);";
 
 struct sq {
 	sqlite3 *db;
@@ -124,14 +154,33 @@ static int run(struct sq *q, sqlite3_stmt *st)
 	return -EIO;
 }
 
-static int begin(struct sq *q) { return run(q, q->st[BEGIN]); }
+/* A multi-row operation is all or nothing, inside a group commit's transaction or on its own. */
+static int begin(struct sq *q) { return run(q, q->st[SAVE_OP]); }
 static int commit(struct sq *q, int rc)
 {
 	if (rc < 0) {
-		run(q, q->st[ROLLBACK]);
+		run(q, q->st[UNDO_OP]);
+		run(q, q->st[RELEASE_OP]);
 		return rc;
 	}
-	return run(q, q->st[COMMIT]) < 0 ? (run(q, q->st[ROLLBACK]), -EIO) : 0;
+	if (run(q, q->st[RELEASE_OP]) < 0) {
+		run(q, q->st[UNDO_OP]);
+		run(q, q->st[RELEASE_OP]);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int sq_begin(void *impl) { struct sq *q = impl; return run(q, q->st[BEGIN]); }
+static int sq_commit(void *impl) { struct sq *q = impl; return run(q, q->st[COMMIT]); }
+static void sq_rollback(void *impl) { struct sq *q = impl; run(q, q->st[ROLLBACK]); }
+static int sq_savepoint(void *impl) { struct sq *q = impl; return run(q, q->st[SAVE]); }
+static void sq_release(void *impl, bool undo)
+{
+	struct sq *q = impl;
+	if (undo)
+		run(q, q->st[UNDO]);
+	run(q, q->st[RELEASE]);
 }
 
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t sz)
@@ -365,16 +414,28 @@ static int sq_groups_of(void *impl, const char *nick, pl_store_id_cb *cb, void *
 
 /* --- messages --- */
 
-static int sq_msg_store(void *impl, struct pl_msg_rec *m, const char *conv, const char *pending_for)
+static int sq_msg_store(void *impl, struct pl_msg_rec *m, const char *conv, const char *pending_for,
+			unsigned pending_max)
 {
 	struct sq *q = impl;
+	if (!pending_for) {
+		/* One row: atomic by itself, no savepoint needed (this is the hot path). */
+		int rc = run(q, bind(q, MSG_INSERT, "tittt", conv, m->time_ms, m->sender, m->target, m->text));
+		if (rc == 0)
+			m->id = (uint64_t)sqlite3_last_insert_rowid(q->db);
+		return rc;
+	}
 	if (begin(q) < 0)
 		return -EIO;
-	int rc = run(q, bind(q, MSG_INSERT, "tittt", conv, m->time_ms, m->sender, m->target, m->text));
+	int64_t waiting = 0;
+	int rc = scalar(q, bind(q, PEND_COUNT, "t", pending_for), &waiting);
+	if (rc == 0 && waiting >= (int64_t)pending_max)
+		rc = -ENOSPC;
+	if (rc == 0)
+		rc = run(q, bind(q, MSG_INSERT, "tittt", conv, m->time_ms, m->sender, m->target, m->text));
 	if (rc == 0) {
 		m->id = (uint64_t)sqlite3_last_insert_rowid(q->db);
-		if (pending_for)
-			rc = run(q, bind(q, PEND_INSERT, "ti", pending_for, m->id));
+		rc = run(q, bind(q, PEND_INSERT, "ti", pending_for, m->id));
 	}
 	return commit(q, rc);
 }
@@ -419,11 +480,148 @@ static int sq_history(void *impl, const char *conv, uint64_t before_id, unsigned
 	return rc;
 }
 
-static int sq_pending(void *impl, const char *recipient, pl_store_msg_cb *cb, void *arg)
+struct page {
+	pl_store_msg_cb *cb;
+	void *arg;
+	unsigned limit, n;
+	bool extra;
+};
+
+static int page_row(const struct pl_msg_rec *m, void *arg)
+{
+	struct page *p = arg;
+	if (p->n == p->limit) {
+		p->extra = true; /* the row past the page: there is more */
+		return 1;
+	}
+	p->n++;
+	return p->cb(m, p->arg);
+}
+
+static int sq_pending(void *impl, const char *recipient, uint64_t after_id, unsigned limit, pl_store_msg_cb *cb,
+		      void *arg, bool *more)
 {
 	struct sq *q = impl;
 	uint64_t oldest;
-	return list_msgs(q, bind(q, PEND_LIST, "t", recipient), cb, arg, &oldest);
+	struct page p = {cb, arg, limit, 0, false};
+	if (after_id > INT64_MAX)
+		after_id = INT64_MAX;
+	/* One row more than the page tells whether another page follows. */
+	int rc = list_msgs(q, bind(q, PEND_LIST, "tii", recipient, after_id, (uint64_t)limit + 1), page_row, &p, &oldest);
+	*more = rc == 0 && p.extra;
+	return rc;
+}
+
+/* --- devices --- */
+
+static int sq_device_add(void *impl, const struct pl_device_rec *d, unsigned max)
+{
+	struct sq *q = impl;
+	if (begin(q) < 0)
+		return -EIO;
+	int64_t n = 0;
+	int rc = scalar(q, bind(q, DEV_COUNT, "t", d->nick), &n);
+	if (rc == 0 && n >= (int64_t)max)
+		rc = -E2BIG;
+	if (rc == 0)
+		rc = run(q, bind(q, DEV_INSERT, "tbtii", d->nick, d->key, (size_t)32, d->name, d->added_ms, d->last_seen_ms));
+	return commit(q, rc);
+}
+
+static void device_row(sqlite3_stmt *st, int first, struct pl_device_rec *d)
+{
+	copy_col(st, first, d->name, sizeof d->name);
+	d->added_ms = (uint64_t)sqlite3_column_int64(st, first + 1);
+	d->last_seen_ms = (uint64_t)sqlite3_column_int64(st, first + 2);
+	d->revoked = sqlite3_column_int(st, first + 3) != 0;
+}
+
+static int sq_device_get(void *impl, const char *nick, const uint8_t key[32], struct pl_device_rec *d)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st = bind(q, DEV_GET, "tb", nick, key, (size_t)32);
+	int rc = sqlite3_step(st), ret;
+	if (rc == SQLITE_ROW) {
+		copy_col(st, 0, d->nick, sizeof d->nick);
+		memcpy(d->key, key, 32);
+		device_row(st, 1, d);
+		ret = 0;
+	} else {
+		ret = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	done(st);
+	return ret;
+}
+
+static int sq_devices(void *impl, const char *nick, pl_store_device_cb *cb, void *arg)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st = bind(q, DEV_LIST, "t", nick);
+	struct pl_device_rec d;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&d, 0, sizeof d);
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue;
+		memcpy(d.key, sqlite3_column_blob(st, 0), 32);
+		device_row(st, 1, &d);
+		copy_col(st, 5, d.nick, sizeof d.nick);
+		if (cb(&d, arg))
+			break;
+	}
+	done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int sq_device_revoke(void *impl, const char *nick, const uint8_t key[32])
+{
+	struct sq *q = impl;
+	return changed(q, run(q, bind(q, DEV_REVOKE, "tb", nick, key, (size_t)32)));
+}
+
+static int sq_device_touch(void *impl, const char *nick, const uint8_t key[32], uint64_t now_ms)
+{
+	struct sq *q = impl;
+	return changed(q, run(q, bind(q, DEV_TOUCH, "itb", now_ms, nick, key, (size_t)32)));
+}
+
+/* --- contact requests --- */
+
+static int exists(struct sq *q, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static int sq_request_add(void *impl, const char *from, const char *to, uint64_t now_ms)
+{
+	struct sq *q = impl;
+	return run(q, bind(q, REQ_INSERT, "tti", from, to, now_ms));
+}
+
+static int sq_request_del(void *impl, const char *from, const char *to)
+{
+	struct sq *q = impl;
+	return changed(q, run(q, bind(q, REQ_DELETE, "tt", from, to)));
+}
+
+static int sq_request_exists(void *impl, const char *from, const char *to)
+{
+	struct sq *q = impl;
+	return exists(q, bind(q, REQ_EXISTS, "tt", from, to));
+}
+
+static int sq_requests_to(void *impl, const char *to, pl_store_nick_cb *cb, void *arg)
+{
+	struct sq *q = impl;
+	return list_nicks(q, bind(q, REQ_TO, "t", to), cb, arg);
+}
+
+static int sq_contact_exists(void *impl, const char *a, const char *b)
+{
+	struct sq *q = impl;
+	return exists(q, bind(q, CT_EXISTS, "tt", a, b));
 }
 
 static int sq_pending_ack(void *impl, const char *recipient, uint64_t upto_id)
@@ -434,6 +632,11 @@ static int sq_pending_ack(void *impl, const char *recipient, uint64_t upto_id)
 
 static const struct pl_store_ops sq_ops = {
 	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
 	.account_create = sq_account_create,
 	.account_get = sq_account_get,
 	.account_set_password = sq_account_set_password,
@@ -451,6 +654,16 @@ static const struct pl_store_ops sq_ops = {
 	.history = sq_history,
 	.pending = sq_pending,
 	.pending_ack = sq_pending_ack,
+	.device_add = sq_device_add,
+	.device_get = sq_device_get,
+	.devices = sq_devices,
+	.device_revoke = sq_device_revoke,
+	.device_touch = sq_device_touch,
+	.request_add = sq_request_add,
+	.request_del = sq_request_del,
+	.request_exists = sq_request_exists,
+	.requests_to = sq_requests_to,
+	.contact_exists = sq_contact_exists,
 };
 
 /* Brings a database from an older parleyd up to SCHEMA_VERSION. */

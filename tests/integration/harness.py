@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 BUILD = os.environ.get("PARLEY_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 PARLEYD = os.environ.get("PARLEYD", os.path.join(BUILD, "parleyd"))
@@ -40,19 +41,28 @@ class Checks:
         return cond
 
     def finish(self):
+        # Called from a `finally`: the exit below would hide an exception on its way out, so a
+        # test that raised counts as failed here.
+        exc = sys.exc_info()[1]
+        if exc is not None and not isinstance(exc, SystemExit):
+            traceback.print_exc()
+            self.check(False, f"the test ran to its end (it raised {exc!r})")
         print(f"{self.name}: {self.passed} passed, {self.failed} failed", flush=True)
         sys.exit(1 if self.failed or not self.passed else 0)
 
 
 class Server:
-    def __init__(self, tmp, *args, data_dir=None, port=0, name="testserver"):
+    def __init__(self, tmp, *args, data_dir=None, port=0, name="testserver", listen="127.0.0.1", preexec=None):
         self.data_dir = data_dir or os.path.join(tmp, "data")
         self.log_path = os.path.join(tmp, f"parleyd-{int(time.time()*1000)}.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [PARLEYD, "--listen", "127.0.0.1", "--port", str(port), "--udp-port", "0",
-             "--data-dir", self.data_dir, *(["--name", name] if name else []), *args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
+            [PARLEYD, "--listen", listen, "--port", str(port), "--udp-port", "0",
+             "--data-dir", self.data_dir, *(["--name", name] if name else []),
+             # Tests register many accounts from 127.0.0.1; the test of that limit sets its own
+             # (a later option wins).
+             "--register-burst", "1000", *args],
+            stdout=subprocess.PIPE, stderr=self.log, text=True, preexec_fn=preexec)
         line = self.proc.stdout.readline()
         if not line.startswith("ready "):
             self.proc.kill()
@@ -85,6 +95,20 @@ class Server:
         with open(self.log_path) as f:
             return f.read()
 
+    def rss_kb(self):
+        """Resident memory now, in KiB (VmRSS)."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def cpu_s(self):
+        """CPU time used so far (user and system), in seconds."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 class Client:
     """A parley client in JSON mode; events are read by a thread into a queue."""
@@ -92,7 +116,9 @@ class Client:
     def __init__(self, tmp, server, *args, name="c", json_mode=True, env=None):
         self.name = name
         self.known_hosts = os.path.join(tmp, f"known_hosts-{name}")
-        cmd = [PARLEY, "--known-hosts", self.known_hosts, *args, f"127.0.0.1:{server.tcp}"]
+        self.identity = os.path.join(tmp, f"identity-{name}")  # this client's device, its own
+        cmd = [PARLEY, "--known-hosts", self.known_hosts, "--identity", self.identity, *args,
+               f"127.0.0.1:{server.tcp}"]
         if json_mode:
             cmd.insert(1, "--json")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -159,7 +185,8 @@ class Client:
 
 def finish(t, srv, clients, tmp):
     """The end of every test: clients quit, the server must shut down cleanly (a sanitizer report
-    makes its exit status non-zero), the temporary directory goes, and the closing line."""
+    makes its exit status non-zero), the temporary directory goes, and the closing line. Called
+    from a `finally`: a test that raised fails in Checks.finish."""
     for c in clients:
         if c:
             c.quit()
@@ -222,7 +249,11 @@ def audiocmp(*args):
 
 # --- the wire protocol, spoken by hand (docs/PROTOCOL.md) ---
 
+PROTO = 2
+NO_DEVICE = b"\0" * 32 + b"\0\0"  # REGISTER/LOGIN: no device key, empty device name
 HELLO, REGISTER, LOGIN, PONG, JOIN, PART, SAY, BYE = 1, 2, 3, 4, 5, 6, 7, 8
+DELIVERED, LOGIN_KEY, DEVICES_GET, DEVICE_REVOKE, KEYS_GET, CONTACT_ANSWER = 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D
+LIST_END, OK, DEVICE, CONTACT_REQUEST = 0x8011, 0x8012, 0x8013, 0x8014
 WELCOME, AUTH_OK, PING, JOINED, PARTED, USERLIST, TEXT, SAY_OK, ERROR = (
     0x8001, 0x8002, 0x8003, 0x8004, 0x8005, 0x8006, 0x8007, 0x8008, 0x8009)
 
@@ -292,24 +323,52 @@ class Raw:
                 return True
         return False
 
-    def hello_login(self, nick, password, register=True):
-        self.send(frame(HELLO, struct.pack(">H", 1) + s16("rawtest 1")))
-        if self.until(WELCOME) is None:
+    def hello(self):
+        """HELLO; returns WELCOME's challenge (None if the server closed)."""
+        self.send(frame(HELLO, struct.pack(">H", PROTO) + s16("rawtest 1")))
+        p = self.until(WELCOME)
+        if p is None:
             return None
-        body = s16(nick) + s16(password) + (s16("") if register else b"")
+        n = struct.unpack(">H", p[2:4])[0]
+        return p[4 + n:36 + n]
+
+    def hello_login(self, nick, password, register=True, device_key=b"\0" * 32, device_name=""):
+        if self.hello() is None:
+            return None
+        body = (s16(nick) + s16(password) + (s16("") if register else b"") + device_key + s16(device_name))
         self.send(frame(REGISTER if register else LOGIN, body))
         p = self.until(AUTH_OK)
         if p is None:
             return None
         n = struct.unpack(">H", p[:2])[0]
-        sess, udp = struct.unpack(">IH", p[2 + n:8 + n])
-        return {"session": sess, "udp": udp, "key": p[8 + n:40 + n]}
+        if len(p) - 2 - n == 4 + 2 + 32:  # protocol 1's u32 session, until the u64 lands everywhere
+            sess, udp = struct.unpack(">IH", p[2 + n:8 + n])
+            return {"session": sess, "udp": udp, "key": p[8 + n:40 + n]}
+        sess, udp = struct.unpack(">QH", p[2 + n:12 + n])  # u64 session, u16 udp_port, key, u8 flags
+        return {"session": sess, "udp": udp, "key": p[12 + n:44 + n]}
 
     def close(self):
         try:
             self.sock.close()
         except OSError:
             pass
+
+
+def refused(server, src=None, timeout=TIMEOUT):
+    """True when parleyd closes a new connection without starting TLS: what a connection over the
+    limits gets (turned away at accept, before any TLS work)."""
+    sock = socket.create_connection(("127.0.0.1", server.tcp), timeout=timeout,
+                                    source_address=(src, 0) if src else None)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        ctx.wrap_socket(sock).close()
+        return False
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError, OSError):
+        return True
+    finally:
+        sock.close()
 
 
 def error_code(payload):

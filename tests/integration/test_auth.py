@@ -5,7 +5,7 @@ errors (bad nickname, short password, double login, wrong version, requests befo
 import struct
 import time
 
-from harness import (ERROR, HELLO, SAY, Checks, Client, Raw, Server, cleanup, error_code, frame,
+from harness import (ERROR, HELLO, NO_DEVICE, PROTO, SAY, Checks, Client, Raw, Server, cleanup, error_code, frame,
                      s16, tmpdir)
 
 t = Checks("auth")
@@ -80,12 +80,12 @@ try:
     t.check(error_code(p) == 422 and r.closed(), "an incompatible protocol version: 422 and closed")
     r.close()
     r = Raw(srv)
-    r.send(frame(HELLO, struct.pack(">H", 1) + s16("raw")))
+    r.send(frame(HELLO, struct.pack(">H", PROTO) + s16("raw")))
     r.send(frame(SAY, struct.pack(">I", 1) + s16("#Lobby") + s16("hi")))
     t.check(error_code(r.until(ERROR)) == 425, "a message before login: 425")
-    r.send(frame(2, s16("has space") + s16("long-enough") + s16("")))
+    r.send(frame(2, s16("has space") + s16("long-enough") + s16("") + NO_DEVICE))
     t.check(error_code(r.until(ERROR)) == 423, "registering an invalid nickname: 423")
-    r.send(frame(2, s16("shorty") + s16("short") + s16("")))
+    r.send(frame(2, s16("shorty") + s16("short") + s16("") + NO_DEVICE))
     t.check(error_code(r.until(ERROR)) == 424, "registering a 5-character password: 424")
     r.close()
 

@@ -7,7 +7,7 @@ import socket
 import struct
 import time
 
-from harness import (finish, ERROR, HELLO, Checks, Client, Raw, Server, cleanup, error_code, frame, heard,
+from harness import (finish, ERROR, HELLO, PROTO, Checks, Client, Raw, Server, cleanup, error_code, frame, heard,
                      random_bytes, s16, speech_wav, talk, tmpdir)
 
 rng = random.Random(int(os.environ.get("PARLEY_SEED", "20261121")))
@@ -46,7 +46,7 @@ try:
     expect_error_close(frame(0x8001, struct.pack(">H", 1) + s16("x")), 420, "a server-to-client type")
     expect_error_close(struct.pack(">IH", 6 + 4, HELLO) + struct.pack(">HH", 1, 50) , 420,
                        "HELLO whose string length runs past the frame")
-    expect_error_close(frame(HELLO, struct.pack(">H", 1) + s16("ok") + b"trailing"), 420,
+    expect_error_close(frame(HELLO, struct.pack(">H", PROTO) + s16("ok") + b"trailing"), 420,
                        "HELLO with trailing bytes")
     expect_error_close(frame(7, struct.pack(">I", 1) + s16("#Lobby") + struct.pack(">H", 9000) + b"x" * 9000),
                        420, "SAY with an oversized text length", login=True)
@@ -83,19 +83,21 @@ try:
     before = b.expect("voice_stats")["received"]
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dst = ("127.0.0.1", srv.udp)
+    a_id = int(ea["session"], 16) if isinstance(ea["session"], str) else ea["session"]  # JSON: u64 as hex
     for i in range(3000):
         kind = i % 3
         if kind == 0:
             pkt = random_bytes(rng, rng.randrange(0, 1500))
         elif kind == 1:
-            pkt = struct.pack(">BBIHI", 1, 3, rng.getrandbits(32), i, i * 960) + random_bytes(rng, 60)
+            pkt = struct.pack(">BBQHI", 2, 3, rng.getrandbits(64), i, i * 960) + random_bytes(rng, 60)
         else:
-            pkt = struct.pack(">BBIHI", 1, 3, ea["session"], i, i * 960) + random_bytes(rng, 60)
+            pkt = struct.pack(">BBQHI", 2, 3, a_id, i, i * 960) + random_bytes(rng, 60)
         u.sendto(pkt, dst)
         if i % 200 == 0:
             time.sleep(0.01)
-    # A forged BIND for A's id (wrong MAC) must not move A's binding either.
-    u.sendto(struct.pack(">BBIHI", 1, 1, ea["session"], 0, 0) + struct.pack(">Q", 2**60) + b"\x00" * 16, dst)
+    # A forged BIND and CONFIRM for A's id (wrong MAC) must not move A's binding either.
+    u.sendto(struct.pack(">BBQHI", 2, 1, a_id, 0, 0) + struct.pack(">Q", 2**60) + b"\x00" * 16, dst)
+    u.sendto(struct.pack(">BBQHI", 2, 5, a_id, 0, 0) + struct.pack(">Q", 2**60) + b"\x00" * 32, dst)
     time.sleep(0.5)
     b.send({"cmd": "stats"})
     after = b.expect("voice_stats")["received"]

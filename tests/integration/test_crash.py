@@ -9,7 +9,7 @@ import struct
 import threading
 import time
 
-from harness import (AUTH_OK, SAY, SAY_OK, WELCOME, Checks, Raw, Server, cleanup, frame, s16, tmpdir)
+from harness import (AUTH_OK, NO_DEVICE, PROTO, SAY, SAY_OK, WELCOME, Checks, Raw, Server, cleanup, frame, s16, tmpdir)
 
 ROUNDS = int(os.environ.get("PARLEY_CRASH_ROUNDS", "20"))
 CLIENTS = 3
@@ -27,11 +27,11 @@ def stream(srv, ci, rnd, stop):
     global sent_total
     try:
         r = Raw(srv)
-        r.send(frame(1, struct.pack(">H", 1) + s16("crashtest")))
+        r.send(frame(1, struct.pack(">H", PROTO) + s16("crashtest")))
         if r.until(WELCOME, timeout=10) is None:
             return
         nick = f"writer{ci}"
-        r.send(frame(2 if rnd == 0 else 3, s16(nick) + s16("crash-password") + (s16("") if rnd == 0 else b"")))
+        r.send(frame(2 if rnd == 0 else 3, s16(nick) + s16("crash-password") + (s16("") if rnd == 0 else b"") + NO_DEVICE))
         if r.until(AUTH_OK, timeout=20) is None:
             return
         k = 0

@@ -1,7 +1,8 @@
 """Issue 3, item 1: every social feature and its error paths through real processes on loopback:
-accounts (amend password, real name, picture), contacts (both sides told, listed with status),
-presence (pushed to contacts, asked for without a call), groups (members told, listed with members
-and last update), rooms (create by joining, list, user list, announcements) and history paging."""
+accounts (amend password, real name, picture), contacts (a request the other side accepts; both
+sides told, listed with status), presence (pushed to contacts, asked for without a call, shown to
+contacts only), groups (members told, listed with members and last update), rooms (create by
+joining, list, user list, announcements) and history paging."""
 import os
 import struct
 
@@ -31,8 +32,15 @@ try:
     b = client("b", "bob")
     t.check(a is not None and b is not None, "alice and bob are online")
 
-    # --- contacts ---
+    # --- contacts: asked, then accepted ---
     a.send({"cmd": "add", "nick": "BOB"})
+    ra = a.expect("contact_request", nick="bob")
+    rb = b.expect("contact_request", nick="alice")
+    t.check(ra and ra["kind"] == "sent" and rb and rb["kind"] == "incoming",
+            f"alice's request is confirmed to her and shown to bob: {ra} {rb}")
+    a.send({"cmd": "add", "nick": "bob"})
+    err(a, 452, "asking again while the request waits")
+    b.send({"cmd": "accept", "nick": "alice"})
     ca = a.expect("contact_added")
     cb = b.expect("contact_added")
     t.check(ca and ca["nick"] == "bob" and ca["presence"] == "online", f"alice is told bob is a contact: {ca}")
@@ -48,7 +56,10 @@ try:
 
     c = client("c", "carol")
     a.send({"cmd": "add", "nick": "carol"})
-    a.expect("contact_added", nick="carol")
+    c.expect("contact_request", nick="alice", kind="incoming")
+    c.send({"cmd": "add", "nick": "alice"})  # asking back is consent
+    t.check(a.expect("contact_added", nick="carol") is not None and c.expect("contact_added", nick="alice"),
+            "carol asking alice back makes them contacts")
     a.send({"cmd": "contacts"})
     listed = [a.expect("presence", nick=n) for n in ("bob", "carol")]
     end = a.expect("end", about="CONTACTS_GET")
@@ -62,9 +73,14 @@ try:
     t.check(b.expect("presence", nick="bob", presence="away") is not None, "bob sees his own new status")
     b.send({"cmd": "set_status", "presence": "busy"})
     t.check(a.expect("presence", nick="bob", presence="busy") is not None, "busy is pushed too")
+    a.send({"cmd": "status", "nick": "bob"})
+    p = a.expect("presence", nick="bob")
+    t.check(p is not None and p["presence"] == "busy", "alice asks bob's status without calling (seed 000)")
     c.send({"cmd": "status", "nick": "bob"})
-    p = c.expect("presence", nick="bob")
-    t.check(p is not None and p["presence"] == "busy", "carol asks bob's status without calling (seed 000)")
+    err(c, 406, "carol, not bob's contact, is not told his status")
+    c.send({"cmd": "whois", "nick": "bob"})
+    w = c.expect("profile", nick="bob")
+    t.check(w is not None and w["presence"] == "hidden", f"nor does his profile show it to her: {w}")
     c.send({"cmd": "status", "nick": "ghost"})
     err(c, 433, "the status of an unknown user")
     b.send({"cmd": "set_status", "presence": "online"})

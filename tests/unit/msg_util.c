@@ -26,92 +26,109 @@ uint16_t fill_picture(uint8_t *p, size_t n)
 }
 
 
-/* The first field in which a and b differ, or NULL. */
-const char *msg_diff(const struct pl_msg *a, const struct pl_msg *b)
+/* The first of the n fields f in which the structs at a and b differ, or NULL. */
+static const char *diff_fields(const struct pl_msg_field *f, unsigned n, const uint8_t *a,
+			       const uint8_t *b)
 {
-#define STR(f) if (strcmp(a->u.f, b->u.f) != 0) return #f
-#define NUM(f) if (a->u.f != b->u.f) return #f
-#define MEM(f, n) if (memcmp(a->u.f, b->u.f, (n)) != 0) return #f
-	if (a->type != b->type)
-		return "type";
-	switch (a->type) {
-	case PL_MSG_HELLO: NUM(hello.version); STR(hello.client); break;
-	case PL_MSG_REGISTER: STR(auth.realname); /* fall through */
-	case PL_MSG_LOGIN: STR(auth.nick); STR(auth.password); break;
-	case PL_MSG_PING:
-	case PL_MSG_PONG: NUM(ping.token); break;
-	case PL_MSG_JOIN:
-	case PL_MSG_PART: STR(join.room); break;
-	case PL_MSG_SAY: NUM(say.tag); STR(say.target); STR(say.text); break;
-	case PL_MSG_BYE:
-	case PL_MSG_CONTACTS_GET:
-	case PL_MSG_GROUPS_GET:
-	case PL_MSG_ROOMS_GET: break;
-	case PL_MSG_SET_PASSWORD:
-		STR(set_password.old_password); STR(set_password.new_password); break;
-	case PL_MSG_PROFILE:
-		STR(profile.nick); NUM(profile.created_ms); NUM(profile.presence); STR(profile.note);
-		/* fall through */
-	case PL_MSG_SET_PROFILE:
-		if (a->type == PL_MSG_SET_PROFILE)
-			NUM(profile.what);
-		STR(profile.realname); NUM(profile.picture_len);
-		MEM(profile.picture, a->u.profile.picture_len);
-		break;
-	case PL_MSG_PROFILE_GET:
-	case PL_MSG_CONTACT_ADD:
-	case PL_MSG_CONTACT_DEL:
-	case PL_MSG_STATUS_GET:
-	case PL_MSG_CONTACT_DELETED: STR(user.nick); break;
-	case PL_MSG_STATUS_SET:
-	case PL_MSG_PRESENCE:
-	case PL_MSG_CONTACT_ADDED:
-		STR(presence.nick); NUM(presence.presence); STR(presence.note); break;
-	case PL_MSG_GROUP_CREATE: STR(group_create.name); break;
-	case PL_MSG_GROUP_ADD: NUM(group_add.group); STR(group_add.nick); break;
-	case PL_MSG_GROUP_QUIT: NUM(group_quit.group); break;
-	case PL_MSG_NAMES: STR(names.room); break;
-	case PL_MSG_HISTORY:
-		STR(history.target); NUM(history.before_id); NUM(history.limit); break;
-	case PL_MSG_DELIVERED: NUM(delivered.id); break;
-	case PL_MSG_WELCOME: NUM(welcome.version); STR(welcome.server); break;
-	case PL_MSG_AUTH_OK:
-		STR(auth_ok.nick); NUM(auth_ok.session); NUM(auth_ok.udp_port);
-		MEM(auth_ok.voice_key, PL_VOICE_KEY_LEN);
-		break;
-	case PL_MSG_JOINED:
-	case PL_MSG_PARTED: STR(member.room); STR(member.nick); NUM(member.session); break;
-	case PL_MSG_USERLIST:
-		STR(userlist.room); NUM(userlist.more); NUM(userlist.count);
-		for (unsigned i = 0; i < a->u.userlist.count && i < PL_USERLIST_CHUNK; i++) {
-			STR(userlist.users[i].nick);
-			NUM(userlist.users[i].session);
+	for (unsigned k = 0; k < n; k++, f++) {
+		const uint8_t *pa = a + f->off, *pb = b + f->off;
+		uint16_t count;
+		switch (f->kind) {
+		case PL_FIELD_ABSENT:
+			break; /* test_msg checks these are zero after a decode */
+		case PL_FIELD_STR:
+			if (strcmp((const char *)pa, (const char *)pb) != 0)
+				return f->name;
+			break;
+		case PL_FIELD_BYTES:
+		case PL_FIELD_LIST:
+			if (memcmp(pa, pb, sizeof count) != 0)
+				return f->name;
+			memcpy(&count, pa, sizeof count);
+			if (count > f->max)
+				return f->name;
+			if (f->kind == PL_FIELD_BYTES) {
+				if (memcmp(a + f->data, b + f->data, count) != 0)
+					return f->name;
+				break;
+			}
+			for (unsigned i = 0; i < count; i++) {
+				size_t at = f->data + (size_t)i * f->stride;
+				const char *d = diff_fields(f->entry, f->nentry, a + at, b + at);
+				if (d)
+					return d;
+			}
+			break;
+		default: /* integers and fixed bytes: the member's bytes */
+			if (memcmp(pa, pb, f->size) != 0)
+				return f->name;
+			break;
 		}
-		break;
-	case PL_MSG_TEXT:
-		NUM(text.id); NUM(text.time_ms); NUM(text.flags); STR(text.target); STR(text.from);
-		STR(text.text);
-		break;
-	case PL_MSG_SAY_OK: NUM(say_ok.tag); NUM(say_ok.id); break;
-	case PL_MSG_ERROR: NUM(error.code); NUM(error.about); STR(error.detail); break;
-	case PL_MSG_GROUP:
-		NUM(group.id); STR(group.name); NUM(group.updated_ms); NUM(group.count);
-		for (unsigned i = 0; i < a->u.group.count && i < PL_GROUP_MEMBERS_MAX; i++)
-			STR(group.members[i]);
-		break;
-	case PL_MSG_GROUP_MEMBER:
-		NUM(group_member.group); STR(group_member.nick); NUM(group_member.joined);
-		NUM(group_member.updated_ms);
-		break;
-	case PL_MSG_ROOM_INFO: STR(room_info.name); NUM(room_info.users); break;
-	case PL_MSG_LIST_END: NUM(list_end.about); NUM(list_end.count); NUM(list_end.more); break;
-	case PL_MSG_OK: NUM(ok.about); break;
-	default: return "a type this test does not know: add it to msg_diff";
 	}
 	return NULL;
-#undef STR
-#undef NUM
-#undef MEM
+}
+
+/* The first field in which a and b differ, or NULL; walks a's description, so it compares what
+ * the wire carries and nothing else. */
+const char *msg_diff(const struct pl_msg *a, const struct pl_msg *b)
+{
+	if (a->type != b->type)
+		return "type";
+	const struct pl_msg_desc *d = pl_msg_describe(a->type);
+	if (!d)
+		return "a type the codec does not describe";
+	return diff_fields(d->fields, d->nfields, (const uint8_t *)a, (const uint8_t *)b);
+}
+
+static void fill_fields(const struct pl_msg_field *f, unsigned n, uint8_t *base, bool max,
+			unsigned seed)
+{
+	for (unsigned k = 0; k < n; k++, f++) {
+		uint8_t *at = base + f->off;
+		uint16_t count;
+		switch (f->kind) {
+		case PL_FIELD_U8:
+		case PL_FIELD_U16:
+		case PL_FIELD_U32:
+		case PL_FIELD_U64:
+			memset(at, max ? 0xff : 0, f->size);
+			break;
+		case PL_FIELD_ENUM:
+		case PL_FIELD_FLAGS:
+			*at = max ? (uint8_t)f->max : 0;
+			break;
+		case PL_FIELD_STR:
+			/* Two-byte UTF-8 and ASCII padding; the first letter differs between list entries. */
+			fill_str((char *)at, max ? f->max : 0, "t\xc3\xa9");
+			if (max && f->max > 0)
+				at[0] = (uint8_t)('A' + seed % 26);
+			break;
+		case PL_FIELD_FIXED:
+			for (size_t i = 0; i < f->size; i++)
+				at[i] = max ? (uint8_t)(i * 37 + 1 + seed) : 0;
+			break;
+		case PL_FIELD_BYTES:
+			count = max ? fill_picture(base + f->data, f->max) : 0;
+			memcpy(at, &count, sizeof count);
+			break;
+		case PL_FIELD_LIST:
+			count = max ? (uint16_t)f->max : 0;
+			memcpy(at, &count, sizeof count);
+			for (unsigned i = 0; i < count; i++)
+				fill_fields(f->entry, f->nentry, base + f->data + (size_t)i * f->stride,
+					    max, i);
+			break;
+		case PL_FIELD_ABSENT:
+			break;
+		}
+	}
+}
+
+void fill_from_desc(struct pl_msg *m, bool max)
+{
+	const struct pl_msg_desc *d = pl_msg_describe(m->type);
+	if (d)
+		fill_fields(d->fields, d->nfields, (uint8_t *)m, max, 0);
 }
 
 /* Decodes from an exact-size heap copy, so a sanitizer build catches any read past len. */

@@ -1,11 +1,13 @@
 /*
- * msg_util: helpers the message codec tests share: strings and pictures of exact sizes, a
- * field-by-field comparison of two messages, and a decode from a private copy of the payload (so
+ * msg_util: helpers the message codec tests (and fuzz/gen_msg_seeds.c) share: strings and
+ * pictures of exact sizes, a field-by-field comparison of two messages and a filler, both walking
+ * the codec's description (core/msg.h), and a decode from a private copy of the payload (so
  * AddressSanitizer sees any read past its end).
  */
 #ifndef PL_TEST_MSG_UTIL_H
 #define PL_TEST_MSG_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +19,9 @@
 void fill_str(char *dst, size_t n, const char *unit);
 uint16_t fill_picture(uint8_t *p, size_t n);
 const char *msg_diff(const struct pl_msg *a, const struct pl_msg *b);
+/* Sets every field m->type carries: at its maximum (strings, pictures and lists full, integers
+ * all ones, enums and flags at their largest) or at its minimum (empty, zero). */
+void fill_from_desc(struct pl_msg *m, bool max);
 int decode_copy(struct pl_msg *m, uint16_t type, const uint8_t *p, size_t len);
 struct pl_msg *new_msg(void);
 /* Appends v big-endian in `bytes` bytes at p + *n. */

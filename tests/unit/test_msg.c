@@ -2,8 +2,10 @@
  * Unit tests for core/msg: every signalling message round-trips; every malformed payload is
  * refused with the documented error.
  *
- * Here the codec is checked against itself, with a table of realistic and maximal messages;
- * test_msg_wire.c checks it against the wire format as docs/PROTOCOL.md writes it.
+ * Here the codec is checked against itself: a table of realistic and maximal messages, and every
+ * described type filled to its maximum and its minimum from the description; test_msg_wire.c
+ * checks it against the wire format as docs/PROTOCOL.md writes it, and test_msg_doc.c checks
+ * PROTOCOL.md's tables against the description.
  */
 #include "core/msg.h"
 
@@ -15,7 +17,6 @@
 #include "msg_util.h"
 #include "test.h"
 
-#define TARGET_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
 #define BUF_CAP PL_FRAME_MAX_HARD
 
 
@@ -33,12 +34,20 @@ static void b_hello_max(struct pl_msg *m)
 	m->u.hello.version = 0xffff;
 	fill_str(m->u.hello.client, PL_VERSION_STR_MAX, "parley-\xc3\xa9");
 }
+/* n bytes of a key or signature: varied, NULs included. */
+static void fill_key(uint8_t *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 37 + seed);
+}
 static void b_register(struct pl_msg *m)
 {
 	m->type = PL_MSG_REGISTER;
 	SET(m->u.auth.nick, "alice");
 	SET(m->u.auth.password, "correct horse battery staple");
 	SET(m->u.auth.realname, "Alice Liddell");
+	fill_key(m->u.auth.device_key, PL_DEVICE_KEY_LEN, 1);
+	SET(m->u.auth.device_name, "laptop");
 }
 static void b_register_max(struct pl_msg *m)
 {
@@ -46,18 +55,37 @@ static void b_register_max(struct pl_msg *m)
 	fill_str(m->u.auth.nick, PL_NICK_MAX, "Zo\xc3\xab");
 	fill_str(m->u.auth.password, PL_PASSWORD_MAX, "p4ss w\xc3\xb6rd!\"#");
 	fill_str(m->u.auth.realname, PL_REALNAME_MAX, "Zo\xc3\xab \xe6\x97\xa5\xe6\x9c\xac ");
+	memset(m->u.auth.device_key, 0xff, PL_DEVICE_KEY_LEN);
+	fill_str(m->u.auth.device_name, PL_DEVICE_NAME_MAX, "T\xc3\xa9l\xc3\xa9phone ");
 }
 static void b_login(struct pl_msg *m)
 {
 	m->type = PL_MSG_LOGIN;
 	SET(m->u.auth.nick, "bob");
 	SET(m->u.auth.password, "hunter2hunter2");
+	/* device_key all zero: a client with no device identity */
 }
 static void b_login_max(struct pl_msg *m)
 {
 	m->type = PL_MSG_LOGIN;
 	fill_str(m->u.auth.nick, PL_NICK_MAX, "b");
 	fill_str(m->u.auth.password, PL_PASSWORD_MAX, "\xf0\x9f\x94\x91");
+	fill_key(m->u.auth.device_key, PL_DEVICE_KEY_LEN, 200);
+	fill_str(m->u.auth.device_name, PL_DEVICE_NAME_MAX, "d");
+}
+static void b_login_key(struct pl_msg *m)
+{
+	m->type = PL_MSG_LOGIN_KEY;
+	SET(m->u.login_key.nick, "alice");
+	fill_key(m->u.login_key.device_key, PL_DEVICE_KEY_LEN, 1);
+	fill_key(m->u.login_key.sig, PL_SIG_LEN, 99);
+}
+static void b_login_key_max(struct pl_msg *m)
+{
+	m->type = PL_MSG_LOGIN_KEY;
+	fill_str(m->u.login_key.nick, PL_NICK_MAX, "\xc3\xa5");
+	memset(m->u.login_key.device_key, 0xff, PL_DEVICE_KEY_LEN);
+	memset(m->u.login_key.sig, 0, PL_SIG_LEN); /* zeros: bytes, not a string */
 }
 static void b_pong(struct pl_msg *m)
 {
@@ -99,7 +127,7 @@ static void b_say_max(struct pl_msg *m)
 	m->type = PL_MSG_SAY;
 	m->u.say.tag = 0x80000000u;
 	m->u.say.target[0] = '#';
-	fill_str(m->u.say.target + 1, TARGET_MAX - 1, "t");
+	fill_str(m->u.say.target + 1, PL_TARGET_MAX - 1, "t");
 	fill_str(m->u.say.text, PL_TEXT_MAX, "The quick brown \xf0\x9f\xa6\x8a. ");
 }
 static void b_bye(struct pl_msg *m) { m->type = PL_MSG_BYE; }
@@ -183,6 +211,29 @@ static void b_group_add(struct pl_msg *m)
 	m->u.group_add.group = 7;
 	SET(m->u.group_add.nick, "bob");
 }
+static void b_devices_get(struct pl_msg *m) { m->type = PL_MSG_DEVICES_GET; }
+static void b_device_revoke(struct pl_msg *m)
+{
+	m->type = PL_MSG_DEVICE_REVOKE;
+	fill_key(m->u.device_revoke.key, PL_DEVICE_KEY_LEN, 7);
+}
+static void b_keys_get(struct pl_msg *m)
+{
+	m->type = PL_MSG_KEYS_GET;
+	SET(m->u.user.nick, "carol");
+}
+static void b_contact_answer(struct pl_msg *m)
+{
+	m->type = PL_MSG_CONTACT_ANSWER;
+	SET(m->u.contact_req.nick, "bob");
+	m->u.contact_req.accept = 1;
+}
+static void b_contact_answer_refuse(struct pl_msg *m)
+{
+	m->type = PL_MSG_CONTACT_ANSWER;
+	fill_str(m->u.contact_req.nick, PL_NICK_MAX, "r");
+	m->u.contact_req.accept = 0;
+}
 static void b_group_quit(struct pl_msg *m)
 {
 	m->type = PL_MSG_GROUP_QUIT;
@@ -205,7 +256,7 @@ static void b_history(struct pl_msg *m)
 static void b_history_max(struct pl_msg *m)
 {
 	m->type = PL_MSG_HISTORY;
-	fill_str(m->u.history.target, TARGET_MAX, "h");
+	fill_str(m->u.history.target, PL_TARGET_MAX, "h");
 	m->u.history.before_id = UINT64_MAX;
 	m->u.history.limit = PL_HISTORY_MAX;
 }
@@ -219,29 +270,32 @@ static void b_welcome(struct pl_msg *m)
 	m->type = PL_MSG_WELCOME;
 	m->u.welcome.version = PL_PROTO_VERSION;
 	SET(m->u.welcome.server, "parleyd 0.1.0 on chat.example.org");
+	fill_key(m->u.welcome.challenge, PL_CHALLENGE_LEN, 11);
 }
 static void b_welcome_max(struct pl_msg *m)
 {
 	m->type = PL_MSG_WELCOME;
-	m->u.welcome.version = 2;
+	m->u.welcome.version = 0xffff;
 	fill_str(m->u.welcome.server, PL_SERVER_NAME_MAX, "s\xc3\xb8rver ");
+	memset(m->u.welcome.challenge, 0xff, PL_CHALLENGE_LEN);
 }
 static void b_auth_ok(struct pl_msg *m)
 {
 	m->type = PL_MSG_AUTH_OK;
 	SET(m->u.auth_ok.nick, "alice");
-	m->u.auth_ok.session = 42;
+	m->u.auth_ok.session = 0x0000000100000002ull; /* above 2^32, as v2 allows */
 	m->u.auth_ok.udp_port = 64738;
-	for (int i = 0; i < PL_VOICE_KEY_LEN; i++)
-		m->u.auth_ok.voice_key[i] = (uint8_t)(i * 37 + 3);
+	fill_key(m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN, 3);
+	m->u.auth_ok.flags = PL_AUTH_DEVICE_ADDED;
 }
 static void b_auth_ok_max(struct pl_msg *m)
 {
 	m->type = PL_MSG_AUTH_OK;
 	fill_str(m->u.auth_ok.nick, PL_NICK_MAX, "\xe6\x97\xa5");
-	m->u.auth_ok.session = 0xffffffffu;
+	m->u.auth_ok.session = UINT64_MAX;
 	m->u.auth_ok.udp_port = 65535;
 	memset(m->u.auth_ok.voice_key, 0, PL_VOICE_KEY_LEN); /* zeros: the key is bytes, not a string */
+	m->u.auth_ok.flags = 0;
 }
 static void b_ping(struct pl_msg *m)
 {
@@ -261,7 +315,7 @@ static void b_parted_max(struct pl_msg *m)
 	m->u.member.room[0] = '#';
 	fill_str(m->u.member.room + 1, PL_ROOM_MAX - 1, "q");
 	fill_str(m->u.member.nick, PL_NICK_MAX, "n\xc3\xbc");
-	m->u.member.session = 0x7fffffff;
+	m->u.member.session = UINT64_MAX;
 }
 static void b_userlist_empty(struct pl_msg *m)
 {
@@ -276,7 +330,7 @@ static void b_userlist_3(struct pl_msg *m)
 	m->u.userlist.count = 3;
 	for (int i = 0; i < 3; i++) {
 		SET(m->u.userlist.users[i].nick, nicks[i]);
-		m->u.userlist.users[i].session = (uint32_t)(100 + i);
+		m->u.userlist.users[i].session = (uint64_t)(100 + i) << 32 | 7;
 	}
 }
 static void userlist_64(struct pl_msg *m, uint8_t more, bool maxlen)
@@ -295,7 +349,7 @@ static void userlist_64(struct pl_msg *m, uint8_t more, bool maxlen)
 		} else {
 			snprintf(e->nick, sizeof e->nick, "user%02d", i);
 		}
-		e->session = 0xfffff000u + (uint32_t)i;
+		e->session = 0xfffffffffffff000ull + (uint64_t)i;
 	}
 }
 static void b_userlist_64_more(struct pl_msg *m) { userlist_64(m, 1, true); }
@@ -326,7 +380,7 @@ static void b_text_max(struct pl_msg *m)
 	m->u.text.id = UINT64_MAX;
 	m->u.text.time_ms = 0x00000193a1b2c3d4ull;
 	m->u.text.flags = 0xff; /* the decoder does not range-check flags */
-	fill_str(m->u.text.target, TARGET_MAX, "bob");
+	fill_str(m->u.text.target, PL_TARGET_MAX, "bob");
 	fill_str(m->u.text.from, PL_NICK_MAX, "\xc3\xa5");
 	fill_str(m->u.text.text, PL_TEXT_MAX, "lorem ipsum \xe2\x82\xac\t");
 }
@@ -366,7 +420,7 @@ static void b_profile_max(struct pl_msg *m)
 	fill_str(m->u.profile.nick, PL_NICK_MAX, "p");
 	fill_str(m->u.profile.realname, PL_REALNAME_MAX, "\xc3\x89mile ");
 	m->u.profile.created_ms = UINT64_MAX;
-	m->u.profile.presence = PL_PRESENCE_MAX;
+	m->u.profile.presence = PL_PRESENCE_HIDDEN;
 	fill_str(m->u.profile.note, PL_NOTE_MAX, "note ");
 	m->u.profile.picture_len = fill_picture(m->u.profile.picture, PL_PICTURE_MAX);
 }
@@ -375,6 +429,13 @@ static void b_profile_offline(struct pl_msg *m)
 	m->type = PL_MSG_PROFILE;
 	SET(m->u.profile.nick, "ghost");
 	m->u.profile.presence = PL_PRESENCE_OFFLINE;
+}
+static void b_profile_busy(struct pl_msg *m)
+{
+	m->type = PL_MSG_PROFILE;
+	SET(m->u.profile.nick, "dave");
+	m->u.profile.presence = PL_PRESENCE_BUSY;
+	SET(m->u.profile.note, "on a call");
 }
 static void b_contact_added(struct pl_msg *m)
 {
@@ -455,6 +516,38 @@ static void b_ok(struct pl_msg *m)
 	m->type = PL_MSG_OK;
 	m->u.ok.about = PL_MSG_SET_PASSWORD;
 }
+static void b_device(struct pl_msg *m)
+{
+	m->type = PL_MSG_DEVICE;
+	SET(m->u.device.nick, "alice");
+	fill_key(m->u.device.key, PL_DEVICE_KEY_LEN, 1);
+	SET(m->u.device.name, "laptop");
+	m->u.device.added_ms = 1700000000000ull;
+	m->u.device.last_seen_ms = 1700000900000ull;
+	m->u.device.flags = PL_DEVICE_THIS;
+}
+static void b_device_max(struct pl_msg *m)
+{
+	m->type = PL_MSG_DEVICE;
+	fill_str(m->u.device.nick, PL_NICK_MAX, "\xc3\xb8");
+	memset(m->u.device.key, 0, PL_DEVICE_KEY_LEN);
+	fill_str(m->u.device.name, PL_DEVICE_NAME_MAX, "phone \xf0\x9f\x93\xb1");
+	m->u.device.added_ms = UINT64_MAX;
+	m->u.device.last_seen_ms = UINT64_MAX;
+	m->u.device.flags = PL_DEVICE_THIS | PL_DEVICE_REVOKED;
+}
+static void b_contact_request(struct pl_msg *m)
+{
+	m->type = PL_MSG_CONTACT_REQUEST;
+	SET(m->u.contact_req.nick, "bob");
+	m->u.contact_req.kind = PL_CREQ_INCOMING;
+}
+static void b_contact_request_refused(struct pl_msg *m)
+{
+	m->type = PL_MSG_CONTACT_REQUEST;
+	fill_str(m->u.contact_req.nick, PL_NICK_MAX, "q");
+	m->u.contact_req.kind = PL_CREQ_REFUSED;
+}
 
 struct rt_case {
 	const char *name;
@@ -468,6 +561,8 @@ static const struct rt_case rt_cases[] = {
 	{"REGISTER max", b_register_max},
 	{"LOGIN", b_login},
 	{"LOGIN max", b_login_max},
+	{"LOGIN_KEY", b_login_key},
+	{"LOGIN_KEY max", b_login_key_max},
 	{"PONG", b_pong},
 	{"JOIN", b_join},
 	{"JOIN max", b_join_max},
@@ -492,6 +587,11 @@ static const struct rt_case rt_cases[] = {
 	{"GROUP_CREATE max", b_group_create_max},
 	{"GROUP_ADD", b_group_add},
 	{"GROUP_QUIT", b_group_quit},
+	{"DEVICES_GET", b_devices_get},
+	{"DEVICE_REVOKE", b_device_revoke},
+	{"KEYS_GET", b_keys_get},
+	{"CONTACT_ANSWER accept", b_contact_answer},
+	{"CONTACT_ANSWER refuse max", b_contact_answer_refuse},
 	{"GROUPS_GET", b_groups_get},
 	{"ROOMS_GET", b_rooms_get},
 	{"NAMES", b_names},
@@ -518,6 +618,7 @@ static const struct rt_case rt_cases[] = {
 	{"PROFILE", b_profile},
 	{"PROFILE max", b_profile_max},
 	{"PROFILE offline", b_profile_offline},
+	{"PROFILE busy", b_profile_busy},
 	{"CONTACT_ADDED", b_contact_added},
 	{"CONTACT_DELETED", b_contact_deleted},
 	{"PRESENCE max", b_presence_max},
@@ -529,9 +630,30 @@ static const struct rt_case rt_cases[] = {
 	{"ROOM_INFO", b_room_info},
 	{"LIST_END", b_list_end},
 	{"OK", b_ok},
+	{"DEVICE", b_device},
+	{"DEVICE max", b_device_max},
+	{"CONTACT_REQUEST incoming", b_contact_request},
+	{"CONTACT_REQUEST refused max", b_contact_request_refused},
 };
 #define N_RT (sizeof rt_cases / sizeof rt_cases[0])
 
+
+/* Members a message does not carry (PL_FIELD_ABSENT) are zero after a decode, never stale. */
+static void check_absent_cleared(const struct pl_msg *d)
+{
+	const struct pl_msg_desc *desc = pl_msg_describe(d->type);
+	for (unsigned i = 0; desc && i < desc->nfields; i++) {
+		const struct pl_msg_field *f = &desc->fields[i];
+		if (f->kind != PL_FIELD_ABSENT)
+			continue;
+		const uint8_t *p = (const uint8_t *)d + f->off;
+		size_t nonzero = 0;
+		for (size_t k = 0; k < f->size; k++)
+			nonzero += p[k] != 0;
+		if (!CHECK_EQ(nonzero, 0))
+			fprintf(stderr, "  %s left in %s\n", f->name, desc->name);
+	}
+}
 
 static void test_round_trips(void)
 {
@@ -555,11 +677,24 @@ static void test_round_trips(void)
 		const char *diff = msg_diff(m, d);
 		if (!CHECK(diff == NULL))
 			fprintf(stderr, "  first differing field: %s\n", diff);
-		/* Fields a message does not carry are cleared, never left stale. */
+		check_absent_cleared(d);
+		/* The members of shared structs that a message does not carry, written out here
+		 * too: a description that forgot to mark one ABSENT would leave it stale. */
 		if (m->type == PL_MSG_LOGIN)
 			CHECK_STR_EQ(d->u.auth.realname, "");
 		if (m->type == PL_MSG_STATUS_SET)
 			CHECK_STR_EQ(d->u.presence.nick, "");
+		if (m->type == PL_MSG_SET_PROFILE) {
+			CHECK_STR_EQ(d->u.profile.nick, "");
+			CHECK_STR_EQ(d->u.profile.note, "");
+			CHECK(d->u.profile.created_ms == 0 && d->u.profile.presence == 0);
+		}
+		if (m->type == PL_MSG_PROFILE)
+			CHECK_EQ(d->u.profile.what, 0);
+		if (m->type == PL_MSG_CONTACT_ANSWER)
+			CHECK_EQ(d->u.contact_req.kind, 0);
+		if (m->type == PL_MSG_CONTACT_REQUEST)
+			CHECK_EQ(d->u.contact_req.accept, 0);
 
 		/* Encoding what was decoded gives the same bytes. */
 		CHECK_EQ(pl_msg_encode(d, buf2, sizeof buf2), n);
@@ -567,6 +702,84 @@ static void test_round_trips(void)
 	}
 	free(m);
 	free(d);
+}
+
+/*
+ * Every described type at its maximum (every string, picture and list full) and its minimum
+ * (empty, zero) round-trips, and no frame is larger than PL_MSG_ENCODED_MAX. The largest is the
+ * PROFILE with a full picture that docs/PROTOCOL.md section 2 sizes: a new message that outgrew it
+ * would fail here before a peer's frame limit refused it.
+ */
+static void test_extremes(void)
+{
+	static uint8_t buf[BUF_CAP];
+	struct pl_msg *m = new_msg(), *d = new_msg();
+	int largest = 0;
+	uint16_t largest_type = 0;
+	for (unsigned t = 0; t <= 0xffff; t++) {
+		if (!pl_msg_describe((uint16_t)t))
+			continue;
+		for (int max = 0; max <= 1; max++) {
+			test_case("%s at its %s", pl_msg_name((uint16_t)t), max ? "maximum" : "minimum");
+			memset(m, 0, sizeof *m);
+			m->type = (uint16_t)t;
+			fill_from_desc(m, max);
+			int n = pl_msg_encode(m, buf, sizeof buf);
+			if (!CHECK(n >= PL_FRAME_HDR))
+				continue;
+			CHECK(n <= PL_MSG_ENCODED_MAX);
+			memset(d, 0x5a, sizeof *d);
+			if (CHECK_EQ(decode_copy(d, m->type, buf + PL_FRAME_HDR, (size_t)n - PL_FRAME_HDR), 0)) {
+				const char *diff = msg_diff(m, d);
+				if (!CHECK(diff == NULL))
+					fprintf(stderr, "  first differing field: %s\n", diff);
+				check_absent_cleared(d);
+			}
+			if (n > largest) {
+				largest = n;
+				largest_type = (uint16_t)t;
+			}
+		}
+	}
+	test_case("the largest message");
+	CHECK_EQ(largest_type, PL_MSG_PROFILE);
+	CHECK_EQ(largest, 8439);
+	free(m);
+	free(d);
+}
+
+/* The description itself: one per type, found under its own type, with usable fields. */
+static void test_descriptions(void)
+{
+	const char *seen[256] = {0};
+	size_t nseen = 0;
+	for (unsigned t = 0; t <= 0xffff; t++) {
+		const struct pl_msg_desc *d = pl_msg_describe((uint16_t)t);
+		if (!d)
+			continue;
+		test_case("description of 0x%04x", t);
+		CHECK_EQ(d->type, t);
+		CHECK(d->name && d->name[0]);
+		CHECK((d->nfields == 0) == (d->fields == NULL));
+		for (size_t k = 0; k < nseen; k++)
+			CHECK(strcmp(seen[k], d->name) != 0);
+		if (CHECK(nseen < sizeof seen / sizeof seen[0]))
+			seen[nseen++] = d->name;
+		for (unsigned i = 0; i < d->nfields; i++) {
+			const struct pl_msg_field *f = &d->fields[i];
+			test_case("%s field %u (%s)", d->name, i, f->name ? f->name : "?");
+			CHECK(f->name && f->name[0]);
+			CHECK(f->kind <= PL_FIELD_ABSENT);
+			CHECK(f->off + f->size <= sizeof(struct pl_msg));
+			if (f->kind == PL_FIELD_LIST)
+				CHECK(f->nentry > 0 && f->entry && f->stride > 0 &&
+				      f->data + (size_t)f->max * f->stride <= sizeof(struct pl_msg));
+			if (f->kind == PL_FIELD_BYTES)
+				CHECK(f->data + (size_t)f->max <= sizeof(struct pl_msg));
+			if (f->kind == PL_FIELD_ENUM || f->kind == PL_FIELD_FLAGS)
+				CHECK(f->max <= 0xff);
+		}
+	}
 }
 
 /* The round-trip table holds every type pl_msg_name knows, and the codec knows exactly those. */
@@ -602,6 +815,8 @@ static void test_type_coverage(void)
 	CHECK_STR_EQ(pl_msg_name(PL_MSG_SET_PROFILE), "SET_PROFILE");
 	CHECK_STR_EQ(pl_msg_name(PL_MSG_GROUP_MEMBER), "GROUP_MEMBER");
 	CHECK_STR_EQ(pl_msg_name(PL_MSG_OK), "OK");
+	CHECK_STR_EQ(pl_msg_name(PL_MSG_LOGIN_KEY), "LOGIN_KEY");
+	CHECK_STR_EQ(pl_msg_name(PL_MSG_CONTACT_REQUEST), "CONTACT_REQUEST");
 	CHECK(pl_msg_name(0) == NULL);
 	CHECK(pl_msg_name(0x8000) == NULL);
 	free(m);
@@ -685,7 +900,8 @@ static void test_encode_cap(void)
 
 static void test_unknown_type(void)
 {
-	static const uint16_t types[] = {0x0000, 0x0019, 0x00ff, 0x7fff, 0x8000, 0x8013, 0xffff};
+	static const uint16_t types[] = {0x0000, 0x001e, 0x003f, 0x0040, 0x00ff, 0x7fff,
+					 0x8000, 0x8015, 0x803f, 0x8040, 0xc001, 0xffff};
 	static uint8_t buf[BUF_CAP];
 	static const uint8_t payload[] = {0, 1, 'x'};
 	struct pl_msg *m = new_msg();
@@ -697,153 +913,78 @@ static void test_unknown_type(void)
 		m->type = types[i];
 		CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EPROTO);
 		CHECK(pl_msg_name(types[i]) == NULL);
+		CHECK(pl_msg_describe(types[i]) == NULL);
 	}
 	free(m);
 }
 
-/* USERLIST and GROUP: a count, then that many entries. */
-static void test_lists(void)
-{
-	static uint8_t p[BUF_CAP];
-	struct pl_msg *d = new_msg();
-	struct list_case {
-		const char *name;
-		uint8_t more;      /* USERLIST only */
-		uint16_t count;
-		unsigned entries;
-		size_t nick_len;   /* of the last entry */
-		bool nick_nul;     /* a NUL inside the last entry's nick */
-		int want;
-	};
-	static const struct list_case cases[] = {
-		{"count=0", 0, 0, 0, 4, false, 0},
-		{"more=2", 2, 0, 0, 4, false, -EBADMSG},
-		{"more=0xff", 0xff, 0, 0, 4, false, -EBADMSG},
-		{"count=64 with 64", 1, 64, 64, 4, false, 0},
-		{"count=65 with 65", 0, 65, 65, 4, false, -EBADMSG},
-		{"count=0xffff", 0, 0xffff, 65, 4, false, -EBADMSG},
-		{"count=64 with 63", 1, 64, 63, 4, false, -EBADMSG},
-		{"count=3 with 2", 0, 3, 2, 4, false, -EBADMSG},
-		{"count=2 with 3", 0, 2, 3, 4, false, -EBADMSG},
-		{"count=1 with 0", 0, 1, 0, 4, false, -EBADMSG},
-		{"entry nick at max", 0, 2, 2, PL_NICK_MAX, false, 0},
-		{"entry nick over max", 0, 2, 2, PL_NICK_MAX + 1, false, -EBADMSG},
-		{"entry nick with NUL", 0, 2, 2, 8, true, -EBADMSG},
-		{"entry nick empty", 0, 1, 1, 0, false, 0},
-	};
-	for (int group = 0; group <= 1; group++) {
-		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-			const struct list_case *c = &cases[i];
-			if (group && c->more > 1)
-				continue; /* GROUP has no `more` */
-			size_t n = 0;
-			if (group) {
-				put_int(p, &n, 42, 4);
-				put_int(p, &n, 1, 2);
-				p[n++] = 'g';
-				put_int(p, &n, 1700000000000ull, 8);
-			} else {
-				put_int(p, &n, 2, 2);
-				p[n++] = '#';
-				p[n++] = 'r';
-				p[n++] = c->more;
-			}
-			put_int(p, &n, c->count, 2);
-			for (unsigned e = 0; e < c->entries; e++) {
-				size_t len = e + 1 == c->entries ? c->nick_len : 4;
-				put_int(p, &n, len, 2);
-				memset(p + n, 'n', len);
-				if (e + 1 == c->entries && c->nick_nul)
-					p[n + len / 2] = '\0';
-				n += len;
-				if (!group)
-					put_int(p, &n, e, 4); /* session */
-			}
-			uint16_t type = group ? PL_MSG_GROUP : PL_MSG_USERLIST;
-			test_case("%s %s", pl_msg_name(type), c->name);
-			CHECK_EQ(decode_copy(d, type, p, n), c->want);
-		}
-	}
-	free(d);
-}
-
-/* The encoder refuses what the decoder would reject, so a peer never receives a frame that makes it
- * close the connection (ERROR 420). */
-static void test_encode_rejects_bad_values(void)
-{
-	static struct pl_msg m;
-	uint8_t buf[PL_MSG_ENCODED_MAX];
-	test_case("encode: PRESENCE with presence 4");
-	memset(&m, 0, sizeof m);
-	m.type = PL_MSG_PRESENCE;
-	snprintf(m.u.presence.nick, sizeof m.u.presence.nick, "bob");
-	m.u.presence.presence = PL_PRESENCE_MAX + 1;
-	CHECK_EQ(pl_msg_encode(&m, buf, sizeof buf), -EINVAL);
-	m.type = PL_MSG_STATUS_SET;
-	CHECK_EQ(pl_msg_encode(&m, buf, sizeof buf), -EINVAL);
-	m.type = PL_MSG_CONTACT_ADDED;
-	CHECK_EQ(pl_msg_encode(&m, buf, sizeof buf), -EINVAL);
-
-	test_case("encode: PROFILE with presence 4");
-	memset(&m, 0, sizeof m);
-	m.type = PL_MSG_PROFILE;
-	m.u.profile.presence = PL_PRESENCE_MAX + 1;
-	CHECK_EQ(pl_msg_encode(&m, buf, sizeof buf), -EINVAL);
-
-	test_case("encode: SET_PROFILE with an unknown mask bit");
-	memset(&m, 0, sizeof m);
-	m.type = PL_MSG_SET_PROFILE;
-	m.u.profile.what = 0x04;
-	CHECK_EQ(pl_msg_encode(&m, buf, sizeof buf), -EINVAL);
-
-	test_case("encode: GROUP_MEMBER with joined 2");
-	memset(&m, 0, sizeof m);
-	m.type = PL_MSG_GROUP_MEMBER;
-	m.u.group_member.joined = 2;
-	CHECK_EQ(pl_msg_encode(&m, buf, sizeof buf), -EINVAL);
-
-	test_case("encode: LIST_END with more 2");
-	memset(&m, 0, sizeof m);
-	m.type = PL_MSG_LIST_END;
-	m.u.list_end.more = 2;
-	CHECK_EQ(pl_msg_encode(&m, buf, sizeof buf), -EINVAL);
-
-	test_case("encode: the same messages with valid values encode");
-	m.u.list_end.more = 1;
-	CHECK(pl_msg_encode(&m, buf, sizeof buf) > 0);
-}
-
-/* Lists over their maxima do not encode. */
-static void test_encode_list_over_max(void)
+/*
+ * The encoder refuses what the decoder would reject, so a peer never receives a frame that makes
+ * it close the connection (ERROR 420): every enum past its largest value and every undefined flag
+ * bit is -EINVAL, every picture and list past its maximum -EMSGSIZE (msg.h). test_msg_wire.c
+ * does the same for strings over their maxima.
+ */
+static void test_encode_out_of_range(void)
 {
 	static uint8_t buf[BUF_CAP];
 	struct pl_msg *m = new_msg();
-	memset(m, 0, sizeof *m);
-	b_userlist_3(m);
-	test_case("encode USERLIST count 65");
-	m->u.userlist.count = PL_USERLIST_CHUNK + 1;
-	CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
-	test_case("encode USERLIST more 2");
-	m->u.userlist.count = 3;
-	m->u.userlist.more = 2;
-	CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
-	memset(m, 0, sizeof *m);
-	b_group(m);
-	test_case("encode GROUP count 65");
-	m->u.group.count = PL_GROUP_MEMBERS_MAX + 1;
-	CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
+	for (unsigned t = 0; t <= 0xffff; t++) {
+		const struct pl_msg_desc *d = pl_msg_describe((uint16_t)t);
+		for (unsigned i = 0; d && i < d->nfields; i++) {
+			const struct pl_msg_field *f = &d->fields[i];
+			uint8_t *at = (uint8_t *)m + f->off;
+			memset(m, 0, sizeof *m);
+			m->type = (uint16_t)t;
+			switch (f->kind) {
+			case PL_FIELD_ENUM:
+				test_case("encode %s.%s = %u", d->name, f->name, (unsigned)f->max);
+				*at = (uint8_t)f->max;
+				CHECK(pl_msg_encode(m, buf, sizeof buf) > 0);
+				for (unsigned v = f->max + 1; v <= 0xff; v++) {
+					test_case("encode %s.%s = %u", d->name, f->name, v);
+					*at = (uint8_t)v;
+					CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EINVAL);
+				}
+				break;
+			case PL_FIELD_FLAGS:
+				for (unsigned bit = 0; bit < 8; bit++) {
+					test_case("encode %s.%s bit 0x%02x", d->name, f->name, 1u << bit);
+					*at = (uint8_t)(1u << bit);
+					int rc = pl_msg_encode(m, buf, sizeof buf);
+					if ((f->max >> bit) & 1)
+						CHECK(rc > 0);
+					else
+						CHECK_EQ(rc, -EINVAL);
+				}
+				break;
+			case PL_FIELD_BYTES:
+			case PL_FIELD_LIST: {
+				const uint16_t over[] = {(uint16_t)(f->max + 1), 0xffff};
+				for (size_t k = 0; k < 2; k++) {
+					uint16_t v = over[k];
+					test_case("encode %s.%s %u over %u", d->name, f->name, v, (unsigned)f->max);
+					memcpy(at, &v, sizeof v);
+					CHECK_EQ(pl_msg_encode(m, buf, sizeof buf), -EMSGSIZE);
+				}
+				break;
+			}
+			default:
+				break;
+			}
+		}
+	}
 	free(m);
 }
 
 int main(void)
 {
+	test_descriptions();
 	test_round_trips();
+	test_extremes();
 	test_type_coverage();
 	test_truncated_and_trailing();
 	test_encode_cap();
 	test_unknown_type();
-	test_lists();
-	test_encode_rejects_bad_values();
-	test_encode_list_over_max();
+	test_encode_out_of_range();
 	return test_done();
 }

@@ -49,6 +49,14 @@ static const struct name_case nicks[] = {
 	{"escape", "\x1b[31mred", false},
 	{"DEL", "al\x7fice", false},
 	{"0x01", "\001ab", false},
+	{"zero-width space inside", "ali\xe2\x80\x8b" "ce", false},
+	{"zero-width joiner", "al\xe2\x80\x8dice", false},
+	{"right-to-left override", "\xe2\x80\xae" "ecila", false},
+	{"first strong isolate", "al\xe2\x81\xa8ice", false},
+	{"byte order mark", "\xef\xbb\xbf" "alice", false},
+	{"soft hyphen", "al\xc2\xadice", false},
+	{"Hangul filler", "al\xe3\x85\xa4ice", false},
+	{"tag character", "alice\xf3\xa0\x81\x81", false},
 	{"invalid byte 0xff", "al\xff", false},
 	{"invalid byte 0xfe", "\376ab", false},
 	{"lone continuation", "a\200b", false},
@@ -312,6 +320,23 @@ static void test_utf8_code_points(void)
 	CHECK(!pl_utf8_valid("\xc3\xa9", 1));
 }
 
+/* General category Cf in UnicodeData.txt (Unicode 15), and the Hangul fillers that render as
+ * nothing: what a nickname may not hold. */
+static bool format_char(uint32_t cp)
+{
+	static const uint32_t cf[][2] = {
+		{0xAD, 0xAD}, {0x600, 0x605}, {0x61C, 0x61C}, {0x6DD, 0x6DD}, {0x70F, 0x70F}, {0x890, 0x891},
+		{0x8E2, 0x8E2}, {0x180E, 0x180E}, {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064},
+		{0x2066, 0x206F}, {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD}, {0x110CD, 0x110CD},
+		{0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+		{0x115F, 0x1160}, {0x3164, 0x3164}, {0xFFA0, 0xFFA0},
+	};
+	for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++)
+		if (cp >= cf[i][0] && cp <= cf[i][1])
+			return true;
+	return false;
+}
+
 /*
  * The character rules, for every code point but U+0000 (which ends a C string): encoded on its
  * own as text and as a line, and after "a" as a nickname (so the name is long enough and does
@@ -340,7 +365,7 @@ static void test_rules_by_code_point(void)
 		bool control = cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f);
 		bool text = !surrogate && (!control || cp == '\t');
 		bool line = !surrogate && !control;
-		bool nick = line && cp != ' ' && cp != '"' && cp != ',';
+		bool nick = line && cp != ' ' && cp != '"' && cp != ',' && !format_char(cp);
 		char nb[9] = "a";
 		memcpy(nb + 1, b, n + 1);
 		bool got_text = pl_text_valid(b), got_line = pl_line_valid(b), got_nick = pl_nick_valid(nb);
