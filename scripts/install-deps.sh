@@ -13,6 +13,8 @@ pkgs=(
   clang libclang-rt-14-dev                   # libFuzzer targets and sanitizers
   python3 espeak-ng sox tmux                 # integration tests: drivers, test speech, the TUI
   tshark iproute2                            # integration tests: what crosses the wire; IPv6 lab
+  man-db                                     # integration tests: the man pages render (man -l)
+  python3-cryptography                       # integration tests: open sealed media as a test
 )
 
 missing=()

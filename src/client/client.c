@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "client/call.h"
+#include "client/confdir.h"
 #include "client/identity.h"
 #include "client/known_hosts.h"
 #include "client/tui.h"
@@ -22,6 +24,7 @@
 #include "core/auth.h"
 #include "core/env.h"
 #include "core/err.h"
+#include "core/media.h"
 #include "core/msg.h"
 #include "net/addr.h"
 #include "net/conn.h"
@@ -65,6 +68,7 @@ struct client {
 	uint8_t voice_key[PL_VOICE_KEY_LEN];
 	uint16_t udp_port;
 	struct pl_voice *voice;
+	struct pl_calls *calls;
 	char rooms[MAX_ROOMS][PL_ROOM_MAX + 1];
 	unsigned nrooms;
 	uint32_t next_tag;
@@ -95,8 +99,7 @@ static void finish(struct client *c, int code)
 	if (c->voice) {
 		struct pl_voice_stats st;
 		pl_voice_stats(c->voice, &st);
-		pl_ui_voice_stats(&c->ui, st.sent, st.received, st.played, st.lost, st.concealed_fec, st.late,
-				  st.recorded_frames);
+		pl_ui_voice_stats(&c->ui, &st);
 		pl_voice_free(c->voice); /* finishes the recorded WAV */
 		c->voice = NULL;
 	}
@@ -150,6 +153,75 @@ static int ensure_voice(struct client *c)
 	if (rc < 0)
 		pl_ui_local_error(&c->ui, err);
 	return rc;
+}
+
+/* --- calls: client/call.h reaches the voice engine through these --- */
+
+static void call_send(void *arg, struct pl_msg *m)
+{
+	send_msg(arg, m);
+}
+
+static void media_format(void *arg, const struct pl_media_format *f)
+{
+	struct client *c = arg;
+	char err[160];
+	if (ensure_voice(c) == 0 && pl_voice_set_format(c->voice, f, err, sizeof err) < 0)
+		pl_ui_local_error(&c->ui, err);
+}
+
+/* PARLEY_KEYLOG, as SSLKEYLOGFILE is for TLS: every media key this client installs, appended as
+ * "tx|rx SESSION KEY_ID KEY" (hex), so a test or a person debugging with a capture can open the
+ * sealed media. Never set it on a call that matters. */
+static void keylog(const char *dir, uint64_t session, uint8_t key_id, const uint8_t *key)
+{
+	const char *path = getenv("PARLEY_KEYLOG");
+	FILE *f = path && *path && key ? fopen(path, "a") : NULL;
+	if (!f)
+		return;
+	char hex[2 * PL_MEDIA_KEY_LEN + 1];
+	sodium_bin2hex(hex, sizeof hex, key, PL_MEDIA_KEY_LEN);
+	fprintf(f, "%s %016llx %u %s\n", dir, (unsigned long long)session, key_id, hex);
+	fclose(f);
+}
+
+static void media_tx_key(void *arg, uint8_t key_id, const uint8_t *key)
+{
+	struct client *c = arg;
+	if (ensure_voice(c) == 0)
+		pl_voice_set_tx_key(c->voice, key_id, key);
+	keylog("tx", c->session, key_id, key);
+}
+
+static void media_rx_key(void *arg, uint64_t sender, uint8_t key_id, const uint8_t *key)
+{
+	struct client *c = arg;
+	if (ensure_voice(c) == 0 && pl_voice_set_rx_key(c->voice, sender, key_id, key) < 0)
+		pl_ui_local_error(&c->ui, "Too many voices at once: one participant's voice cannot be opened and stays silent.");
+	keylog("rx", sender, key_id, key);
+}
+
+static void media_forget(void *arg, uint64_t sender)
+{
+	struct client *c = arg;
+	if (c->voice)
+		pl_voice_forget_sender(c->voice, sender);
+}
+
+static const struct pl_call_media call_media = {media_format, media_tx_key, media_rx_key, media_forget};
+
+/* Verified contacts' device keys belong with the identity that verified them: beside the default
+ * identity as "verified", else as IDENTITY.verified (one per identity, as tests run several). */
+static void verified_path(const struct pl_client_opts *o, char *out, size_t sz)
+{
+	char def[4096];
+	pl_identity_default(def, sizeof def);
+	if (!o->identity[0])
+		out[0] = '\0';
+	else if (!strcmp(o->identity, def))
+		pl_confdir_path(out, sz, "verified");
+	else
+		snprintf(out, sz, "%.*s.verified", (int)(sz - 10), o->identity);
 }
 
 static void voice_file(struct client *c, bool send, const char *path)
@@ -280,6 +352,8 @@ static bool login_fallback(struct client *c, const struct pl_msg *m)
 static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 {
 	struct client *c = arg;
+	if (pl_calls_msg(c->calls, m))
+		return;
 	switch (m->type) {
 	case PL_MSG_WELCOME:
 		c->welcomed = true;
@@ -305,6 +379,8 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 		c->session = m->u.auth_ok.session;
 		c->udp_port = m->u.auth_ok.udp_port;
 		memcpy(c->voice_key, m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN);
+		pl_calls_login(c->calls, c->have_identity ? c->device_sk : NULL, c->device_pk, c->cert_hash, c->session,
+			       c->nick);
 		pl_ui_server_msg(&c->ui, m);
 		ensure_voice(c); /* in #Lobby now: hear the room, as in Mumble */
 		if (c->o->voice_out[0])
@@ -535,6 +611,8 @@ static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 		pl_ui_local_error(&c->ui, "Log in first: /login NICK PASSWORD, or /register NICK PASSWORD.");
 		return;
 	}
+	if (pl_calls_cmd(c->calls, cmd))
+		return;
 	switch (cmd->kind) {
 	case PL_CMD_PASSWD:
 		m->type = PL_MSG_SET_PASSWORD;
@@ -638,8 +716,7 @@ static void run_cmd(struct client *c, const struct pl_cmd *cmd)
 		if (c->voice) {
 			struct pl_voice_stats st;
 			pl_voice_stats(c->voice, &st);
-			pl_ui_voice_stats(&c->ui, st.sent, st.received, st.played, st.lost, st.concealed_fec,
-					  st.late, st.recorded_frames);
+			pl_ui_voice_stats(&c->ui, &st);
 		} else {
 			pl_ui_local_error(&c->ui, "Voice has not started.");
 		}
@@ -725,6 +802,13 @@ int pl_client_run(const struct pl_client_opts *o)
 		pl_ui_local_error(&c->ui, c->tls ? "Cannot start the event loop." : err);
 		goto out;
 	}
+	struct pl_calls_cfg ccfg = {.base = c->base, .env = c->env, .ui = &c->ui, .send = call_send,
+				    .media = &call_media, .arg = c};
+	verified_path(o, ccfg.verified_path, sizeof ccfg.verified_path);
+	if (pl_calls_alloc(&c->calls, &ccfg) < 0) {
+		pl_ui_local_error(&c->ui, "Out of memory.");
+		goto out;
+	}
 	SSL *ssl = SSL_new(c->tls);
 	SSL_set_tlsext_host_name(ssl, c->host);
 	struct bufferevent *bev = bufferevent_openssl_socket_new(c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
@@ -755,6 +839,7 @@ out:
 	if (c->in)
 		bufferevent_free(c->in);
 	pl_tui_free(c->ui.tui); /* the terminal is restored before the exit status is final */
+	pl_calls_free(c->calls);
 	pl_voice_free(c->voice);
 	pl_conn_free(c->conn);
 	if (c->tls)

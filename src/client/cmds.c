@@ -23,6 +23,7 @@
 #define NOTE {PL_ARG_LINE, PL_F_TEXT, "NOTE", "note", "note", PL_ARG_OPT, 0, PL_NOTE_MAX, 0}
 #define GROUP_ID {PL_ARG_NUMBER, PL_F_NUMBER, "ID", "group", "group number", 0, 1, UINT32_MAX, 0}
 #define NO_ARGS {{0}}
+#define MEDIA(w) {PL_ARG_FORMAT, PL_F_FORMAT, "MEDIA", "media", w, PL_ARG_OPT, 0, 63, 0}
 
 const struct pl_cmd_def pl_cmd_table[] = {
 	{"register", NULL, NULL, "register", PL_CMD_REGISTER, 0, 0,
@@ -89,6 +90,18 @@ const struct pl_cmd_def pl_cmd_table[] = {
 	  {PL_ARG_KEY, PL_F_KEY, "FINGERPRINT", "fingerprint", "fingerprint", PL_ARG_JSON | PL_ARG_OPT, 0, 0, 0}},
 	 "revoke a device's key (the start of its fingerprint will do)"},
 	{"keys", NULL, NULL, "keys", PL_CMD_KEYS, 0, 0, {NICK}, "someone's device keys, to compare fingerprints"},
+	{"call", "group", NULL, "call_group", PL_CMD_CALL_GROUP, 0, 0, {GROUP_ID, MEDIA("offer")},
+	 "call a group's members"},
+	{"call", NULL, NULL, "call", PL_CMD_CALL, 0, 0, {NICK, MEDIA("offer")},
+	 "call a contact (MEDIA: opus, or pcm:16000:1:i16:20; default opus)"},
+	{"answer", NULL, NULL, "answer", PL_CMD_ANSWER, 0, 0, {MEDIA("counter-offer")},
+	 "answer the call that rings (with MEDIA: offer that format instead)"},
+	{"deny", NULL, NULL, "deny", PL_CMD_DENY, 0, 0, NO_ARGS, "refuse the call that rings"},
+	{"take", NULL, NULL, "take", PL_CMD_TAKE, 0, 0, NO_ARGS, "take the format the callee offered back"},
+	{"hangup", NULL, NULL, "hangup", PL_CMD_HANGUP, 0, 0, NO_ARGS, "end the call (or drop an offer)"},
+	{"verify", NULL, NULL, "verify", PL_CMD_VERIFY, 0, 0,
+	 {{PL_ARG_NICK, PL_F_NICK, "NICK", "nick", "nickname", PL_ARG_OPT, 0, PL_NICK_MAX, 0}},
+	 "after comparing the call's code aloud: trust this contact's device key"},
 	{"voice", NULL, NULL, "voice_send", PL_CMD_VOICE_SEND, 0, 0, {FILE_WAV},
 	 "talk: send a 48 kHz mono WAV as your microphone"},
 	{"record", NULL, NULL, "record", PL_CMD_RECORD, 0, 0, {FILE_WAV}, "write what you hear to a WAV file"},
@@ -382,6 +395,15 @@ static int store(const struct pl_cmd_def *d, const struct pl_arg *a, bool json, 
 	}
 	case PL_ARG_KEY:
 		return read_key(a, v, cmd->key, sizeof cmd->key, err, errsz);
+	case PL_ARG_FORMAT: {
+		char why[200];
+		if (!*v)
+			return 0; /* left out: the default */
+		if (pl_mformat_parse(v, &cmd->fmt, why, sizeof why) < 0)
+			return fail(err, errsz, "That media format is not usable: %s.", why);
+		cmd->has_fmt = true;
+		return 0;
+	}
 	default:
 		break;
 	}
@@ -524,6 +546,16 @@ static int parse_slash(const char *in, size_t len, const char *current_room, str
 		verb = "";
 	const struct pl_cmd_def *d = NULL;
 	bool has_subs = false;
+	/* A row whose second word is the next word wins ("/call group 3"); else the verb's row
+	 * without one ("/call bob"). */
+	size_t sl = strcspn(p, " ");
+	for (size_t j = 0; j < pl_cmd_count && !d && sl; j++) {
+		const struct pl_cmd_def *e = &pl_cmd_table[j];
+		if (e->sub && verb_is(e, verb, strlen(verb)) && strlen(e->sub) == sl && !strncasecmp(e->sub, p, sl)) {
+			d = e;
+			word(&p);
+		}
+	}
 	for (size_t j = 0; j < pl_cmd_count && !d; j++) {
 		const struct pl_cmd_def *e = &pl_cmd_table[j];
 		if (!verb_is(e, verb, strlen(verb)))

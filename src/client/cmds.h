@@ -23,6 +23,7 @@ enum pl_cmd_kind {
 	PL_CMD_STATUS_GET, PL_CMD_STATUS_SET, PL_CMD_GROUP_CREATE, PL_CMD_GROUP_ADD, PL_CMD_GROUP_QUIT,
 	PL_CMD_GROUPS, PL_CMD_ROOMS, PL_CMD_NAMES, PL_CMD_HISTORY,
 	PL_CMD_DEVICES, PL_CMD_REVOKE, PL_CMD_KEYS, PL_CMD_ACCEPT, PL_CMD_REFUSE,
+	PL_CMD_CALL, PL_CMD_CALL_GROUP, PL_CMD_ANSWER, PL_CMD_DENY, PL_CMD_HANGUP, PL_CMD_TAKE, PL_CMD_VERIFY,
 };
 
 /* A parsed command: what the client carries out. */
@@ -43,6 +44,9 @@ struct pl_cmd {
 	/* REVOKE: lowercase hex digits without spaces; 64 are a whole device key, fewer the start of
 	 * a key's fingerprint (core/auth.h), to look up in the last /devices listing */
 	char key[2 * PL_DEVICE_KEY_LEN + 1];
+	/* CALL, CALL_GROUP, ANSWER: a media format given (ANSWER: a counter-offer) */
+	struct pl_media_format fmt;
+	bool has_fmt;
 };
 
 /* What an argument is: it decides how the argument is read, checked and named in a usage. */
@@ -57,13 +61,14 @@ enum pl_arg_kind {
 	PL_ARG_LINE,     /* a one-line field (real name, note, group name): the rest of the line */
 	PL_ARG_PATH,     /* a file name: the rest of the line */
 	PL_ARG_KEY,      /* a device key's fingerprint (or its start), spaces optional: the rest */
+	PL_ARG_FORMAT,   /* a media format, one word: "codec[:rate[:channels[:format[:ms]]]]" */
 };
 
 /* Where an argument's value goes in struct pl_cmd. */
 enum pl_cmd_field {
 	PL_F_NICK, PL_F_PASSWORD, PL_F_NEW_PASSWORD, PL_F_REALNAME, PL_F_TARGET, PL_F_PATH,
 	PL_F_PICTURE, /* path, and has_picture; "" means "none" (remove it) */
-	PL_F_TEXT, PL_F_TAG, PL_F_PRESENCE, PL_F_NUMBER, PL_F_BEFORE, PL_F_KEY,
+	PL_F_TEXT, PL_F_TAG, PL_F_PRESENCE, PL_F_NUMBER, PL_F_BEFORE, PL_F_KEY, PL_F_FORMAT,
 };
 
 /* Argument flags */

@@ -75,7 +75,7 @@ struct pl_tui {
 		int idx;
 	} comp;
 
-	char conn[PL_SERVER_NAME_MAX + 1], nick[PL_NICK_MAX + 1], presence[32], voice[32];
+	char conn[PL_SERVER_NAME_MAX + 1], nick[PL_NICK_MAX + 1], presence[32], voice[160];
 	char *tail[TAIL];          /* notices since the person last pressed Enter */
 	unsigned ntail;
 	wchar_t *wbuf;             /* scratch for decoding one line */

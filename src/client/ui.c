@@ -314,6 +314,8 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		when(m->u.text.time_ms, "%H:%M", t, sizeof t);
 		const char *mark = m->u.text.flags & PL_TEXT_OFFLINE ? "(while you were away) "
 				   : m->u.text.flags & PL_TEXT_HISTORY ? "(history) " : "";
+		if ((m->u.text.flags & PL_TEXT_CALL) && !(m->u.text.flags & PL_TEXT_HISTORY) && ui->mode == PL_UI_TUI)
+			pl_tui_bell(ui->tui); /* a missed call */
 		if (ui->mode == PL_UI_TUI) {
 			/* The window already says which room or person: just who said what. */
 			const char *win = m->u.text.target[0] == '#' ? m->u.text.target
@@ -433,6 +435,7 @@ static void json_msg(struct pl_ui *ui, const struct pl_msg *m)
 		jset_str(o, "text", m->u.text.text);
 		jset_bool(o, "history", m->u.text.flags & PL_TEXT_HISTORY);
 		jset_bool(o, "offline", m->u.text.flags & PL_TEXT_OFFLINE);
+		jset_bool(o, "call", m->u.text.flags & PL_TEXT_CALL);
 		break;
 	case PL_MSG_PRESENCE:
 	case PL_MSG_CONTACT_ADDED:
@@ -585,23 +588,27 @@ void pl_ui_voice_sent(struct pl_ui *ui, uint64_t frames)
 	emit(ui, o);
 }
 
-void pl_ui_voice_stats(struct pl_ui *ui, uint64_t sent, uint64_t received, uint64_t played,
-		       uint64_t lost, uint64_t fec, uint64_t late, uint64_t recorded)
+void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st)
 {
 	if (ui->mode != PL_UI_JSON) {
-		text(ui, NULL, PL_TUI_INFO, "Voice: sent %llu, received %llu, played %llu, lost %llu (%llu from FEC), late %llu.",
-		     (unsigned long long)sent, (unsigned long long)received, (unsigned long long)played,
-		     (unsigned long long)lost, (unsigned long long)fec, (unsigned long long)late);
+		text(ui, NULL, PL_TUI_INFO,
+		     "Voice: sent %llu, received %llu, played %llu, lost %llu (%llu from FEC), late %llu; dropped as "
+		     "tampered %llu, as replayed %llu.",
+		     (unsigned long long)st->sent, (unsigned long long)st->received, (unsigned long long)st->played,
+		     (unsigned long long)st->lost, (unsigned long long)st->concealed_fec, (unsigned long long)st->late,
+		     (unsigned long long)st->tampered, (unsigned long long)st->replayed);
 		return;
 	}
 	json_t *o = event("voice_stats");
-	jset_uint(o, "sent", sent);
-	jset_uint(o, "received", received);
-	jset_uint(o, "played", played);
-	jset_uint(o, "lost", lost);
-	jset_uint(o, "fec", fec);
-	jset_uint(o, "late", late);
-	jset_uint(o, "recorded_frames", recorded);
+	jset_uint(o, "sent", st->sent);
+	jset_uint(o, "received", st->received);
+	jset_uint(o, "played", st->played);
+	jset_uint(o, "lost", st->lost);
+	jset_uint(o, "fec", st->concealed_fec);
+	jset_uint(o, "late", st->late);
+	jset_uint(o, "tampered", st->tampered);
+	jset_uint(o, "replayed", st->replayed);
+	jset_uint(o, "recorded_frames", st->recorded_frames);
 	emit(ui, o);
 }
 
@@ -626,6 +633,45 @@ void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture
 	jset_str(o, "note", m->u.profile.note);
 	jset_uint(o, "picture_bytes", m->u.profile.picture_len);
 	jset_str(o, "picture_sha256", picture_sha256);
+	emit(ui, o);
+}
+
+void pl_ui_call(struct pl_ui *ui, const struct pl_ui_call *e)
+{
+	bool loud = !strcmp(e->event, "call_incoming") || !strcmp(e->event, "key_warning");
+	if (ui->mode != PL_UI_JSON) {
+		text(ui, NULL, !strcmp(e->event, "key_warning") ? PL_TUI_ERROR : PL_TUI_INFO, "%s", e->sentence);
+		if (loud && ui->mode == PL_UI_TUI)
+			pl_tui_bell(ui->tui);
+		return;
+	}
+	json_t *o = event(e->event);
+	if (e->call)
+		jset_id(o, "call", e->call);
+	if (e->group)
+		jset_uint(o, "group", e->group);
+	if (e->session)
+		jset_id(o, "session", e->session);
+	const char *const strs[][2] = {{"state", e->state},		{"reason", e->reason}, {"nick", e->nick},
+				       {"sas", e->sas},			{"fingerprint", e->fingerprint},
+				       {"verified", e->verified}};
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (strs[i][1] && strs[i][1][0])
+			jset_str(o, strs[i][0], strs[i][1]);
+	if (!strcmp(e->event, "call_member"))
+		jset_bool(o, "joined", e->joined);
+	if (e->fmt) {
+		char d[128];
+		pl_mformat_string(e->fmt, d, sizeof d);
+		jset_str(o, "media", d);
+		jset_str(o, "codec", pl_mformat_codec_name(e->fmt->codec));
+		jset_uint(o, "rate", e->fmt->rate);
+		jset_uint(o, "channels", e->fmt->channels);
+		jset_str(o, "format", pl_mformat_sample_name(e->fmt->format));
+		jset_uint(o, "chunk", e->fmt->chunk); /* samples per channel */
+		json_object_set_new(o, "chunk_ms", json_real(e->fmt->rate ? 1000.0 * e->fmt->chunk / e->fmt->rate : 0));
+	}
+	jset_str(o, "message", e->sentence);
 	emit(ui, o);
 }
 

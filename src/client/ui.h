@@ -14,7 +14,9 @@
 #include <stdio.h>
 
 #include "client/cmds.h"
+#include "client/voice.h"
 #include "core/auth.h"
+#include "core/mformat.h"
 #include "core/msg.h"
 #include "core/names.h"
 
@@ -56,8 +58,7 @@ void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m);
 void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n);
 void pl_ui_voice_ready(struct pl_ui *ui);
 void pl_ui_voice_sent(struct pl_ui *ui, uint64_t frames);
-void pl_ui_voice_stats(struct pl_ui *ui, uint64_t sent, uint64_t received, uint64_t played,
-		       uint64_t lost, uint64_t fec, uint64_t late, uint64_t recorded);
+void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st);
 void pl_ui_closed(struct pl_ui *ui, const char *reason);
 /* A PROFILE answer, with the picture's size and SHA-256 (the picture itself stays in memory). */
 void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture_sha256);
@@ -65,6 +66,19 @@ void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture
  * of a fingerprint. Returns 0, or -ENOENT when no device or more than one matches, after saying
  * so (run /devices first, or type more of it). */
 int pl_ui_device_key(struct pl_ui *ui, const struct pl_cmd *cmd, uint8_t key[PL_DEVICE_KEY_LEN]);
+/* Something about a call (client/call.h). NULL strings and zero numbers are left out of the JSON
+ * event; the other modes show the sentence, and the TUI rings the bell for an incoming call and a
+ * changed key. */
+struct pl_ui_call {
+	const char *event; /* call_state, call_incoming, call_offer, call_member, sas, verified, key_warning, ... */
+	uint64_t call, session;
+	uint32_t group;
+	const char *state, *reason, *nick, *sas, *fingerprint, *verified;
+	const struct pl_media_format *fmt;
+	bool joined; /* call_member */
+	const char *sentence;
+};
+void pl_ui_call(struct pl_ui *ui, const struct pl_ui_call *e);
 /* Status line updates (the TUI shows them; other modes ignore them). */
 void pl_ui_status(struct pl_ui *ui, const char *connection, const char *nick, const char *presence,
 		  const char *voice);

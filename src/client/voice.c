@@ -1,12 +1,14 @@
 #include "client/voice.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/jbuf.h"
+#include "core/media.h"
 #include "core/vpkt.h"
 #include "media/codec.h"
 #include "media/wav.h"
@@ -22,6 +24,15 @@
 #define TICK_MS 5            /* the pacing timer; frames are due every PL_FRAME_MS */
 #define MAX_CATCHUP 10       /* frames made up at once after a stall, beyond that skipped */
 #define TALKER_IDLE_MS 10000 /* a talker silent this long frees its slot for another */
+#define RX_KEYS PL_VOICE_RX_KEYS
+
+/* A key to open one sender's media with, and its replay window (core/media.h). */
+struct rx_key {
+	uint64_t sender; /* 0: free */
+	uint8_t id;
+	uint8_t key[PL_MEDIA_KEY_LEN];
+	struct pl_replay win;
+};
 
 struct talker {
 	uint64_t id;
@@ -63,12 +74,26 @@ struct pl_voice {
 	uint64_t play_t0, play_frames;
 	struct talker talkers[PL_VOICE_TALKERS];
 
+	/* End to end (a call): what seals our media, and what opens each sender's. A sender with a
+	 * key is never heard in clear. */
+	bool tx_keyed;
+	uint8_t tx_key[PL_MEDIA_KEY_LEN], tx_key_id;
+	uint64_t tx_counter;
+	struct rx_key rx_keys[RX_KEYS];
+	struct pl_media_format fmt;
+	FILE *dump; /* PARLEY_VOICE_DUMP: every frame sent, before sealing, for tests */
+
 	struct pl_voice_stats st;
 	uint64_t retired_lost; /* losses of talkers whose slot was given to another */
 	int16_t pcm[PL_FRAME_SAMPLES], tmp[PL_FRAME_SAMPLES];
 	int32_t mix[PL_FRAME_SAMPLES];
 	uint8_t pkt[PL_VPKT_MAX];
+	uint8_t zeros[PL_VPKT_MAX_PAYLOAD], opened[PL_VPKT_MAX_PAYLOAD];
 };
+
+static int open_media(struct pl_voice *v, const struct pl_vpkt *p, const uint8_t *raw, uint8_t *out,
+		      size_t cap);
+
 
 static void arm_ms(struct event *e, unsigned ms)
 {
@@ -203,13 +228,22 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 				continue;
 			}
 			v->st.received++;
+			const uint8_t *frame = p.payload;
+			size_t flen = p.plen;
+			int opened = open_media(v, &p, v->rx.buf[i], v->opened, sizeof v->opened);
+			if (opened == -EBADMSG || opened == -EALREADY) {
+				continue; /* counted: tampered, replayed, or in clear from a keyed sender */
+			} else if (opened >= 0) {
+				frame = v->opened;
+				flen = (size_t)opened;
+			}
 			struct talker *t = talker_for(v, p.sender, now);
 			if (!t) {
 				v->st.dropped++;
 				continue;
 			}
 			t->last_ms = now;
-			if (pl_jbuf_put(t->jb, p.seq, p.payload, p.plen) == -ETIME)
+			if (pl_jbuf_put(t->jb, p.seq, frame, flen) == -ETIME)
 				v->st.late++;
 		}
 		if (n < PL_UDP_RX_BATCH)
@@ -234,16 +268,120 @@ static void send_frame(struct pl_voice *v)
 		memset(v->pcm + got, 0, (size_t)(PL_FRAME_SAMPLES - got) * sizeof v->pcm[0]);
 	uint8_t opus[PL_OPUS_MAX_PACKET];
 	int olen = pl_enc_frame(v->enc, v->pcm, opus, sizeof opus);
+	if (olen > 0 && v->dump) {
+		uint8_t len[2] = {(uint8_t)(olen >> 8), (uint8_t)olen};
+		fwrite(len, 1, 2, v->dump);
+		fwrite(opus, 1, (size_t)olen, v->dump);
+		fflush(v->dump);
+	}
 	if (olen > 0) {
+		/* Sealed, the payload is the frame and PL_MEDIA_OVERHEAD more; the header is encoded
+		 * first, with room for it, since the seal covers the header too. */
+		size_t plen = (size_t)olen + (v->tx_keyed ? PL_MEDIA_OVERHEAD : 0);
 		struct pl_vpkt p = {.type = PL_VPKT_VOICE, .sender = v->session, .seq = v->seq,
-				    .ts = v->ts, .payload = opus, .plen = (size_t)olen};
+				    .ts = v->ts, .payload = v->tx_keyed ? v->zeros : opus, .plen = plen};
 		int n = pl_vpkt_encode(&p, v->pkt, sizeof v->pkt);
+		if (n > 0 && v->tx_keyed &&
+		    pl_media_seal(v->pkt + PL_VPKT_HDR, sizeof v->pkt - PL_VPKT_HDR, v->tx_key, v->tx_key_id,
+				  ++v->tx_counter, v->pkt, PL_VPKT_HDR, opus, (size_t)olen) < 0)
+			n = -1;
 		if (n > 0 && sendto(v->fd, v->pkt, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&v->server,
 				    v->server_len) == n)
 			v->st.sent++;
 	}
 	v->seq++;
 	v->ts += PL_FRAME_SAMPLES;
+}
+
+/* Opens a VOICE payload from a sender we hold keys for: the frame's length (into out), -ENOENT
+ * for a sender we hold none for (its payload is clear: room voice), -EBADMSG or -EALREADY when it
+ * must be dropped (counted as tampered or replayed). */
+static int open_media(struct pl_voice *v, const struct pl_vpkt *p, const uint8_t *raw, uint8_t *out, size_t cap)
+{
+	uint8_t key_id;
+	uint64_t counter;
+	bool keyed = false;
+	struct rx_key *k = NULL;
+	int peeked = pl_media_peek(p->payload, p->plen, &key_id, &counter);
+	for (unsigned i = 0; i < RX_KEYS; i++) {
+		if (v->rx_keys[i].sender != p->sender)
+			continue;
+		keyed = true;
+		if (peeked == 0 && v->rx_keys[i].id == key_id)
+			k = &v->rx_keys[i];
+	}
+	if (!keyed)
+		return -ENOENT;
+	if (!k) {
+		v->st.tampered++;
+		return -EBADMSG;
+	}
+	if (pl_replay_check(&k->win, counter) < 0) {
+		v->st.replayed++;
+		return -EALREADY;
+	}
+	int n = pl_media_open(out, cap, k->key, raw, PL_VPKT_HDR, p->payload, p->plen, NULL, NULL);
+	if (n < 0) {
+		v->st.tampered++;
+		return -EBADMSG;
+	}
+	if (pl_replay_accept(&k->win, counter) < 0) {
+		v->st.replayed++;
+		return -EALREADY;
+	}
+	return n;
+}
+
+void pl_voice_set_tx_key(struct pl_voice *v, uint8_t key_id, const uint8_t key[32])
+{
+	v->tx_keyed = key != NULL;
+	if (key) {
+		memcpy(v->tx_key, key, sizeof v->tx_key);
+		v->tx_key_id = key_id;
+		v->tx_counter = 0; /* a new key: its counter starts again at 1 */
+	} else {
+		sodium_memzero(v->tx_key, sizeof v->tx_key);
+	}
+}
+
+int pl_voice_set_rx_key(struct pl_voice *v, uint64_t sender, uint8_t key_id, const uint8_t key[32])
+{
+	struct rx_key *slot = NULL;
+	for (unsigned i = 0; i < RX_KEYS; i++) {
+		struct rx_key *k = &v->rx_keys[i];
+		if (k->sender == sender && k->id == key_id)
+			slot = k; /* replaced: a key id comes back after 256 keys */
+		else if (!slot && !k->sender)
+			slot = k;
+	}
+	if (!slot)
+		return -ENOSPC;
+	slot->sender = sender;
+	slot->id = key_id;
+	memcpy(slot->key, key, sizeof slot->key);
+	pl_replay_init(&slot->win);
+	return 0;
+}
+
+void pl_voice_forget_sender(struct pl_voice *v, uint64_t sender)
+{
+	for (unsigned i = 0; i < RX_KEYS; i++)
+		if (v->rx_keys[i].sender == sender)
+			sodium_memzero(&v->rx_keys[i], sizeof v->rx_keys[i]);
+}
+
+int pl_voice_set_format(struct pl_voice *v, const struct pl_media_format *f, char *err, size_t errsz)
+{
+	struct pl_media_format d;
+	pl_mformat_default(&d);
+	if (f && (f->codec != d.codec || f->rate != d.rate || f->channels != d.channels || f->chunk != d.chunk)) {
+		char want[64];
+		pl_mformat_string(f, want, sizeof want);
+		snprintf(err, errsz, "this client can only carry Opus 48000 Hz mono in 20 ms frames, not %s", want);
+		return -EINVAL;
+	}
+	v->fmt = d;
+	return 0;
 }
 
 static void play_frame(struct pl_voice *v)
@@ -322,6 +460,10 @@ int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct p
 	v->jitter_frames = jitter_frames;
 	v->session = session;
 	memcpy(v->key, key, PL_VOICE_KEY_LEN);
+	pl_mformat_default(&v->fmt);
+	const char *dump = getenv("PARLEY_VOICE_DUMP");
+	if (dump && *dump)
+		v->dump = fopen(dump, "ab");
 	v->server_len = pl_sockaddr_len(server);
 	memcpy(&v->server, server, v->server_len);
 	v->fd = pl_udp_socket_for(server, err, errsz);
@@ -361,10 +503,14 @@ void pl_voice_free(struct pl_voice *v)
 	pl_wav_close(v->mic);
 	pl_wav_close(v->rec);
 	pl_enc_free(v->enc);
+	if (v->dump)
+		fclose(v->dump);
 	for (int i = 0; i < PL_VOICE_TALKERS; i++) {
 		pl_jbuf_free(v->talkers[i].jb);
 		pl_dec_free(v->talkers[i].dec);
 	}
+	sodium_memzero(v->tx_key, sizeof v->tx_key);
+	sodium_memzero(v->rx_keys, sizeof v->rx_keys);
 	free(v);
 }
 
@@ -374,7 +520,10 @@ int pl_voice_send_file(struct pl_voice *v, const char *path, char *err, size_t e
 	int rc = pl_wav_open_read(&w, path, err, errsz);
 	if (rc < 0)
 		return rc;
-	if (!v->enc && (rc = pl_enc_alloc(&v->enc, PL_BITRATE_DEFAULT)) < 0) {
+	/* A fresh encoder for each talk: each file is encoded as if alone, as a reference decode is. */
+	pl_enc_free(v->enc);
+	v->enc = NULL;
+	if ((rc = pl_enc_alloc(&v->enc, PL_BITRATE_DEFAULT)) < 0) {
 		snprintf(err, errsz, "Cannot start the Opus encoder.");
 		pl_wav_close(w);
 		return rc;

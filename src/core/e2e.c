@@ -26,6 +26,7 @@ static const char tag_reveal[] = "parley call reveal v1";
 static const char tag_commit[] = "parley call commit v1";
 static const char tag_keys[] = "parley call keys v1";
 static const char tag_skey[] = "parley sender key v1";
+static const char tag_room[] = "parley room v1";
 /* crypto_kdf's context: 8 bytes, no NUL. */
 static const char kdf_ctx[crypto_kdf_CONTEXTBYTES] = {'p', 'l', 'c', 'a', 'l', 'l', 'v', '1'};
 enum { KDF_CALLER_TX = 1, KDF_CALLEE_TX = 2, KDF_SAS = 3 };
@@ -383,4 +384,18 @@ out:
 	sodium_memzero(xsk, sizeof xsk);
 	sodium_memzero(plain, sizeof plain);
 	return rc;
+}
+
+uint64_t pl_e2e_room_scope(const char *room)
+{
+	crypto_generichash_state st;
+	uint8_t h[8], c;
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_update(&st, (const uint8_t *)tag_room, sizeof tag_room);
+	for (const char *p = room; *p; p++) {
+		c = (uint8_t)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+		crypto_generichash_update(&st, &c, 1);
+	}
+	crypto_generichash_final(&st, h, sizeof h);
+	return be64(h);
 }

@@ -149,6 +149,11 @@ int pl_e2e_reveal_decode(struct pl_e2e_reveal *m, const uint8_t *buf, size_t len
 int pl_e2e_skey_seal(uint8_t out[PL_E2E_SKEY_LEN], const uint8_t sender_sk[PL_DEVICE_SECRET_LEN],
 		     const uint8_t recipient_pk[PL_DEVICE_KEY_LEN], uint64_t scope, uint8_t key_id,
 		     const uint8_t key[PL_E2E_KEY_LEN], const uint8_t random[PL_E2E_RANDOM_LEN]);
+/* A room's scope for sender keys: the first 8 bytes (big-endian) of BLAKE2b over "parley room v1"
+ * NUL and the room's name in ASCII lower case (room names compare that way), so a key given for
+ * one room is refused for another. */
+uint64_t pl_e2e_room_scope(const char *room);
+
 /* Opens what pl_e2e_skey_seal made for this recipient from sender_pk, for scope and key_id.
  * 0, or -EBADMSG for a wrong length, signature, box or sender (out_key is then zero). */
 int pl_e2e_skey_open(uint8_t out_key[PL_E2E_KEY_LEN], const uint8_t recipient_sk[PL_DEVICE_SECRET_LEN],

@@ -75,8 +75,16 @@ static const struct {
 	{PL_ERR_REQUEST_PENDING, "REQUEST_PENDING",
 	 "A contact request between you and that user is already waiting for an answer."},
 	{PL_ERR_NO_REQUEST, "NO_REQUEST", "That user has not asked to become your contact; /add NICK asks them."},
+	{PL_ERR_IN_CALL, "IN_CALL", "You are in a call already; hang up first (/hangup)."},
+	{PL_ERR_NO_SUCH_CALL, "NO_SUCH_CALL", "There is no such call, it is over, or you are not in it."},
+	{PL_ERR_NEEDS_DEVICE, "NEEDS_DEVICE",
+	 "Calls are end-to-end encrypted to device keys, and this session logged in without one; log in from a client with its identity."},
+	{PL_ERR_BAD_FORMAT, "BAD_FORMAT",
+	 "That media format is not one parley can send (see the detail); offer Opus, or PCM that fits a packet."},
 	{PL_ERR_REGISTER_LIMIT, "REGISTER_LIMIT",
 	 "Too many accounts were registered from your address recently; wait a while before registering another."},
+	{PL_ERR_BANNED, "BANNED",
+	 "An administrator of this server has banned this account or your address, or closed your session; the detail says which and until when."},
 };
 
 const char *pl_err_sentence(uint16_t code)

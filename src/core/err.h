@@ -51,6 +51,11 @@ enum pl_err {
 	PL_ERR_REQUEST_PENDING = 452,/* a contact request between you two waits for an answer */
 	PL_ERR_NO_REQUEST = 453,     /* no contact request from that user to answer */
 	PL_ERR_REGISTER_LIMIT = 454, /* too many registrations from this address */
+	PL_ERR_BANNED = 455,         /* an administrator banned the account or address, or ended the session */
+	PL_ERR_IN_CALL = 456,        /* you are in a call already */
+	PL_ERR_NO_SUCH_CALL = 457,   /* no such call, it is over, or you are not in it */
+	PL_ERR_NEEDS_DEVICE = 458,   /* calls need this session's device key */
+	PL_ERR_BAD_FORMAT = 459,     /* a media format parley cannot send; the detail says why */
 };
 
 /* The sentence for a code; a generic sentence for codes it does not know. */

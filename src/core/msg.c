@@ -164,10 +164,13 @@ static const struct pl_msg_field member[] = { /* JOINED and PARTED */
 	STR("room", member.room, PL_ROOM_MAX),
 	STR("nick", member.nick, PL_NICK_MAX),
 	U64("session", member.session),
+	FIXED("device", member.device),
 };
 static const struct pl_msg_field user_entry[] = {
 	STR_IN(struct pl_user_entry, "nick", nick, PL_NICK_MAX),
 	INT_IN(struct pl_user_entry, "session", PL_FIELD_U64, session, 8),
+	{.name = "device", .kind = PL_FIELD_FIXED, .max = PL_DEVICE_KEY_LEN, .off = offsetof(struct pl_user_entry, device),
+	 .size = sizeof MEMBER(struct pl_user_entry, device)},
 };
 static const struct pl_msg_field userlist[] = {
 	STR("room", userlist.room, PL_ROOM_MAX),
@@ -234,6 +237,115 @@ static const struct pl_msg_field contact_request[] = {
 	ABSENT(contact_req.accept),
 };
 
+/* A call's media format, seed 004's fields; the server checks the values (core/mformat.h). */
+#define FMT \
+	ENUM("codec", call.fmt.codec, PL_CODEC_MAX), U32("rate", call.fmt.rate), \
+	ENUM("channels", call.fmt.channels, 2), ENUM("format", call.fmt.format, PL_SF_MAX), \
+	U16("chunk", call.fmt.chunk)
+static const struct pl_msg_field call_start[] = {
+	U32("group", call.group), /* 0: a call to the user nick */
+	STR("nick", call.nick, PL_NICK_MAX),
+	FMT,
+	ABSENT(call.id), ABSENT(call.session), ABSENT(call.state), ABSENT(call.reason), ABSENT(call.action),
+	ABSENT(call.hs), ABSENT(call.reveal), ABSENT(call.device), ABSENT(call.joined),
+};
+static const struct pl_msg_field call_ring[] = {
+	U64("call", call.id),
+	FIXED("offer", call.hs), /* all zero for a group call (sender keys instead) */
+	ABSENT(call.group), ABSENT(call.nick), ABSENT(call.session), ABSENT(call.state), ABSENT(call.reason),
+	ABSENT(call.action), ABSENT(call.fmt), ABSENT(call.reveal), ABSENT(call.device), ABSENT(call.joined),
+};
+static const struct pl_msg_field call_answer[] = {
+	U64("call", call.id),
+	ENUM("action", call.action, PL_CALL_ACTION_MAX),
+	FMT, /* COUNTER: the format offered back */
+	FIXED("answer", call.hs),
+	ABSENT(call.group), ABSENT(call.nick), ABSENT(call.session), ABSENT(call.state), ABSENT(call.reason),
+	ABSENT(call.reveal), ABSENT(call.device), ABSENT(call.joined),
+};
+static const struct pl_msg_field call_confirm[] = {
+	U64("call", call.id),
+	ENUM("action", call.action, PL_CALL_DROP),
+	FIXED("reveal", call.reveal),
+	ABSENT(call.group), ABSENT(call.nick), ABSENT(call.session), ABSENT(call.state), ABSENT(call.reason),
+	ABSENT(call.fmt), ABSENT(call.hs), ABSENT(call.device), ABSENT(call.joined),
+};
+static const struct pl_msg_field call_hangup[] = {
+	U64("call", call.id),
+	ABSENT(call.group), ABSENT(call.nick), ABSENT(call.session), ABSENT(call.state), ABSENT(call.reason),
+	ABSENT(call.action), ABSENT(call.fmt), ABSENT(call.hs), ABSENT(call.reveal), ABSENT(call.device),
+	ABSENT(call.joined),
+};
+static const struct pl_msg_field call_state[] = {
+	U64("call", call.id),
+	ENUM("state", call.state, PL_CALL_STATE_MAX),
+	ENUM("reason", call.reason, PL_CALL_REASON_MAX),
+	U32("group", call.group),
+	STR("peer", call.nick, PL_NICK_MAX), /* 1:1: the other party */
+	FMT, /* ACTIVE: what was agreed */
+	ABSENT(call.session), ABSENT(call.action), ABSENT(call.hs), ABSENT(call.reveal), ABSENT(call.device),
+	ABSENT(call.joined),
+};
+static const struct pl_msg_field call_incoming[] = {
+	U64("call", call.id),
+	STR("from", call.nick, PL_NICK_MAX),
+	U64("session", call.session),
+	U32("group", call.group),
+	FMT,
+	FIXED("offer", call.hs),
+	ABSENT(call.state), ABSENT(call.reason), ABSENT(call.action), ABSENT(call.reveal), ABSENT(call.device),
+	ABSENT(call.joined),
+};
+static const struct pl_msg_field call_answered[] = {
+	U64("call", call.id),
+	STR("from", call.nick, PL_NICK_MAX),
+	U64("session", call.session),
+	ENUM("action", call.action, PL_CALL_ACTION_MAX),
+	FMT,
+	FIXED("answer", call.hs),
+	ABSENT(call.group), ABSENT(call.state), ABSENT(call.reason), ABSENT(call.reveal), ABSENT(call.device),
+	ABSENT(call.joined),
+};
+static const struct pl_msg_field call_confirmed[] = {
+	U64("call", call.id),
+	ENUM("action", call.action, PL_CALL_DROP),
+	FIXED("reveal", call.reveal),
+	ABSENT(call.group), ABSENT(call.nick), ABSENT(call.session), ABSENT(call.state), ABSENT(call.reason),
+	ABSENT(call.fmt), ABSENT(call.hs), ABSENT(call.device), ABSENT(call.joined),
+};
+/* Seed 002's 507, "distribute info call": a member's voice stream and key, to the others. */
+static const struct pl_msg_field call_member[] = {
+	U64("call", call.id),
+	STR("nick", call.nick, PL_NICK_MAX),
+	U64("session", call.session),
+	FIXED("device", call.device),
+	ENUM("joined", call.joined, 1),
+	ABSENT(call.group), ABSENT(call.state), ABSENT(call.reason), ABSENT(call.action), ABSENT(call.fmt),
+	ABSENT(call.hs), ABSENT(call.reveal),
+};
+static const struct pl_msg_field skey_entry[] = {
+	INT_IN(struct pl_skey_entry, "to", PL_FIELD_U64, to, 8),
+	{.name = "sealed", .kind = PL_FIELD_FIXED, .max = PL_SKEY_LEN, .off = offsetof(struct pl_skey_entry, sealed),
+	 .size = sizeof MEMBER(struct pl_skey_entry, sealed)},
+};
+static const struct pl_msg_field media_keys[] = {
+	ENUM("scope", mkey.scope, PL_SCOPE_MAX),
+	U64("call", mkey.call),
+	STR("room", mkey.room, PL_ROOM_MAX),
+	U8("key_id", mkey.key_id),
+	LIST("count", mkey.count, mkey.keys, skey_entry, PL_MEDIA_KEYS_MAX),
+	ABSENT(mkey.from),
+};
+static const struct pl_msg_field media_key[] = {
+	ENUM("scope", mkey.scope, PL_SCOPE_MAX),
+	U64("call", mkey.call),
+	STR("room", mkey.room, PL_ROOM_MAX),
+	U64("from", mkey.from),
+	U8("key_id", mkey.key_id),
+	FIXED("sealed", mkey.keys[0].sealed),
+	ABSENT(mkey.count),
+};
+
 /*
  * Indexed by type, so a lookup is one bounds check: client types 0x0000-0x003F in the first
  * half, server types 0x8000-0x803F in the second. A type past the range does not compile.
@@ -273,6 +385,12 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(DEVICE_REVOKE, device_revoke),
 	DESC(KEYS_GET, user),
 	DESC(CONTACT_ANSWER, contact_answer),
+	DESC(CALL_START, call_start),
+	DESC(CALL_RING, call_ring),
+	DESC(CALL_ANSWER, call_answer),
+	DESC(CALL_CONFIRM, call_confirm),
+	DESC(CALL_HANGUP, call_hangup),
+	DESC(MEDIA_KEYS, media_keys),
 
 	DESC(WELCOME, welcome),
 	DESC(AUTH_OK, auth_ok),
@@ -294,6 +412,12 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(OK, ok),
 	DESC(DEVICE, device),
 	DESC(CONTACT_REQUEST, contact_request),
+	DESC(CALL_STATE, call_state),
+	DESC(CALL_INCOMING, call_incoming),
+	DESC(CALL_ANSWERED, call_answered),
+	DESC(CALL_CONFIRMED, call_confirmed),
+	DESC(CALL_MEMBER, call_member),
+	DESC(MEDIA_KEY, media_key),
 };
 
 const struct pl_msg_desc *pl_msg_describe(uint16_t type)

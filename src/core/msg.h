@@ -15,14 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/mformat.h"
 #include "core/names.h"
 
-#define PL_PROTO_VERSION 2
+#define PL_PROTO_VERSION 3
 #define PL_VOICE_KEY_LEN 32
 #define PL_DEVICE_KEY_LEN 32  /* an Ed25519 public key */
 #define PL_SIG_LEN 64         /* an Ed25519 signature */
 #define PL_CHALLENGE_LEN 32   /* WELCOME's login challenge */
 #define PL_CERT_HASH_LEN 32   /* SHA-256 of the server's certificate */
+/* The end-to-end call handshake's messages (core/e2e.h), carried opaque by the server. */
+#define PL_CALL_HS_LEN 136     /* an OFFER or an ANSWER */
+#define PL_CALL_REVEAL_LEN 104 /* a REVEAL */
+#define PL_SKEY_LEN 176        /* a sender key sealed to one participant's device key */
+#define PL_MEDIA_KEYS_MAX 32   /* sealed sender keys in one MEDIA_KEYS frame */
 #define PL_USERLIST_CHUNK 64 /* entries per USERLIST frame; more follow with more=1 */
 /* SAY, TEXT and HISTORY name a room or a nickname. */
 #define PL_TARGET_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
@@ -60,6 +66,12 @@ enum pl_msg_type {
 	PL_MSG_DEVICE_REVOKE = 0x001B,
 	PL_MSG_KEYS_GET = 0x001C,
 	PL_MSG_CONTACT_ANSWER = 0x001D,
+	PL_MSG_CALL_START = 0x001E,
+	PL_MSG_CALL_RING = 0x001F,
+	PL_MSG_CALL_ANSWER = 0x0020,
+	PL_MSG_CALL_CONFIRM = 0x0021,
+	PL_MSG_CALL_HANGUP = 0x0022,
+	PL_MSG_MEDIA_KEYS = 0x0023,
 	/* server -> client */
 	PL_MSG_WELCOME = 0x8001,
 	PL_MSG_AUTH_OK = 0x8002,
@@ -81,6 +93,12 @@ enum pl_msg_type {
 	PL_MSG_OK = 0x8012,
 	PL_MSG_DEVICE = 0x8013,
 	PL_MSG_CONTACT_REQUEST = 0x8014,
+	PL_MSG_CALL_STATE = 0x8015,
+	PL_MSG_CALL_INCOMING = 0x8016,
+	PL_MSG_CALL_ANSWERED = 0x8017,
+	PL_MSG_CALL_CONFIRMED = 0x8018,
+	PL_MSG_CALL_MEMBER = 0x8019,
+	PL_MSG_MEDIA_KEY = 0x801A,
 };
 
 enum pl_presence {
@@ -108,6 +126,42 @@ enum pl_contact_req {
 };
 #define PL_CREQ_MAX PL_CREQ_REFUSED
 
+/* TEXT flags, continued */
+#define PL_TEXT_CALL 0x04 /* a notice about a call (a missed call), not something a person typed */
+
+/* CALL_STATE states and reasons */
+enum pl_call_state {
+	PL_CALL_SETUP = 0,   /* made: the caller now sends CALL_RING with its handshake OFFER */
+	PL_CALL_RINGING = 1, /* the callee (or the group) is being rung */
+	PL_CALL_ACTIVE = 2,  /* answered and agreed: media flows */
+	PL_CALL_ENDED = 3,
+};
+#define PL_CALL_STATE_MAX PL_CALL_ENDED
+enum pl_call_reason {
+	PL_CALL_NONE = 0,
+	PL_CALL_DENIED = 1,    /* the callee said no (or refused the format) */
+	PL_CALL_BUSY = 2,      /* the callee is in another call */
+	PL_CALL_TIMEOUT = 3,   /* nobody answered within the ring timeout */
+	PL_CALL_CANCELLED = 4, /* the caller hung up while it rang */
+	PL_CALL_HUNG_UP = 5,   /* someone hung up, or fewer than two are left */
+	PL_CALL_FAILED = 6,    /* it could not be set up (the key agreement failed, a party left) */
+	PL_CALL_OFFLINE = 7,   /* the callee is not connected: a missed-call notice waits for them */
+};
+#define PL_CALL_REASON_MAX PL_CALL_OFFLINE
+/* CALL_ANSWER actions */
+enum pl_call_action { PL_CALL_ACCEPT = 0, PL_CALL_COUNTER = 1, PL_CALL_DENY = 2 };
+#define PL_CALL_ACTION_MAX PL_CALL_DENY
+/* CALL_CONFIRM actions: take the (counter-)offer, or drop the call */
+enum pl_call_confirm { PL_CALL_PROCEED = 0, PL_CALL_DROP = 1 };
+/* MEDIA_KEYS / MEDIA_KEY scopes */
+enum pl_key_scope { PL_SCOPE_CALL = 0, PL_SCOPE_ROOM = 1 };
+#define PL_SCOPE_MAX PL_SCOPE_ROOM
+
+struct pl_skey_entry {
+	uint64_t to;                  /* the participant's session */
+	uint8_t sealed[PL_SKEY_LEN];  /* the sender key, sealed to their device key and signed */
+};
+
 /* SET_PROFILE: which fields to change */
 #define PL_PROFILE_REALNAME 0x01
 #define PL_PROFILE_PICTURE 0x02 /* an empty picture removes it */
@@ -119,6 +173,7 @@ enum pl_contact_req {
 struct pl_user_entry {
 	char nick[PL_NICK_MAX + 1];
 	uint64_t session;
+	uint8_t device[PL_DEVICE_KEY_LEN]; /* zero: the session has no device key */
 };
 
 struct pl_msg {
@@ -156,7 +211,12 @@ struct pl_msg {
 			uint8_t voice_key[PL_VOICE_KEY_LEN];
 			uint8_t flags; /* PL_AUTH_DEVICE_ADDED */
 		} auth_ok;
-		struct { char room[PL_ROOM_MAX + 1]; char nick[PL_NICK_MAX + 1]; uint64_t session; } member; /* JOINED, PARTED */
+		struct {
+			char room[PL_ROOM_MAX + 1];
+			char nick[PL_NICK_MAX + 1];
+			uint64_t session;
+			uint8_t device[PL_DEVICE_KEY_LEN]; /* its device key (zero: none), for room voice's sender keys */
+		} member; /* JOINED, PARTED */
 		struct {
 			char room[PL_ROOM_MAX + 1];
 			uint8_t more; /* 1: another USERLIST frame for this room follows */
@@ -224,6 +284,29 @@ struct pl_msg {
 		} device;
 		/* CONTACT_ANSWER (accept 1 or 0) and CONTACT_REQUEST (kind) */
 		struct { char nick[PL_NICK_MAX + 1]; uint8_t accept; uint8_t kind; } contact_req;
+		/* Every call message: each carries the fields its table in msg.c lists. */
+		struct {
+			uint64_t id;                    /* the call, chosen by the server */
+			uint32_t group;                 /* a group call's group, or 0 */
+			char nick[PL_NICK_MAX + 1];     /* the callee, the caller, the peer or the member */
+			uint64_t session;               /* that user's session (names their voice) */
+			uint8_t state, reason, action;  /* enum pl_call_state, _reason, _action or _confirm */
+			struct pl_media_format fmt;     /* offered, counter-offered or agreed */
+			uint8_t hs[PL_CALL_HS_LEN];     /* the handshake's OFFER or ANSWER */
+			uint8_t reveal[PL_CALL_REVEAL_LEN];
+			uint8_t device[PL_DEVICE_KEY_LEN]; /* CALL_MEMBER: the member's device key */
+			uint8_t joined;                 /* CALL_MEMBER: 1 joined, 0 left */
+		} call;
+		/* MEDIA_KEYS (to several) and MEDIA_KEY (to one, from one) */
+		struct {
+			uint8_t scope;                  /* enum pl_key_scope */
+			uint64_t call;                  /* PL_SCOPE_CALL: the call */
+			char room[PL_ROOM_MAX + 1];     /* PL_SCOPE_ROOM: the room */
+			uint64_t from;                  /* MEDIA_KEY: the sender's session */
+			uint8_t key_id;
+			uint16_t count;                 /* MEDIA_KEYS */
+			struct pl_skey_entry keys[PL_MEDIA_KEYS_MAX]; /* MEDIA_KEY: keys[0] (to unused) */
+		} mkey;
 	} u;
 };
 

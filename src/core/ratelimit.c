@@ -70,6 +70,12 @@ int pl_limiter_alloc(struct pl_limiter **lp, unsigned slots, double rate, double
 	return 0;
 }
 
+void pl_limiter_set(struct pl_limiter *l, double rate, double burst)
+{
+	l->rate = rate;
+	l->burst = burst;
+}
+
 void pl_limiter_free(struct pl_limiter *l)
 {
 	if (!l)

@@ -37,6 +37,9 @@ struct pl_limiter;
 int pl_limiter_alloc(struct pl_limiter **lp, unsigned slots, double rate, double burst,
 		     const uint8_t hash_key[PL_LIMITER_HASH_KEY]);
 void pl_limiter_free(struct pl_limiter *l);
+/* New rate and burst for every key (a config reload); buckets above the new burst are capped at
+ * their next use. */
+void pl_limiter_set(struct pl_limiter *l, double rate, double burst);
 /* Whether key has a token left (without taking one). Unknown keys have a full bucket. */
 bool pl_limiter_allows(struct pl_limiter *l, const char *key, uint64_t now_ms);
 /* Takes a token from key's bucket (e.g. when a login is submitted); returns whether one was there. */

@@ -8,10 +8,10 @@
  *   offset 12 u32  timestamp in 48 kHz samples (per sender, wraps)
  *   offset 16 ...  payload
  *
- * VOICE carries one Opus packet. BIND proves that its sender holds the session's voice key: its
- * payload is a u64 counter and a 16-byte HMAC-SHA-256 (truncated) over the header and counter,
- * keyed with the voice key from AUTH_OK; the counter must rise, so a captured BIND cannot be
- * replayed. A BIND does not prove that the datagram's source address wants the session's voice,
+ * VOICE carries one media frame in core/vframe.h's framing (sealed by core/media.h when the
+ * sender has a key). BIND proves that its sender holds the session's voice key: its payload is a
+ * u64 counter and a 16-byte HMAC-SHA-256 (truncated) over the header and counter, keyed with the
+ * voice key from AUTH_OK; the counter must rise, so a captured BIND cannot be replayed. A BIND does not prove that the datagram's source address wants the session's voice,
  * since a key holder can forge any source address; so a BIND from an address the server has not
  * seen answer yet is answered with a CHALLENGE (the BIND's counter and a cookie only the server
  * can make) and no more, and the client proves it receives at that address with a CONFIRM (the
@@ -26,7 +26,10 @@
 
 #define PL_VPKT_VERSION 2
 #define PL_VPKT_HDR 16
-#define PL_VPKT_MAX_PAYLOAD 1275 /* the largest Opus packet */
+/* The largest VOICE payload: a media frame of up to 1275 bytes (the largest Opus packet, and
+ * core/mformat.h's PL_MFORMAT_MAX_FRAME), core/vframe.h's 2-byte header around it, and the 25
+ * bytes core/media.h adds when it is sealed. 1318-byte datagrams: well under a 1500-byte MTU. */
+#define PL_VPKT_MAX_PAYLOAD (1275 + 2 + 25)
 #define PL_VPKT_MAX (PL_VPKT_HDR + PL_VPKT_MAX_PAYLOAD)
 #define PL_VBIND_MAC_LEN 16
 #define PL_VBIND_PAYLOAD (8 + PL_VBIND_MAC_LEN)

@@ -13,6 +13,8 @@
 #include "core/ratelimit.h"
 #include "net/conn.h"
 #include "net/log.h"
+#include "server/ban.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "server/session.h"
 #include "server/worker.h"
@@ -89,6 +91,11 @@ static bool hash_password(char out[PL_PWHASH_MAX], const char *pw)
 				 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
 }
 
+bool pl_auth_hash_password(char *out, const char *password)
+{
+	return hash_password(out, password);
+}
+
 /* Compared against when the account does not exist, so that a missing account costs as much
  * time as a wrong password and timing does not reveal which nicknames have accounts. */
 static const char dummy_hash[] =
@@ -134,6 +141,7 @@ static int job_submit(struct pl_session *s, struct auth_job *a)
 	if (pl_worker_submit(s->srv->worker, &a->job) < 0) {
 		char d[64];
 		snprintf(d, sizeof d, "retry in %u s", pl_worker_retry_after(s->srv->worker));
+		pl_metrics_login(s->srv->metrics, PL_LOGIN_BUSY);
 		pl_session_error(s, PL_ERR_BUSY, a->about, d);
 		job_free(a);
 		return -EBUSY;
@@ -203,6 +211,8 @@ static void device_done(struct pl_store_write *w, int rc)
 	if (!d->has_device || rc == 0 || rc == -EEXIST) {
 		pl_session_enter_ready(s, d->dev.nick, d->realname, d->has_device ? d->dev.key : NULL,
 				       d->has_device && rc == 0 ? PL_AUTH_DEVICE_ADDED : 0);
+		if (s->state == PL_SESS_READY)
+			pl_metrics_login(srv->metrics, d->reg ? PL_LOGIN_REGISTERED : PL_LOGIN_PASSWORD_OK);
 	} else {
 		/* Logged in all the same, by password, without the device: say why it was not kept. */
 		pl_session_enter_ready(s, d->dev.nick, d->realname, NULL, 0);
@@ -278,6 +288,8 @@ static void login_ok(struct pl_session *s, struct auth_job *a)
 {
 	if (!a->has_device) {
 		pl_session_enter_ready(s, a->nick, a->realname, NULL, 0);
+		if (s->state == PL_SESS_READY)
+			pl_metrics_login(s->srv->metrics, PL_LOGIN_PASSWORD_OK);
 		return;
 	}
 	struct pl_device_rec d;
@@ -287,6 +299,8 @@ static void login_ok(struct pl_session *s, struct auth_job *a)
 	} else if (rc == 0) {
 		pl_session_enter_ready(s, a->nick, a->realname, a->device, 0);
 		touch_device(s->srv, a->nick, a->device);
+		if (s->state == PL_SESS_READY)
+			pl_metrics_login(s->srv->metrics, PL_LOGIN_PASSWORD_OK);
 	} else if (rc == -ENOENT) {
 		submit_device_write(s, a, false);
 	} else {
@@ -362,6 +376,7 @@ static void auth_done(struct pl_job *j)
 			pl_session_error(s, PL_ERR_INTERNAL, a->about, "could not hash the password");
 		} else {
 			pl_log(PL_LOG_INFO, "failed login for '%s' from %s", a->nick, s->peer);
+			pl_metrics_login(srv->metrics, PL_LOGIN_FAILED);
 			pl_session_error(s, PL_ERR_AUTH_FAILED, a->about, NULL);
 		}
 		goto out;
@@ -386,6 +401,20 @@ static bool all_zero(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		acc |= p[i];
 	return acc == 0;
+}
+
+/* An account an administrator banned gets 455 before any password or signature work. */
+static bool banned(struct pl_session *s, const char *nick, uint16_t about)
+{
+	const struct pl_ban *b = pl_bans_account(s->srv->bans, nick, pl_env_wall_ms(s->srv->env));
+	if (!b)
+		return false;
+	char d[PL_BAN_REASON_MAX + 64];
+	pl_ban_describe(&b->rec, d, sizeof d);
+	pl_log(PL_LOG_INFO, "banned account '%s' tried to log in from %s", nick, s->peer);
+	pl_metrics_login(s->srv->metrics, PL_LOGIN_BANNED);
+	pl_session_error(s, PL_ERR_BANNED, about, d);
+	return true;
 }
 
 static void password_login(struct pl_session *s, const struct pl_msg *m)
@@ -417,6 +446,10 @@ static void password_login(struct pl_session *s, const struct pl_msg *m)
 		return;
 	}
 	uint64_t now = pl_env_mono_ms(srv->env);
+	if (banned(s, rc == 0 ? acc.nick : nick, m->type)) {
+		sodium_memzero(&acc, sizeof acc);
+		return;
+	}
 	if (reg) {
 		if (rc == 0) {
 			/* Checked before hashing so a taken name costs no Argon2id; the insert's
@@ -425,11 +458,15 @@ static void password_login(struct pl_session *s, const struct pl_msg *m)
 			return;
 		}
 		if (!pl_limiter_take(srv->register_host, s->peer_host, now)) {
+			pl_metrics_refused(srv->metrics, PL_REFUSED_REGISTER_LIMITER);
+			pl_metrics_login(srv->metrics, PL_LOGIN_LIMITED);
 			pl_session_error(s, PL_ERR_REGISTER_LIMIT, m->type, NULL);
 			return;
 		}
 	} else if (!take_login(srv, rc == 0 ? acc.nick : nick, s->peer_host)) {
 		/* Refused before any Argon2id work, so guessing costs the guesser, not the server. */
+		pl_metrics_refused(srv->metrics, PL_REFUSED_LOGIN_LIMITER);
+		pl_metrics_login(srv->metrics, PL_LOGIN_LIMITED);
 		pl_session_error(s, PL_ERR_TOO_MANY_ATTEMPTS, m->type, NULL);
 		sodium_memzero(&acc, sizeof acc);
 		return;
@@ -476,9 +513,12 @@ static void key_login(struct pl_session *s, const struct pl_msg *m)
 		pl_session_error(s, PL_ERR_AUTH_FAILED, m->type, NULL);
 		return;
 	}
+	if (banned(s, nick, m->type))
+		return;
 	struct pl_device_rec d;
 	int rc = pl_store_device_get(srv->store, nick, key, &d);
 	if (rc == -ENOENT) {
+		pl_metrics_login(srv->metrics, PL_LOGIN_KEY_FAILED);
 		pl_session_error(s, PL_ERR_UNKNOWN_DEVICE, m->type, NULL);
 		return;
 	}
@@ -487,12 +527,14 @@ static void key_login(struct pl_session *s, const struct pl_msg *m)
 		return;
 	}
 	if (d.revoked) {
+		pl_metrics_login(srv->metrics, PL_LOGIN_KEY_FAILED);
 		pl_session_error(s, PL_ERR_DEVICE_REVOKED, m->type, NULL);
 		return;
 	}
 	/* The signature covers this connection's challenge and our certificate (core/auth.h). */
 	if (pl_login_verify(m->u.login_key.sig, key, s->challenge, srv->cert_hash, nick) < 0) {
 		pl_log(PL_LOG_INFO, "bad device signature for '%s' from %s", nick, s->peer);
+		pl_metrics_login(srv->metrics, PL_LOGIN_KEY_FAILED);
 		pl_session_error(s, PL_ERR_AUTH_FAILED, m->type, "the device signature does not check");
 		return;
 	}
@@ -502,8 +544,10 @@ static void key_login(struct pl_session *s, const struct pl_msg *m)
 		return;
 	}
 	pl_session_enter_ready(s, acc.nick, acc.realname, key, 0);
-	if (s->state == PL_SESS_READY)
+	if (s->state == PL_SESS_READY) {
 		touch_device(srv, acc.nick, key);
+		pl_metrics_login(srv->metrics, PL_LOGIN_KEY_OK);
+	}
 	sodium_memzero(&acc, sizeof acc);
 }
 

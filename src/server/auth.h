@@ -14,6 +14,8 @@
 #ifndef PL_SERVER_AUTH_H
 #define PL_SERVER_AUTH_H
 
+#include <stdbool.h>
+
 #include "core/msg.h"
 
 struct pl_session;
@@ -22,5 +24,8 @@ struct pl_session;
 void pl_auth_handle(struct pl_session *s, const struct pl_msg *m);
 /* The connection is ending: password work still queued for it is dropped unworked. */
 void pl_auth_cancel(struct pl_session *s);
+/* Hashes a password as accounts store it (Argon2id), into out (PL_PWHASH_MAX bytes, store/store.h).
+ * Slow on purpose: call it on a worker thread. */
+bool pl_auth_hash_password(char *out, const char *password);
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "net/conn.h"
 #include "net/log.h"
+#include "server/metrics.h"
 #include "server/room.h"
 #include "server/server.h"
 #include "server/session.h"
@@ -23,7 +24,7 @@ static void text_of(struct pl_msg *t, const struct pl_msg_rec *r, uint8_t flags)
 	t->type = PL_MSG_TEXT;
 	t->u.text.id = r->id;
 	t->u.text.time_ms = r->time_ms;
-	t->u.text.flags = flags;
+	t->u.text.flags = flags | r->flags; /* how it is delivered, and what it is (a call notice) */
 	snprintf(t->u.text.target, sizeof t->u.text.target, "%s", r->target);
 	snprintf(t->u.text.from, sizeof t->u.text.from, "%s", r->sender);
 	memcpy(t->u.text.text, r->text, strlen(r->text) + 1);
@@ -159,6 +160,7 @@ static void say_done(struct pl_store_write *w, int rc)
 					 rc == -ENOSPC ? x->rec.target : "could not store the message");
 		goto out;
 	}
+	srv->metrics->messages++;
 	if (s) {
 		struct pl_msg ok = {.type = PL_MSG_SAY_OK};
 		ok.u.say_ok.tag = x->tag;
@@ -233,11 +235,13 @@ static void say(struct pl_session *s, const struct pl_msg *m)
 	}
 	/* Counted only once the message is well-formed and deliverable. */
 	if (!pl_bucket_take(&s->msg_bucket, pl_env_mono_ms(srv->env), srv->cfg->message_rate, srv->cfg->message_burst)) {
+		pl_metrics_refused(srv->metrics, PL_REFUSED_MESSAGE);
 		pl_session_error(s, PL_ERR_RATE_LIMITED, m->type, NULL);
 		free(x);
 		return;
 	}
 	x->rec.time_ms = pl_env_wall_ms(srv->env);
+	x->rec.flags = 0;
 	snprintf(x->rec.sender, sizeof x->rec.sender, "%s", s->nick);
 	memcpy(x->rec.text, m->u.say.text, strlen(m->u.say.text) + 1);
 	pl_store_conv(x->conv, s->nick, x->rec.target);
@@ -250,6 +254,28 @@ static void say(struct pl_session *s, const struct pl_msg *m)
 	pl_session_submit(s, &x->sw, say_apply, say_done, false);
 	if (++s->says == SAY_WINDOW)
 		pl_session_hold(s);
+}
+
+void pl_chat_notice(struct pl_server *srv, const char *from, const char *to, const char *text)
+{
+	struct say_write *x = calloc(1, sizeof *x);
+	if (!x)
+		return;
+	x->rec.time_ms = pl_env_wall_ms(srv->env);
+	x->rec.flags = PL_TEXT_CALL;
+	snprintf(x->rec.sender, sizeof x->rec.sender, "%s", from);
+	snprintf(x->rec.target, sizeof x->rec.target, "%s", to);
+	snprintf(x->rec.text, sizeof x->rec.text, "%s", text);
+	pl_store_conv(x->conv, from, to);
+	if (!pl_server_find_nick(srv, to))
+		snprintf(x->pending_for, sizeof x->pending_for, "%s", to);
+	x->pending_max = srv->cfg->mailbox_max;
+	/* From nobody's session: no SAY_OK; delivered to both sides like a message. */
+	x->sw.w.apply = say_apply;
+	x->sw.w.done = say_done;
+	x->sw.srv = srv;
+	x->sw.session = 0;
+	pl_server_write(srv, &x->sw.w);
 }
 
 /* --- history and listings --- */

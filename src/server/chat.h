@@ -9,11 +9,15 @@
 
 #include "core/msg.h"
 
+struct pl_server;
 struct pl_session;
 
 /* SAY, HISTORY, DELIVERED, ROOMS_GET, NAMES. */
 void pl_chat_handle(struct pl_session *s, const struct pl_msg *m);
 /* Sends s the messages that waited while it was offline. */
 void pl_chat_deliver_pending(struct pl_session *s);
+/* A notice about a call ("missed call"), from one user to another: stored in their conversation
+ * (TEXT flag PL_TEXT_CALL), waiting for the recipient if offline, else delivered to both. */
+void pl_chat_notice(struct pl_server *srv, const char *from, const char *to, const char *text);
 
 #endif

@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include "net/log.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -8,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { K_STR, K_UINT, K_DOUBLE, K_BOOL };
+enum kind { K_STR, K_UINT, K_DOUBLE, K_BOOL, K_LEVEL };
 
 static const struct setting {
 	const char *key; /* file key; the option is --key with '_' as '-' */
@@ -16,19 +18,22 @@ static const struct setting {
 	size_t off, size;
 	double min, max;
 	const char *help;
+	bool restart; /* SIGHUP cannot change it (SR); the others take effect on SIGHUP */
 } settings[] = {
-#define S(k, kind, field, lo, hi, help) {k, kind, offsetof(struct pl_config, field), sizeof(((struct pl_config *)0)->field), lo, hi, help}
-	S("listen", K_STR, listen, 0, 0, "address to listen on (default: every interface, IPv6 and IPv4)"),
-	S("port", K_UINT, port, 0, 65535, "TLS signalling port, TCP (default 7787; 0 picks a free one)"),
-	S("udp_port", K_UINT, udp_port, 0, 65535, "voice port, UDP (default 7787; 0 picks a free one)"),
-	S("data_dir", K_STR, data_dir, 0, 0, "database, certificate and key (default $XDG_DATA_HOME/parleyd, else ~/.local/share/parleyd)"),
+#define S(k, kind, field, lo, hi, help) {k, kind, offsetof(struct pl_config, field), sizeof(((struct pl_config *)0)->field), lo, hi, help, false}
+#define SR(k, kind, field, lo, hi, help) {k, kind, offsetof(struct pl_config, field), sizeof(((struct pl_config *)0)->field), lo, hi, help, true}
+	SR("listen", K_STR, listen, 0, 0, "address to listen on (default: every interface, IPv6 and IPv4)"),
+	SR("port", K_UINT, port, 0, 65535, "TLS signalling port, TCP (default 7787; 0 picks a free one)"),
+	SR("udp_port", K_UINT, udp_port, 0, 65535, "voice port, UDP (default 7787; 0 picks a free one)"),
+	SR("data_dir", K_STR, data_dir, 0, 0, "database, certificate, key and admin socket (default $STATE_DIRECTORY, else $XDG_DATA_HOME/parleyd, else ~/.local/share/parleyd)"),
 	S("name", K_STR, server_name, 0, 0, "the server name clients see (default: the host name)"),
-	S("max_connections", K_UINT, max_connections, 1, 65000, "connections in all (default 1000)"),
+	S("max_connections", K_UINT, max_connections, 1, 65000, "connections in all (default 1000; SIGHUP raises it no higher than its value at start)"),
 	S("max_connections_per_ip", K_UINT, max_connections_per_ip, 1, 65000, "connections from one address (default 16)"),
 	S("max_frame", K_UINT, max_frame, 12288, 65536, "largest signalling frame accepted, bytes (default 16384)"),
 	S("ping_interval", K_UINT, ping_interval_ms, 50, 3600000, "ms from a PONG to the next PING (default 15000)"),
 	S("ping_timeout", K_UINT, ping_timeout_ms, 50, 3600000, "ms to answer a PING before the connection is dropped (default 20000)"),
 	S("login_timeout", K_UINT, login_timeout_ms, 50, 3600000, "ms from connect to login (default 30000)"),
+	S("ring_timeout", K_UINT, ring_timeout_ms, 100, 3600000, "ms a call rings before it ends unanswered (default 300000: 5 minutes)"),
 	S("message_burst", K_DOUBLE, message_burst, 1, 1e6, "chat messages a user may send at once (default 8)"),
 	S("message_rate", K_DOUBLE, message_rate, 0.01, 1e6, "then chat messages per second (default 2)"),
 	S("request_burst", K_DOUBLE, request_burst, 1, 1e6, "other requests at once (default 60)"),
@@ -44,14 +49,19 @@ static const struct setting {
 	S("output_watermark", K_UINT, output_watermark, 16384, 1u << 30, "bytes queued for one client above which its requests wait unread (default 65536)"),
 	S("mailbox_max", K_UINT, mailbox_max, 1, 10000000, "messages kept for one offline recipient (default 1000)"),
 	S("offline_page", K_UINT, offline_page, 1, 200, "waiting messages sent per acknowledgement at login (default 50)"),
-	S("workers", K_UINT, workers, 0, 256, "password-hashing threads (default 0: one per core)"),
+	SR("workers", K_UINT, workers, 0, 256, "password-hashing threads (default 0: one per core)"),
 	S("worker_queue", K_UINT, worker_queue, 1, 100000, "password checks that may wait; more get 'busy, retry' (default 64)"),
 	S("voice_binding_timeout", K_UINT, voice_binding_timeout_ms, 100, 3600000, "ms without a BIND before a voice address is forgotten (default 30000)"),
 	S("voice_packet_rate", K_UINT, voice_packet_rate, 1, 1000000, "voice datagrams per second one sender may send (default 400)"),
 	S("voice_packet_burst", K_UINT, voice_packet_burst, 1, 1000000, "voice datagrams one sender may send at once (default 800)"),
 	S("voice_byte_rate", K_UINT, voice_byte_rate, 100, 1000000000, "voice bytes per second one sender may send (default 80000)"),
 	S("voice_byte_burst", K_UINT, voice_byte_burst, 1500, 1000000000, "voice bytes one sender may send at once (default 160000)"),
-	S("verbose", K_BOOL, verbose, 0, 1, "log debug lines too (default false)"),
+	S("verbose", K_BOOL, verbose, 0, 1, "log debug lines too: log_level debug (default false)"),
+	S("log_level", K_LEVEL, log_level, 0, 0, "error, warn, notice, info or debug (default notice: start, stop, reloads, admin actions, warnings)"),
+	S("log_file", K_STR, log_file, 0, 0, "append the log to this file, reopened on SIGHUP (default: stderr)"),
+	SR("metrics_listen", K_STR, metrics_listen, 0, 0, "serve Prometheus metrics over HTTP on ADDR:PORT, e.g. 127.0.0.1:9787 (default: off)"),
+	SR("admin_socket", K_STR, admin_socket, 0, 0, "the admin command socket, mode 0600 (default DATA_DIR/admin.sock)"),
+#undef SR
 #undef S
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -61,8 +71,11 @@ void pl_config_defaults(struct pl_config *c)
 	memset(c, 0, sizeof *c);
 	c->port = PL_DEFAULT_PORT;
 	c->udp_port = PL_DEFAULT_PORT;
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
+	/* systemd's StateDirectory= says where the state goes; else the XDG place for the user. */
+	const char *state = getenv("STATE_DIRECTORY"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	if (state && *state && !strchr(state, ':'))
+		snprintf(c->data_dir, sizeof c->data_dir, "%s", state);
+	else if (xdg && *xdg)
 		snprintf(c->data_dir, sizeof c->data_dir, "%s/parleyd", xdg);
 	else if (home && *home)
 		snprintf(c->data_dir, sizeof c->data_dir, "%s/.local/share/parleyd", home);
@@ -78,6 +91,7 @@ void pl_config_defaults(struct pl_config *c)
 	c->ping_interval_ms = 15000;
 	c->ping_timeout_ms = 20000;
 	c->login_timeout_ms = 30000;
+	c->ring_timeout_ms = 300000;
 	c->message_burst = 8;
 	c->message_rate = 2;
 	c->request_burst = 60;
@@ -102,6 +116,7 @@ void pl_config_defaults(struct pl_config *c)
 	c->voice_packet_burst = 800;
 	c->voice_byte_rate = 80000;
 	c->voice_byte_burst = 160000;
+	c->log_level = PL_LOG_NOTICE;
 }
 
 static const struct setting *lookup(const char *key)
@@ -143,6 +158,15 @@ static int set(struct pl_config *c, const struct setting *s, const char *v, cons
 			return -EINVAL;
 		}
 		*(double *)(void *)dst = d;
+		return 0;
+	}
+	case K_LEVEL: {
+		int l = pl_log_level_parse(v);
+		if (l < 0) {
+			snprintf(err, errsz, "%s: %s needs error, warn, notice, info or debug, not '%s'.", where, s->key, v);
+			return -EINVAL;
+		}
+		*(unsigned *)(void *)dst = (unsigned)l;
 		return 0;
 	}
 	case K_BOOL:
@@ -220,11 +244,16 @@ static void usage(void)
 		for (char *p = opt; *p; p++)
 			if (*p == '_')
 				*p = '-';
-		printf("  %-26s %s\n", opt, settings[i].help);
+		printf("  %-26s %s%s\n", opt, settings[i].help, settings[i].restart ? " [restart]" : "");
 	}
 	printf("  %-26s %s\n  %-26s %s\n\n", "--config FILE", "read settings from FILE first", "--help, --version", "");
 	printf("On start it prints one line to stdout: 'ready tcp=PORT udp=PORT fingerprint=SHA256'.\n"
-	       "docs/parleyd.conf.sample is a config file with every setting and its default.\n");
+	       "SIGHUP reads the config file again and reopens the log file; settings marked [restart]\n"
+	       "keep their value until parleyd restarts.\n\n"
+	       "  parleyd admin [--data-dir DIR | --socket PATH | --config FILE] COMMAND\n"
+	       "talks to the running parleyd: parleyd admin help lists the commands.\n"
+	       "parleyd.conf(5) describes every setting; docs/parleyd.conf.sample is a config file with\n"
+	       "every setting and its default.\n");
 }
 
 int pl_config_args(struct pl_config *c, int argc, char **argv, char *err, size_t errsz)
@@ -288,4 +317,50 @@ int pl_config_args(struct pl_config *c, int argc, char **argv, char *err, size_t
 	if (!udp_given && c->port == 0)
 		c->udp_port = 0;
 	return 0;
+}
+
+static void fmt_value(const struct setting *s, const struct pl_config *c, char *buf, size_t sz)
+{
+	const char *p = (const char *)c + s->off;
+	switch (s->kind) {
+	case K_STR:
+		snprintf(buf, sz, "'%s'", p);
+		break;
+	case K_UINT:
+		snprintf(buf, sz, "%u", *(const unsigned *)(const void *)p);
+		break;
+	case K_DOUBLE:
+		snprintf(buf, sz, "%g", *(const double *)(const void *)p);
+		break;
+	case K_BOOL:
+		snprintf(buf, sz, "%s", *(const bool *)(const void *)p ? "true" : "false");
+		break;
+	case K_LEVEL:
+		snprintf(buf, sz, "%s", pl_log_level_name((enum pl_log_level)*(const unsigned *)(const void *)p));
+		break;
+	}
+}
+
+unsigned pl_config_reload(struct pl_config *cur, const struct pl_config *next)
+{
+	unsigned changed = 0;
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		char *dst = (char *)cur + s->off;
+		const char *src = (const char *)next + s->off;
+		if (memcmp(dst, src, s->kind == K_STR ? strlen(src) + 1 : s->size) == 0)
+			continue;
+		char was[300], now[300];
+		fmt_value(s, cur, was, sizeof was);
+		fmt_value(s, next, now, sizeof now);
+		if (s->restart) {
+			pl_log(PL_LOG_WARN, "reload: %s is now %s in the config, but it changes only with a restart; "
+			       "it stays %s until then", s->key, now, was);
+			continue;
+		}
+		memcpy(dst, src, s->kind == K_STR ? strlen(src) + 1 : s->size);
+		pl_log(PL_LOG_NOTICE, "reload: %s changed from %s to %s", s->key, was, now);
+		changed++;
+	}
+	return changed;
 }

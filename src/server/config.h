@@ -27,6 +27,7 @@ struct pl_config {
 	unsigned ping_interval_ms;  /* between a PONG and the next PING */
 	unsigned ping_timeout_ms;   /* to answer a PING: the idle timeout of a dead connection */
 	unsigned login_timeout_ms;  /* from connect to a successful login */
+	unsigned ring_timeout_ms;   /* an unanswered call is ended after this (seed 002: 5 minutes) */
 	double message_burst;       /* chat messages at once ... */
 	double message_rate;        /* ... then this many per second */
 	double request_burst;       /* other requests at once ... */
@@ -49,7 +50,11 @@ struct pl_config {
 	unsigned voice_packet_burst; /* ... after this many at once */
 	unsigned voice_byte_rate;    /* voice bytes per second per sender ... */
 	unsigned voice_byte_burst;   /* ... after this many at once */
-	bool verbose;
+	bool verbose;                /* log_level debug */
+	unsigned log_level;          /* enum pl_log_level (net/log.h); notice by default */
+	char log_file[2048];         /* "" = stderr; reopened on SIGHUP */
+	char metrics_listen[256];    /* "" = no metrics; else ADDR:PORT of the Prometheus endpoint */
+	char admin_socket[108];      /* "" = DATA_DIR/admin.sock (sizeof sun_path) */
 };
 
 void pl_config_defaults(struct pl_config *c);
@@ -58,5 +63,9 @@ int pl_config_file(struct pl_config *c, const char *path, char *err, size_t errs
 /* Parses argv (with --config FILE read first) over c. Returns 0 to run, 1 when --help or
  * --version printed and the program should exit 0, -EINVAL with a sentence in err. */
 int pl_config_args(struct pl_config *c, int argc, char **argv, char *err, size_t errsz);
+/* SIGHUP: takes into cur each setting of next that differs and can change while running, and
+ * logs it; a setting that differs but needs a restart is logged as not changed. Returns the
+ * number of settings changed. */
+unsigned pl_config_reload(struct pl_config *cur, const struct pl_config *next);
 
 #endif

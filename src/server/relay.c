@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,14 @@
 /* Past this gap every bucket is full anyway; capping it keeps the products below 2^64. */
 #define REFILL_CAP_MS 10000000u
 
-enum op { OP_SESSION, OP_ROOM, OP_END, OP_STOP };
+enum op { OP_SESSION, OP_ROOM, OP_END, OP_STOP, OP_BUDGETS };
 
 struct cmd {
 	uint8_t op;
 	uint64_t id;
 	uint32_t room;
 	uint8_t key[PL_VOICE_KEY_LEN];
+	uint32_t budgets[5]; /* OP_BUDGETS: packet rate, burst, byte rate, burst, binding timeout */
 };
 
 /* Why a datagram was dropped; counted on the relay thread, logged when it stops. */
@@ -64,6 +66,14 @@ static const char *const drop_names[DROP_N] = {
 	"malformed", "unknown sender", "bad MAC", "old counter", "bad cookie", "challenge budget",
 	"unproven address", "packet budget", "byte budget", "table full",
 };
+static const char *const drop_labels[DROP_N] = {
+	"malformed", "unknown_sender", "bad_mac", "old_counter", "bad_cookie", "challenge_budget",
+	"unproven_address", "packet_budget", "byte_budget", "table_full",
+};
+_Static_assert(DROP_N == PL_RELAY_DROP_N, "relay.h's PL_RELAY_DROP_N counts the drop reasons");
+
+/* The counters as published for other threads: relaxed atomics, written once per wake-up. */
+#define N_PUBLISHED (7 + DROP_N)
 
 union sockaddr_any {
 	struct sockaddr sa;
@@ -115,6 +125,8 @@ struct pl_relay {
 	uint8_t replies[PL_UDP_RX_BATCH][PL_VPKT_HDR + PL_VCHALLENGE_PAYLOAD];
 	uint64_t drops[DROP_N];
 	uint64_t forwarded, challenges, acks;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	_Atomic uint64_t published[N_PUBLISHED];
 };
 
 /* --- the routing table (relay thread) --- */
@@ -249,6 +261,14 @@ static bool apply_commands(struct pl_relay *r)
 	while (pl_spsc_pop(&r->q, &c)) {
 		if (c.op == OP_STOP)
 			return false;
+		if (c.op == OP_BUDGETS) {
+			r->o.packet_rate = c.budgets[0];
+			r->o.packet_burst = c.budgets[1];
+			r->o.byte_rate = c.budgets[2];
+			r->o.byte_burst = c.budgets[3];
+			r->o.binding_timeout_ms = c.budgets[4];
+			continue;
+		}
 		if (c.id == 0)
 			continue;
 		switch (c.op) {
@@ -376,6 +396,8 @@ static void send_ack(struct pl_relay *r, struct route *x, uint64_t counter, unsi
 	if (n > 0) {
 		pl_udp_tx_add(&r->tx, r->fd, r->replies[i], (size_t)n, &x->addr.sa, x->len, &x->local);
 		r->acks++;
+		r->tx_packets++;
+		r->tx_bytes += (uint64_t)n;
 	}
 }
 
@@ -417,6 +439,8 @@ static void on_bind(struct pl_relay *r, struct route *x, const struct pl_vpkt *v
 		pl_udp_tx_add(&r->tx, r->fd, r->replies[i], (size_t)n, from, pl_sockaddr_len(from),
 			      &r->rx.local[i]);
 		r->challenges++;
+		r->tx_packets++;
+		r->tx_bytes += (uint64_t)n;
 	}
 }
 
@@ -465,7 +489,40 @@ static void on_voice(struct pl_relay *r, struct route *x, const uint8_t *raw, si
 			continue;
 		pl_udp_tx_add(&r->tx, r->fd, raw, len, &m->addr.sa, m->len, &m->local);
 		r->forwarded++;
+		r->tx_packets++;
+		r->tx_bytes += len;
 	}
+}
+
+/* Copies the counters where other threads may read them: a few relaxed stores per wake-up,
+ * nothing per packet. */
+static void publish(struct pl_relay *r)
+{
+	uint64_t v[N_PUBLISHED] = {r->rx_packets, r->rx_bytes, r->tx_packets, r->tx_bytes, r->forwarded,
+				   r->challenges, r->acks};
+	memcpy(v + 7, r->drops, sizeof r->drops);
+	for (int k = 0; k < N_PUBLISHED; k++)
+		atomic_store_explicit(&r->published[k], v[k], memory_order_relaxed);
+}
+
+void pl_relay_counters(struct pl_relay *r, struct pl_relay_counters *out)
+{
+	uint64_t v[N_PUBLISHED];
+	for (int k = 0; k < N_PUBLISHED; k++)
+		v[k] = atomic_load_explicit(&r->published[k], memory_order_relaxed);
+	out->rx_packets = v[0];
+	out->rx_bytes = v[1];
+	out->tx_packets = v[2];
+	out->tx_bytes = v[3];
+	out->forwarded = v[4];
+	out->challenges = v[5];
+	out->acks = v[6];
+	memcpy(out->drops, v + 7, sizeof out->drops);
+}
+
+const char *pl_relay_drop_label(unsigned k)
+{
+	return k < DROP_N ? drop_labels[k] : "unknown";
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
@@ -483,6 +540,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		for (int i = 0; i < n; i++) {
 			const uint8_t *raw = r->rx.buf[i];
 			size_t len = r->rx.msgs[i].msg_len;
+			r->rx_packets++;
+			r->rx_bytes += len;
 			struct pl_vpkt v;
 			if (pl_vpkt_decode(&v, raw, len) != 0) {
 				r->drops[DROP_MALFORMED]++;
@@ -513,6 +572,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		if (n < PL_UDP_RX_BATCH)
 			break;
 	}
+	publish(r);
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -523,6 +583,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)n;
 	if (!apply_commands(r))
 		event_base_loopbreak(r->base);
+	publish(r); /* a session that found no room in the table counts a drop here */
 }
 
 static void *run(void *arg)
@@ -560,6 +621,13 @@ void pl_relay_voice_room(struct pl_relay *r, uint64_t id, uint32_t room)
 void pl_relay_session_end(struct pl_relay *r, uint64_t id)
 {
 	struct cmd c = {.op = OP_END, .id = id};
+	post(r, &c);
+}
+
+void pl_relay_set_budgets(struct pl_relay *r, const struct pl_relay_opts *o)
+{
+	struct cmd c = {.op = OP_BUDGETS, .id = 1,
+			.budgets = {o->packet_rate, o->packet_burst, o->byte_rate, o->byte_burst, o->binding_timeout_ms}};
 	post(r, &c);
 }
 

@@ -49,5 +49,22 @@ void pl_relay_session(struct pl_relay *r, uint64_t id, const uint8_t key[PL_VOIC
 void pl_relay_voice_room(struct pl_relay *r, uint64_t id, uint32_t room);
 /* The session is gone: its packets are dropped from now on. */
 void pl_relay_session_end(struct pl_relay *r, uint64_t id);
+/* New budgets and binding timeout (a config reload); max_sessions and rooms are not changed. */
+void pl_relay_set_budgets(struct pl_relay *r, const struct pl_relay_opts *o);
+
+/* What the relay counted, for metrics. The relay thread counts in plain variables and copies them
+ * into atomics once per wake-up, so reading them costs the voice path nothing per packet; a reader
+ * sees them as of the relay's last wake-up. */
+#define PL_RELAY_DROP_N 10
+struct pl_relay_counters {
+	uint64_t rx_packets, rx_bytes; /* datagrams received */
+	uint64_t tx_packets, tx_bytes; /* datagrams queued to send: voice, CHALLENGEs, BIND_ACKs */
+	uint64_t forwarded, challenges, acks;
+	uint64_t drops[PL_RELAY_DROP_N]; /* by reason, pl_relay_drop_label */
+};
+/* Any thread. */
+void pl_relay_counters(struct pl_relay *r, struct pl_relay_counters *out);
+/* Reason k's label ("bad_mac"), 0 <= k < PL_RELAY_DROP_N. */
+const char *pl_relay_drop_label(unsigned k);
 
 #endif

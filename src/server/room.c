@@ -43,6 +43,7 @@ void pl_room_send_userlist(struct pl_room *r, struct pl_session *s)
 		for (; k < PL_USERLIST_CHUNK && i < r->n; k++, i++) {
 			snprintf(m->u.userlist.users[k].nick, sizeof m->u.userlist.users[k].nick, "%s", r->members[i]->nick);
 			m->u.userlist.users[k].session = r->members[i]->id;
+			memcpy(m->u.userlist.users[k].device, r->members[i]->device, PL_DEVICE_KEY_LEN);
 		}
 		m->u.userlist.count = (uint16_t)k;
 		m->u.userlist.more = i < r->n;
@@ -96,7 +97,8 @@ static void room_free(struct pl_server *srv, struct pl_room *r)
 void pl_room_set_voice(struct pl_server *srv, struct pl_session *s, struct pl_room *r)
 {
 	s->voice_room = r;
-	pl_relay_voice_room(srv->relay, s->id, r ? r->number : 0);
+	if (!s->call_voice) /* in a call the voice stays there; it comes back to r after */
+		pl_relay_voice_room(srv->relay, s->id, r ? r->number : 0);
 }
 
 static void member_msg(struct pl_msg *m, uint16_t type, const struct pl_room *r, const struct pl_session *s)
@@ -106,6 +108,7 @@ static void member_msg(struct pl_msg *m, uint16_t type, const struct pl_room *r,
 	snprintf(m->u.member.room, sizeof m->u.member.room, "%s", r->name);
 	snprintf(m->u.member.nick, sizeof m->u.member.nick, "%s", s->nick);
 	m->u.member.session = s->id;
+	memcpy(m->u.member.device, s->device, PL_DEVICE_KEY_LEN);
 }
 
 int pl_room_join(struct pl_server *srv, struct pl_session *s, const char *name)
@@ -162,6 +165,17 @@ void pl_room_part(struct pl_server *srv, struct pl_session *s, struct pl_room *r
 		pl_room_set_voice(srv, s, s->nrooms ? s->rooms[s->nrooms - 1] : NULL);
 	if (r->n == 0 && !r->permanent)
 		room_free(srv, r);
+}
+
+uint32_t pl_rooms_take_number(struct pl_server *srv)
+{
+	return srv->nroom_numbers ? srv->room_numbers[--srv->nroom_numbers] : 0;
+}
+
+void pl_rooms_give_number(struct pl_server *srv, uint32_t number)
+{
+	if (number && srv->nroom_numbers < srv->max_rooms)
+		srv->room_numbers[srv->nroom_numbers++] = number;
 }
 
 int pl_rooms_init(struct pl_server *srv, unsigned max_rooms)

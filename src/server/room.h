@@ -39,6 +39,10 @@ void pl_room_send_userlist(struct pl_room *r, struct pl_session *s);
 /* Makes s's voice room r (or none), here and in the relay. */
 void pl_room_set_voice(struct pl_server *srv, struct pl_session *s, struct pl_room *r);
 
+/* A relay room number of the pool rooms draw from, for a call's voice (0: none left), and back. */
+uint32_t pl_rooms_take_number(struct pl_server *srv);
+void pl_rooms_give_number(struct pl_server *srv, uint32_t number);
+
 /* max_rooms bounds the rooms that exist at once (each has a member, who is in at most
  * PL_SESSION_MAX_ROOMS rooms). */
 int pl_rooms_init(struct pl_server *srv, unsigned max_rooms);

@@ -20,6 +20,10 @@
 #include "net/addr.h"
 #include "net/log.h"
 #include "net/udp.h"
+#include "server/admin.h"
+#include "server/ban.h"
+#include "server/call.h"
+#include "server/metrics.h"
 #include "server/relay.h"
 #include "server/room.h"
 #include "server/session.h"
@@ -128,6 +132,33 @@ void pl_server_write(struct pl_server *s, struct pl_store_write *w)
 	pl_storeq_submit(s->writes, w);
 }
 
+void pl_server_reload(struct pl_server *s)
+{
+	const struct pl_config *cfg = s->cfg;
+	s->max_sessions = cfg->max_connections;
+	if (s->max_sessions > s->capacity) {
+		/* The indexes, the relay's table and the room numbers were sized at start. */
+		pl_log(PL_LOG_WARN, "reload: max_connections %u is above %u, its value at start; it stays %u until a "
+		       "restart", cfg->max_connections, s->capacity, s->capacity);
+		s->max_sessions = s->capacity;
+	}
+	pl_limiter_set(s->login_pair, cfg->login_rate, cfg->login_burst);
+	pl_limiter_set(s->login_host, cfg->login_rate, cfg->login_burst);
+	pl_limiter_set(s->login_account, cfg->login_account_rate, cfg->login_account_burst);
+	pl_limiter_set(s->register_host, cfg->register_rate, cfg->register_burst);
+	struct pl_relay_opts ro = {
+		.binding_timeout_ms = cfg->voice_binding_timeout_ms,
+		.packet_rate = cfg->voice_packet_rate, .packet_burst = cfg->voice_packet_burst,
+		.byte_rate = cfg->voice_byte_rate, .byte_burst = cfg->voice_byte_burst,
+	};
+	pl_relay_set_budgets(s->relay, &ro);
+	pl_worker_set_queue_max(s->worker, cfg->worker_queue);
+	for (struct pl_session *x = s->all; x; x = x->all_next)
+		pl_session_rebudget(x);
+	s->metrics->reloads++;
+	resume_accepting(s);
+}
+
 /* --- accepting --- */
 
 /* Counts an event and logs the count at most once per LOG_EVERY_MS, so a flood cannot flood
@@ -147,13 +178,18 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	struct pl_server *srv = arg;
 	char host[PL_ADDR_STR];
 	pl_addr_limit_key(peer, host, sizeof host);
-	/* Admission before any TLS work: a refused connection costs an accept and a close. */
-	bool full = srv->nsessions >= srv->max_sessions;
-	if (full || host_count(srv, host) >= srv->cfg->max_connections_per_ip) {
+	/* Admission before any TLS work: a refused connection costs an accept and a close. A banned
+	 * address gets no ERROR: there is no TLS session to carry one. */
+	bool banned = pl_bans_address(srv->bans, peer, pl_env_wall_ms(srv->env)) != NULL;
+	bool full = !banned && srv->nsessions >= srv->max_sessions;
+	if (banned || full || host_count(srv, host) >= srv->cfg->max_connections_per_ip) {
 		evutil_closesocket(fd);
+		pl_metrics_refused(srv->metrics, banned ? PL_REFUSED_ADMIT_BANNED : full ? PL_REFUSED_ADMIT_TOTAL
+							: PL_REFUSED_ADMIT_ADDRESS);
 		if (log_due(srv, &srv->refused_log_ms, &srv->refused_count)) {
 			pl_log(PL_LOG_WARN, "turned away %u connection(s), the last from %s: %s", srv->refused_count, host,
-			       full ? "at the limit of connections in all" : "at the limit of connections from one address");
+			       banned ? "the address is banned" : full ? "at the limit of connections in all"
+			       : "at the limit of connections from one address");
 			srv->refused_count = 0;
 		}
 		return;
@@ -203,21 +239,76 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	}
 }
 
-static int mkdir_p(const char *path)
+/* What a start made in the data directory, to remove again when a later step fails: the first
+ * directory it created (its parents existed before), a new certificate, a new database. */
+struct made {
+	char root[2048];
+	bool cert, db;
+};
+
+/* Makes path and its missing parents; root gets the first one made ("" when path existed). */
+static int mkdir_p(const char *path, char *root, size_t rootsz)
 {
 	char tmp[2048];
 	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
+	root[0] = '\0';
+	for (char *p = tmp + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(tmp, 0700) == 0) {
+			if (!root[0])
+				snprintf(root, rootsz, "%s", tmp);
+		} else if (errno != EEXIST) {
+			return -errno;
 		}
+		*p = c;
+		if (!c)
+			return 0;
 	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+}
+
+static bool data_file_exists(const char *dir, const char *name)
+{
+	char p[2200];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static void remove_data_file(const char *dir, const char *name)
+{
+	char p[2200];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	unlink(p);
+}
+
+/* A start failed after it began writing: remove what it made, so that a failed start leaves the
+ * disk as it found it. A directory that held something else is left. */
+static void undo_files(const char *dir, const struct made *m)
+{
+	if (m->db) {
+		remove_data_file(dir, "parley.db");
+		remove_data_file(dir, "parley.db-wal");
+		remove_data_file(dir, "parley.db-shm");
+	}
+	if (m->cert) {
+		remove_data_file(dir, "cert.pem");
+		remove_data_file(dir, "key.pem");
+	}
+	if (!m->root[0])
+		return;
+	remove_data_file(dir, "parleyd.lock");
+	char p[2048];
+	snprintf(p, sizeof p, "%s", dir);
+	size_t rootlen = strlen(m->root);
+	/* From the data directory up to the first directory made, each one if it is empty. */
+	while (strlen(p) >= rootlen && rmdir(p) == 0) {
+		char *slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			break;
+		*slash = '\0';
+	}
 }
 
 /* A listening socket; for the wildcard address, IPv6 with IPv4 mapped in, else IPv4 alone. */
@@ -352,14 +443,18 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 	srv->env = env;
 	srv->base = base;
 	srv->udp_fd = srv->lock_fd = -1;
-	srv->max_sessions = cfg->max_connections;
+	srv->max_sessions = srv->capacity = cfg->max_connections;
+	struct made made = {.root = ""};
 	int rc = -ENOMEM;
 	uint8_t keys[8][16];
 	pl_env_random(env, keys, sizeof keys);
 	pl_idgen_init(&srv->ids, keys[0]);
 	unsigned limiter_slots = cfg->max_connections * 4 > 4096 ? cfg->max_connections * 4 : 4096;
 	srv->accept_retry = evtimer_new(base, on_accept_retry, srv);
-	if (!srv->accept_retry || pl_rooms_init(srv, srv->max_sessions * PL_SESSION_MAX_ROOMS + 1) < 0 ||
+	/* Relay room numbers: each session may be in PL_SESSION_MAX_ROOMS rooms, and every call takes
+	 * one more (at most one call per two sessions; the pool leaves room for one per session). */
+	if (!srv->accept_retry || pl_rooms_init(srv, srv->max_sessions * (PL_SESSION_MAX_ROOMS + 1) + 1) < 0 ||
+	    pl_calls_init(srv) < 0 ||
 	    pl_hmap_alloc(&srv->by_id, srv->max_sessions, keys[1]) < 0 ||
 	    pl_hmap_alloc(&srv->by_nick, srv->max_sessions, keys[2]) < 0 ||
 	    pl_hmap_alloc(&srv->by_host, srv->max_sessions, keys[3]) < 0 ||
@@ -372,7 +467,23 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		goto fail;
 	}
 	sodium_memzero(keys, sizeof keys);
-	if ((rc = mkdir_p(cfg->data_dir)) < 0) {
+	/* The ports first: a start that fails for a port in use leaves no file behind. */
+	if ((rc = pl_bans_alloc(&srv->bans)) < 0) {
+		snprintf(err, errsz, "Out of memory.");
+		goto fail;
+	}
+	if ((rc = pl_metrics_alloc(&srv->metrics, srv, cfg->metrics_listen, err, errsz)) < 0)
+		goto fail;
+	if ((rc = listen_tcp(srv, err, errsz)) < 0)
+		goto fail;
+	srv->udp_fd = pl_udp_bind(cfg->listen, cfg->udp_port, &srv->udp_port, err, errsz);
+	if (srv->udp_fd < 0) {
+		rc = srv->udp_fd;
+		goto fail;
+	}
+	/* Then the data directory, taken before anything is written in it; what this start made is
+	 * removed again if a later step fails. */
+	if ((rc = mkdir_p(cfg->data_dir, made.root, sizeof made.root)) < 0) {
 		snprintf(err, errsz, "Cannot create the data directory %s (%s); choose another with --data-dir.",
 			 cfg->data_dir, strerror(-rc));
 		goto fail;
@@ -380,8 +491,7 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 	tighten(cfg->data_dir, 0700);
 	if ((rc = lock_data_dir(srv, err, errsz)) < 0)
 		goto fail;
-	bool created;
-	srv->tls = pl_tls_server_ctx(cfg->data_dir, cfg->server_name, &created, err, errsz);
+	srv->tls = pl_tls_server_ctx(cfg->data_dir, cfg->server_name, &made.cert, err, errsz);
 	if (!srv->tls) {
 		rc = -EIO;
 		goto fail;
@@ -399,20 +509,18 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 			rc = -EIO;
 			goto fail;
 		}
-		if (created)
-			pl_log(PL_LOG_INFO, "made a self-signed certificate %s (SHA-256 %s)", certpath, srv->fingerprint);
+		if (made.cert)
+			pl_log(PL_LOG_NOTICE, "made a self-signed certificate %s (SHA-256 %s)", certpath, srv->fingerprint);
 	}
+	made.db = !data_file_exists(cfg->data_dir, "parley.db");
 	if ((rc = open_store(srv, err, errsz)) < 0)
 		goto fail;
-	if ((rc = pl_worker_alloc(&srv->worker, base, cfg->workers, cfg->worker_queue)) < 0) {
-		snprintf(err, errsz, "Cannot start the password worker threads.");
+	if ((rc = pl_bans_load(srv->bans, srv->store, pl_env_wall_ms(env))) < 0) {
+		snprintf(err, errsz, "Cannot read the bans from the database in %s.", cfg->data_dir);
 		goto fail;
 	}
-	if ((rc = listen_tcp(srv, err, errsz)) < 0)
-		goto fail;
-	srv->udp_fd = pl_udp_bind(cfg->listen, cfg->udp_port, &srv->udp_port, err, errsz);
-	if (srv->udp_fd < 0) {
-		rc = srv->udp_fd;
+	if ((rc = pl_worker_alloc(&srv->worker, base, cfg->workers, cfg->worker_queue)) < 0) {
+		snprintf(err, errsz, "Cannot start the password worker threads.");
 		goto fail;
 	}
 	struct pl_relay_opts ro = {
@@ -425,10 +533,13 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		snprintf(err, errsz, "Out of memory.");
 		goto fail;
 	}
+	if ((rc = pl_admin_alloc(&srv->admin, srv, err, errsz)) < 0)
+		goto fail;
 	*sp = srv;
 	return 0;
 fail:
 	pl_server_free(srv);
+	undo_files(cfg->data_dir, &made);
 	return rc;
 }
 
@@ -445,6 +556,10 @@ void pl_server_free(struct pl_server *srv)
 	 * themselves; every write submitted is committed before the store closes. */
 	pl_worker_free(srv->worker);
 	pl_storeq_free(srv->writes);
+	/* After the worker and the store: an admin command's last step may have finished there. */
+	pl_admin_free(srv->admin);
+	pl_metrics_free(srv->metrics);
+	pl_bans_free(srv->bans);
 	pl_relay_free(srv->relay);
 	if (srv->udp_fd >= 0)
 		close(srv->udp_fd);
@@ -452,6 +567,7 @@ void pl_server_free(struct pl_server *srv)
 	if (srv->tls)
 		SSL_CTX_free(srv->tls);
 	pl_rooms_free(srv);
+	pl_calls_free(srv);
 	pl_hmap_free(srv->by_id);
 	pl_hmap_free(srv->by_nick);
 	pl_hmap_free(srv->by_host);

@@ -33,6 +33,9 @@ struct pl_worker;
 struct pl_relay;
 struct pl_limiter;
 struct pl_hmap;
+struct pl_metrics;
+struct pl_bans;
+struct pl_admin;
 
 struct pl_server {
 	const struct pl_config *cfg;
@@ -58,6 +61,8 @@ struct pl_server {
 
 	struct pl_room *rooms, *rooms_tail; /* a list; #Lobby first and permanent */
 	struct pl_hmap *rooms_by_name;
+	struct pl_hmap *calls; /* by id (server/call.c) */
+	unsigned ncalls;
 	struct pl_msg scratch; /* a message being built on the loop thread, to spare an allocation */
 	uint32_t *room_numbers; /* free room numbers for the relay, a stack */
 	unsigned nroom_numbers, max_rooms;
@@ -66,6 +71,12 @@ struct pl_server {
 	/* Password guessing: per account and address pair, per address, and a slower bucket per
 	 * account for all addresses together; registrations per address. */
 	struct pl_limiter *login_pair, *login_host, *login_account, *register_host;
+
+	/* Operations: counters and the metrics endpoint; the admin's bans and socket. */
+	struct pl_metrics *metrics;
+	struct pl_bans *bans;
+	struct pl_admin *admin;
+	unsigned capacity; /* sessions the indexes were sized for: max_connections at start */
 
 	/* accept() out of descriptors: paused until a connection ends (or a retry timer), logged
 	 * once per interval; connections refused for limits, likewise counted and logged. */
@@ -96,5 +107,8 @@ void pl_server_add(struct pl_server *s, struct pl_session *sess);
 void pl_server_remove(struct pl_server *s, struct pl_session *sess);
 /* Hands a durable write to the store thread (store/storeq.h). */
 void pl_server_write(struct pl_server *s, struct pl_store_write *w);
+/* The config (s->cfg) changed on SIGHUP: applies the limits kept outside it (limiters, the
+ * relay's budgets, the worker queue, connection caps and every open connection's output budget). */
+void pl_server_reload(struct pl_server *s);
 
 #endif

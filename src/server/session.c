@@ -13,7 +13,9 @@
 #include "net/conn.h"
 #include "net/log.h"
 #include "server/auth.h"
+#include "server/call.h"
 #include "server/chat.h"
+#include "server/metrics.h"
 #include "server/relay.h"
 #include "server/room.h"
 #include "server/social.h"
@@ -29,9 +31,11 @@ void pl_session_send(struct pl_session *s, const struct pl_msg *m)
 {
 	if (pl_conn_closing(s->conn))
 		return;
-	if (pl_conn_send(s->conn, m) == -ENOBUFS)
-		pl_log(PL_LOG_WARN, "%s (%s): dropped, more than %u bytes queued unread", s->nick[0] ? s->nick : "-",
-		       s->peer, s->srv->cfg->output_max);
+	if (pl_conn_send(s->conn, m) != -ENOBUFS)
+		return;
+	pl_metrics_refused(s->srv->metrics, PL_REFUSED_OUTPUT);
+	pl_log(PL_LOG_WARN, "%s (%s): dropped, more than %u bytes queued unread", s->nick[0] ? s->nick : "-",
+	       s->peer, s->srv->cfg->output_max);
 }
 
 void pl_session_error(struct pl_session *s, uint16_t code, uint16_t about, const char *detail)
@@ -153,6 +157,7 @@ void pl_session_enter_ready(struct pl_session *s, const char *nick, const char *
 	if (device)
 		memcpy(s->device, device, PL_DEVICE_KEY_LEN);
 	s->state = PL_SESS_READY;
+	s->login_ms = pl_env_wall_ms(srv->env);
 	pl_env_random(srv->env, s->voice_key, sizeof s->voice_key);
 
 	struct pl_msg m = {.type = PL_MSG_AUTH_OK};
@@ -220,6 +225,7 @@ static bool within_budget(struct pl_session *s, uint16_t type)
 		s->refused = 0;
 		return true;
 	}
+	pl_metrics_refused(s->srv->metrics, PL_REFUSED_REQUEST);
 	if (++s->refused > cfg->request_burst)
 		pl_session_drop(s, PL_ERR_RATE_LIMITED, type, "too many requests; closing");
 	else
@@ -307,6 +313,14 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_NAMES:
 		pl_chat_handle(s, m);
 		break;
+	case PL_MSG_CALL_START:
+	case PL_MSG_CALL_RING:
+	case PL_MSG_CALL_ANSWER:
+	case PL_MSG_CALL_CONFIRM:
+	case PL_MSG_CALL_HANGUP:
+	case PL_MSG_MEDIA_KEYS:
+		pl_call_handle(s, m);
+		break;
 	case PL_MSG_SET_PROFILE:
 	case PL_MSG_PROFILE_GET:
 	case PL_MSG_CONTACT_ADD:
@@ -344,6 +358,7 @@ static void cleanup(struct pl_session *s)
 {
 	struct pl_server *srv = s->srv;
 	pl_auth_cancel(s);
+	pl_call_session_gone(s); /* the other party learns the call failed */
 	if (s->presence != PL_PRESENCE_OFFLINE) {
 		s->presence = PL_PRESENCE_OFFLINE;
 		pl_social_announce(s);
@@ -367,6 +382,11 @@ static void on_closed(struct pl_conn *c, int err, void *arg)
 	cleanup(s);
 	pl_conn_free(s->conn);
 	free(s);
+}
+
+void pl_session_rebudget(struct pl_session *s)
+{
+	pl_conn_set_budget(s->conn, s->srv->cfg->output_watermark, s->srv->cfg->output_max, FLUSH_MS);
 }
 
 void pl_session_free_now(struct pl_session *s)
@@ -399,6 +419,7 @@ int pl_session_start(struct pl_server *srv, struct bufferevent *bev, const struc
 	s->srv = srv;
 	pl_addr_fmt(peer, s->peer, sizeof s->peer);
 	pl_addr_limit_key(peer, s->peer_host, sizeof s->peer_host);
+	memcpy(&s->peer_sa, peer, peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	s->timer = evtimer_new(srv->base, on_timer, s);
 	if (!s->timer || pl_conn_alloc(&s->conn, bev, srv->cfg->max_frame, &handlers, s) < 0) {
 		if (s->timer)

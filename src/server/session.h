@@ -42,6 +42,8 @@ struct pl_session {
 	char realname[PL_REALNAME_MAX + 1];
 	char peer[PL_ADDR_STR];      /* address:port, for logs */
 	char peer_host[PL_ADDR_STR]; /* the address's limit key (IPv6 by /64), for per-address limits */
+	struct sockaddr_storage peer_sa; /* the address itself, for address bans */
+	uint64_t login_ms;           /* wall clock at login, for the admin's list */
 	bool pw_change;              /* a password change is being checked on a worker */
 	bool nick_indexed;           /* in the server's by-nickname index */
 	bool tls_up;                 /* the TLS handshake finished */
@@ -66,6 +68,13 @@ struct pl_session {
 	/* Voice: the key that proves our UDP address to the relay (server/relay.h), which keeps
 	 * that address itself. */
 	uint8_t voice_key[PL_VOICE_KEY_LEN];
+
+	/* Calls (server/call.c): the call this session rings in or is in, whether its voice goes
+	 * there, and the presence the call replaced with busy. */
+	uint64_t call;
+	bool call_voice, busy_by_call;
+	uint8_t presence_before;
+	char note_before[PL_NOTE_MAX + 1];
 
 	struct pl_room *rooms[PL_SESSION_MAX_ROOMS];
 	unsigned nrooms;
@@ -115,5 +124,7 @@ void pl_session_enter_ready(struct pl_session *s, const char *nick, const char *
 			    const uint8_t device[PL_DEVICE_KEY_LEN], uint8_t flags);
 /* Frees every session at server shutdown. */
 void pl_session_free_now(struct pl_session *s);
+/* Applies the output budget of the config as it is now (a reload) to s's connection. */
+void pl_session_rebudget(struct pl_session *s);
 
 #endif

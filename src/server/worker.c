@@ -208,3 +208,18 @@ unsigned pl_worker_retry_after(struct pl_worker *w)
 }
 
 unsigned pl_worker_threads(const struct pl_worker *w) { return w->nthreads; }
+
+unsigned pl_worker_queued(struct pl_worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	unsigned n = w->queued;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
+
+void pl_worker_set_queue_max(struct pl_worker *w, unsigned queue_max)
+{
+	pthread_mutex_lock(&w->mu);
+	w->queue_max = queue_max ? queue_max : 1;
+	pthread_mutex_unlock(&w->mu);
+}

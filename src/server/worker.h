@@ -34,5 +34,9 @@ bool pl_worker_cancel(struct pl_worker *w, struct pl_job *j);
 /* Seconds until a job submitted now would likely start, for "busy, retry in N s". */
 unsigned pl_worker_retry_after(struct pl_worker *w);
 unsigned pl_worker_threads(const struct pl_worker *w);
+/* Jobs waiting now (for metrics). */
+unsigned pl_worker_queued(struct pl_worker *w);
+/* A new bound on the jobs waiting (a config reload); jobs already queued stay. */
+void pl_worker_set_queue_max(struct pl_worker *w, unsigned queue_max);
 
 #endif

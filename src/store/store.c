@@ -179,3 +179,23 @@ int pl_store_device_touch(struct pl_store *s, const char *nick, const uint8_t ke
 {
 	return s->ops->device_touch(s->impl, nick, key, now_ms);
 }
+
+int pl_store_ban_put(struct pl_store *s, const struct pl_ban_rec *b)
+{
+	return s->ops->ban_put(s->impl, b);
+}
+
+int pl_store_ban_del(struct pl_store *s, bool address, const char *target)
+{
+	return s->ops->ban_del(s->impl, address, target);
+}
+
+int pl_store_bans(struct pl_store *s, uint64_t now_ms, pl_store_ban_cb *cb, void *arg)
+{
+	return s->ops->bans(s->impl, now_ms, cb, arg);
+}
+
+int pl_store_account_delete(struct pl_store *s, const char *nick)
+{
+	return s->ops->account_delete(s->impl, nick);
+}

@@ -44,9 +44,22 @@ struct pl_device_rec {
 struct pl_msg_rec {
 	uint64_t id;
 	uint64_t time_ms;
+	uint8_t flags; /* what it is beyond text: PL_TEXT_CALL for a call notice */
 	char sender[PL_NICK_MAX + 1];
 	char target[PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX + 1 : PL_NICK_MAX + 1]; /* #room or nick */
 	char text[PL_TEXT_MAX + 1];
+};
+
+/* A ban an administrator set (server/ban.h): an account by nickname, or an address range as
+ * core/cidr.h prints it. */
+#define PL_BAN_TARGET_MAX 63
+#define PL_BAN_REASON_MAX 160
+struct pl_ban_rec {
+	bool address;
+	char target[PL_BAN_TARGET_MAX + 1];
+	uint64_t until_ms; /* wall clock; 0: until lifted */
+	uint64_t created_ms;
+	char reason[PL_BAN_REASON_MAX + 1];
 };
 
 /* Callbacks for listings; returning non-zero stops the listing. */
@@ -54,6 +67,7 @@ typedef int (pl_store_nick_cb)(const char *nick, void *arg);
 typedef int (pl_store_id_cb)(uint32_t id, void *arg);
 typedef int (pl_store_msg_cb)(const struct pl_msg_rec *m, void *arg);
 typedef int (pl_store_device_cb)(const struct pl_device_rec *d, void *arg);
+typedef int (pl_store_ban_cb)(const struct pl_ban_rec *b, void *arg);
 
 struct pl_store_ops {
 	void (*close)(void *impl);
@@ -94,6 +108,10 @@ struct pl_store_ops {
 	int (*request_exists)(void *impl, const char *from, const char *to);
 	int (*requests_to)(void *impl, const char *to, pl_store_nick_cb *cb, void *arg);
 	int (*contact_exists)(void *impl, const char *a, const char *b);
+	int (*ban_put)(void *impl, const struct pl_ban_rec *b);
+	int (*ban_del)(void *impl, bool address, const char *target);
+	int (*bans)(void *impl, uint64_t now_ms, pl_store_ban_cb *cb, void *arg);
+	int (*account_delete)(void *impl, const char *nick);
 };
 
 struct pl_store {
@@ -166,5 +184,18 @@ int pl_store_history(struct pl_store *s, const char *conv, uint64_t before_id, u
 int pl_store_pending(struct pl_store *s, const char *recipient, uint64_t after_id, unsigned limit,
 		     pl_store_msg_cb *cb, void *arg, bool *more);
 int pl_store_pending_ack(struct pl_store *s, const char *recipient, uint64_t upto_id);
+
+/* Bans. put adds or replaces the ban of that target (and forgets bans that have ended); del: 0 or
+ * -ENOENT; bans lists those still in force at now_ms, oldest first. */
+int pl_store_ban_put(struct pl_store *s, const struct pl_ban_rec *b);
+int pl_store_ban_del(struct pl_store *s, bool address, const char *target);
+int pl_store_bans(struct pl_store *s, uint64_t now_ms, pl_store_ban_cb *cb, void *arg);
+
+/* Deletes an account and what is its alone: its devices, contacts (both ways), contact requests
+ * (both ways), group memberships (a group left empty goes), the messages waiting for it, and its
+ * private conversations (their history is kept per pair of nicknames, and a new account of that
+ * nickname must not read it). What it said in rooms stays in the rooms' history, under its
+ * nickname. 0, -ENOENT (no such account), -EIO. */
+int pl_store_account_delete(struct pl_store *s, const char *nick);
 
 #endif

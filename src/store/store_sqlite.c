@@ -19,6 +19,9 @@ enum stmt {
 	MSG_INSERT, MSG_HISTORY, MSG_OLDER, PEND_INSERT, PEND_LIST, PEND_ACK, PEND_COUNT,
 	DEV_INSERT, DEV_GET, DEV_LIST, DEV_REVOKE, DEV_TOUCH, DEV_COUNT,
 	REQ_INSERT, REQ_DELETE, REQ_EXISTS, REQ_TO, CT_EXISTS,
+	BAN_PUT, BAN_DEL, BAN_LIST, BAN_PRUNE,
+	DEL_ACCOUNT, DEL_PENDING_TO, DEL_PENDING_PRIV, DEL_MSG_PRIV, DEL_CONTACTS, DEL_REQUESTS, DEL_DEVICES,
+	DEL_MEMBERS, DEL_EMPTY_GROUPS,
 	BEGIN, COMMIT, ROLLBACK, SAVE, RELEASE, UNDO, SAVE_OP, RELEASE_OP, UNDO_OP,
 	N_STMT
 };
@@ -43,12 +46,12 @@ static const char *const sql[N_STMT] = {
 	[GR_DELETE_EMPTY] = "DELETE FROM groups WHERE id = ?1 AND NOT EXISTS "
 			    "(SELECT 1 FROM group_members WHERE group_id = ?1)",
 	[GR_OF] = "SELECT group_id FROM group_members WHERE nick = ? ORDER BY group_id",
-	[MSG_INSERT] = "INSERT INTO messages(conv, time_ms, sender, target, text) VALUES (?,?,?,?,?)",
-	[MSG_HISTORY] = "SELECT id, time_ms, sender, target, text FROM "
+	[MSG_INSERT] = "INSERT INTO messages(conv, time_ms, sender, target, text, flags) VALUES (?,?,?,?,?,?)",
+	[MSG_HISTORY] = "SELECT id, time_ms, sender, target, text, flags FROM "
 			"(SELECT * FROM messages WHERE conv = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3) ORDER BY id",
 	[MSG_OLDER] = "SELECT EXISTS(SELECT 1 FROM messages WHERE conv = ? AND id < ?)",
 	[PEND_INSERT] = "INSERT INTO pending(recipient, msg_id) VALUES (?,?)",
-	[PEND_LIST] = "SELECT m.id, m.time_ms, m.sender, m.target, m.text FROM pending p "
+	[PEND_LIST] = "SELECT m.id, m.time_ms, m.sender, m.target, m.text, m.flags FROM pending p "
 		      "JOIN messages m ON m.id = p.msg_id WHERE p.recipient = ?1 AND p.msg_id > ?2 ORDER BY p.msg_id LIMIT ?3",
 	[PEND_ACK] = "DELETE FROM pending WHERE recipient = ? AND msg_id <= ?",
 	[PEND_COUNT] = "SELECT COUNT(*) FROM pending WHERE recipient = ?",
@@ -63,6 +66,24 @@ static const char *const sql[N_STMT] = {
 	[REQ_EXISTS] = "SELECT 1 FROM contact_requests WHERE requester = ? AND target = ?",
 	[REQ_TO] = "SELECT requester FROM contact_requests WHERE target = ? ORDER BY time_ms, requester",
 	[CT_EXISTS] = "SELECT 1 FROM contacts WHERE owner = ? AND contact = ?",
+	[BAN_PUT] = "INSERT OR REPLACE INTO bans(kind, target, until_ms, created_ms, reason) VALUES (?,?,?,?,?)",
+	[BAN_DEL] = "DELETE FROM bans WHERE kind = ? AND target = ?",
+	[BAN_LIST] = "SELECT kind, target, until_ms, created_ms, reason FROM bans WHERE until_ms = 0 OR until_ms > ? "
+		     "ORDER BY created_ms, target",
+	[BAN_PRUNE] = "DELETE FROM bans WHERE until_ms != 0 AND until_ms <= ?",
+	/* Deleting an account: ?1 is the nickname, folded as pl_store_conv folds it, so that its
+	 * private conversations ("@a b", sorted) are found by their first or second name. */
+	[DEL_ACCOUNT] = "DELETE FROM accounts WHERE nick = ?1",
+	[DEL_PENDING_TO] = "DELETE FROM pending WHERE recipient = ?1",
+	[DEL_PENDING_PRIV] = "DELETE FROM pending WHERE msg_id IN (SELECT id FROM messages WHERE substr(conv, 1, 1) = '@' "
+			     "AND (substr(conv, 1, length(?1) + 2) = '@' || ?1 || ' ' OR substr(conv, -length(?1) - 1) = ' ' || ?1))",
+	[DEL_MSG_PRIV] = "DELETE FROM messages WHERE substr(conv, 1, 1) = '@' "
+			 "AND (substr(conv, 1, length(?1) + 2) = '@' || ?1 || ' ' OR substr(conv, -length(?1) - 1) = ' ' || ?1)",
+	[DEL_CONTACTS] = "DELETE FROM contacts WHERE owner = ?1 OR contact = ?1",
+	[DEL_REQUESTS] = "DELETE FROM contact_requests WHERE requester = ?1 OR target = ?1",
+	[DEL_DEVICES] = "DELETE FROM devices WHERE nick = ?1",
+	[DEL_MEMBERS] = "DELETE FROM group_members WHERE nick = ?1",
+	[DEL_EMPTY_GROUPS] = "DELETE FROM groups WHERE NOT EXISTS (SELECT 1 FROM group_members WHERE group_id = groups.id)",
 	[BEGIN] = "BEGIN IMMEDIATE",
 	[COMMIT] = "COMMIT",
 	[ROLLBACK] = "ROLLBACK",
@@ -92,7 +113,7 @@ static const char *schema =
 	"CREATE INDEX IF NOT EXISTS group_members_nick ON group_members(nick);"
 	"CREATE TABLE IF NOT EXISTS messages ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT, conv TEXT NOT NULL, time_ms INTEGER NOT NULL,"
-	"  sender TEXT NOT NULL, target TEXT NOT NULL, text TEXT NOT NULL);"
+	"  sender TEXT NOT NULL, target TEXT NOT NULL, text TEXT NOT NULL, flags INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS messages_conv ON messages(conv, id);"
 	"CREATE TABLE IF NOT EXISTS pending ("
 	"  recipient TEXT NOT NULL COLLATE NOCASE, msg_id INTEGER NOT NULL REFERENCES messages(id),"
@@ -104,7 +125,10 @@ static const char *schema =
 	"CREATE TABLE IF NOT EXISTS contact_requests ("
 	"  requester TEXT NOT NULL COLLATE NOCASE, target TEXT NOT NULL COLLATE NOCASE, time_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (requester, target)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS contact_requests_target ON contact_requests(target);";
+	"CREATE INDEX IF NOT EXISTS contact_requests_target ON contact_requests(target);"
+	"CREATE TABLE IF NOT EXISTS bans ("
+	"  kind INTEGER NOT NULL, target TEXT NOT NULL COLLATE NOCASE, until_ms INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, target)) WITHOUT ROWID;";
 
 struct sq {
 	sqlite3 *db;
@@ -420,7 +444,7 @@ static int sq_msg_store(void *impl, struct pl_msg_rec *m, const char *conv, cons
 	struct sq *q = impl;
 	if (!pending_for) {
 		/* One row: atomic by itself, no savepoint needed (this is the hot path). */
-		int rc = run(q, bind(q, MSG_INSERT, "tittt", conv, m->time_ms, m->sender, m->target, m->text));
+		int rc = run(q, bind(q, MSG_INSERT, "tittti", conv, m->time_ms, m->sender, m->target, m->text, (uint64_t)m->flags));
 		if (rc == 0)
 			m->id = (uint64_t)sqlite3_last_insert_rowid(q->db);
 		return rc;
@@ -432,7 +456,7 @@ static int sq_msg_store(void *impl, struct pl_msg_rec *m, const char *conv, cons
 	if (rc == 0 && waiting >= (int64_t)pending_max)
 		rc = -ENOSPC;
 	if (rc == 0)
-		rc = run(q, bind(q, MSG_INSERT, "tittt", conv, m->time_ms, m->sender, m->target, m->text));
+		rc = run(q, bind(q, MSG_INSERT, "tittti", conv, m->time_ms, m->sender, m->target, m->text, (uint64_t)m->flags));
 	if (rc == 0) {
 		m->id = (uint64_t)sqlite3_last_insert_rowid(q->db);
 		rc = run(q, bind(q, PEND_INSERT, "ti", pending_for, m->id));
@@ -455,6 +479,7 @@ static int list_msgs(struct sq *q, sqlite3_stmt *st, pl_store_msg_cb *cb, void *
 		copy_col(st, 2, m->sender, sizeof m->sender);
 		copy_col(st, 3, m->target, sizeof m->target);
 		copy_col(st, 4, m->text, sizeof m->text);
+		m->flags = (uint8_t)sqlite3_column_int(st, 5);
 		if (!*oldest)
 			*oldest = m->id;
 		if (cb(m, arg))
@@ -630,6 +655,69 @@ static int sq_pending_ack(void *impl, const char *recipient, uint64_t upto_id)
 	return run(q, bind(q, PEND_ACK, "ti", recipient, upto_id));
 }
 
+/* --- bans and account deletion (the admin's) --- */
+
+static int sq_ban_put(void *impl, const struct pl_ban_rec *b)
+{
+	struct sq *q = impl;
+	if (begin(q) < 0)
+		return -EIO;
+	int rc = run(q, bind(q, BAN_PRUNE, "i", b->created_ms));
+	if (rc == 0)
+		rc = run(q, bind(q, BAN_PUT, "itiit", (uint64_t)b->address, b->target, b->until_ms, b->created_ms,
+				 b->reason));
+	return commit(q, rc);
+}
+
+static int sq_ban_del(void *impl, bool address, const char *target)
+{
+	struct sq *q = impl;
+	return changed(q, run(q, bind(q, BAN_DEL, "it", (uint64_t)address, target)));
+}
+
+static int sq_bans(void *impl, uint64_t now_ms, pl_store_ban_cb *cb, void *arg)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st = bind(q, BAN_LIST, "i", now_ms);
+	struct pl_ban_rec b;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&b, 0, sizeof b);
+		b.address = sqlite3_column_int(st, 0) != 0;
+		copy_col(st, 1, b.target, sizeof b.target);
+		b.until_ms = (uint64_t)sqlite3_column_int64(st, 2);
+		b.created_ms = (uint64_t)sqlite3_column_int64(st, 3);
+		copy_col(st, 4, b.reason, sizeof b.reason);
+		if (cb(&b, arg))
+			break;
+	}
+	done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int sq_account_delete(void *impl, const char *nick)
+{
+	struct sq *q = impl;
+	char folded[PL_NICK_MAX + 1];
+	size_t i = 0;
+	for (; nick[i] && i < PL_NICK_MAX; i++)
+		folded[i] = (nick[i] >= 'A' && nick[i] <= 'Z') ? (char)(nick[i] - 'A' + 'a') : nick[i];
+	folded[i] = '\0';
+	if (begin(q) < 0)
+		return -EIO;
+	int rc = changed(q, run(q, bind(q, DEL_ACCOUNT, "t", nick)));
+	/* Waiting messages and private history before the rows they point at go. */
+	static const enum stmt steps[] = {DEL_PENDING_TO, DEL_PENDING_PRIV, DEL_MSG_PRIV, DEL_CONTACTS, DEL_REQUESTS,
+					  DEL_DEVICES, DEL_MEMBERS};
+	for (size_t k = 0; rc == 0 && k < sizeof steps / sizeof steps[0]; k++) {
+		bool conv = steps[k] == DEL_PENDING_PRIV || steps[k] == DEL_MSG_PRIV;
+		rc = run(q, bind(q, steps[k], "t", conv ? folded : nick));
+	}
+	if (rc == 0)
+		rc = run(q, q->st[DEL_EMPTY_GROUPS]);
+	return commit(q, rc);
+}
+
 static const struct pl_store_ops sq_ops = {
 	.close = sq_close,
 	.begin = sq_begin,
@@ -664,6 +752,10 @@ static const struct pl_store_ops sq_ops = {
 	.request_exists = sq_request_exists,
 	.requests_to = sq_requests_to,
 	.contact_exists = sq_contact_exists,
+	.ban_put = sq_ban_put,
+	.ban_del = sq_ban_del,
+	.bans = sq_bans,
+	.account_delete = sq_account_delete,
 };
 
 /* Brings a database from an older parleyd up to SCHEMA_VERSION. */
@@ -682,6 +774,13 @@ static int migrate(sqlite3 *db)
 	    sqlite3_exec(db, "ALTER TABLE accounts ADD COLUMN picture BLOB", NULL, NULL, NULL) != SQLITE_OK)
 		return -EIO;
 	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	/* Messages gained flags (a call notice, say) after version 3: added where missing, without a
+	 * version of its own, so older databases of any version get it. */
+	if (sqlite3_prepare_v2(db, "SELECT flags FROM messages LIMIT 0", -1, &st, NULL) == SQLITE_OK)
+		sqlite3_finalize(st);
+	else if (sqlite3_exec(db, "ALTER TABLE messages ADD COLUMN flags INTEGER NOT NULL DEFAULT 0", NULL, NULL,
+			      NULL) != SQLITE_OK)
 		return -EIO;
 	char pragma[64];
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d;", SCHEMA_VERSION);

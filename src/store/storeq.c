@@ -25,6 +25,8 @@ struct pl_storeq {
 	struct pl_storeq_stats stats;
 };
 
+const double pl_storeq_bucket_ms[PL_STOREQ_BUCKETS] = {0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000};
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -89,6 +91,11 @@ static void run_group(struct pl_storeq *q, struct pl_store_write *group)
 	q->stats.failed_commits += !ok;
 	if (took > q->stats.commit_ms_max)
 		q->stats.commit_ms_max = took;
+	q->stats.commit_ms_sum += took;
+	unsigned b = 0;
+	while (b < PL_STOREQ_BUCKETS && took > pl_storeq_bucket_ms[b])
+		b++;
+	q->stats.commit_hist[b]++;
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -104,8 +111,10 @@ static void *run(void *arg)
 		/* Everything that waits, up to max_batch: the writes that arrived during the last
 		 * commit share the next one. */
 		struct pl_store_write *group = q->head, *last = q->head;
-		for (unsigned n = 1; n < q->max_batch && last->next; n++)
+		unsigned taken = 1;
+		for (; taken < q->max_batch && last->next; taken++)
 			last = last->next;
+		q->stats.queued -= taken;
 		q->head = last->next;
 		if (!q->head)
 			q->tail = NULL;
@@ -206,6 +215,7 @@ void pl_storeq_submit(struct pl_storeq *q, struct pl_store_write *w)
 	else
 		q->head = w;
 	q->tail = w;
+	q->stats.queued++;
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 }

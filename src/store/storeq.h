@@ -37,9 +37,18 @@ int pl_storeq_alloc(struct pl_storeq **qp, struct event_base *base, struct pl_st
 void pl_storeq_free(struct pl_storeq *q);
 void pl_storeq_submit(struct pl_storeq *q, struct pl_store_write *w);
 
+/* Commit times, as a histogram: commit_hist[i] counts the commits that took at most
+ * pl_storeq_bucket_ms[i] (and more than the bound before), the last slot those that took longer
+ * than every bound. */
+#define PL_STOREQ_BUCKETS 12
+extern const double pl_storeq_bucket_ms[PL_STOREQ_BUCKETS];
+
 struct pl_storeq_stats {
 	unsigned long long writes, commits, failed_commits;
 	double commit_ms_max; /* longest commit so far */
+	double commit_ms_sum;
+	unsigned long long commit_hist[PL_STOREQ_BUCKETS + 1];
+	unsigned long long queued; /* writes submitted and not yet taken into a commit */
 };
 void pl_storeq_stats(struct pl_storeq *q, struct pl_storeq_stats *st);
 

@@ -52,7 +52,8 @@ class Checks:
 
 
 class Server:
-    def __init__(self, tmp, *args, data_dir=None, port=0, name="testserver", listen="127.0.0.1", preexec=None):
+    def __init__(self, tmp, *args, data_dir=None, port=0, name="testserver", listen="127.0.0.1", preexec=None,
+                 env=None):
         self.data_dir = data_dir or os.path.join(tmp, "data")
         self.log_path = os.path.join(tmp, f"parleyd-{int(time.time()*1000)}.log")
         self.log = open(self.log_path, "w")
@@ -62,13 +63,14 @@ class Server:
              # Tests register many accounts from 127.0.0.1; the test of that limit sets its own
              # (a later option wins).
              "--register-burst", "1000", *args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True, preexec_fn=preexec)
+            stdout=subprocess.PIPE, stderr=self.log, text=True, preexec_fn=preexec, env=env)
         line = self.proc.stdout.readline()
         if not line.startswith("ready "):
             self.proc.kill()
             raise RuntimeError(f"parleyd did not start: {line!r}; log:\n{open(self.log_path).read()}")
         kv = dict(p.split("=", 1) for p in line.split()[1:])
         self.tcp, self.udp, self.fingerprint = int(kv["tcp"]), int(kv["udp"]), kv["fingerprint"]
+        self.metrics = int(kv["metrics"]) if "metrics" in kv else None  # with --metrics-listen
 
     def kill9(self):
         """SIGKILL: no chance to flush or close anything."""
@@ -249,7 +251,7 @@ def audiocmp(*args):
 
 # --- the wire protocol, spoken by hand (docs/PROTOCOL.md) ---
 
-PROTO = 2
+PROTO = 3
 NO_DEVICE = b"\0" * 32 + b"\0\0"  # REGISTER/LOGIN: no device key, empty device name
 HELLO, REGISTER, LOGIN, PONG, JOIN, PART, SAY, BYE = 1, 2, 3, 4, 5, 6, 7, 8
 DELIVERED, LOGIN_KEY, DEVICES_GET, DEVICE_REVOKE, KEYS_GET, CONTACT_ANSWER = 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D

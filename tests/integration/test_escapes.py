@@ -67,8 +67,8 @@ NOW = int(time.time() * 1000)
 def barrage():
     """(frames after the login, the JSON events they must give)."""
     out = [
-        (JOINED, s(ROOM) + s(NICK) + u64(1), "joined"),
-        (USERLIST, s(ROOM) + u8(0) + u16(2) + s(NICK) + u64(1) + s(PEER) + u64(2), "userlist"),
+        (JOINED, s(ROOM) + s(NICK) + u64(1) + bytes(32), "joined"),
+        (USERLIST, s(ROOM) + u8(0) + u16(2) + s(NICK) + u64(1) + bytes(32) + s(PEER) + u64(2) + bytes(32), "userlist"),
         (TEXT, u64(7) + u64(NOW) + u8(0) + s(ROOM) + s(PEER) + s(hostile("room text ", 400)), "message"),
         (TEXT, u64(8) + u64(NOW) + u8(0) + s(NICK) + s(PEER) + s(hostile("private text ", 400)), "message"),
         (ERROR, u16(444) + u16(0x0007) + s(hostile("detail ", 200)), "error"),

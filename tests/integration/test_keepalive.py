@@ -8,7 +8,8 @@ from harness import ERROR, PING, PARTED, Checks, Client, Raw, Server, cleanup, e
 
 t = Checks("keepalive")
 tmp = tmpdir()
-srv = Server(tmp, "--ping-interval", "200", "--ping-timeout", "400", "--login-timeout", "800")
+# info: why a session was closed is logged at info (the default, notice, is quieter).
+srv = Server(tmp, "--ping-interval", "200", "--ping-timeout", "400", "--login-timeout", "800", "--log-level", "info")
 a = Client(tmp, srv, name="a")
 try:
     t.check(a.login("alice", "password-a") is not None, "A logs in")

@@ -112,7 +112,7 @@ stty_file = os.path.join(tmp, "stty")
 try:
     prefix = os.environ.get("PARLEY_TUI_PREFIX", "")
     client = (f"{prefix} {shlex.quote(PARLEY)} --known-hosts {shlex.quote(os.path.join(tmp, 'kh'))} "
-              f"127.0.0.1:{srv.tcp}")
+              f"--identity {shlex.quote(os.path.join(tmp, 'identity-carol'))} 127.0.0.1:{srv.tcp}")
     # The shell reports the client's exit status and the terminal's mode after it, then stays, so
     # the screen after exit can be read too.
     shell = (f"TERM={TERM} LANG=C.UTF-8; export TERM LANG; {client}; echo EXIT=$? > {exit_file}; "
@@ -226,6 +226,33 @@ try:
     wait(lambda r: userlist(r) == ["carol", "dave"], "back at 100 columns the user list returns")
     keys("C-l")
     wait(lambda r: "[3:#tea]" in bar(r) and shows("bulk 2099")(r), "Ctrl-L redraws the screen")
+
+    # --- a call: rung, answered, its state and code shown, hung up ---
+    line("/add dave")
+    dave.expect("contact_request", nick="carol", kind="incoming")
+    dave.send({"cmd": "accept", "nick": "carol"})
+    t.check(dave.expect("contact_added", nick="carol") is not None, "carol and dave become contacts")
+    dave.send({"cmd": "call", "nick": "carol"})
+    wait(shows("dave calls you (Opus 48000 Hz mono, 20 ms; device "), "an incoming call shows its caller, "
+         "offer and device key")
+    wait(lambda r: "/answer, or /deny" in " ".join(body(r)) and "ringing" in status(r),
+         "with what to type, and the status line says it rings")
+    bell = tmux("display-message", "-p", "-t", PANE, "#{window_bell_flag}").stdout.strip()
+    t.check(bell == "1", f"the terminal bell rang for it (tmux's bell flag: {bell!r})")
+    line("/answer")
+    sas = dave.expect("sas")
+    wait(lambda r: sas is not None and shows(f"Code to compare with dave aloud: {sas['sas']}")(r),
+         f"the code to compare aloud is shown, the same as dave's ({sas and sas['sas']})")
+    wait(lambda r: "call with dave 00:0" in status(r) and "Opus 48000 Hz mono" in status(r)
+         and "not verified" in status(r), "the status line shows the call, its duration, format and trust")
+    line("/verify")
+    wait(shows("dave's device"), "/verify marks dave's device as verified")
+    wait(lambda r: "call with dave" in status(r) and ", verified" in status(r), "the status line says verified")
+    line("/hangup")
+    ev = dave.expect("call_state", state="ended")
+    t.check(ev is not None and ev.get("reason") == "hung_up", f"/hangup ends the call for dave: {ev}")
+    wait(lambda r: shows("Call with dave ended: hung up.")(r) and "call with" not in status(r),
+         "carol's screen says it ended and the status line drops it")
 
     line("/quit")
     deadline = time.time() + TIMEOUT * SLOW

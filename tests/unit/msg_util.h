@@ -27,4 +27,13 @@ struct pl_msg *new_msg(void);
 /* Appends v big-endian in `bytes` bytes at p + *n. */
 void put_int(uint8_t *p, size_t *n, uint64_t v, int bytes);
 
+/* A message built for a round trip. */
+struct rt_case {
+	const char *name;
+	void (*build)(struct pl_msg *m);
+};
+/* The call messages' cases (msg_cases_call.c). */
+extern const struct rt_case msg_call_cases[];
+extern const size_t msg_call_ncases;
+
 #endif

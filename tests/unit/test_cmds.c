@@ -30,6 +30,7 @@ struct cmd_case {
 	uint64_t before;
 	uint8_t presence;
 	bool has_realname, has_picture;
+	const char *media; /* the format given, as pl_mformat_describe says it; NULL: none given */
 	/* a bad line: a part of its sentence, and whether the usage of `row` must follow it */
 	const char *err;
 	bool usage;
@@ -219,6 +220,45 @@ static const struct cmd_case cases[] = {
 	{"keys", S, "/keys", NULL, .err = "/keys needs a nickname.", .usage = true},
 	{"keys", J, "{\"cmd\":\"keys\",\"nick\":\"bob\"}", NULL, .kind = PL_CMD_KEYS, .nick = "bob"},
 	{"keys", J, "{\"cmd\":\"keys\",\"nick\":\"no body\"}", NULL, .err = "Nicknames are"},
+	/* calls */
+	{"call", S, "/call bob", NULL, .kind = PL_CMD_CALL, .nick = "bob"},
+	{"call", S, "/call bob pcm:16000:1:i16:10", NULL, .kind = PL_CMD_CALL, .nick = "bob",
+	 .media = "PCM i16 16000 Hz mono, 10 ms (320 bytes a packet)"},
+	{"call", S, "/call bob opus:24000:2", NULL, .kind = PL_CMD_CALL, .nick = "bob", .media = "Opus 24000 Hz stereo, 20 ms"},
+	{"call", S, "/call", NULL, .err = "/call needs a nickname.", .usage = true},
+	{"call", S, "/call bob pcm:48000:2:f32:20", NULL, .err = "more than the 1275 a voice packet carries"},
+	{"call", S, "/call bob mp3", NULL, .err = "codec opus or pcm"},
+	{"call", J, "{\"cmd\":\"call\",\"nick\":\"bob\",\"media\":\"pcm:8000:1:u8:2.5\"}", NULL, .kind = PL_CMD_CALL,
+	 .nick = "bob", .media = "PCM u8 8000 Hz mono, 2.5 ms (20 bytes a packet)"},
+	{"call", J, "{\"cmd\":\"call\",\"nick\":\"bob\",\"media\":\"pcm:16000:3\"}", NULL, .err = "channels must be 1 or 2"},
+	{"call group", S, "/call group 7", NULL, .kind = PL_CMD_CALL_GROUP, .number = 7},
+	{"call group", S, "/call group", NULL, .err = "/call group needs a group number.", .usage = true},
+	{"call_group", J, "{\"cmd\":\"call_group\",\"group\":7,\"media\":\"opus:48000:1:10\"}", NULL,
+	 .kind = PL_CMD_CALL_GROUP, .number = 7, .media = "Opus 48000 Hz mono, 10 ms"},
+	{"call_group", J, "{\"cmd\":\"call_group\"}", NULL, .err = "needs \"group\"", .usage = true},
+	{"answer", S, "/answer", NULL, .kind = PL_CMD_ANSWER},
+	{"answer", S, "/answer pcm:16000:1:i16:20", NULL, .kind = PL_CMD_ANSWER,
+	 .media = "PCM i16 16000 Hz mono, 20 ms (640 bytes a packet)"},
+	{"answer", S, "/answer opus:44100", NULL, .err = "the sample rate must be"},
+	{"answer", J, "{\"cmd\":\"answer\"}", NULL, .kind = PL_CMD_ANSWER},
+	{"answer", J, "{\"cmd\":\"answer\",\"media\":7}", NULL, .err = "\"media\" must be a string."},
+	{"deny", S, "/deny", NULL, .kind = PL_CMD_DENY},
+	{"deny", S, "/deny now", NULL, .err = "Too many words after /deny", .usage = true},
+	{"deny", J, "{\"cmd\":\"deny\"}", NULL, .kind = PL_CMD_DENY},
+	{"deny", J, "{\"cmd\":\"deny\",\"why\":1}", NULL, .err = "\"why\" is not a key of \"deny\""},
+	{"take", S, "/take", NULL, .kind = PL_CMD_TAKE},
+	{"take", S, "/take it", NULL, .err = "Too many words after /take", .usage = true},
+	{"take", J, "{\"cmd\":\"take\"}", NULL, .kind = PL_CMD_TAKE},
+	{"take", J, "{\"cmd\":\"take\",\"x\":1}", NULL, .err = "\"x\" is not a key of \"take\""},
+	{"hangup", S, "/hangup", NULL, .kind = PL_CMD_HANGUP},
+	{"hangup", S, "/hangup bob", NULL, .err = "Too many words after /hangup", .usage = true},
+	{"hangup", J, "{\"cmd\":\"hangup\"}", NULL, .kind = PL_CMD_HANGUP},
+	{"hangup", J, "{\"cmd\":\"hangup\",\"nick\":\"bob\"}", NULL, .err = "\"nick\" is not a key of \"hangup\""},
+	{"verify", S, "/verify", NULL, .kind = PL_CMD_VERIFY},
+	{"verify", S, "/verify bob", NULL, .kind = PL_CMD_VERIFY, .nick = "bob"},
+	{"verify", S, "/verify bo\"b", NULL, .err = "Nicknames are"},
+	{"verify", J, "{\"cmd\":\"verify\",\"nick\":\"bob\"}", NULL, .kind = PL_CMD_VERIFY, .nick = "bob"},
+	{"verify", J, "{\"cmd\":\"verify\",\"nick\":3}", NULL, .err = "\"nick\" must be a string."},
 	/* voice */
 	{"voice", S, "/voice my speech.wav", NULL, .kind = PL_CMD_VOICE_SEND, .path = "my speech.wav"},
 	{"voice", S, "/voice", NULL, .err = "/voice needs a file name.", .usage = true},
@@ -327,6 +367,12 @@ static void parse_cases(unsigned (*good)[2], unsigned (*bad)[2])
 		CHECK_EQ(cmd.presence, c->presence);
 		CHECK_EQ(cmd.has_realname, c->has_realname);
 		CHECK_EQ(cmd.has_picture, c->has_picture);
+		CHECK_EQ(cmd.has_fmt, c->media != NULL);
+		if (c->media && cmd.has_fmt) {
+			char f[128];
+			pl_mformat_describe(&cmd.fmt, f, sizeof f);
+			CHECK_STR_EQ(f, c->media);
+		}
 		if (d)
 			good[d - pl_cmd_table][c->json]++;
 	}

@@ -763,6 +763,32 @@ static void test_skey(void)
 	CHECK(all_zero(blob2, sizeof blob2));
 }
 
+/* A room's scope: its name, case folded as room names compare, behind a tag of its own. */
+static void test_room_scope(void)
+{
+	test_case("room scope: case does not matter, the name does");
+	CHECK(pl_e2e_room_scope("#Lobby") == pl_e2e_room_scope("#LOBBY"));
+	CHECK(pl_e2e_room_scope("#Lobby") != pl_e2e_room_scope("#Lobby2"));
+	CHECK(pl_e2e_room_scope("#a") != pl_e2e_room_scope("#b"));
+	test_case("room scope: the known answer for #Lobby");
+	crypto_generichash_state st;
+	uint8_t h[8];
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_update(&st, (const uint8_t *)"parley room v1\0#lobby", 21);
+	crypto_generichash_final(&st, h, sizeof h);
+	uint64_t want = 0;
+	for (int i = 0; i < 8; i++)
+		want = want << 8 | h[i];
+	CHECK(pl_e2e_room_scope("#Lobby") == want);
+	test_case("room scope: a room's key does not open for another room");
+	uint8_t key[PL_E2E_KEY_LEN], rk[PL_E2E_RANDOM_LEN], blob[PL_E2E_SKEY_LEN], out[PL_E2E_KEY_LEN];
+	memset(key, 0x42, sizeof key);
+	memset(rk, 0x17, sizeof rk);
+	CHECK_EQ(pl_e2e_skey_seal(blob, alice.sk, bob.pk, pl_e2e_room_scope("#tea"), 1, key, rk), 0);
+	CHECK_EQ(pl_e2e_skey_open(out, bob.sk, alice.pk, pl_e2e_room_scope("#TEA"), 1, blob, sizeof blob), 0);
+	CHECK_EQ(pl_e2e_skey_open(out, bob.sk, alice.pk, pl_e2e_room_scope("#coffee"), 1, blob, sizeof blob), -EBADMSG);
+}
+
 /* The keys a handshake agrees carry media one way and the other, and not across. */
 static void test_keys_carry_media(void)
 {
@@ -798,5 +824,6 @@ int main(void)
 	test_low_order();
 	test_skey();
 	test_keys_carry_media();
+	test_room_scope();
 	return test_done();
 }

@@ -549,12 +549,7 @@ static void b_contact_request_refused(struct pl_msg *m)
 	m->u.contact_req.kind = PL_CREQ_REFUSED;
 }
 
-struct rt_case {
-	const char *name;
-	void (*build)(struct pl_msg *m);
-};
-
-static const struct rt_case rt_cases[] = {
+static const struct rt_case rt_old_cases[] = {
 	{"HELLO", b_hello},
 	{"HELLO max", b_hello_max},
 	{"REGISTER", b_register},
@@ -635,7 +630,18 @@ static const struct rt_case rt_cases[] = {
 	{"CONTACT_REQUEST incoming", b_contact_request},
 	{"CONTACT_REQUEST refused max", b_contact_request_refused},
 };
-#define N_RT (sizeof rt_cases / sizeof rt_cases[0])
+#define N_OLD (sizeof rt_old_cases / sizeof rt_old_cases[0])
+/* The older messages' cases here, the call messages' from msg_cases_call.c, as one table. */
+static struct rt_case rt_cases[N_OLD + 64];
+static size_t N_RT;
+
+static void gather_cases(void)
+{
+	memcpy(rt_cases, rt_old_cases, sizeof rt_old_cases);
+	N_RT = N_OLD;
+	for (size_t i = 0; i < msg_call_ncases && N_RT < sizeof rt_cases / sizeof rt_cases[0]; i++)
+		rt_cases[N_RT++] = msg_call_cases[i];
+}
 
 
 /* Members a message does not carry (PL_FIELD_ABSENT) are zero after a decode, never stale. */
@@ -900,8 +906,8 @@ static void test_encode_cap(void)
 
 static void test_unknown_type(void)
 {
-	static const uint16_t types[] = {0x0000, 0x001e, 0x003f, 0x0040, 0x00ff, 0x7fff,
-					 0x8000, 0x8015, 0x803f, 0x8040, 0xc001, 0xffff};
+	static const uint16_t types[] = {0x0000, 0x0024, 0x003f, 0x0040, 0x00ff, 0x7fff,
+					 0x8000, 0x801b, 0x803f, 0x8040, 0xc001, 0xffff};
 	static uint8_t buf[BUF_CAP];
 	static const uint8_t payload[] = {0, 1, 'x'};
 	struct pl_msg *m = new_msg();
@@ -978,6 +984,7 @@ static void test_encode_out_of_range(void)
 
 int main(void)
 {
+	gather_cases();
 	test_descriptions();
 	test_round_trips();
 	test_extremes();

@@ -82,6 +82,8 @@ static void add_entry(struct row *r, const struct pl_msg_field *f, unsigned n)
 			add(r, "str `%s` (≤%u)", f->name, (unsigned)f->max);
 		else if (f->kind <= PL_FIELD_U64)
 			add(r, "%s `%s`", int_names[f->kind], f->name);
+		else if (f->kind == PL_FIELD_FIXED)
+			add(r, "u8[%u] `%s`", (unsigned)f->size, f->name);
 		else
 			add(r, "?");
 	}

@@ -21,6 +21,10 @@
 
 #define BUF_CAP PL_FRAME_MAX_HARD
 #define TARGET_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
+/* 32 bytes of a device key in a golden frame: 0xd7 each, or zero. */
+#define D8 0xd7, 0xd7, 0xd7, 0xd7, 0xd7, 0xd7, 0xd7, 0xd7
+#define D32 D8, D8, D8, D8
+#define Z32 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 
 /* n bytes first, first + 1, ... into a struct member and into the frame that should carry it. */
 static void pattern(uint8_t *member, uint8_t *frame, size_t n, uint8_t first)
@@ -157,8 +161,9 @@ static void test_golden(void)
 	SET(m->u.member.room, "#r");
 	SET(m->u.member.nick, "ab");
 	m->u.member.session = 0x0000000100000001ull;
-	static const uint8_t joined[] = {0, 0, 0, 22, 0x80, 0x04, 0, 2, '#', 'r', 0, 2, 'a', 'b',
-					 0, 0, 0, 1, 0, 0, 0, 1};
+	memset(m->u.member.device, 0xd7, sizeof m->u.member.device);
+	static const uint8_t joined[] = {0, 0, 0, 54, 0x80, 0x04, 0, 2, '#', 'r', 0, 2, 'a', 'b',
+					 0, 0, 0, 1, 0, 0, 0, 1, D32};
 	check_golden("JOINED", m, joined, sizeof joined);
 
 	memset(m, 0, sizeof *m);
@@ -170,9 +175,10 @@ static void test_golden(void)
 	m->u.userlist.users[0].session = 1;
 	SET(m->u.userlist.users[1].nick, "cd");
 	m->u.userlist.users[1].session = UINT64_MAX;
-	static const uint8_t userlist[] = {0, 0, 0, 37, 0x80, 0x06, 0, 2, '#', 'r', 1, 0, 2,
-					   0, 2, 'a', 'b', 0, 0, 0, 0, 0, 0, 0, 1,
-					   0, 2, 'c', 'd', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	memset(m->u.userlist.users[1].device, 0xd7, sizeof m->u.userlist.users[1].device);
+	static const uint8_t userlist[] = {0, 0, 0, 101, 0x80, 0x06, 0, 2, '#', 'r', 1, 0, 2,
+					   0, 2, 'a', 'b', 0, 0, 0, 0, 0, 0, 0, 1, Z32,
+					   0, 2, 'c', 'd', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, D32};
 	check_golden("USERLIST", m, userlist, sizeof userlist);
 
 	memset(m, 0, sizeof *m);
@@ -285,9 +291,11 @@ struct fld {
 	const char *name;
 };
 
+#define LAYOUT_MAX 12 /* fields of the longest layout */
+
 struct layout {
 	uint16_t type;
-	struct fld f[8];
+	struct fld f[LAYOUT_MAX];
 };
 
 #define I(k, v) {k, v, 0, 0, #k}
@@ -337,8 +345,8 @@ static const struct layout layouts[] = {
 	{PL_MSG_AUTH_OK, {S(auth_ok.nick, PL_NICK_MAX), I(F_U64, 0x100000005ull), I(F_U16, 4000),
 			  FX(auth_ok.voice_key, 32), MASK(auth_ok.flags, 0x01, 0x01)}},
 	{PL_MSG_PING, {I(F_U64, 1)}},
-	{PL_MSG_JOINED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9)}},
-	{PL_MSG_PARTED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9)}},
+	{PL_MSG_JOINED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9), FX(member.device, 32)}},
+	{PL_MSG_PARTED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9), FX(member.device, 32)}},
 	/* entries are tested on their own (test_lists); count 0 here */
 	{PL_MSG_USERLIST, {S(userlist.room, PL_ROOM_MAX), E(userlist.more, 1, 1), I(F_U16, 0)}},
 	{PL_MSG_TEXT, {I(F_U64, 5), I(F_U64, 6), I(F_U8, 0xff), S(text.target, TARGET_MAX),
@@ -363,6 +371,28 @@ static const struct layout layouts[] = {
 	{PL_MSG_DEVICE, {S(device.nick, PL_NICK_MAX), FX(device.key, 32), S(device.name, 32),
 			 I(F_U64, 10), I(F_U64, 11), MASK(device.flags, 0x01, 0x03)}},
 	{PL_MSG_CONTACT_REQUEST, {S(contact_req.nick, PL_NICK_MAX), E(contact_req.kind, 0, 2)}},
+	/* Calls (protocol 3): FMT is codec, rate, channels, format, chunk (section 4's "media format"). */
+#define FMT E(call.fmt.codec, 1, 1), I(F_U32, 16000), E(call.fmt.channels, 2, 2), E(call.fmt.format, 2, 4), \
+	I(F_U16, 320)
+	{PL_MSG_CALL_START, {I(F_U32, 0), S(call.nick, PL_NICK_MAX), FMT}},
+	{PL_MSG_CALL_RING, {I(F_U64, 7), FX(call.hs, 136)}},
+	{PL_MSG_CALL_ANSWER, {I(F_U64, 7), E(call.action, 1, 2), FMT, FX(call.hs, 136)}},
+	{PL_MSG_CALL_CONFIRM, {I(F_U64, 7), E(call.action, 0, 1), FX(call.reveal, 104)}},
+	{PL_MSG_CALL_HANGUP, {I(F_U64, 7)}},
+	/* entries are 8 + 176 bytes each; count 0 here */
+	{PL_MSG_MEDIA_KEYS, {E(mkey.scope, 1, 1), I(F_U64, 7), S(mkey.room, PL_ROOM_MAX), I(F_U8, 4), I(F_U16, 0)}},
+	{PL_MSG_CALL_STATE, {I(F_U64, 7), E(call.state, 2, 3), E(call.reason, 0, 7), I(F_U32, 0),
+			     S(call.nick, PL_NICK_MAX), FMT}},
+	{PL_MSG_CALL_INCOMING, {I(F_U64, 7), S(call.nick, PL_NICK_MAX), I(F_U64, 8), I(F_U32, 0), FMT,
+				FX(call.hs, 136)}},
+	{PL_MSG_CALL_ANSWERED, {I(F_U64, 7), S(call.nick, PL_NICK_MAX), I(F_U64, 8), E(call.action, 0, 2), FMT,
+				FX(call.hs, 136)}},
+	{PL_MSG_CALL_CONFIRMED, {I(F_U64, 7), E(call.action, 1, 1), FX(call.reveal, 104)}},
+	{PL_MSG_CALL_MEMBER, {I(F_U64, 7), S(call.nick, PL_NICK_MAX), I(F_U64, 8), FX(call.device, 32),
+			      E(call.joined, 1, 1)}},
+	{PL_MSG_MEDIA_KEY, {E(mkey.scope, 0, 1), I(F_U64, 7), S(mkey.room, PL_ROOM_MAX), I(F_U64, 8), I(F_U8, 4),
+			    FX(mkey.keys[0].sealed, 176)}},
+#undef FMT
 };
 #define N_LAYOUTS (sizeof layouts / sizeof layouts[0])
 
@@ -384,7 +414,7 @@ static size_t lay_build(uint8_t *out, const struct layout *l, struct tweak tw, s
 {
 	size_t n = 0;
 	int i;
-	for (i = 0; i < 8 && l->f[i].kind != F_END; i++) {
+	for (i = 0; i < LAYOUT_MAX && l->f[i].kind != F_END; i++) {
 		const struct fld *f = &l->f[i];
 		bool me = i == tw.which;
 		if (starts)
@@ -472,7 +502,7 @@ static void test_layouts(void)
 		}
 
 		/* A payload that stops where a field starts, or one byte into it, is truncated. */
-		for (int fi = 0; fi < 8 && l->f[fi].kind != F_END; fi++) {
+		for (int fi = 0; fi < LAYOUT_MAX && l->f[fi].kind != F_END; fi++) {
 			test_case("%s.%s missing", tn, l->f[fi].name);
 			CHECK_EQ(decode_copy(d, l->type, pay, starts[fi]), -EBADMSG);
 			if (starts[fi + 1] - starts[fi] > 1) {
@@ -495,7 +525,7 @@ static void test_layouts(void)
 		if (l->type == PL_MSG_SET_PROFILE)
 			CHECK_EQ(n + PL_FRAME_HDR, 8267);
 
-		for (int fi = 0; fi < 8 && l->f[fi].kind != F_END; fi++) {
+		for (int fi = 0; fi < LAYOUT_MAX && l->f[fi].kind != F_END; fi++) {
 			const struct fld *f = &l->f[fi];
 			size_t max = f->max;
 			switch (f->kind) {
@@ -638,8 +668,11 @@ static void test_lists(void)
 				if (e + 1 == c->entries && c->nick_nul)
 					p[n + len / 2] = '\0';
 				n += len;
-				if (!group)
+				if (!group) {
 					put_int(p, &n, (uint64_t)e << 32 | e, 8); /* session */
+					memset(p + n, 0x5a, PL_DEVICE_KEY_LEN);     /* device */
+					n += PL_DEVICE_KEY_LEN;
+				}
 			}
 			uint16_t type = group ? PL_MSG_GROUP : PL_MSG_USERLIST;
 			test_case("%s %s", pl_msg_name(type), c->name);
@@ -661,14 +694,14 @@ static void test_encode_overlong(void)
 	struct pl_msg *m = new_msg();
 	for (size_t li = 0; li < N_LAYOUTS; li++) {
 		const struct layout *l = &layouts[li];
-		for (int fi = 0; fi < 8 && l->f[fi].kind != F_END; fi++) {
+		for (int fi = 0; fi < LAYOUT_MAX && l->f[fi].kind != F_END; fi++) {
 			const struct fld *f = &l->f[fi];
 			if (f->kind != F_STR)
 				continue;
 			memset(m, 'a', sizeof *m);
 			((char *)m)[sizeof *m - 1] = '\0';
 			m->type = l->type;
-			for (int oi = 0; oi < 8 && l->f[oi].kind != F_END; oi++)
+			for (int oi = 0; oi < LAYOUT_MAX && l->f[oi].kind != F_END; oi++)
 				if (oi != fi && l->f[oi].kind == F_STR)
 					strcpy((char *)m + l->f[oi].off, "ok");
 			/* Counts, sizes and enums in range, so only the string is wrong. (Only
@@ -693,7 +726,18 @@ static void test_encode_overlong(void)
 				m->u.contact_req.accept = 0;
 				m->u.contact_req.kind = 0;
 				break;
-			default: break;
+			case PL_MSG_MEDIA_KEYS:
+			case PL_MSG_MEDIA_KEY:
+				m->u.mkey.scope = 0;
+				m->u.mkey.count = 0;
+				break;
+			default:
+				if ((l->type >= PL_MSG_CALL_START && l->type <= PL_MSG_CALL_HANGUP) ||
+				    (l->type >= PL_MSG_CALL_STATE && l->type <= PL_MSG_CALL_MEMBER)) {
+					m->u.call.state = m->u.call.reason = m->u.call.action = m->u.call.joined = 0;
+					m->u.call.fmt.codec = m->u.call.fmt.channels = m->u.call.fmt.format = 0;
+				}
+				break;
 			}
 			const char *field = (const char *)m + f->off;
 			test_case("encode over-long %s.%s", pl_msg_name(l->type), f->name);

@@ -444,7 +444,7 @@ static void test_garbage(void)
 			buf[i] = (uint8_t)x;
 		}
 		/* Half of them get a plausible version and type, so the size checks are reached. */
-		if (len >= 2 && iter % 2) {
+		if (len >= 2 && (iter / 7) % 2) {
 			buf[0] = PL_VPKT_VERSION;
 			buf[1] = (uint8_t)(1 + iter % 6);
 		}
