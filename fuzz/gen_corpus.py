@@ -88,9 +88,14 @@ def frame(mtype, payload):
 
 def userlist(room, more, entries):
     p = s(room) + u8(more) + u16(len(entries))
-    for nick, session in entries:
-        p += s(nick) + u64(session)
+    for i, (nick, session) in enumerate(entries):
+        p += s(nick) + u64(session) + (key(i) if i % 2 == 0 else bytes(32))  # a device key, or none
     return p
+
+
+def fmt(codec=0, rate=48000, channels=1, sfmt=2, chunk=960):
+    """A media format: codec (0 Opus, 1 PCM), rate, channels, sample format (2 i16), chunk."""
+    return u8(codec) + u32(rate) + u8(channels) + u8(sfmt) + u16(chunk)
 
 
 def group(gid, name, updated, members):
@@ -152,12 +157,12 @@ def msg_seeds():
         ("welcome", T["WELCOME"], u16(2) + s("parleyd 0.2.0 on chat.example.org") + key(0xc0)),
         ("auth_ok", T["AUTH_OK"], s("alice") + u64(0x100000002) + u16(64738) + key(0xe0) + u8(1)),
         ("ping", T["PING"], u64(0xffffffffffffffff)),
-        ("joined", T["JOINED"], s("#Lobby") + s("dave") + u64(17)),
-        ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff)),
+        ("joined", T["JOINED"], s("#Lobby") + s("dave") + u64(17) + key(0x50)),
+        ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff) + bytes(32)),
         ("userlist", T["USERLIST"], userlist("#Lobby", 0, [("alice", 100), ("b\u00f6b", 101),
                                                            ("carol", 1 << 40)])),
-        ("userlist_64_more", T["USERLIST"],
-         userlist("#big", 1, [("user%02d" % i, 0xfffffffffffff000 + i) for i in range(64)])),
+        ("userlist_40_more", T["USERLIST"],
+         userlist("#big", 1, [("user%02d" % i, 0xfffffffffffff000 + i) for i in range(40)])),
         ("text", T["TEXT"], u64(1001) + u64(1700000000123) + u8(0) + s("#Lobby") + s("alice")
          + s("hi all \U0001f44b")),
         ("text_offline", T["TEXT"], u64(77) + u64(1700000000999) + u8(3) + s("bob") + s("alice")
@@ -182,6 +187,27 @@ def msg_seeds():
         ("device_revoked", T["DEVICE"], s("alice") + key(0x70) + s(fill(32, "old ph\u00f6ne"))
          + u64(1) + u64(2) + u8(2)),
         ("contact_request", T["CONTACT_REQUEST"], s("bob") + u8(0)),
+        ("call_start", T["CALL_START"], u32(0) + s("bob") + fmt()),
+        ("call_start_group_pcm", T["CALL_START"], u32(7) + s("") + fmt(1, 16000, 2, 0, 160)),
+        ("call_ring", T["CALL_RING"], u64(0x1122334455667788) + key(0x20, 136)),
+        ("call_answer", T["CALL_ANSWER"], u64(0x1122334455667788) + u8(0) + fmt() + key(0x30, 136)),
+        ("call_answer_counter", T["CALL_ANSWER"], u64(1) + u8(1) + fmt(1, 8000, 1, 0, 80) + key(0x31, 136)),
+        ("call_confirm", T["CALL_CONFIRM"], u64(0x1122334455667788) + u8(0) + key(0x40, 104)),
+        ("call_hangup", T["CALL_HANGUP"], u64(0x1122334455667788)),
+        ("media_keys_call", T["MEDIA_KEYS"], u8(0) + u64(0x1122334455667788) + s("") + u8(1) + u16(2)
+         + u64(0x100000002) + key(0x50, 176) + u64(0x100000003) + key(0x60, 176)),
+        ("media_keys_room", T["MEDIA_KEYS"], u8(1) + u64(0) + s("#Lobby") + u8(255) + u16(1)
+         + u64(0x100000004) + key(0x70, 176)),
+        ("call_state", T["CALL_STATE"], u64(0x1122334455667788) + u8(2) + u8(0) + u32(0) + s("bob") + fmt()),
+        ("call_state_ended", T["CALL_STATE"], u64(9) + u8(3) + u8(7) + u32(3) + s("alice") + fmt(1, 48000, 1, 4, 480)),
+        ("call_incoming", T["CALL_INCOMING"], u64(0x1122334455667788) + s("alice") + u64(0x100000002) + u32(0)
+         + fmt() + key(0x80, 136)),
+        ("call_answered", T["CALL_ANSWERED"], u64(0x1122334455667788) + s("bob") + u64(0x100000003) + u8(1)
+         + fmt(1, 24000, 1, 3, 480) + key(0x90, 136)),
+        ("call_confirmed", T["CALL_CONFIRMED"], u64(0x1122334455667788) + u8(1) + key(0xa0, 104)),
+        ("call_member", T["CALL_MEMBER"], u64(0x1122334455667788) + s("carol") + u64(0x100000004) + key(0xb0)
+         + u8(1)),
+        ("media_key", T["MEDIA_KEY"], u8(1) + u64(0) + s("#Lobby") + u64(0x100000002) + u8(3) + key(0xc0, 176)),
     ]
     unknown = max(t for t in T.values() if t < 0x8000) + 1
     invalid = [
@@ -206,6 +232,13 @@ def msg_seeds():
         ("device_name_over", T["DEVICE"], s("a") + key(0) + s(b"n" * 33) + u64(0) + u64(0) + u8(0)),
         ("contact_answer_2", T["CONTACT_ANSWER"], s("bob") + u8(2)),
         ("contact_request_kind3", T["CONTACT_REQUEST"], s("bob") + u8(3)),
+        ("call_start_codec2", T["CALL_START"], u32(0) + s("bob") + fmt(2)),
+        ("call_answer_action3", T["CALL_ANSWER"], u64(1) + u8(3) + fmt() + key(0, 136)),
+        ("call_ring_short", T["CALL_RING"], u64(1) + key(0, 135)),
+        ("media_keys_scope2", T["MEDIA_KEYS"], u8(2) + u64(0) + s("") + u8(0) + u16(0)),
+        ("media_keys_count33", T["MEDIA_KEYS"], u8(0) + u64(1) + s("") + u8(0) + u16(33)
+         + (u64(2) + key(0, 176)) * 2),  # the count is checked before the entries are read
+        ("call_member_joined2", T["CALL_MEMBER"], u64(1) + s("a") + u64(2) + key(0) + u8(2)),
         ("unknown_type", unknown, s("#Lobby")),
     ]
     return valid, invalid
@@ -267,6 +300,61 @@ VPKT = [
     ("confirm_short.bad", confirm(1, 1)[:-1]),
     ("confirm_long.bad", confirm(1, 1) + b"\x00"),
     ("confirm_as_bind.bad", bind(1, 1)[:1] + b"\x05" + bind(1, 1)[2:]),
+]
+
+# fuzz_vframe: a VOICE payload before sealing (src/core/vframe.h), built from the layout that
+# header documents: AUDIO with 0-2 redundant copies and the SILENT and END flags, REPORT, and each
+# rule broken once.
+def vaudio(flags, copies, primary):
+    """copies: (seq_back, ts_back, bytes), oldest first; their number goes in flags' low bits."""
+    return (u8(1) + u8(len(copies) | flags)
+            + b"".join(u8(sb) + u16(tb) + u16(len(d)) for sb, tb, d in copies)
+            + b"".join(d for _, _, d in copies) + primary)
+
+
+def vreport(about, seq, ts, since, loss, jitter, buffered, lost, kind=2):
+    return (u8(kind) + u64(about) + u16(seq) + u32(ts) + u16(since) + u16(loss) + u16(jitter)
+            + u16(buffered) + u32(lost))
+
+
+SILENT, END = 0x04, 0x08
+VFRAME = [
+    ("audio", vaudio(0, [], u8(0xfc) + opus_like(59))),
+    ("audio_empty_end", vaudio(END, [], b"")),
+    ("audio_end", vaudio(END, [], opus_like(40))),
+    ("audio_silent", vaudio(SILENT, [], b"\xf8\xff\xfe")),
+    ("audio_silent_end", vaudio(SILENT | END, [], b"\xf8")),
+    ("audio_max", vaudio(0, [], opus_like(1275))),
+    ("audio_red1", vaudio(0, [(1, 960, opus_like(60))], opus_like(61))),
+    ("audio_red2", vaudio(0, [(2, 1920, opus_like(40)), (1, 960, opus_like(41))], opus_like(42))),
+    ("audio_red2_end", vaudio(END, [(2, 1920, opus_like(20)), (1, 960, opus_like(21))], b"")),
+    ("audio_red2_far", vaudio(SILENT, [(255, 0xffff, b"\x01"), (128, 0x8000, b"\x02")], b"\x03")),
+    ("audio_red2_full", vaudio(0, [(2, 1920, opus_like(1000)), (1, 960, opus_like(255))],
+                               opus_like(10))),  # exactly PL_VFRAME_MAX
+    ("audio_red1_max_copy", vaudio(0, [(1, 960, opus_like(1270))], b"")),
+    ("report", vreport(0xdeadbeefcafef00d, 12345, 960 * 12345, 35, 125, 18, 60, 42)),
+    ("report_zero", vreport(0, 0, 0, 0, 0, 0, 0, 0)),
+    ("report_max", vreport(0xffffffffffffffff, 0xffff, 0xffffffff, 0xffff, 10000, 0xffff, 0xffff,
+                           0xffffffff)),
+    ("empty.bad", b""),
+    ("kind0.bad", b"\x00"),
+    ("kind3.bad", b"\x03\x00\x01"),
+    ("audio_only_kind.bad", b"\x01"),
+    ("audio_flags10.bad", vaudio(0x10, [], b"\x01")),
+    ("audio_flags80.bad", vaudio(0x80, [], b"\x01")),
+    ("audio_nred3.bad", b"\x01\x03" + (u8(1) + u16(0) + u16(1)) * 3 + b"\x01\x02\x03\x04"),
+    ("audio_entry_short.bad", vaudio(0, [(1, 960, b"\x01")], b"")[:6]),
+    ("audio_copy_past_end.bad", vaudio(0, [(1, 960, opus_like(10))], b"")[:-1]),
+    ("audio_copy_len0.bad", b"\x01\x01" + u8(1) + u16(960) + u16(0) + b"\x05"),
+    ("audio_seq_back0.bad", vaudio(0, [(0, 960, b"\x01")], b"\x02")),
+    ("audio_second_past_end.bad",
+     vaudio(0, [(2, 1920, opus_like(5)), (1, 960, opus_like(6))], b"")[:-1]),
+    ("audio_oversized.bad", vaudio(0, [], opus_like(1276))),
+    ("report_short.bad", vreport(1, 2, 3, 4, 5, 6, 7, 8)[:-1]),
+    ("report_long.bad", vreport(1, 2, 3, 4, 5, 6, 7, 8) + b"\x00"),
+    ("report_loss10001.bad", vreport(1, 2, 3, 4, 10001, 6, 7, 8)),
+    # Kind AUDIO, and not valid AUDIO either: its flags byte (about's first) is 0xff.
+    ("report_kind_audio.bad", vreport(0xff00000000000001, 2, 3, 4, 5, 6, 7, 8, kind=1)),
 ]
 
 # fuzz_cmd: a mode byte (bit 0: the JSON form; bit 1: there is a current room, bit 2: it is a
@@ -386,7 +474,11 @@ def main():
                                  "presence", "list_end", "ok")),
         ("server_devices", stream("device", "device_revoked", "list_end")),
         ("server_groups", stream("group", "group_member", "room_info", "list_end")),
-        ("server_userlist_64", stream("userlist_64_more")),
+        ("server_userlist_40", stream("userlist_40_more")),
+        ("client_calls", stream("call_start", "call_ring", "call_answer", "call_confirm", "media_keys_call",
+                                "media_keys_room", "call_hangup")),
+        ("server_calls", stream("call_state", "call_incoming", "call_answered", "call_confirmed", "call_member",
+                                "media_key", "call_state_ended")),
         ("say_max", stream("say_max")),
         ("partial_tail", stream("hello", "login") + by_name["say"][:9]),
         ("len_5.bad", u32(5) + u16(T["BYE"])),
@@ -407,6 +499,7 @@ def main():
     assert set(T.values()) <= covered, sorted(set(T.values()) - covered)
     counts["fuzz_frame"] = write_dir("fuzz_frame", frames)
     counts["fuzz_vpkt"] = write_dir("fuzz_vpkt", VPKT)
+    counts["fuzz_vframe"] = write_dir("fuzz_vframe", VFRAME)
     counts["fuzz_cmd"] = write_dir("fuzz_cmd", CMD)
     for t, n in counts.items():
         print("%s: %d seeds" % (t, n))

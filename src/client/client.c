@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client/call.h"
+#include "client/roomkey.h"
 #include "client/confdir.h"
 #include "client/identity.h"
 #include "client/known_hosts.h"
@@ -69,6 +70,7 @@ struct client {
 	uint16_t udp_port;
 	struct pl_voice *voice;
 	struct pl_calls *calls;
+	struct pl_roomkeys *roomkeys;
 	char rooms[MAX_ROOMS][PL_ROOM_MAX + 1];
 	unsigned nrooms;
 	uint32_t next_tag;
@@ -152,6 +154,8 @@ static int ensure_voice(struct client *c)
 				c->o->jitter_frames, &ev, c, err, sizeof err);
 	if (rc < 0)
 		pl_ui_local_error(&c->ui, err);
+	else
+		pl_roomkeys_engine_ready(c->roomkeys);
 	return rc;
 }
 
@@ -168,6 +172,7 @@ static void media_format(void *arg, const struct pl_media_format *f)
 	char err[160];
 	if (ensure_voice(c) == 0 && pl_voice_set_format(c->voice, f, err, sizeof err) < 0)
 		pl_ui_local_error(&c->ui, err);
+	pl_roomkeys_call(c->roomkeys, f != NULL); /* a call has the voice path now, or gives it back */
 }
 
 /* PARLEY_KEYLOG, as SSLKEYLOGFILE is for TLS: every media key this client installs, appended as
@@ -208,7 +213,20 @@ static void media_forget(void *arg, uint64_t sender)
 		pl_voice_forget_sender(c->voice, sender);
 }
 
+static void media_expect(void *arg, uint64_t sender)
+{
+	struct client *c = arg;
+	if (c->voice && pl_voice_expect_sealed(c->voice, sender) < 0)
+		pl_ui_local_error(&c->ui, "Too many voices at once: one member's voice cannot be opened and stays silent.");
+}
+
 static const struct pl_call_media call_media = {media_format, media_tx_key, media_rx_key, media_forget};
+
+/* The room voice's keys (client/roomkey.h) reach the engine through the same hooks. */
+static void voice_room_changed(struct client *c)
+{
+	pl_roomkeys_voice_room(c->roomkeys, c->nrooms ? c->rooms[c->nrooms - 1] : "");
+}
 
 /* Verified contacts' device keys belong with the identity that verified them: beside the default
  * identity as "verified", else as IDENTITY.verified (one per identity, as tests run several). */
@@ -229,6 +247,8 @@ static void voice_file(struct client *c, bool send, const char *path)
 	char err[512];
 	if (ensure_voice(c) < 0)
 		return;
+	if (send)
+		pl_roomkeys_talk(c->roomkeys); /* sealed from its first packet */
 	int rc = send ? pl_voice_send_file(c->voice, path, err, sizeof err)
 		      : pl_voice_record(c->voice, path, err, sizeof err);
 	if (rc < 0)
@@ -352,7 +372,7 @@ static bool login_fallback(struct client *c, const struct pl_msg *m)
 static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 {
 	struct client *c = arg;
-	if (pl_calls_msg(c->calls, m))
+	if (pl_roomkeys_msg(c->roomkeys, m) || pl_calls_msg(c->calls, m))
 		return;
 	switch (m->type) {
 	case PL_MSG_WELCOME:
@@ -381,6 +401,7 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 		memcpy(c->voice_key, m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN);
 		pl_calls_login(c->calls, c->have_identity ? c->device_sk : NULL, c->device_pk, c->cert_hash, c->session,
 			       c->nick);
+		pl_roomkeys_login(c->roomkeys, c->have_identity ? c->device_sk : NULL, c->device_pk, c->session);
 		pl_ui_server_msg(&c->ui, m);
 		ensure_voice(c); /* in #Lobby now: hear the room, as in Mumble */
 		if (c->o->voice_out[0])
@@ -399,6 +420,7 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 		bool self = !strcasecmp(m->u.member.nick, c->nick);
 		if (self && m->type == PL_MSG_JOINED) {
 			room_add(c, m->u.member.room);
+			voice_room_changed(c);
 			if (c->ui.mode == PL_UI_TUI)
 				pl_tui_show(c->ui.tui, m->u.member.room);
 		}
@@ -406,6 +428,7 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 		/* After the line is shown, so it does not make the window again. */
 		if (self && m->type == PL_MSG_PARTED) {
 			room_del(c, m->u.member.room);
+			voice_room_changed(c);
 			if (c->ui.mode == PL_UI_TUI)
 				pl_tui_close_window(c->ui.tui, m->u.member.room);
 		}
@@ -805,7 +828,10 @@ int pl_client_run(const struct pl_client_opts *o)
 	struct pl_calls_cfg ccfg = {.base = c->base, .env = c->env, .ui = &c->ui, .send = call_send,
 				    .media = &call_media, .arg = c};
 	verified_path(o, ccfg.verified_path, sizeof ccfg.verified_path);
-	if (pl_calls_alloc(&c->calls, &ccfg) < 0) {
+	struct pl_roomkeys_cfg rcfg = {.env = c->env, .send = call_send, .set_tx_key = media_tx_key,
+				       .set_rx_key = media_rx_key, .forget_sender = media_forget,
+				       .expect_sealed = media_expect, .arg = c};
+	if (pl_calls_alloc(&c->calls, &ccfg) < 0 || pl_roomkeys_alloc(&c->roomkeys, &rcfg) < 0) {
 		pl_ui_local_error(&c->ui, "Out of memory.");
 		goto out;
 	}
@@ -840,6 +866,7 @@ out:
 		bufferevent_free(c->in);
 	pl_tui_free(c->ui.tui); /* the terminal is restored before the exit status is final */
 	pl_calls_free(c->calls);
+	pl_roomkeys_free(c->roomkeys);
 	pl_voice_free(c->voice);
 	pl_conn_free(c->conn);
 	if (c->tls)

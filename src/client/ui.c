@@ -606,6 +606,7 @@ void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st)
 	jset_uint(o, "lost", st->lost);
 	jset_uint(o, "fec", st->concealed_fec);
 	jset_uint(o, "late", st->late);
+	jset_uint(o, "dropped", st->dropped);
 	jset_uint(o, "tampered", st->tampered);
 	jset_uint(o, "replayed", st->replayed);
 	jset_uint(o, "recorded_frames", st->recorded_frames);

@@ -29,7 +29,9 @@
 /* A key to open one sender's media with, and its replay window (core/media.h). */
 struct rx_key {
 	uint64_t sender; /* 0: free */
+	bool has_key;    /* false: the sender's packets must open, and its key has not come yet */
 	uint8_t id;
+	uint64_t since;  /* when it was set: the older of a sender's two keys makes way */
 	uint8_t key[PL_MEDIA_KEY_LEN];
 	struct pl_replay win;
 };
@@ -80,6 +82,7 @@ struct pl_voice {
 	uint8_t tx_key[PL_MEDIA_KEY_LEN], tx_key_id;
 	uint64_t tx_counter;
 	struct rx_key rx_keys[RX_KEYS];
+	uint64_t rx_key_clock;
 	struct pl_media_format fmt;
 	FILE *dump; /* PARLEY_VOICE_DUMP: every frame sent, before sealing, for tests */
 
@@ -307,13 +310,13 @@ static int open_media(struct pl_voice *v, const struct pl_vpkt *p, const uint8_t
 		if (v->rx_keys[i].sender != p->sender)
 			continue;
 		keyed = true;
-		if (peeked == 0 && v->rx_keys[i].id == key_id)
+		if (peeked == 0 && v->rx_keys[i].has_key && v->rx_keys[i].id == key_id)
 			k = &v->rx_keys[i];
 	}
 	if (!keyed)
 		return -ENOENT;
 	if (!k) {
-		v->st.tampered++;
+		v->st.dropped++; /* under a key we do not have (yet): it may be on its way */
 		return -EBADMSG;
 	}
 	if (pl_replay_check(&k->win, counter) < 0) {
@@ -346,20 +349,45 @@ void pl_voice_set_tx_key(struct pl_voice *v, uint8_t key_id, const uint8_t key[3
 
 int pl_voice_set_rx_key(struct pl_voice *v, uint64_t sender, uint8_t key_id, const uint8_t key[32])
 {
-	struct rx_key *slot = NULL;
+	/* A sender keeps its two newest keys (packets under the one before a change may still come);
+	 * the slot that only expected it, or its older key, makes way. */
+	struct rx_key *slot = NULL, *mine = NULL, *free_slot = NULL;
+	unsigned nmine = 0;
 	for (unsigned i = 0; i < RX_KEYS; i++) {
 		struct rx_key *k = &v->rx_keys[i];
-		if (k->sender == sender && k->id == key_id)
-			slot = k; /* replaced: a key id comes back after 256 keys */
-		else if (!slot && !k->sender)
+		if (k->sender == sender && (!k->has_key || k->id == key_id))
 			slot = k;
+		else if (k->sender == sender && ++nmine && (!mine || k->since < mine->since))
+			mine = k;
+		else if (!k->sender && !free_slot)
+			free_slot = k;
 	}
+	if (!slot)
+		slot = nmine >= 2 ? mine : free_slot;
 	if (!slot)
 		return -ENOSPC;
 	slot->sender = sender;
 	slot->id = key_id;
+	slot->has_key = true;
+	slot->since = ++v->rx_key_clock;
 	memcpy(slot->key, key, sizeof slot->key);
 	pl_replay_init(&slot->win);
+	return 0;
+}
+
+int pl_voice_expect_sealed(struct pl_voice *v, uint64_t sender)
+{
+	struct rx_key *free_slot = NULL;
+	for (unsigned i = 0; i < RX_KEYS; i++) {
+		if (v->rx_keys[i].sender == sender)
+			return 0;
+		if (!v->rx_keys[i].sender && !free_slot)
+			free_slot = &v->rx_keys[i];
+	}
+	if (!free_slot)
+		return -ENOSPC;
+	free_slot->sender = sender;
+	free_slot->has_key = false;
 	return 0;
 }
 

@@ -70,6 +70,9 @@ void pl_voice_set_tx_key(struct pl_voice *v, uint8_t key_id, const uint8_t key[3
 #define PL_VOICE_RX_KEYS 64
 int pl_voice_set_rx_key(struct pl_voice *v, uint64_t sender, uint8_t key_id, const uint8_t key[32]);
 void pl_voice_forget_sender(struct pl_voice *v, uint64_t sender);
+/* From now on the sender's payloads must open: until a key for it is set they are dropped, never
+ * played as they are (room voice from a member with a device key). -ENOSPC as set_rx_key. */
+int pl_voice_expect_sealed(struct pl_voice *v, uint64_t sender);
 /* The format of a call; NULL: the default (Opus 48 kHz mono, 20 ms). -EINVAL with a sentence in
  * err for a format this engine cannot carry. */
 int pl_voice_set_format(struct pl_voice *v, const struct pl_media_format *f, char *err, size_t errsz);
