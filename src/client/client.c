@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client/call.h"
+#include "client/pending.h"
 #include "client/roomkey.h"
 #include "client/confdir.h"
 #include "client/identity.h"
@@ -36,6 +37,7 @@
 /* A room's user list arrives in chunks; a server that never says "last chunk" gets this many
  * names at most, not all our memory. */
 #define USERLIST_MAX 65536
+#define EOF_WAIT_S 30 /* end of input: how long answers are waited for */
 
 struct client {
 	const struct pl_client_opts *o;
@@ -52,6 +54,13 @@ struct client {
 	socklen_t addrlen;
 
 	bool welcomed, logged_in, quitting;
+	/* Scripts (JSON and line modes): commands wait while a login is under way, and the end of
+	 * input quits once what was asked is answered. */
+	bool auth_pending, login_failed, input_eof, voice_sending;
+	bool tls_up; /* the TLS handshake completed: a close after it is not a failure to connect */
+	struct pl_pending pending; /* which command each answer belongs to */
+	bool in_cmd;               /* a command is being carried out: what it sends is remembered */
+	struct event *eof_timer;   /* end of input: the longest wait for the answers */
 	int exit_code;
 
 	/* Logging in: this device's key for this server (client/identity.h), what the server asked
@@ -92,6 +101,8 @@ static const char *current_target(struct client *c)
 
 static void send_msg(struct client *c, struct pl_msg *m)
 {
+	if (c->in_cmd)
+		pl_pending_sent(&c->pending, m, c->ui.ctx_cmd, c->ui.ctx_tag);
 	if (c->conn && pl_conn_send(c->conn, m) < 0)
 		pl_ui_local_error(&c->ui, "That request could not be sent: it is too long, or the connection is closing.");
 }
@@ -131,10 +142,14 @@ static void on_voice_bound(void *arg)
 	pl_ui_voice_ready(&c->ui);
 }
 
+static void input_done_check(struct client *c);
+
 static void on_voice_sent(uint64_t frames, void *arg)
 {
 	struct client *c = arg;
+	c->voice_sending = false;
 	pl_ui_voice_sent(&c->ui, frames);
+	input_done_check(c);
 }
 
 static int ensure_voice(struct client *c)
@@ -255,6 +270,8 @@ static void voice_file(struct client *c, bool send, const char *path)
 		pl_ui_local_error(&c->ui, err);
 	else if (!send)
 		pl_ui_info(&c->ui, "recording", "Recording what you hear.");
+	else
+		c->voice_sending = true;
 }
 
 /* --- server messages --- */
@@ -321,6 +338,7 @@ static void send_auth(struct client *c, bool reg, const char *nick, const char *
 		memcpy(m->u.auth.device_key, c->device_pk, PL_DEVICE_KEY_LEN);
 		snprintf(m->u.auth.device_name, sizeof m->u.auth.device_name, "%s", c->o->device_name);
 	}
+	c->auth_pending = true;
 	send_msg(c, m);
 	sodium_memzero(m->u.auth.password, sizeof m->u.auth.password);
 }
@@ -356,6 +374,7 @@ static void start_login(struct client *c, bool reg, const char *nick, const char
 		forget_password(c);
 		return;
 	}
+	c->auth_pending = true;
 	send_msg(c, m);
 }
 
@@ -369,9 +388,30 @@ static bool login_fallback(struct client *c, const struct pl_msg *m)
 	return true;
 }
 
-static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
+static void input_resume(struct client *c);
+
+/* A login answered: commands that waited for it go on. */
+static void auth_done(struct client *c, bool ok)
 {
-	struct client *c = arg;
+	c->auth_pending = false;
+	if (ok) {
+		c->login_failed = false;
+		if (c->exit_code == 2)
+			c->exit_code = 0;
+	} else {
+		c->login_failed = true;
+		if (c->ui.mode == PL_UI_JSON && !c->logged_in)
+			c->exit_code = 2; /* a script whose login failed says so */
+		if (c->ui.mode == PL_UI_JSON && c->o->nick[0] && !c->logged_in) {
+			quit(c); /* --nick's login failed: nothing the script asks can be done */
+			return;
+		}
+	}
+	input_resume(c);
+}
+
+static void dispatch(struct client *c, const struct pl_msg *m)
+{
 	if (pl_roomkeys_msg(c->roomkeys, m) || pl_calls_msg(c->calls, m))
 		return;
 	switch (m->type) {
@@ -379,10 +419,9 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 		c->welcomed = true;
 		memcpy(c->challenge, m->u.welcome.challenge, PL_CHALLENGE_LEN);
 		pl_ui_server_msg(&c->ui, m);
-		if (c->in)
-			bufferevent_enable(c->in, EV_READ); /* commands typed or piped early wait until now */
 		if (c->o->nick[0])
 			start_login(c, c->o->do_register, c->o->nick, c->o->password, c->o->realname);
+		input_resume(c); /* commands typed or piped early waited until now (or until that login) */
 		return;
 	case PL_MSG_ERROR:
 		if (login_fallback(c, m))
@@ -390,6 +429,9 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 		if (m->u.error.about == PL_MSG_LOGIN_KEY || m->u.error.about == PL_MSG_LOGIN)
 			forget_password(c);
 		pl_ui_server_msg(&c->ui, m);
+		if (c->auth_pending && (m->u.error.about == PL_MSG_LOGIN_KEY || m->u.error.about == PL_MSG_LOGIN ||
+					m->u.error.about == PL_MSG_REGISTER))
+			auth_done(c, false);
 		return;
 	case PL_MSG_AUTH_OK:
 		c->logged_in = true;
@@ -408,6 +450,7 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 			voice_file(c, false, c->o->voice_out);
 		if (c->o->voice_in[0])
 			voice_file(c, true, c->o->voice_in);
+		auth_done(c, true);
 		return;
 	case PL_MSG_PING: {
 		struct pl_msg p = {.type = PL_MSG_PONG};
@@ -466,6 +509,19 @@ static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
 	}
 }
 
+static void on_msg(struct pl_conn *conn, const struct pl_msg *m, void *arg)
+{
+	struct client *c = arg;
+	struct pl_pending_req r;
+	bool answer = pl_pending_answer(&c->pending, m, c->nick, &r);
+	if (answer) /* what it makes the UI say carries the command's name and tag */
+		pl_ui_context(&c->ui, r.cmd, r.tag);
+	dispatch(c, m);
+	pl_ui_context(&c->ui, NULL, 0);
+	if (answer)
+		input_done_check(c);
+}
+
 static void on_bad(struct pl_conn *conn, int err, uint16_t type, void *arg)
 {
 	struct client *c = arg;
@@ -487,9 +543,15 @@ static void on_closed(struct pl_conn *conn, int err, void *arg)
 		return;
 	}
 	char msg[512];
-	if (!c->welcomed && err == -EIO)
-		snprintf(msg, sizeof msg, "Cannot connect to %s: the TLS handshake failed or the connection was "
-			 "refused. Check that parleyd runs there and the port is right.", c->server_id);
+	if (!c->tls_up && (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -ENETUNREACH))
+		snprintf(msg, sizeof msg, "Cannot connect to %s: nothing answers there (%s). Check that parleyd runs "
+			 "there and that the address and port are right.", c->server_id, strerror(-err));
+	else if (!c->tls_up && err == -ETIMEDOUT)
+		snprintf(msg, sizeof msg, "Cannot connect to %s: no answer in time. Check the address, and that no "
+			 "firewall drops the connection.", c->server_id);
+	else if (!c->welcomed)
+		snprintf(msg, sizeof msg, "Cannot connect to %s: something answers there, but the TLS handshake with "
+			 "it failed. Check that it is parleyd and the port is right.", c->server_id);
 	else
 		snprintf(msg, sizeof msg, "The connection to %s was %s.", c->server_id,
 			 err == -ETIMEDOUT ? "timed out" : "closed by the server");
@@ -500,6 +562,7 @@ static void on_closed(struct pl_conn *conn, int err, void *arg)
 static void on_connected(struct pl_conn *conn, void *arg)
 {
 	struct client *c = arg;
+	c->tls_up = true;
 	struct bufferevent *bev = pl_conn_bev(conn);
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
 	char fp[PL_FINGERPRINT_HEX], pinned[100] = "";
@@ -757,11 +820,31 @@ static void handle_line(const char *line, size_t len, void *arg)
 	char err[512];
 	if (c->quitting)
 		return;
-	if (pl_ui_parse(c->o->json, line, len, current_target(c), &cmd, err, sizeof err) < 0)
+	int rc = pl_ui_parse(c->o->json, line, len, current_target(c), &cmd, err, sizeof err);
+	pl_ui_context(&c->ui, cmd.name, cmd.tag); /* its errors and answers name it */
+	if (rc < 0) {
 		pl_ui_local_error(&c->ui, err);
-	else
+	} else {
+		c->in_cmd = true;
 		run_cmd(c, &cmd);
+		c->in_cmd = false;
+	}
+	pl_ui_context(&c->ui, NULL, 0);
 	sodium_memzero(&cmd, sizeof cmd);
+}
+
+/* Whether the next command may run: not before the server's welcome, nor while a login is under
+ * way (a script's commands wait for it rather than fail). */
+static bool input_ready(const struct client *c)
+{
+	return c->welcomed && !c->auth_pending && !c->quitting;
+}
+
+static void run_line(struct client *c, char *line, size_t len)
+{
+	handle_line(line, len, c);
+	sodium_memzero(line, len);
+	free(line);
 }
 
 static void on_stdin(struct bufferevent *bev, void *arg)
@@ -770,15 +853,55 @@ static void on_stdin(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	size_t len;
 	char *line;
-	while (!c->quitting && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
-		handle_line(line, len, c);
-		sodium_memzero(line, len);
-		free(line);
+	while (input_ready(c) && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)))
+		run_line(c, line, len);
+	if (!input_ready(c)) {
+		bufferevent_disable(bev, EV_READ); /* the rest waits, in the pipe, until input_resume */
+		return;
 	}
-	if (evbuffer_get_length(in) > STDIN_LINE_MAX) {
+	size_t left = evbuffer_get_length(in);
+	if (left > STDIN_LINE_MAX) {
 		pl_ui_local_error(&c->ui, "An input line was longer than any command can be; it was discarded.");
-		evbuffer_drain(in, evbuffer_get_length(in));
+		evbuffer_drain(in, left);
+	} else if (left && c->input_eof && (line = malloc(left + 1))) { /* the last line has no newline */
+		evbuffer_remove(in, line, left);
+		line[left] = '\0';
+		run_line(c, line, left);
 	}
+}
+
+static void input_resume(struct client *c)
+{
+	if (!c->in || c->quitting)
+		return;
+	if (!c->input_eof)
+		bufferevent_enable(c->in, EV_READ);
+	on_stdin(c->in, c); /* lines read already */
+	input_done_check(c);
+}
+
+static void on_eof_timer(evutil_socket_t fd, short what, void *arg)
+{
+	quit(arg); /* answers that never came: end anyway */
+}
+
+/* End of input quits, once every command read has run and been answered (and a file being
+ * talked has been sent), so `echo '{"cmd":"say",...}' | parley --json` does what it says. */
+static void input_done_check(struct client *c)
+{
+	if (!c->input_eof || c->quitting || !input_ready(c))
+		return;
+	if (c->in && evbuffer_get_length(bufferevent_get_input(c->in)))
+		return;
+	if (c->voice_sending)
+		return;
+	if (pl_pending_count(&c->pending)) {
+		struct timeval tv = {EOF_WAIT_S, 0};
+		if (c->eof_timer && !evtimer_pending(c->eof_timer, NULL))
+			evtimer_add(c->eof_timer, &tv);
+		return;
+	}
+	quit(c);
 }
 
 static void on_stdin_event(struct bufferevent *bev, short what, void *arg)
@@ -786,7 +909,9 @@ static void on_stdin_event(struct bufferevent *bev, short what, void *arg)
 	struct client *c = arg;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		bufferevent_disable(bev, EV_READ);
-		quit(c); /* end of input is /quit */
+		c->input_eof = true; /* end of input is /quit, after what was read */
+		on_stdin(bev, c);
+		input_done_check(c);
 	}
 }
 
@@ -857,6 +982,7 @@ int pl_client_run(const struct pl_client_opts *o)
 	} else {
 		c->in = bufferevent_socket_new(c->base, STDIN_FILENO, 0);
 		bufferevent_setcb(c->in, on_stdin, NULL, on_stdin_event, c);
+		c->eof_timer = evtimer_new(c->base, on_eof_timer, c);
 	}
 
 	event_base_dispatch(c->base);
@@ -864,6 +990,8 @@ int pl_client_run(const struct pl_client_opts *o)
 out:
 	if (c->in)
 		bufferevent_free(c->in);
+	if (c->eof_timer)
+		event_free(c->eof_timer);
 	pl_tui_free(c->ui.tui); /* the terminal is restored before the exit status is final */
 	pl_calls_free(c->calls);
 	pl_roomkeys_free(c->roomkeys);

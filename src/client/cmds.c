@@ -38,8 +38,7 @@ const struct pl_cmd_def pl_cmd_table[] = {
 	 "leave a room (default: the current one)"},
 	{"msg", NULL, NULL, "say", PL_CMD_SAY, 0, 0,
 	 {{PL_ARG_TARGET, PL_F_TARGET, "NICK|#room", "to", "nickname or room", 0, 0, PL_ROOM_MAX, 0},
-	  {PL_ARG_TEXT, PL_F_TEXT, "TEXT", "text", "message", 0, 0, PL_TEXT_MAX, 0},
-	  {PL_ARG_NUMBER, PL_F_TAG, "N", "tag", "tag", PL_ARG_OPT | PL_ARG_JSON, 0, UINT32_MAX, 0}},
+	  {PL_ARG_TEXT, PL_F_TEXT, "TEXT", "text", "message", 0, 0, PL_TEXT_MAX, 0}},
 	 "send a message to a user or a room"},
 	{"history", NULL, NULL, "history", PL_CMD_HISTORY, 0, 0,
 	 {{PL_ARG_TARGET, PL_F_TARGET, "#room|NICK", "target", "room or nickname", PL_ARG_OPT | PL_ARG_CURRENT, 0,
@@ -351,7 +350,6 @@ static int store_number(const struct pl_cmd_def *d, const struct pl_arg *a, bool
 	if (v < a->min || v > a->max)
 		return bad_number(d, a, json, err, errsz);
 	switch (a->field) {
-	case PL_F_TAG: cmd->tag = (uint32_t)v; break;
 	case PL_F_NUMBER: cmd->number = (uint32_t)v; break;
 	case PL_F_BEFORE: cmd->before = v; break;
 	default: break;
@@ -578,6 +576,7 @@ static int parse_slash(const char *in, size_t len, const char *current_room, str
 		return fail(err, errsz, "Unknown command /%.40s; type /help for the list.", verb);
 	cmd->kind = d->kind;
 	cmd->presence = d->presence;
+	snprintf(cmd->name, sizeof cmd->name, "%s", d->json ? d->json : d->slash);
 	return slash_args(d, p, current_room, cmd, err, errsz);
 }
 
@@ -594,6 +593,17 @@ static int parse_json(const char *line, size_t len, struct pl_cmd *cmd, char *er
 		goto out;
 	}
 	const char *c = json_string_value(json_object_get(o, "cmd"));
+	/* Any command may carry a tag, a number the events answering it echo; read first, so even
+	 * the error about a malformed command carries it. */
+	json_t *tg = json_object_get(o, "tag");
+	if (c)
+		snprintf(cmd->name, sizeof cmd->name, "%.23s", c);
+	if (tg && !(json_is_integer(tg) && json_integer_value(tg) >= 0 && json_integer_value(tg) <= UINT32_MAX)) {
+		fail(err, errsz, "The tag must be a whole number from 0 to %u.", UINT32_MAX);
+		goto out;
+	}
+	if (tg)
+		cmd->tag = (uint32_t)json_integer_value(tg);
 	if (!c) {
 		fail(err, errsz, "The object has no \"cmd\" string; see the JSON commands in the README.");
 		goto out;
@@ -612,10 +622,11 @@ static int parse_json(const char *line, size_t len, struct pl_cmd *cmd, char *er
 	}
 	cmd->kind = d->kind;
 	cmd->presence = d->presence;
+	snprintf(cmd->name, sizeof cmd->name, "%s", d->json);
 	const char *key;
 	json_t *val;
 	json_object_foreach(o, key, val) { /* a misspelt key is a mistake, not nothing */
-		bool known = !strcmp(key, "cmd");
+		bool known = !strcmp(key, "cmd") || !strcmp(key, "tag");
 		for (size_t i = 0; i < nargs(d) && !known; i++)
 			known = in_form(&d->args[i], true) && !strcmp(key, d->args[i].key);
 		if (!known) {

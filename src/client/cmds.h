@@ -35,7 +35,8 @@ struct pl_cmd {
 	char target[(PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX) + 1]; /* room or nickname */
 	char path[1024];
 	char text[PL_TEXT_MAX + 1];     /* a message, a presence note or a group name */
-	uint32_t tag;                   /* JSON mode: echoed in the "sent" event */
+	uint32_t tag;                   /* JSON mode: echoed in every event that answers the command */
+	char name[24];                  /* the command's JSON name ("say"), also when it failed to parse */
 	char new_password[PL_PASSWORD_MAX + 1];
 	bool has_realname, has_picture; /* PROFILE: which to change (path holds the picture file) */
 	uint8_t presence;               /* STATUS_SET */
@@ -68,7 +69,7 @@ enum pl_arg_kind {
 enum pl_cmd_field {
 	PL_F_NICK, PL_F_PASSWORD, PL_F_NEW_PASSWORD, PL_F_REALNAME, PL_F_TARGET, PL_F_PATH,
 	PL_F_PICTURE, /* path, and has_picture; "" means "none" (remove it) */
-	PL_F_TEXT, PL_F_TAG, PL_F_PRESENCE, PL_F_NUMBER, PL_F_BEFORE, PL_F_KEY, PL_F_FORMAT,
+	PL_F_TEXT, PL_F_PRESENCE, PL_F_NUMBER, PL_F_BEFORE, PL_F_KEY, PL_F_FORMAT,
 };
 
 /* Argument flags */

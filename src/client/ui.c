@@ -116,6 +116,11 @@ static json_t *event(const char *name)
  * valid in JSON as they are, are escaped too, so not even a terminal showing the JSON obeys them. */
 static void emit(struct pl_ui *ui, json_t *o)
 {
+	if (o && ui->ctx_cmd[0] && !json_object_get(o, "cmd")) {
+		jset_str(o, "cmd", ui->ctx_cmd);
+		if (ui->ctx_tag && !json_object_get(o, "tag"))
+			jset_uint(o, "tag", ui->ctx_tag);
+	}
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!s)
@@ -153,6 +158,12 @@ void pl_ui_info(struct pl_ui *ui, const char *name, const char *sentence)
 	json_t *o = event(name);
 	jset_str(o, "message", sentence);
 	emit(ui, o);
+}
+
+void pl_ui_context(struct pl_ui *ui, const char *cmd, uint32_t tag)
+{
+	snprintf(ui->ctx_cmd, sizeof ui->ctx_cmd, "%s", cmd ? cmd : "");
+	ui->ctx_tag = cmd ? tag : 0;
 }
 
 void pl_ui_local_error(struct pl_ui *ui, const char *sentence)

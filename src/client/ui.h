@@ -46,7 +46,13 @@ struct pl_ui {
 	struct pl_ui_device devices[PL_UI_DEVICES_MAX];
 	unsigned ndevices;
 	bool devices_done; /* the listing ended: the next DEVICE starts a new one */
+	/* JSON mode: the command what is said now answers, added to each event as "cmd" and "tag". */
+	char ctx_cmd[24];
+	uint32_t ctx_tag;
 };
+
+/* The command the next events answer (NULL: none). */
+void pl_ui_context(struct pl_ui *ui, const char *cmd, uint32_t tag);
 
 void pl_ui_help(struct pl_ui *ui);
 /* A local problem (bad command, file error): a sentence. */

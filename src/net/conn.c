@@ -21,6 +21,7 @@ struct pl_conn {
 	struct pl_conn_handlers h;
 	void *arg;
 	bool closing, flushing, bad, closed_sent;
+	bool up;      /* connected (for TLS: the handshake done) */
 	bool paused;  /* by the owner (pl_conn_pause) */
 	bool backlog; /* by us: too much output queued */
 	int close_err;
@@ -129,10 +130,18 @@ static void flush_deadline(evutil_socket_t fd, short what, void *arg)
 	schedule_close(c, -ETIMEDOUT);
 }
 
+/* Before the connection was up, why it could not be made (-ECONNREFUSED and the like), or 0. */
+static int connect_error(const struct pl_conn *c)
+{
+	int e = c->up ? 0 : EVUTIL_SOCKET_ERROR();
+	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == ETIMEDOUT ? -e : 0;
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct pl_conn *c = arg;
 	if (what & BEV_EVENT_CONNECTED) {
+		c->up = true;
 		if (c->h.connected)
 			c->h.connected(c, c->arg);
 		return;
@@ -144,13 +153,15 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF) {
 		/* Frames already buffered are still handled before the close is reported. */
 		read_cb(bev, c);
-		schedule_close(c, c->flushing ? 0 : -ECONNRESET);
+		int e = connect_error(c);
+		schedule_close(c, c->flushing ? 0 : e ? e : -ECONNRESET);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
+		int e = connect_error(c);
 		while (bufferevent_get_openssl_error(bev))
 			;
-		schedule_close(c, c->flushing ? 0 : -EIO);
+		schedule_close(c, c->flushing ? 0 : e ? e : -EIO);
 	}
 }
 

@@ -90,9 +90,8 @@ static const struct cmd_case cases[] = {
 	 .target = "bob", .text = "a\xc3\xa9\n", .tag = 4294967295u},
 	{"say", J, "{\"cmd\":\"say\",\"to\":\"bob\"}", NULL, .err = "\"say\" needs \"text\" (a message).", .usage = true},
 	{"say", J, "{\"cmd\":\"say\",\"to\":\"bob\",\"text\":\"x\",\"tag\":-1}", NULL,
-	 .err = "The tag must be a whole number from 0 to 4294967295.", .usage = true},
-	{"say", J, "{\"cmd\":\"say\",\"to\":\"bob\",\"text\":\"x\",\"tag\":1.5}", NULL, .err = "The tag must be",
-	 .usage = true},
+	 .err = "The tag must be a whole number from 0 to 4294967295."},
+	{"say", J, "{\"cmd\":\"say\",\"to\":\"bob\",\"text\":\"x\",\"tag\":1.5}", NULL, .err = "The tag must be"},
 	{"history", S, "/history 50", "#tea", .kind = PL_CMD_HISTORY, .target = "#tea", .number = 50},
 	{"history", S, "/history", "bob", .kind = PL_CMD_HISTORY, .target = "bob", .number = 20},
 	{"history", S, "/history #music 20 1234", NULL, .kind = PL_CMD_HISTORY, .target = "#music", .number = 20,
@@ -276,7 +275,9 @@ static const struct cmd_case cases[] = {
 	{"stats", S, "/stats", NULL, .kind = PL_CMD_STATS},
 	{"stats", S, "/stats all", NULL, .err = "Too many words", .usage = true},
 	{"stats", J, "{\"cmd\":\"stats\"}", NULL, .kind = PL_CMD_STATS},
-	{"stats", J, "{\"cmd\":\"stats\",\"tag\":1}", NULL, .err = "\"tag\" is not a key of \"stats\"", .usage = true},
+	{"stats", J, "{\"cmd\":\"stats\",\"tag\":1}", NULL, .kind = PL_CMD_STATS, .tag = 1}, /* any command takes a tag */
+	{"stats", J, "{\"cmd\":\"stats\",\"tag\":\"one\"}", NULL, .err = "The tag must be a whole number"},
+	{"say", J, "{\"cmd\":\"say\",\"text\":\"hi\",\"tag\":9}", NULL, .err = "needs \"to\"", .usage = true, .tag = 9},
 	/* the rest */
 	{"help", S, "/help", NULL, .kind = PL_CMD_HELP},
 	{"help", S, "/help join", NULL, .err = "Too many words after /help", .usage = true},
@@ -342,6 +343,7 @@ static void parse_cases(unsigned (*good)[2], unsigned (*bad)[2])
 				if (!CHECK(strstr(err, want) != NULL))
 					fprintf(stderr, "  the sentence was: %s\n  wanted: %s\n", err, want);
 			}
+			CHECK_EQ(cmd.tag, c->tag); /* an error still carries the command's tag */
 			if (d)
 				bad[d - pl_cmd_table][c->json]++;
 			continue;
@@ -351,8 +353,10 @@ static void parse_cases(unsigned (*good)[2], unsigned (*bad)[2])
 			continue;
 		}
 		CHECK_EQ(cmd.kind, c->kind);
-		if (d)
+		if (d) {
 			CHECK_EQ(cmd.kind, d->kind);
+			CHECK_STR_EQ(cmd.name, c->json ? d->json : d->json ? d->json : d->slash);
+		}
 		CHECK_STR_EQ(cmd.nick, or_empty(c->nick));
 		CHECK_STR_EQ(cmd.password, or_empty(c->password));
 		CHECK_STR_EQ(cmd.new_password, or_empty(c->new_password));
@@ -489,7 +493,7 @@ static void usages(void)
 	test_case("usages");
 	CHECK_STR_EQ(pl_cmd_usage(row_named("msg", false), false, buf, sizeof buf), "/msg NICK|#room TEXT");
 	CHECK_STR_EQ(pl_cmd_usage(row_named("say", true), true, buf, sizeof buf),
-		     "{\"cmd\":\"say\",\"to\":\"NICK|#room\",\"text\":\"TEXT\"[,\"tag\":N]}");
+		     "{\"cmd\":\"say\",\"to\":\"NICK|#room\",\"text\":\"TEXT\"}");
 	CHECK_STR_EQ(pl_cmd_usage(row_named("history", false), false, buf, sizeof buf),
 		     "/history [#room|NICK] [N] [BEFORE-ID]");
 	CHECK_STR_EQ(pl_cmd_usage(row_named("history", true), true, buf, sizeof buf),
