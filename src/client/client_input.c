@@ -1,0 +1,112 @@
+/* Reading commands: lines typed or piped, one command each; a script's commands wait for its
+ * login, and the end of its input quits once what it asked is answered. */
+#include <event2/buffer.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client_int.h"
+
+/* One line the person typed (line or TUI mode) or a script sent (JSON mode). */
+void cl_handle_line(const char *line, size_t len, void *arg)
+{
+	struct client *c = arg;
+	struct pl_cmd cmd;
+	char err[512];
+	if (c->quitting)
+		return;
+	int rc = pl_ui_parse(c->o->json, line, len, cl_current_target(c), &cmd, err, sizeof err);
+	pl_ui_context(&c->ui, cmd.name, cmd.tag); /* its errors and answers name it */
+	if (rc < 0) {
+		pl_ui_local_error(&c->ui, err);
+	} else {
+		c->in_cmd = true;
+		cl_run_cmd(c, &cmd);
+		c->in_cmd = false;
+	}
+	pl_ui_context(&c->ui, NULL, 0);
+	sodium_memzero(&cmd, sizeof cmd);
+}
+
+/* Whether the next command may run: not before the server's welcome, nor while a login is under
+ * way (a script's commands wait for it rather than fail). */
+static bool input_ready(const struct client *c)
+{
+	return c->welcomed && !c->auth_pending && !c->quitting;
+}
+
+static void run_line(struct client *c, char *line, size_t len)
+{
+	cl_handle_line(line, len, c);
+	sodium_memzero(line, len);
+	free(line);
+}
+
+void cl_on_stdin(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len;
+	char *line;
+	while (input_ready(c) && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)))
+		run_line(c, line, len);
+	if (!input_ready(c)) {
+		bufferevent_disable(bev, EV_READ); /* the rest waits, in the pipe, until cl_input_resume */
+		return;
+	}
+	size_t left = evbuffer_get_length(in);
+	if (left > STDIN_LINE_MAX) {
+		pl_ui_local_error(&c->ui, "An input line was longer than any command can be; it was discarded.");
+		evbuffer_drain(in, left);
+	} else if (left && c->input_eof && (line = malloc(left + 1))) { /* the last line has no newline */
+		evbuffer_remove(in, line, left);
+		line[left] = '\0';
+		run_line(c, line, left);
+	}
+}
+
+void cl_input_resume(struct client *c)
+{
+	if (!c->in || c->quitting)
+		return;
+	if (!c->input_eof)
+		bufferevent_enable(c->in, EV_READ);
+	cl_on_stdin(c->in, c); /* lines read already */
+	cl_input_done_check(c);
+}
+
+void cl_on_eof_timer(evutil_socket_t fd, short what, void *arg)
+{
+	cl_quit(arg); /* answers that never came: end anyway */
+}
+
+/* End of input quits, once every command read has run and been answered (and a file being
+ * talked has been sent), so `echo '{"cmd":"say",...}' | parley --json` does what it says. */
+void cl_input_done_check(struct client *c)
+{
+	if (!c->input_eof || c->quitting || !input_ready(c))
+		return;
+	if (c->in && evbuffer_get_length(bufferevent_get_input(c->in)))
+		return;
+	if (c->voice_sending)
+		return;
+	if (pl_pending_count(&c->pending)) {
+		struct timeval tv = {EOF_WAIT_S, 0};
+		if (c->eof_timer && !evtimer_pending(c->eof_timer, NULL))
+			evtimer_add(c->eof_timer, &tv);
+		return;
+	}
+	cl_quit(c);
+}
+
+void cl_on_stdin_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		bufferevent_disable(bev, EV_READ);
+		c->input_eof = true; /* end of input is /cl_quit, after what was read */
+		cl_on_stdin(bev, c);
+		cl_input_done_check(c);
+	}
+}
+
