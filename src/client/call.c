@@ -650,6 +650,19 @@ bool pl_calls_msg(struct pl_calls *c, const struct pl_msg *m)
 	}
 }
 
+void pl_calls_lost(struct pl_calls *c)
+{
+	if (c->state == C_NONE)
+		return;
+	char s[200];
+	if (c->group)
+		snprintf(s, sizeof s, "Call %u ended: the connection to the server was lost.", c->group);
+	else
+		snprintf(s, sizeof s, "Call with %s ended: the connection to the server was lost.", c->peer);
+	show_state(c, PL_CALL_ENDED, PL_CALL_FAILED, s);
+	reset(c);
+}
+
 void pl_calls_status(struct pl_calls *c, char *out, size_t sz)
 {
 	if (c->state != C_ACTIVE) {

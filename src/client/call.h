@@ -56,6 +56,8 @@ void pl_calls_login(struct pl_calls *c, const uint8_t sk[PL_DEVICE_SECRET_LEN], 
 bool pl_calls_cmd(struct pl_calls *c, const struct pl_cmd *cmd);
 /* Whether m is a call message; if so it is handled. */
 bool pl_calls_msg(struct pl_calls *c, const struct pl_msg *m);
+/* The connection to the server was lost: a call there was is over. */
+void pl_calls_lost(struct pl_calls *c);
 /* The status line's call part ("call with bob 01:23, Opus 48000 Hz mono, verified"), or "" when
  * there is no call. */
 void pl_calls_status(struct pl_calls *c, char *out, size_t sz);

@@ -30,6 +30,8 @@
 #include "net/conn.h"
 #include "net/tls.h"
 
+#define RECONNECT_MAX_S 30 /* the longest wait between tries to reconnect */
+
 const char *cl_current_target(struct client *c)
 {
 	if (c->ui.mode == PL_UI_TUI)
@@ -346,6 +348,8 @@ static void auth_done(struct client *c, bool ok)
 
 static void dispatch(struct client *c, const struct pl_msg *m)
 {
+	if ((m->type == PL_MSG_SAY_OK || m->type == PL_MSG_ERROR) && cl_say_answer(c, m))
+		return;
 	if (pl_roomkeys_msg(c->roomkeys, m) || pl_calls_msg(c->calls, m))
 		return;
 	switch (m->type) {
@@ -353,13 +357,20 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		c->welcomed = true;
 		memcpy(c->challenge, m->u.welcome.challenge, PL_CHALLENGE_LEN);
 		pl_ui_server_msg(&c->ui, m);
-		if (c->o->nick[0])
+		if (c->relogin_nick[0] && c->have_identity)
+			cl_start_login(c, false, c->relogin_nick, NULL, NULL); /* by the device key */
+		else if (c->relogin_nick[0])
+			pl_ui_local_error(&c->ui, "Reconnected. This client has no device key to log in by itself: "
+						  "/login NICK PASSWORD.");
+		else if (c->o->nick[0])
 			cl_start_login(c, c->o->do_register, c->o->nick, c->o->password, c->o->realname);
 		cl_input_resume(c); /* commands typed or piped early waited until now (or until that login) */
 		return;
 	case PL_MSG_ERROR:
 		if (login_fallback(c, m))
 			return;
+		if (m->u.error.code == PL_ERR_USER_ONLINE && m->u.error.about == 0)
+			c->replaced = true; /* another login of this account took over */
 		if (m->u.error.about == PL_MSG_LOGIN_KEY || m->u.error.about == PL_MSG_LOGIN)
 			forget_password(c);
 		pl_ui_server_msg(&c->ui, m);
@@ -380,10 +391,19 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		pl_roomkeys_login(c->roomkeys, c->have_identity ? c->device_sk : NULL, c->device_pk, c->session);
 		pl_ui_server_msg(&c->ui, m);
 		cl_ensure_voice(c); /* in #Lobby now: hear the room, as in Mumble */
-		if (c->o->voice_out[0])
+		if (c->o->voice_out[0] && !c->was_logged_in)
 			cl_voice_file(c, false, c->o->voice_out);
-		if (c->o->voice_in[0])
+		if (c->o->voice_in[0] && !c->was_logged_in)
 			cl_voice_file(c, true, c->o->voice_in);
+		c->was_logged_in = true;
+		c->backoff_s = 0;
+		for (unsigned i = 0; i < c->nrejoin; i++) { /* back in the rooms it was in, voice room last */
+			struct pl_msg j = {.type = PL_MSG_JOIN};
+			snprintf(j.u.join.room, sizeof j.u.join.room, "%s", c->rejoin[i]);
+			cl_send(c, &j);
+		}
+		c->nrejoin = 0;
+		cl_say_resume(c);
 		auth_done(c, true);
 		return;
 	case PL_MSG_PING: {
@@ -398,8 +418,8 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		if (self && m->type == PL_MSG_JOINED) {
 			room_add(c, m->u.member.room);
 			voice_room_changed(c);
-			if (c->ui.mode == PL_UI_TUI)
-				pl_tui_show(c->ui.tui, m->u.member.room);
+			if (c->ui.mode == PL_UI_TUI) /* after a reconnect, the window the person was in */
+				pl_tui_show(c->ui.tui, c->keep_window[0] ? c->keep_window : m->u.member.room);
 		}
 		pl_ui_server_msg(&c->ui, m);
 		/* After the line is shown, so it does not make the window again. */
@@ -464,6 +484,43 @@ static void on_bad(struct pl_conn *conn, int err, uint16_t type, void *arg)
 	pl_conn_close(conn, false);
 }
 
+static void on_reconnect(evutil_socket_t fd, short what, void *arg);
+
+/* The connection is gone but the person is not: what belonged to the session goes, the windows
+ * stay, and the client tries again, sooner at first, then every RECONNECT_MAX_S. */
+static void schedule_reconnect(struct client *c, const char *why)
+{
+	if (c->logged_in) {
+		memcpy(c->rejoin, c->rooms, sizeof c->rejoin);
+		c->nrejoin = c->nrooms;
+		snprintf(c->relogin_nick, sizeof c->relogin_nick, "%s", c->nick);
+	}
+	if (c->ui.mode == PL_UI_TUI && !c->keep_window[0]) {
+		const char *w = pl_tui_current(c->ui.tui);
+		snprintf(c->keep_window, sizeof c->keep_window, "%s", w ? w : "");
+	}
+	pl_calls_lost(c->calls);
+	if (c->voice) {
+		pl_voice_free(c->voice); /* its session is gone; a new one starts after the login */
+		c->voice = NULL;
+	}
+	pl_pending_clear(&c->pending);
+	c->say_inflight = 0; /* the message in flight goes again once logged in */
+	c->nrooms = 0;
+	c->ul_room[0] = '\0';
+	c->ul_n = 0;
+	c->logged_in = c->welcomed = c->auth_pending = false;
+	if (!c->backoff_s)
+		c->backoff_s = 1;
+	char msg[700];
+	snprintf(msg, sizeof msg, "%s Reconnecting in %u s; your windows stay.", why, c->backoff_s);
+	pl_ui_closed(&c->ui, msg);
+	pl_ui_status(&c->ui, "reconnecting", NULL, "offline", "voice off");
+	struct timeval tv = {c->backoff_s, 0};
+	evtimer_add(c->reconnect, &tv);
+	c->backoff_s = c->backoff_s * 2 > RECONNECT_MAX_S ? RECONNECT_MAX_S : c->backoff_s * 2;
+}
+
 static void on_closed(struct pl_conn *conn, int err, void *arg)
 {
 	struct client *c = arg;
@@ -489,6 +546,13 @@ static void on_closed(struct pl_conn *conn, int err, void *arg)
 	else
 		snprintf(msg, sizeof msg, "The connection to %s was %s.", c->server_id,
 			 err == -ETIMEDOUT ? "timed out" : "closed by the server");
+	/* A person keeps their client open across server restarts and network trouble: it comes back
+	 * by itself (a script, in JSON mode, is told and ends). Not when another login of the account
+	 * replaced this one: two clients would take turns throwing each other out. */
+	if (c->ui.mode != PL_UI_JSON && c->reconnect && !c->replaced && (c->was_logged_in || c->welcomed)) {
+		schedule_reconnect(c, msg);
+		return;
+	}
 	pl_ui_closed(&c->ui, msg);
 	finish(c, 1);
 }
@@ -545,6 +609,42 @@ static const struct pl_conn_handlers conn_handlers = {
 	.msg = on_msg, .bad = on_bad, .closed = on_closed, .connected = on_connected,
 };
 
+static int connect_server(struct client *c)
+{
+	c->welcomed = c->tls_up = c->auth_pending = c->logged_in = false;
+	SSL *ssl = SSL_new(c->tls);
+	if (!ssl)
+		return -ENOMEM;
+	SSL_set_tlsext_host_name(ssl, c->host);
+	struct bufferevent *bev = bufferevent_openssl_socket_new(c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+								   BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (!bev) {
+		SSL_free(ssl);
+		return -ENOMEM;
+	}
+	if (pl_conn_alloc(&c->conn, bev, 65536, &conn_handlers, c) < 0) {
+		bufferevent_free(bev);
+		return -ENOMEM;
+	}
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&c->addr, (int)c->addrlen) < 0)
+		return -EIO;
+	int one = 1; /* small frames, each wanted now: no Nagle delay behind an unacknowledged one */
+	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return 0;
+}
+
+static void on_reconnect(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	pl_conn_free(c->conn);
+	c->conn = NULL;
+	pl_ui_status(&c->ui, "connecting", NULL, NULL, NULL);
+	if (connect_server(c) < 0) { /* not even a socket: try again later */
+		struct timeval tv = {c->backoff_s ? c->backoff_s : 1, 0};
+		evtimer_add(c->reconnect, &tv);
+	}
+}
+
 int pl_client_run(const struct pl_client_opts *o)
 {
 	struct client *c = calloc(1, sizeof *c);
@@ -590,18 +690,11 @@ int pl_client_run(const struct pl_client_opts *o)
 		pl_ui_local_error(&c->ui, "Out of memory.");
 		goto out;
 	}
-	SSL *ssl = SSL_new(c->tls);
-	SSL_set_tlsext_host_name(ssl, c->host);
-	struct bufferevent *bev = bufferevent_openssl_socket_new(c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
-								   BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (!bev || pl_conn_alloc(&c->conn, bev, 65536, &conn_handlers, c) < 0 ||
-	    bufferevent_socket_connect(bev, (struct sockaddr *)&c->addr, (int)c->addrlen) < 0) {
+	if (connect_server(c) < 0) {
 		snprintf(err, sizeof err, "Cannot connect to %s; check the address.", c->server_id);
 		pl_ui_local_error(&c->ui, err);
 		goto out;
 	}
-	int one = 1; /* small frames, each wanted now: no Nagle delay behind an unacknowledged one */
-	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (c->ui.mode == PL_UI_TUI) {
 		int rc = pl_tui_alloc(&c->ui.tui, c->base, cl_handle_line, c);
 		if (rc < 0) {
@@ -614,6 +707,7 @@ int pl_client_run(const struct pl_client_opts *o)
 		bufferevent_setcb(c->in, cl_on_stdin, NULL, cl_on_stdin_event, c);
 		c->eof_timer = evtimer_new(c->base, cl_on_eof_timer, c);
 	}
+	c->reconnect = evtimer_new(c->base, on_reconnect, c);
 
 	event_base_dispatch(c->base);
 	code = c->exit_code;
@@ -622,9 +716,12 @@ out:
 		bufferevent_free(c->in);
 	if (c->eof_timer)
 		event_free(c->eof_timer);
+	if (c->reconnect)
+		event_free(c->reconnect);
 	pl_tui_free(c->ui.tui); /* the terminal is restored before the exit status is final */
 	pl_calls_free(c->calls);
 	pl_roomkeys_free(c->roomkeys);
+	cl_say_free(c);
 	pl_voice_free(c->voice);
 	pl_conn_free(c->conn);
 	if (c->tls)

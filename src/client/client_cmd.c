@@ -3,11 +3,15 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client/client_int.h"
+#include "client/tui.h"
 #include "core/err.h"
 #include "core/names.h"
+
+#define SAY_RETRY_MS 600 /* a message refused for the rate goes again this much later */
 
 static int read_picture(struct client *c, const char *path, struct pl_msg *m)
 {
@@ -29,6 +33,97 @@ static int read_picture(struct client *c, const char *path, struct pl_msg *m)
 	}
 	m->u.profile.picture_len = (uint16_t)n;
 	return 0;
+}
+
+/* --- what a person types: sent in order, at the pace the server takes it --- */
+
+/* A person who pastes twelve lines means all twelve, in order; the server's message budget (a
+ * burst, then a rate) would refuse some. So the TUI and the line mode send one message at a time,
+ * the next when the server has stored the last, and one refused for the rate goes again a little
+ * later, the rest waiting behind it. (Scripts, in JSON mode, see every refusal instead.) */
+struct say_item {
+	struct say_item *next;
+	char target[PL_TARGET_MAX + 1];
+	char text[]; /* NUL-terminated */
+};
+
+static void say_next(struct client *c)
+{
+	struct say_item *q = c->sayq;
+	if (!q || c->say_inflight || (c->say_retry && evtimer_pending(c->say_retry, NULL)) || !c->logged_in)
+		return;
+	struct pl_msg *m = &c->out;
+	memset(m, 0, sizeof *m);
+	m->type = PL_MSG_SAY;
+	m->u.say.tag = c->say_inflight = ++c->next_tag;
+	snprintf(m->u.say.target, sizeof m->u.say.target, "%s", q->target);
+	snprintf(m->u.say.text, sizeof m->u.say.text, "%s", q->text);
+	cl_send(c, m);
+}
+
+static void on_say_retry(evutil_socket_t fd, short what, void *arg)
+{
+	say_next(arg);
+}
+
+static void say_queue(struct client *c, const char *target, const char *text)
+{
+	size_t n = strlen(text);
+	struct say_item *it = malloc(sizeof *it + n + 1);
+	if (!it) {
+		pl_ui_local_error(&c->ui, "Out of memory: that message was not sent.");
+		return;
+	}
+	it->next = NULL;
+	snprintf(it->target, sizeof it->target, "%s", target);
+	memcpy(it->text, text, n + 1);
+	struct say_item **tail = &c->sayq;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = it;
+	if (!c->say_retry)
+		c->say_retry = evtimer_new(c->base, on_say_retry, c);
+	say_next(c);
+}
+
+bool cl_say_answer(struct client *c, const struct pl_msg *m)
+{
+	bool ok = m->type == PL_MSG_SAY_OK && c->say_inflight && m->u.say_ok.tag == c->say_inflight;
+	bool err = m->type == PL_MSG_ERROR && m->u.error.about == PL_MSG_SAY && c->say_inflight;
+	if (!ok && !err)
+		return false;
+	c->say_inflight = 0;
+	if (err && m->u.error.code == PL_ERR_RATE_LIMITED && c->say_retry) {
+		struct timeval tv = {0, SAY_RETRY_MS * 1000};
+		evtimer_add(c->say_retry, &tv); /* the same message again, the rest behind it */
+		return true; /* not an error the person needs to see: it will go */
+	}
+	struct say_item *done = c->sayq;
+	if (done) {
+		c->sayq = done->next;
+		sodium_memzero(done->text, strlen(done->text));
+		free(done);
+	}
+	say_next(c);
+	return false; /* shown as usual: the message is stored (or refused for good) */
+}
+
+void cl_say_resume(struct client *c)
+{
+	say_next(c);
+}
+
+void cl_say_free(struct client *c)
+{
+	while (c->sayq) {
+		struct say_item *it = c->sayq;
+		c->sayq = it->next;
+		free(it);
+	}
+	if (c->say_retry)
+		event_free(c->say_retry);
+	c->say_retry = NULL;
+	c->say_inflight = 0;
 }
 
 void cl_run_cmd(struct client *c, const struct pl_cmd *cmd)
@@ -74,6 +169,13 @@ void cl_run_cmd(struct client *c, const struct pl_cmd *cmd)
 		}
 		if (cmd->target[0] == '#' ? !pl_room_valid(cmd->target) : !pl_nick_valid(cmd->target)) {
 			pl_ui_local_error(&c->ui, "That is neither a room (#name) nor a valid nickname.");
+			return;
+		}
+		if (c->ui.mode != PL_UI_JSON) {
+			if (!c->logged_in)
+				pl_ui_local_error(&c->ui, "Log in first: /login NICK PASSWORD, or /register NICK PASSWORD.");
+			else
+				say_queue(c, cmd->target, cmd->text);
 			return;
 		}
 		m->type = PL_MSG_SAY;
@@ -190,6 +292,40 @@ void cl_run_cmd(struct client *c, const struct pl_cmd *cmd)
 		m->u.contact_req.accept = cmd->kind == PL_CMD_ACCEPT;
 		cl_send(c, m);
 		return;
+	case PL_CMD_ME: {
+		const char *to = cl_current_target(c);
+		if (!to || !*to) {
+			pl_ui_local_error(&c->ui, "An action goes to a room or a conversation: /join a room, or /query NICK.");
+			return;
+		}
+		char text[PL_TEXT_MAX + 8];
+		snprintf(text, sizeof text, "/me %s", cmd->text);
+		if (strlen(text) > PL_TEXT_MAX || !pl_text_valid(text)) {
+			pl_ui_local_error(&c->ui, pl_err_sentence(PL_ERR_BAD_TEXT));
+			return;
+		}
+		say_queue(c, to, text);
+		return;
+	}
+	case PL_CMD_QUERY:
+		if (c->ui.mode == PL_UI_TUI)
+			pl_tui_show(c->ui.tui, cmd->nick); /* what is typed there goes to them */
+		else
+			pl_ui_local_error(&c->ui, "The line mode has no windows: /msg NICK TEXT writes to one person.");
+		return;
+	case PL_CMD_CLOSE: {
+		const char *w = c->ui.mode == PL_UI_TUI ? pl_tui_current(c->ui.tui) : NULL;
+		if (!w || !*w) {
+			pl_ui_local_error(&c->ui, "The status window stays open; /quit leaves parley.");
+		} else if (*w == '#') {
+			m->type = PL_MSG_PART; /* its window closes when the server says we left */
+			snprintf(m->u.join.room, sizeof m->u.join.room, "%s", w);
+			cl_send(c, m);
+		} else {
+			pl_tui_close_window(c->ui.tui, w);
+		}
+		return;
+	}
 	case PL_CMD_STOP_RECORD:
 		if (c->voice)
 			pl_voice_stop_record(c->voice);

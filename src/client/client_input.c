@@ -15,6 +15,7 @@ void cl_handle_line(const char *line, size_t len, void *arg)
 	char err[512];
 	if (c->quitting)
 		return;
+	c->keep_window[0] = '\0'; /* the person acts: the window they chose is what they see */
 	int rc = pl_ui_parse(c->o->json, line, len, cl_current_target(c), &cmd, err, sizeof err);
 	pl_ui_context(&c->ui, cmd.name, cmd.tag); /* its errors and answers name it */
 	if (rc < 0) {

@@ -84,6 +84,19 @@ struct client {
 	char (*ul_nicks)[PL_NICK_MAX + 1];
 	unsigned ul_n, ul_cap;
 	struct pl_msg out; /* a message being built to send */
+	/* What the person typed, sent one at a time (client_cmd.c) */
+	struct say_item *sayq;
+	uint32_t say_inflight; /* the tag of the SAY the server has not answered yet, or 0 */
+	struct event *say_retry;
+	/* Reconnecting (TUI and line mode): windows stay, the device key logs in again, the rooms
+	 * are joined again. */
+	struct event *reconnect;
+	unsigned backoff_s;
+	bool was_logged_in, replaced;
+	char relogin_nick[PL_NICK_MAX + 1];
+	char rejoin[MAX_ROOMS][PL_ROOM_MAX + 1];
+	unsigned nrejoin;
+	char keep_window[PL_TARGET_MAX + 1]; /* the window the person was in, kept as rooms come back */
 };
 
 /* client.c */
@@ -97,6 +110,12 @@ void cl_start_login(struct client *c, bool reg, const char *nick, const char *pw
 
 /* client_cmd.c */
 void cl_run_cmd(struct client *c, const struct pl_cmd *cmd);
+/* An answer to the message in flight: true when it need not be shown (refused for the rate: it
+ * goes again by itself). */
+bool cl_say_answer(struct client *c, const struct pl_msg *m);
+void cl_say_free(struct client *c);
+/* Logged in (again): what waits to be sent goes. */
+void cl_say_resume(struct client *c);
 
 /* client_input.c */
 void cl_handle_line(const char *line, size_t len, void *arg);

@@ -106,6 +106,11 @@ const struct pl_cmd_def pl_cmd_table[] = {
 	{"record", NULL, NULL, "record", PL_CMD_RECORD, 0, 0, {FILE_WAV}, "write what you hear to a WAV file"},
 	{"stoprecord", NULL, NULL, "stop_record", PL_CMD_STOP_RECORD, 0, 0, NO_ARGS, "stop recording"},
 	{"stats", NULL, NULL, "stats", PL_CMD_STATS, 0, 0, NO_ARGS, "voice statistics"},
+	{"me", NULL, NULL, NULL, PL_CMD_ME, 0, 0,
+	 {{PL_ARG_TEXT, PL_F_TEXT, "ACTION", "text", "action", 0, 0, PL_TEXT_MAX - 4, 0}},
+	 "an action here: /me waves shows * NICK waves"},
+	{"query", NULL, NULL, NULL, PL_CMD_QUERY, 0, 0, {NICK}, "a conversation with NICK in a window of its own"},
+	{"close", NULL, NULL, NULL, PL_CMD_CLOSE, 0, 0, NO_ARGS, "close this window (a room's: leave the room)"},
 	{"help", NULL, NULL, NULL, PL_CMD_HELP, 0, 0, NO_ARGS, "this list"},
 	{"quit", NULL, "exit", "quit", PL_CMD_QUIT, 0, 0, NO_ARGS, "disconnect and exit"},
 };
@@ -470,6 +475,11 @@ static int slash_args(const struct pl_cmd_def *d, char *p, const char *current_r
 		}
 		if (!v && (a->flags & PL_ARG_CURRENT))
 			v = current_room;
+		if (d->kind == PL_CMD_PART && v == current_room && v && *v && *v != '#') {
+			cmd->kind = PL_CMD_CLOSE; /* /part in a conversation's window closes it */
+			snprintf(cmd->name, sizeof cmd->name, "close");
+			return 0;
+		}
 		if ((!v || !*v) && (!(a->flags & PL_ARG_OPT) || (a->flags & PL_ARG_CURRENT)))
 			return missing(d, a, false, err, errsz);
 		int rc;

@@ -23,6 +23,7 @@
 
 #include "client/cmds.h"
 #include "client/sanitize.h"
+#include "client/wtext.h"
 
 #define SCROLLBACK 2000              /* lines kept per window */
 #define HISTORY 100                  /* input lines kept for Up/Down */
@@ -33,7 +34,7 @@
 #define TAIL 8                       /* notices printed to stderr when the UI closes */
 #define WIN_NAME_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
 
-enum { P_ERR = 1, P_BAR };
+enum { P_ERR = 1, P_BAR, P_HI };
 
 struct line {
 	char *text;
@@ -45,7 +46,7 @@ struct win {
 	struct line lines[SCROLLBACK]; /* a ring: the oldest at first */
 	unsigned first, n;
 	int scroll;               /* screen rows scrolled back from the newest */
-	int act;                  /* unseen activity: 0 none, 1 notices, 2 chat, 3 errors */
+	int act;                  /* unseen activity: 0 none, 1 notices, 2 chat, 3 errors, 4 mentions */
 	char (*users)[PL_NICK_MAX + 1]; /* rooms: sorted case-insensitively */
 	unsigned nusers, capusers;
 };
@@ -53,7 +54,7 @@ struct win {
 struct pl_tui {
 	struct event *ev_in, *ev_winch, *ev_draw;
 	SCREEN *scr;
-	attr_t a_err, a_info, a_bar;
+	attr_t a_err, a_info, a_bar, a_hi;
 	void (*on_line)(const char *line, size_t len, void *arg);
 	void *arg;
 
@@ -76,7 +77,7 @@ struct pl_tui {
 	} comp;
 
 	char conn[PL_SERVER_NAME_MAX + 1], nick[PL_NICK_MAX + 1], presence[32], voice[160];
-	char *tail[TAIL];          /* notices since the person last pressed Enter */
+	char *tail[TAIL];          /* the last notices and errors, printed on the terminal as the UI ends */
 	unsigned ntail;
 	wchar_t *wbuf;             /* scratch for decoding one line */
 	size_t wcap;
@@ -116,78 +117,6 @@ static void print_safe(FILE *f, const char *s)
 	free(safe);
 }
 
-/* Everything the TUI draws passes here, so nothing a server sends (a room name, a nickname, a
- * line) can drive the terminal: s is first made terminal-safe (client/sanitize.h, controls shown
- * as ^[ or <U+009B>), then decoded in the locale. Every character it returns has a width of 0, 1
- * or 2: anything else the terminal cannot show becomes '?'. At most cap - 1 characters, then a 0;
- * PL_TERM_SAFE_SIZE(n) always holds them all. */
-static size_t decode(const char *in, size_t len, wchar_t *out, size_t cap)
-{
-	char small[1024], *s = small;
-	size_t sz = PL_TERM_SAFE_SIZE(len);
-	out[0] = 0;
-	if (sz > sizeof small && !(s = malloc(sz)))
-		return 0;
-	size_t n = pl_term_safe(s, sz, in, len);
-	mbstate_t st;
-	size_t i = 0, k = 0;
-	memset(&st, 0, sizeof st);
-	while (i < n && k + 1 < cap) {
-		wchar_t c;
-		size_t r = mbrtowc(&c, s + i, n - i, &st);
-		if (r == 0)
-			break;
-		if (r == (size_t)-1 || r == (size_t)-2) {
-			c = 0xFFFD;
-			r = 1;
-			memset(&st, 0, sizeof st);
-		}
-		i += r;
-		if (c == L'\t')
-			c = L' ';
-		else if (wcwidth(c) < 0)
-			c = L'?';
-		out[k++] = c;
-	}
-	out[k] = 0;
-	if (s != small)
-		free(s);
-	return k;
-}
-
-static size_t encode(const wchar_t *w, size_t n, char *out, size_t cap)
-{
-	mbstate_t st;
-	size_t k = 0;
-	memset(&st, 0, sizeof st);
-	for (size_t i = 0; i < n; i++) {
-		char mb[MB_LEN_MAX];
-		size_t r = wcrtomb(mb, w[i], &st);
-		if (r == (size_t)-1)
-			continue;
-		if (k + r >= cap)
-			break;
-		memcpy(out + k, mb, r);
-		k += r;
-	}
-	out[k] = '\0';
-	return k;
-}
-
-static int cw(wchar_t c)
-{
-	int w = wcwidth(c);
-	return w < 0 ? 1 : w;
-}
-
-static int width(const wchar_t *s, unsigned from, unsigned to)
-{
-	int w = 0;
-	for (unsigned i = from; i < to; i++)
-		w += cw(s[i]);
-	return w;
-}
-
 /* A line decoded into the scratch buffer, valid until the next call. */
 static wchar_t *wline(struct pl_tui *t, const char *s, size_t *n)
 {
@@ -201,41 +130,8 @@ static wchar_t *wline(struct pl_tui *t, const char *s, size_t *n)
 		t->wbuf = p;
 		t->wcap = need;
 	}
-	*n = decode(s, len, t->wbuf, t->wcap);
+	*n = pl_wtext_decode(s, len, t->wbuf, t->wcap);
 	return t->wbuf;
-}
-
-/* One screen row of s from i: sets *end to where it ends and returns where the next row starts.
- * Breaks after the last space that fits, as a person would; a word longer than the row is cut. */
-static size_t row_next(const wchar_t *s, size_t n, size_t i, int w, size_t *end)
-{
-	size_t j = i, brk = 0;
-	int col = 0;
-	while (j < n && col + cw(s[j]) <= w) {
-		col += cw(s[j]);
-		if (s[j] == L' ')
-			brk = j + 1;
-		j++;
-	}
-	if (j == i && j < n)
-		j++; /* a character wider than the row: shown anyway, so every row moves on */
-	*end = j;
-	if (j < n && s[j] == L' ')
-		return j + 1;
-	if (j < n && brk > i)
-		*end = j = brk;
-	return j;
-}
-
-static int rows_of(const wchar_t *s, size_t n, int w)
-{
-	int rows = 1;
-	size_t end, i = row_next(s, n, 0, w, &end);
-	while (i < n) {
-		i = row_next(s, n, i, w, &end);
-		rows++;
-	}
-	return rows;
 }
 
 /* Draws s from x up to maxx columns; returns the column after it. */
@@ -245,11 +141,11 @@ static int put(int y, int x, int maxx, const char *s, attr_t a)
 	size_t len = strlen(s);
 	if (len > 127)
 		len = 127;
-	size_t n = decode(s, len, w, sizeof w / sizeof w[0]);
+	size_t n = pl_wtext_decode(s, len, w, sizeof w / sizeof w[0]);
 	attron(a);
-	for (size_t i = 0; i < n && x + cw(w[i]) <= maxx; i++) {
+	for (size_t i = 0; i < n && x + pl_wtext_cw(w[i]) <= maxx; i++) {
 		mvaddnwstr(y, x, &w[i], 1);
-		x += cw(w[i]);
+		x += pl_wtext_cw(w[i]);
 	}
 	attroff(a);
 	return x;
@@ -352,9 +248,9 @@ void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, co
 	if (w->scroll > 0) { /* someone reading back keeps seeing the same rows */
 		size_t n;
 		const wchar_t *s = wline(t, copy, &n);
-		w->scroll += s ? rows_of(s, n, text_width(w)) : 1;
+		w->scroll += s ? pl_wtext_rows(s, n, text_width(w)) : 1;
 	}
-	int level = kind == PL_TUI_ERROR ? 3 : kind == PL_TUI_CHAT ? 2 : 1;
+	int level = kind == PL_TUI_MENTION ? 4 : kind == PL_TUI_ERROR ? 3 : kind == PL_TUI_CHAT ? 2 : 1;
 	if (w != cur_win(t) && level > w->act)
 		w->act = level;
 	if (kind == PL_TUI_ERROR || (kind == PL_TUI_INFO && w == t->wins[0]))
@@ -483,14 +379,14 @@ static int strwidth(const char *s)
 {
 	wchar_t w[512];
 	size_t len = strlen(s) < 127 ? strlen(s) : 127;
-	size_t n = decode(s, len, w, sizeof w / sizeof w[0]);
-	return width(w, 0, (unsigned)n);
+	size_t n = pl_wtext_decode(s, len, w, sizeof w / sizeof w[0]);
+	return pl_wtext_width(w, 0, (unsigned)n);
 }
 
 /* "[3:#tea*] ": the window's number and name, and a mark for what happened there unseen. */
 static void bar_item(const struct pl_tui *t, unsigned i, char *buf, size_t sz)
 {
-	static const char marks[][2] = {"", "+", "*", "!"};
+	static const char marks[][2] = {"", "+", "*", "!", "@"};
 	const struct win *w = t->wins[i];
 	snprintf(buf, sz, "[%u:%s%s] ", i + 1, i ? w->name : "status", marks[w->act]);
 }
@@ -530,7 +426,7 @@ static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
 	while (k > 0 && covered < need) {
 		k--;
 		s = wline(t, w->lines[(w->first + k) % SCROLLBACK].text, &n);
-		covered += s ? rows_of(s, n, cols) : 1;
+		covered += s ? pl_wtext_rows(s, n, cols) : 1;
 	}
 	if (covered < need && w->scroll > 0) { /* scrolled past the oldest line: show the top */
 		w->scroll = covered > h ? covered - h : 0;
@@ -539,13 +435,14 @@ static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
 	int skip = covered > need ? covered - need : 0, y = y0;
 	for (; k < w->n && y < y0 + h; k++) {
 		const struct line *l = &w->lines[(w->first + k) % SCROLLBACK];
-		attr_t a = l->kind == PL_TUI_ERROR ? t->a_err : l->kind == PL_TUI_INFO ? t->a_info : A_NORMAL;
+		attr_t a = l->kind == PL_TUI_ERROR ? t->a_err : l->kind == PL_TUI_INFO ? t->a_info
+			 : l->kind == PL_TUI_MENTION ? t->a_hi : A_NORMAL;
 		s = wline(t, l->text, &n);
 		if (!s)
 			continue;
 		size_t i = 0, end;
 		do {
-			size_t next = row_next(s, n, i, cols, &end);
+			size_t next = pl_wtext_row_next(s, n, i, cols, &end);
 			if (skip > 0) {
 				skip--;
 			} else if (y < y0 + h) {
@@ -600,18 +497,18 @@ static void draw_input(struct pl_tui *t, int y)
 		avail = 1;
 	/* Scrolled sideways as little as keeps the cursor in view. */
 	unsigned lo = t->pos;
-	for (int used = 0; lo > 0 && used + cw(t->in[lo - 1]) <= avail; lo--)
-		used += cw(t->in[lo - 1]);
+	for (int used = 0; lo > 0 && used + pl_wtext_cw(t->in[lo - 1]) <= avail; lo--)
+		used += pl_wtext_cw(t->in[lo - 1]);
 	if (t->off > t->pos)
 		t->off = t->pos;
 	if (t->off < lo)
 		t->off = lo;
 	int x = px;
-	for (unsigned i = t->off; i < t->len && x + cw(t->in[i]) <= COLS; i++) {
+	for (unsigned i = t->off; i < t->len && x + pl_wtext_cw(t->in[i]) <= COLS; i++) {
 		mvaddnwstr(y, x, &t->in[i], 1);
-		x += cw(t->in[i]);
+		x += pl_wtext_cw(t->in[i]);
 	}
-	move(y, px + width(t->in, t->off, t->pos));
+	move(y, px + pl_wtext_width(t->in, t->off, t->pos));
 }
 
 static void draw(struct pl_tui *t)
@@ -669,7 +566,7 @@ static void set_input(struct pl_tui *t, const char *s)
 	size_t len = s ? strlen(s) : 0;
 	explicit_bzero(t->in, sizeof t->in);
 	/* History holds lines typed here, so they fit; a longer one is cut, never overflows. */
-	t->len = t->pos = (unsigned)decode(s ? s : "", len < INPUT_MAX ? len : INPUT_MAX, t->in, INPUT_MAX + 1);
+	t->len = t->pos = (unsigned)pl_wtext_decode(s ? s : "", len < INPUT_MAX ? len : INPUT_MAX, t->in, INPUT_MAX + 1);
 	t->off = 0;
 }
 
@@ -679,7 +576,7 @@ static void history(struct pl_tui *t, int dir)
 		if (t->hidx == 0 || t->nhist == 0)
 			return;
 		if (t->hidx < 0) {
-			encode(t->in, t->len, t->out, sizeof t->out);
+			pl_wtext_encode(t->in, t->len, t->out, sizeof t->out);
 			free(t->draft);
 			t->draft = strdup(t->out);
 			explicit_bzero(t->out, sizeof t->out);
@@ -702,7 +599,7 @@ static void history(struct pl_tui *t, int dir)
 
 static void submit(struct pl_tui *t)
 {
-	size_t n = encode(t->in, t->len, t->out, sizeof t->out);
+	size_t n = pl_wtext_encode(t->in, t->len, t->out, sizeof t->out);
 	/* Lines with a password are not kept. */
 	if (n && !pl_cmd_secret(t->out) && (!t->nhist || strcmp(t->hist[t->nhist - 1], t->out) != 0))
 		push(t->hist, &t->nhist, HISTORY, t->out);
@@ -710,8 +607,6 @@ static void submit(struct pl_tui *t)
 	t->draft = NULL;
 	t->hidx = -1;
 	set_input(t, NULL);
-	while (t->ntail)
-		free(t->tail[--t->ntail]);
 	cur_win(t)->scroll = 0;
 	dirty(t);
 	/* on_line may print, switch or close windows, or quit: nothing of ours is held across it. */
@@ -732,7 +627,7 @@ static void complete(struct pl_tui *t)
 			return;
 		char pre[PL_NICK_MAX * 4 + MB_LEN_MAX];
 		size_t n;
-		if (t->pos - s > PL_NICK_MAX || (n = encode(&t->in[s], t->pos - s, pre, sizeof pre)) > PL_NICK_MAX)
+		if (t->pos - s > PL_NICK_MAX || (n = pl_wtext_encode(&t->in[s], t->pos - s, pre, sizeof pre)) > PL_NICK_MAX)
 			return; /* longer than any nickname or command */
 		memcpy(t->comp.prefix, pre, n + 1);
 		t->comp.cmd = s == 0 && t->comp.prefix[0] == '/';
@@ -757,7 +652,7 @@ static void complete(struct pl_tui *t)
 		snprintf(with, sizeof with, "%s%s%s", t->comp.cmd ? "/" : "", cand,
 			 t->comp.start == 0 && !t->comp.cmd ? ": " : " ");
 		wchar_t ww[PL_TERM_SAFE_SIZE(sizeof with)];
-		size_t wn = decode(with, strlen(with), ww, sizeof ww / sizeof ww[0]);
+		size_t wn = pl_wtext_decode(with, strlen(with), ww, sizeof ww / sizeof ww[0]);
 		if (t->len - (t->comp.end - t->comp.start) + wn > INPUT_MAX)
 			break;
 		t->pos = t->comp.end;
@@ -946,11 +841,14 @@ int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
 	t->a_err = A_BOLD;
 	t->a_info = A_DIM;
 	t->a_bar = A_REVERSE;
+	t->a_hi = A_BOLD;
 	if (has_colors() && start_color() == OK) {
 		short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
 		init_pair(P_ERR, COLOR_RED, bg);
 		init_pair(P_BAR, COLOR_WHITE, COLOR_BLUE);
+		init_pair(P_HI, COLOR_MAGENTA, bg); /* mentions, as irssi's hilights */
 		t->a_err |= COLOR_PAIR(P_ERR);
+		t->a_hi |= COLOR_PAIR(P_HI);
 		t->a_bar = COLOR_PAIR(P_BAR);
 	}
 	if (event_add(t->ev_in, NULL) < 0 || event_add(t->ev_winch, NULL) < 0) {

@@ -21,6 +21,7 @@ enum pl_tui_kind {
 	PL_TUI_CHAT,  /* a message someone wrote */
 	PL_TUI_INFO,  /* joins, parts, notices */
 	PL_TUI_ERROR, /* something went wrong: shown highlighted */
+	PL_TUI_MENTION, /* a message naming you, or to you alone: highlighted, its window marked '@' */
 };
 
 /* Takes over the terminal (stdin/stdout must be a tty). on_line gets each line the person

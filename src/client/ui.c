@@ -1,4 +1,5 @@
 #include "client/ui.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -325,13 +326,24 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		when(m->u.text.time_ms, "%H:%M", t, sizeof t);
 		const char *mark = m->u.text.flags & PL_TEXT_OFFLINE ? "(while you were away) "
 				   : m->u.text.flags & PL_TEXT_HISTORY ? "(history) " : "";
-		if ((m->u.text.flags & PL_TEXT_CALL) && !(m->u.text.flags & PL_TEXT_HISTORY) && ui->mode == PL_UI_TUI)
-			pl_tui_bell(ui->tui); /* a missed call */
+		bool fresh = !(m->u.text.flags & PL_TEXT_HISTORY), mine = strcasecmp(m->u.text.from, ui->self) == 0;
+		/* Someone else naming us, or writing to us alone, is a mention: highlighted, marked on
+		 * its window and rung, as irssi does. */
+		bool mention = !mine && (m->u.text.target[0] != '#' || pl_text_mentions(m->u.text.text, ui->self));
+		if (ui->mode == PL_UI_TUI && fresh && (mention || (m->u.text.flags & PL_TEXT_CALL)))
+			pl_tui_bell(ui->tui); /* a mention, or a missed call */
+		const char *body = m->u.text.text;
+		bool action = pl_text_action(&body); /* "/me waves": "* alice waves" */
 		if (ui->mode == PL_UI_TUI) {
 			/* The window already says which room or person: just who said what. */
-			const char *win = m->u.text.target[0] == '#' ? m->u.text.target
-					  : strcasecmp(m->u.text.from, ui->self) == 0 ? m->u.text.target : m->u.text.from;
-			text(ui, win, PL_TUI_CHAT, "%s%s <%s> %s", mark, t, m->u.text.from, m->u.text.text);
+			const char *win = m->u.text.target[0] == '#' ? m->u.text.target : mine ? m->u.text.target : m->u.text.from;
+			enum pl_tui_kind k = mention && fresh ? PL_TUI_MENTION : PL_TUI_CHAT;
+			if (action)
+				text(ui, win, k, "%s%s * %s %s", mark, t, m->u.text.from, body);
+			else
+				text(ui, win, k, "%s%s <%s> %s", mark, t, m->u.text.from, body);
+		} else if (action) {
+			text(ui, NULL, PL_TUI_CHAT, "%s%s [%s] * %s %s", mark, t, m->u.text.target, m->u.text.from, body);
 		} else if (m->u.text.target[0] == '#') {
 			text(ui, m->u.text.target, PL_TUI_CHAT, "%s%s [%s] <%s> %s", mark, t, m->u.text.target,
 			     m->u.text.from, m->u.text.text);
@@ -447,6 +459,12 @@ static void json_msg(struct pl_ui *ui, const struct pl_msg *m)
 		jset_bool(o, "history", m->u.text.flags & PL_TEXT_HISTORY);
 		jset_bool(o, "offline", m->u.text.flags & PL_TEXT_OFFLINE);
 		jset_bool(o, "call", m->u.text.flags & PL_TEXT_CALL);
+		{
+			const char *body = m->u.text.text;
+			jset_bool(o, "action", pl_text_action(&body));
+			jset_bool(o, "mention", strcasecmp(m->u.text.from, ui->self) != 0 &&
+						(m->u.text.target[0] != '#' || pl_text_mentions(m->u.text.text, ui->self)));
+		}
 		break;
 	case PL_MSG_PRESENCE:
 	case PL_MSG_CONTACT_ADDED:
@@ -552,12 +570,11 @@ void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m)
 
 void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n)
 {
-	if (ui->mode == PL_UI_TUI) {
+	if (ui->mode == PL_UI_TUI)
 		pl_tui_users(ui->tui, room, nicks, n);
-		return;
-	}
-	if (ui->mode == PL_UI_PLAIN) {
-		/* Up to 64 Ki nicknames: built in a buffer sized to fit. */
+	if (ui->mode != PL_UI_JSON) {
+		/* Printed too, as irssi does on joining and for /names. Up to 64 Ki nicknames: built in
+		 * a buffer sized to fit. */
 		size_t cap = 64 + PL_ROOM_MAX + (size_t)n * (PL_NICK_MAX + 2), len;
 		char *all = malloc(cap);
 		if (!all)
@@ -565,7 +582,7 @@ void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MA
 		len = (size_t)snprintf(all, cap, "In %s (%u): ", room, n);
 		for (unsigned i = 0; i < n; i++)
 			len += (size_t)snprintf(all + len, cap - len, "%s%s", i ? ", " : "", nicks[i]);
-		put_line(ui, NULL, false, PL_TUI_INFO, all);
+		put_line(ui, ui->mode == PL_UI_TUI ? room : NULL, false, PL_TUI_INFO, all);
 		free(all);
 		return;
 	}

@@ -18,7 +18,7 @@ static const struct {
 	 "No account has that nickname, so it cannot be added; check the spelling."},
 	{PL_ERR_NO_CONTACT, "NO_CONTACT", "That user is not in your contacts; /contacts lists them."},
 	{PL_ERR_USER_ONLINE, "USER_ONLINE",
-	 "That account is already connected from another client; disconnect it first, or wait for it to time out."},
+	 "This account logged in again from another connection, which took over; this one is closed."},
 	{PL_ERR_PROTOCOL, "PROTOCOL",
 	 "The server received bytes it could not parse and closed the connection; update your client or report a bug."},
 	{PL_ERR_FRAME_TOO_LARGE, "FRAME_TOO_LARGE",

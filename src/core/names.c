@@ -1,6 +1,7 @@
 #include "core/names.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* Unicode's format characters (general category Cf: bidirectional overrides and isolates,
  * zero-width spaces and joiners, the BOM, tags...) and the invisible Hangul fillers. In a name
@@ -122,4 +123,33 @@ bool pl_group_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 	return n > 0 && n <= PL_GROUP_NAME_MAX && pl_line_valid(s);
+}
+
+static bool word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+bool pl_text_mentions(const char *text, const char *nick)
+{
+	size_t n = strlen(nick);
+	if (!n)
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (strncasecmp(p, nick, n) != 0)
+			continue;
+		bool before = p == text || !word_char((unsigned char)p[-1]);
+		bool after = !word_char((unsigned char)p[n]);
+		if (before && after)
+			return true;
+	}
+	return false;
+}
+
+bool pl_text_action(const char **text)
+{
+	if (strncmp(*text, "/me ", 4) != 0 || !(*text)[4])
+		return false;
+	*text += 4;
+	return true;
 }

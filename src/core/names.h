@@ -41,5 +41,10 @@ bool pl_group_name_valid(const char *s);
 bool pl_text_valid(const char *s);
 /* Valid UTF-8, no overlongs or surrogates. */
 bool pl_utf8_valid(const char *s, size_t n);
+/* Whether text names nick as a word (ASCII letters compared without case; the characters either
+ * side are not letters, digits, '_' or '-'), as a chat client highlights a mention. */
+bool pl_text_mentions(const char *text, const char *nick);
+/* Whether a message is an action ("/me waves", as IRC's /me): then *text is moved past "/me ". */
+bool pl_text_action(const char **text);
 
 #endif

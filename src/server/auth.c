@@ -383,10 +383,6 @@ static void auth_done(struct pl_job *j)
 	}
 	if (!reg)
 		give_login(srv, a->nick, a->host);
-	if (pl_server_find_nick(srv, a->nick)) {
-		pl_session_error(s, PL_ERR_USER_ONLINE, a->about, NULL);
-		goto out;
-	}
 	if (reg)
 		submit_device_write(s, a, true);
 	else

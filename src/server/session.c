@@ -142,10 +142,32 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 /* --- login: the steps shared by every way in (server/auth.c does the checking) --- */
 
+/* The account logged in again from another connection (a client reconnecting before the server
+ * noticed its old connection die, or the same person on another device): the old session gives
+ * way at once, told why, leaving its rooms and call now so the new one starts clean. */
+static void replace(struct pl_session *old)
+{
+	struct pl_server *srv = old->srv;
+	pl_log(PL_LOG_INFO, "%s (%s): replaced by a new login", old->nick, old->peer);
+	pl_session_error(old, PL_ERR_USER_ONLINE, 0, "this account logged in again from another connection");
+	pl_call_session_gone(old);
+	while (old->nrooms > 0)
+		pl_room_part(srv, old, old->rooms[old->nrooms - 1]);
+	if (old->state == PL_SESS_READY)
+		pl_relay_session_end(srv->relay, old->id);
+	old->state = PL_SESS_AUTH;                /* it carries out nothing more */
+	old->presence = PL_PRESENCE_OFFLINE;      /* the new session says where the person is */
+	pl_server_nick_del(srv, old);
+	pl_conn_close(old->conn, true);
+}
+
 void pl_session_enter_ready(struct pl_session *s, const char *nick, const char *realname,
 			    const uint8_t device[PL_DEVICE_KEY_LEN], uint8_t flags)
 {
 	struct pl_server *srv = s->srv;
+	struct pl_session *old = pl_server_find_nick(srv, nick);
+	if (old && old != s)
+		replace(old);
 	snprintf(s->nick, sizeof s->nick, "%s", nick);
 	if (pl_server_nick_add(srv, s) < 0) {
 		s->nick[0] = '\0';

@@ -14,7 +14,8 @@ The real client connects to it three times:
   event vanish);
 - in the terminal UI (in tmux, when it is installed), the OSC 0 sequence in what the UI shows must
   not set the pane's title, nor in what it replays on the terminal after it closes: the fake server
-  hangs up, so the last notices (the server's name, the ERROR) are printed as the UI ends."""
+  hangs up, the client says it reconnects, /quit ends it, and the last notices (the server's name,
+  the ERROR) are printed as the UI ends."""
 import json
 import os
 import shutil
@@ -288,13 +289,19 @@ try:
                     f"TUI: the hostile room's window is named with the escapes made visible: {screen[:100]!r}")
             title = tmux("display-message", "-p", "-t", "esc", "#{pane_title}").stdout.strip()
             t.check("pwned" not in title, f"TUI: the window title is not set by the server ({title!r})")
+            # When the server hangs up, the client says it will reconnect and stays; /quit ends it.
+            deadline = time.time() + TIMEOUT
+            while time.time() < deadline and "reconnecting" not in screen:
+                time.sleep(0.05)
+                screen = tmux("capture-pane", "-p", "-t", "esc").stdout
+            tmux("send-keys", "-t", "esc", "/quit", "Enter")
             deadline = time.time() + TIMEOUT
             while time.time() < deadline and not os.path.exists(exit_file):
                 time.sleep(0.05)
             time.sleep(0.2)
             screen = tmux("capture-pane", "-p", "-t", "esc").stdout
             title = tmux("display-message", "-p", "-t", "esc", "#{pane_title}").stdout.strip()
-            t.check(os.path.exists(exit_file), "TUI: the client ends when the server hangs up")
+            t.check(os.path.exists(exit_file), "TUI: when the server hangs up the client reconnects; /quit ends it")
             t.check("pwned" not in title,
                     f"TUI: what it replays on the terminal after it closes does not set the title ({title!r})")
             t.check("Error 444" in screen and "^[]0;pwned^G" in screen and "<U+009B>" in screen,

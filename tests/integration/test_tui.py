@@ -10,96 +10,21 @@ PARLEY_TUI_PREFIX (e.g. "valgrind --leak-check=full --log-file=/tmp/vg.%p") runs
 a wrapper; PARLEY_TUI_TERM sets TERM in the pane (default screen-256color). Without tmux the test
 is skipped (exit status 77)."""
 import os
-import shlex
 import shutil
-import subprocess
 import sys
 import time
 
-from harness import PARLEY, TIMEOUT, Checks, Client, Server, cleanup, tmpdir
+import tuidrive
+from harness import TIMEOUT, Checks, Client, Server, cleanup, tmpdir
+from tuidrive import (COLS, PANE, ROWS, SLOW, bar, body, input_row, keys, line, screen, shows, status, text,
+                      tmux, typed, userlist, wait)
 
 if not shutil.which("tmux"):
     print("tui: skipped, tmux is not installed", flush=True)
     sys.exit(77)
 
-COLS, ROWS = 100, 30
-TERM = os.environ.get("PARLEY_TUI_TERM", "screen-256color")
-SOCK = f"parley-tui-{os.getpid()}"
-PANE = "tui"
-SLOW = 4 if os.environ.get("PARLEY_TUI_PREFIX") else 1  # valgrind is slow
-
 t = Checks("tui")
-
-
-def tmux(*args):
-    return subprocess.run(["tmux", "-u", "-L", SOCK, *args], capture_output=True, text=True)
-
-
-def screen(escapes=False):
-    """The pane as rows of text (with SGR escapes when asked)."""
-    return tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", PANE).stdout.split("\n")
-
-
-def wait(pred, what, timeout=TIMEOUT):
-    """Polls the screen until pred(rows) holds; prints the screen when it never does."""
-    deadline = time.time() + timeout * SLOW
-    rows = []
-    while time.time() < deadline:
-        rows = screen()
-        if pred(rows):
-            return t.check(True, what)
-        time.sleep(0.05)
-    t.check(False, what)
-    print("--- screen ---\n" + "\n".join(rows) + "\n--------------", flush=True)
-    return False
-
-
-def text(s):
-    tmux("send-keys", "-t", PANE, "-l", s)
-
-
-def keys(*k):
-    tmux("send-keys", "-t", PANE, *k)
-
-
-def line(s):
-    text(s)
-    keys("Enter")
-
-
-def bar(rows):
-    return rows[0] if rows else ""
-
-
-def status(rows):
-    return rows[-3] if len(rows) >= 3 else ""
-
-
-def input_row(rows):
-    return rows[-2] if len(rows) >= 2 else ""
-
-
-def body(rows):
-    """The scrollback rows, without the user list."""
-    return [r.split("\u2502")[0] for r in rows[1:-3]]
-
-
-def userlist(rows):
-    names = (r.rsplit("\u2502", 1)[1].strip() for r in rows[1:-3] if "\u2502" in r)
-    return [n for n in names if n]
-
-
-def cursor_x():
-    return int(tmux("display-message", "-p", "-t", PANE, "#{cursor_x}").stdout.strip() or -1)
-
-
-def typed(s):
-    """The input line holds s (capture-pane drops trailing spaces; the cursor shows them)."""
-    return lambda rows: input_row(rows).rstrip() == s.rstrip() and cursor_x() == len(s)
-
-
-def shows(s):
-    return lambda rows: any(s in r for r in body(rows))
+tuidrive.setup(t)
 
 
 tmp = tmpdir()
@@ -107,19 +32,8 @@ srv = Server(tmp, "--message-rate", "1000000", "--message-burst", "1000000", "--
              "--request-burst", "1000000")
 dave = None
 socket_path = None
-exit_file = os.path.join(tmp, "exit")
-stty_file = os.path.join(tmp, "stty")
 try:
-    prefix = os.environ.get("PARLEY_TUI_PREFIX", "")
-    client = (f"{prefix} {shlex.quote(PARLEY)} --known-hosts {shlex.quote(os.path.join(tmp, 'kh'))} "
-              f"--identity {shlex.quote(os.path.join(tmp, 'identity-carol'))} 127.0.0.1:{srv.tcp}")
-    # The shell reports the client's exit status and the terminal's mode after it, then stays, so
-    # the screen after exit can be read too.
-    shell = (f"TERM={TERM} LANG=C.UTF-8; export TERM LANG; {client}; echo EXIT=$? > {exit_file}; "
-             f"stty -a > {stty_file}.part; mv {stty_file}.part {stty_file}; exec sleep 600")
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", PANE, "-x", str(COLS), "-y", str(ROWS),
-         "sh", "-c", shell)
-    socket_path = tmux("display-message", "-p", "#{socket_path}").stdout.strip()
+    socket_path, exit_file, stty_file = tuidrive.start(tmp, srv.tcp, "carol")
 
     wait(shows("Connected to testserver"), "the TUI starts and shows the server's welcome")
     t.check("[1:status]" in bar(screen()), "the window bar shows the status window")
@@ -185,7 +99,7 @@ try:
     wait(lambda r: input_row(r).startswith("[#tea]"), "Ctrl-N goes to the next window")
 
     dave.send({"cmd": "say", "to": "carol", "text": "a private word"})
-    wait(lambda r: "[4:dave*]" in bar(r), "a private message opens window [4:dave] marked active")
+    wait(lambda r: "[4:dave@]" in bar(r), "a private message opens window [4:dave], marked @ as a message to carol")
     keys("M-4")
     wait(shows("a private word"), "the conversation window shows it")
     line("understood")
@@ -265,9 +179,7 @@ try:
             "the terminal is back in its normal mode (icanon, echo, icrnl)")
     wait(lambda r: any("Disconnected." in x for x in r), "the last notices stay on the terminal")
 finally:
-    tmux("kill-server")
-    if socket_path and os.path.exists(socket_path):
-        os.unlink(socket_path)  # tmux leaves it behind
+    tuidrive.stop(socket_path)
     if dave:
         dave.quit()
     t.check(srv.stop() == 0, "parleyd shuts down cleanly")

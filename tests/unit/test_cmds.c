@@ -68,6 +68,13 @@ static const struct cmd_case cases[] = {
 	{"part", S, "/part", "#tea", .kind = PL_CMD_PART, .target = "#tea"},
 	{"part", S, "/part #music", "#tea", .kind = PL_CMD_PART, .target = "#music"},
 	{"part", S, "/part", NULL, .err = "/part needs a room.", .usage = true},
+	{"close", S, "/part", "bob", .kind = PL_CMD_CLOSE}, /* in a conversation's window: closes it */
+	{"close", S, "/close", "#tea", .kind = PL_CMD_CLOSE},
+	{"close", S, "/close now", "#tea", .err = "Too many words", .usage = true},
+	{"me", S, "/me waves", "#tea", .kind = PL_CMD_ME, .text = "waves"},
+	{"me", S, "/me", "#tea", .err = "/me needs", .usage = true},
+	{"query", S, "/query bob", "#tea", .kind = PL_CMD_QUERY, .nick = "bob"},
+	{"query", S, "/query #tea", NULL, .err = "Nicknames", .usage = false},
 	{"part", J, "{\"cmd\":\"part\",\"room\":\"#tea\"}", "#x", .kind = PL_CMD_PART, .target = "#tea"},
 	{"part", J, "{\"cmd\":\"part\"}", "#tea", .err = "\"part\" needs \"room\"", .usage = true},
 	{"names", S, "/names", "#tea", .kind = PL_CMD_NAMES, .target = "#tea"},

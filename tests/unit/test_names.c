@@ -380,8 +380,42 @@ static void test_rules_by_code_point(void)
 	CHECK_EQ(bad, 0);
 }
 
+static void test_mentions(void)
+{
+	static const struct {
+		const char *text, *nick;
+		bool want;
+	} cases[] = {
+		{"alice: tea?", "alice", true},
+		{"tea, Alice?", "alice", true},
+		{"ALICE", "alice", true},
+		{"hi @alice!", "alice", true},
+		{"alice's cup", "alice", true},
+		{"malice aforethought", "alice", false},
+		{"alicea", "alice", false},
+		{"alice_b was here", "alice", false},
+		{"alice-b was here", "alice", false},
+		{"ali ce", "alice", false},
+		{"", "alice", false},
+		{"alice", "", false},
+		{"bob and alice", "alice", true},
+		{"zo\xc3\xab!", "zo\xc3\xab", true},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		test_case("mention of '%s' in '%s'", cases[i].nick, cases[i].text);
+		CHECK_EQ(pl_text_mentions(cases[i].text, cases[i].nick), cases[i].want);
+	}
+	test_case("actions");
+	const char *t = "/me waves";
+	CHECK(pl_text_action(&t) && strcmp(t, "waves") == 0);
+	const char *u = "/me", *v = "/mean it", *w = "hi /me x", *x = "/me ";
+	CHECK(!pl_text_action(&u) && !pl_text_action(&v) && !pl_text_action(&w) && !pl_text_action(&x));
+	CHECK(strcmp(v, "/mean it") == 0);
+}
+
 int main(void)
 {
+	test_mentions();
 	run_table("nick", nicks, sizeof nicks / sizeof nicks[0], pl_nick_valid);
 	run_table("room", rooms, sizeof rooms / sizeof rooms[0], pl_room_valid);
 	run_table("text", texts, sizeof texts / sizeof texts[0], pl_text_valid);
