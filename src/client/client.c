@@ -31,6 +31,7 @@
 #include "net/tls.h"
 
 #define RECONNECT_MAX_S 30 /* the longest wait between tries to reconnect */
+#define RECENT_LINES 20    /* messages shown when a room's or a person's window opens */
 
 const char *cl_current_target(struct client *c)
 {
@@ -418,6 +419,7 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		if (self && m->type == PL_MSG_JOINED) {
 			room_add(c, m->u.member.room);
 			voice_room_changed(c);
+			cl_recent(c, m->u.member.room); /* what was said lately, as the window opens */
 			if (c->ui.mode == PL_UI_TUI) /* after a reconnect, the window the person was in */
 				pl_tui_show(c->ui.tui, c->keep_window[0] ? c->keep_window : m->u.member.room);
 		}
@@ -486,6 +488,16 @@ static void on_bad(struct pl_conn *conn, int err, uint16_t type, void *arg)
 
 static void on_reconnect(evutil_socket_t fd, short what, void *arg);
 
+void cl_recent(struct client *c, const char *target)
+{
+	if (c->ui.mode == PL_UI_JSON || !c->logged_in || c->keep_window[0])
+		return; /* scripts ask for what they want; a reconnect keeps what the windows show */
+	struct pl_msg h = {.type = PL_MSG_HISTORY};
+	snprintf(h.u.history.target, sizeof h.u.history.target, "%s", target);
+	h.u.history.limit = RECENT_LINES;
+	cl_send(c, &h);
+}
+
 /* The connection is gone but the person is not: what belonged to the session goes, the windows
  * stay, and the client tries again, sooner at first, then every RECONNECT_MAX_S. */
 static void schedule_reconnect(struct client *c, const char *why)
@@ -514,7 +526,8 @@ static void schedule_reconnect(struct client *c, const char *why)
 		c->backoff_s = 1;
 	char msg[700];
 	snprintf(msg, sizeof msg, "%s Reconnecting in %u s; your windows stay.", why, c->backoff_s);
-	pl_ui_closed(&c->ui, msg);
+	if (c->was_logged_in) /* before a login (the server's login deadline, say) it is quiet */
+		pl_ui_closed(&c->ui, msg);
 	pl_ui_status(&c->ui, "reconnecting", NULL, "offline", "voice off");
 	struct timeval tv = {c->backoff_s, 0};
 	evtimer_add(c->reconnect, &tv);

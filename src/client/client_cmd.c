@@ -307,11 +307,17 @@ void cl_run_cmd(struct client *c, const struct pl_cmd *cmd)
 		say_queue(c, to, text);
 		return;
 	}
-	case PL_CMD_QUERY:
+	case PL_CMD_CLEAR:
 		if (c->ui.mode == PL_UI_TUI)
+			pl_tui_clear(c->ui.tui);
+		return;
+	case PL_CMD_QUERY:
+		if (c->ui.mode == PL_UI_TUI) {
 			pl_tui_show(c->ui.tui, cmd->nick); /* what is typed there goes to them */
-		else
+			cl_recent(c, cmd->nick);
+		} else {
 			pl_ui_local_error(&c->ui, "The line mode has no windows: /msg NICK TEXT writes to one person.");
+		}
 		return;
 	case PL_CMD_CLOSE: {
 		const char *w = c->ui.mode == PL_UI_TUI ? pl_tui_current(c->ui.tui) : NULL;

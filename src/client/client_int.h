@@ -107,6 +107,8 @@ void cl_quit(struct client *c);
 int cl_ensure_voice(struct client *c);
 void cl_voice_file(struct client *c, bool send, const char *path);
 void cl_start_login(struct client *c, bool reg, const char *nick, const char *pw, const char *realname);
+/* A window opened for a room or a person: the last messages there are fetched to fill it. */
+void cl_recent(struct client *c, const char *target);
 
 /* client_cmd.c */
 void cl_run_cmd(struct client *c, const struct pl_cmd *cmd);

@@ -111,6 +111,7 @@ const struct pl_cmd_def pl_cmd_table[] = {
 	 "an action here: /me waves shows * NICK waves"},
 	{"query", NULL, NULL, NULL, PL_CMD_QUERY, 0, 0, {NICK}, "a conversation with NICK in a window of its own"},
 	{"close", NULL, NULL, NULL, PL_CMD_CLOSE, 0, 0, NO_ARGS, "close this window (a room's: leave the room)"},
+	{"clear", NULL, NULL, NULL, PL_CMD_CLEAR, 0, 0, NO_ARGS, "empty this window's scrollback"},
 	{"help", NULL, NULL, NULL, PL_CMD_HELP, 0, 0, NO_ARGS, "this list"},
 	{"quit", NULL, "exit", "quit", PL_CMD_QUIT, 0, 0, NO_ARGS, "disconnect and exit"},
 };

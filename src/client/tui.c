@@ -343,6 +343,18 @@ void pl_tui_close_window(struct pl_tui *t, const char *window)
 	dirty(t);
 }
 
+void pl_tui_clear(struct pl_tui *t)
+{
+	if (!t)
+		return;
+	struct win *w = cur_win(t);
+	for (unsigned i = 0; i < w->n; i++)
+		free(w->lines[(w->first + i) % SCROLLBACK].text);
+	w->first = w->n = 0;
+	w->scroll = 0;
+	dirty(t);
+}
+
 const char *pl_tui_current(const struct pl_tui *t)
 {
 	if (!t)

@@ -40,6 +40,8 @@ void pl_tui_users(struct pl_tui *t, const char *room, char (*nicks)[PL_NICK_MAX 
 void pl_tui_member(struct pl_tui *t, const char *room, const char *nick, bool joined);
 /* Switches to (creating if needed) a window, e.g. after joining its room. */
 void pl_tui_show(struct pl_tui *t, const char *window);
+/* Empties the current window's scrollback (/clear). */
+void pl_tui_clear(struct pl_tui *t);
 /* Forgets a window (after leaving its room). */
 void pl_tui_close_window(struct pl_tui *t, const char *window);
 /* The window the person is looking at ("#room", a nickname, or NULL for the status window):

@@ -208,6 +208,34 @@ static void when(uint64_t ms, const char *fmt, char *buf, size_t sz)
 	strftime(buf, sz, fmt, &tm);
 }
 
+/* Before a message of another day than the last one shown in its window, a line saying so, as
+ * irssi does (a window opening on older messages says their day too). */
+static void day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000), now = time(NULL);
+	struct tm tm, today;
+	localtime_r(&t, &tm);
+	localtime_r(&now, &today);
+	int day = (tm.tm_year + 1900) * 400 + tm.tm_yday;
+	unsigned i = 0;
+	while (i < ui->ndays && strcasecmp(ui->days[i].win, win ? win : ""))
+		i++;
+	bool known = i < ui->ndays;
+	if (!known) {
+		if (ui->ndays == PL_UI_DAYS) /* the oldest window's day is forgotten */
+			memmove(&ui->days[0], &ui->days[1], --ui->ndays * sizeof ui->days[0]);
+		i = ui->ndays++;
+		snprintf(ui->days[i].win, sizeof ui->days[i].win, "%s", win ? win : "");
+		ui->days[i].day = (today.tm_year + 1900) * 400 + today.tm_yday;
+	}
+	if (ui->days[i].day == day)
+		return;
+	ui->days[i].day = day;
+	char d[64];
+	strftime(d, sizeof d, "%A %-d %B %Y", &tm);
+	text(ui, win, PL_TUI_INFO, "Day changed to %s", d);
+}
+
 /* "14:02" today, "2026-12-01 14:02" before. */
 static void last_seen(uint64_t ms, char *buf, size_t sz)
 {
@@ -317,7 +345,9 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		bool j = m->type == PL_MSG_JOINED;
 		if (ui->mode == PL_UI_TUI)
 			pl_tui_member(ui->tui, m->u.member.room, m->u.member.nick, j);
-		text(ui, m->u.member.room, PL_TUI_INFO, "%s %s %s", m->u.member.nick, j ? "joined" : "left",
+		char at[16];
+		when((uint64_t)time(NULL) * 1000, "%H:%M", at, sizeof at);
+		text(ui, m->u.member.room, PL_TUI_INFO, "%s %s %s %s", at, m->u.member.nick, j ? "joined" : "left",
 		     m->u.member.room);
 		break;
 	}
@@ -337,6 +367,7 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		if (ui->mode == PL_UI_TUI) {
 			/* The window already says which room or person: just who said what. */
 			const char *win = m->u.text.target[0] == '#' ? m->u.text.target : mine ? m->u.text.target : m->u.text.from;
+			day_mark(ui, win, m->u.text.time_ms);
 			enum pl_tui_kind k = mention && fresh ? PL_TUI_MENTION : PL_TUI_CHAT;
 			if (action)
 				text(ui, win, k, "%s%s * %s %s", mark, t, m->u.text.from, body);

@@ -36,6 +36,8 @@ struct pl_ui_device {
 	char fp[PL_KEY_FP_STR]; /* its fingerprint, "1a2b 3c4d ..." */
 };
 
+#define PL_UI_DAYS 32
+
 struct pl_ui {
 	enum pl_ui_mode mode;
 	FILE *out;
@@ -46,6 +48,9 @@ struct pl_ui {
 	struct pl_ui_device devices[PL_UI_DEVICES_MAX];
 	unsigned ndevices;
 	bool devices_done; /* the listing ended: the next DEVICE starts a new one */
+	/* The day of the last message shown in each window, for "Day changed to ..." lines. */
+	struct { char win[PL_TARGET_MAX + 1]; int day; } days[PL_UI_DAYS];
+	unsigned ndays;
 	/* JSON mode: the command what is said now answers, added to each event as "cmd" and "tag". */
 	char ctx_cmd[24];
 	uint32_t ctx_tag;

@@ -5,6 +5,7 @@ window; /me, /names, /query and /close; a pasted block of 12 lines arrives whole
 whose client reconnects by itself, logs in by its device key, rejoins #tea and keeps its
 windows and scrollback. Without tmux the test is skipped (exit status 77)."""
 import os
+import re
 import shutil
 import sys
 import time
@@ -47,6 +48,7 @@ try:
     dave.send({"cmd": "join", "room": "#tea"})
     dave.expect("joined", room="#tea", nick="dave")
     wait(lambda r: userlist(r) == ["carol", "dave"], "dave is in carol's user list")
+    t.check(any(re.search(r"\d\d:\d\d dave joined #tea", r) for r in body(screen())), "joins are shown with their time")
 
     # --- a mention, while carol looks at another window ---
     tuidrive.keys("M-2")
@@ -87,6 +89,9 @@ try:
     wait(lambda r: "dave]" not in bar(r), "/close closes it")
     line("/query dave")
     wait(lambda r: "[4:dave]" in bar(r), "again")
+    wait(shows("(history)"), "a conversation's window opens on its last messages")
+    t.check(any("(history)" in r and "<carol> a word in private" in r for r in body(screen())),
+            "the one carol wrote is there")
     line("/part")
     wait(lambda r: "dave]" not in bar(r) and "[3:#tea]" in bar(r), "/part in a private window closes it too")
     tuidrive.keys("M-3")

@@ -72,6 +72,8 @@ static const struct cmd_case cases[] = {
 	{"close", S, "/close", "#tea", .kind = PL_CMD_CLOSE},
 	{"close", S, "/close now", "#tea", .err = "Too many words", .usage = true},
 	{"me", S, "/me waves", "#tea", .kind = PL_CMD_ME, .text = "waves"},
+	{"clear", S, "/clear", "#tea", .kind = PL_CMD_CLEAR},
+	{"clear", S, "/clear all", "#tea", .err = "Too many words", .usage = true},
 	{"me", S, "/me", "#tea", .err = "/me needs", .usage = true},
 	{"query", S, "/query bob", "#tea", .kind = PL_CMD_QUERY, .nick = "bob"},
 	{"query", S, "/query #tea", NULL, .err = "Nicknames", .usage = false},
