@@ -90,6 +90,12 @@ void pl_metrics_render(struct pl_metrics *m, struct evbuffer *o)
 		for (unsigned k = 0; k < PL_RELAY_DROP_N; k++)
 			evbuffer_add_printf(o, "parleyd_relay_drops_total{reason=\"%s\"} %" PRIu64 "\n",
 					    pl_relay_drop_label(k), rc.drops[k]);
+		one(o, "parleyd_stun_answered_total", "counter", "STUN Binding requests answered (voice and STUN ports).",
+		    rc.stun.answered);
+		head(o, "parleyd_stun_refused_total", "counter", "STUN datagrams not answered, by reason.");
+		for (unsigned k = 0; k < PL_STUND_REFUSAL_N; k++)
+			evbuffer_add_printf(o, "parleyd_stun_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+					    pl_stund_refusal_label(k), rc.stun.refused[k]);
 	}
 
 	if (srv->writes) {
