@@ -19,6 +19,7 @@ Real processes on loopback, real third-party peers:
     metrics by reason.
 (e) Voice still works on the same port, from the same socket that asks STUN: BIND, CHALLENGE,
     CONFIRM, BIND_ACK, and VOICE relayed to another member; voice sent to stun_port gets nothing.
+(f) SIGHUP applies a new stun_burst from the config file.
 
 The STUN encoder and decoder below are written from RFC 8489 for this test, independent of
 src/core/stun.c.
@@ -29,6 +30,7 @@ import os
 import random
 import re
 import select
+import signal
 import socket
 import struct
 import subprocess
@@ -492,6 +494,28 @@ try:
     head = vheader(BIND, alice.session) + struct.pack(">Q", User.counter)
     got = ask(sc, ("127.0.0.1", stun_port), head + vmac(alice.key, head), wait=0.5)
     t.check(not got, f"(e) a BIND sent to stun_port gets nothing ({len(got)}): that port is STUN alone")
+
+    # (f) SIGHUP takes new STUN budgets from the config file.
+    conf = os.path.join(tmp, "stun.conf")
+    with open(conf, "w") as f:
+        f.write("stun_burst = 2\nstun_rate = 0.001\n")
+    hup = server("--config", conf)
+    s1 = udp("127.0.0.40")
+    for _ in range(10):
+        s1.sendto(stun(BINDING_REQUEST), ("127.0.0.1", hup.udp))
+    before = len(collect(s1))
+    with open(conf, "w") as f:
+        f.write("stun_burst = 6\nstun_rate = 0.001\n")
+    hup.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while "reload: stun_burst changed" not in hup.logtext() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # the relay takes the new budgets at its next wake-up: the reload posts them
+    s2 = udp("127.0.0.41")
+    for _ in range(10):
+        s2.sendto(stun(BINDING_REQUEST), ("127.0.0.1", hup.udp))
+    after = len(collect(s2))
+    t.check(before == 2 and after == 6, f"(f) stun_burst 2, then 6 after SIGHUP: {before} and {after} answers of 10")
 
     for s in servers:
         t.check(s.stop() == 0, f"parleyd (udp {s.udp}) shuts down cleanly")
