@@ -622,8 +622,11 @@ static void on_stun_readable(evutil_socket_t fd, short what, void *arg)
 		if (n <= 0)
 			break;
 		r->now = pl_env_mono_ms(r->env);
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			r->rx_packets++;
+			r->rx_bytes += r->rx.msgs[i].msg_len;
 			on_stun(r, r->stun_fd, r->rx.buf[i], r->rx.msgs[i].msg_len, (unsigned)i);
+		}
 		pl_udp_tx_flush(&r->tx, r->stun_fd);
 		if (n < PL_UDP_RX_BATCH)
 			break;

@@ -67,7 +67,7 @@ void pl_relay_set_budgets(struct pl_relay *r, const struct pl_relay_opts *o);
  * sees them as of the relay's last wake-up. */
 #define PL_RELAY_DROP_N 10
 struct pl_relay_counters {
-	uint64_t rx_packets, rx_bytes; /* datagrams received */
+	uint64_t rx_packets, rx_bytes; /* datagrams received (the voice port and the STUN port) */
 	uint64_t tx_packets, tx_bytes; /* datagrams queued to send: voice, CHALLENGEs, BIND_ACKs, STUN */
 	uint64_t forwarded, challenges, acks;
 	uint64_t drops[PL_RELAY_DROP_N]; /* by reason, pl_relay_drop_label */
