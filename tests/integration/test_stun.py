@@ -8,7 +8,9 @@ Real processes on loopback, real third-party peers:
     seen from outside (turnutils_stunclient), it talks through a small UDP forwarder in this test,
     a user-space NAT, so the right answer is the forwarder's address, which the test knows.
 (b) parley --stun gets the right address from coturn's STUN-only server (started here, no config
-    file, logging into the temporary directory) and from parleyd, directly and through the NAT.
+    file, logging into the temporary directory) and from parleyd, directly, through the NAT and
+    over IPv6; it retransmits over a path that loses requests, and after 4 unanswered tries, or
+    from a closed port, it says what went wrong and exits 1.
 (c) Amplification: requests of every shape (20 bytes, FINGERPRINT, RFC 3489, padding, SOFTWARE,
     MESSAGE-INTEGRITY, IPv6) each get exactly one response, no larger than the request plus the
     address attribute; the figures are printed. A flood from one source is answered up to
@@ -144,9 +146,10 @@ class Nat:
     `back`, and what the server answers goes back to the client. A STUN server must then report
     back's address, which is not the client's."""
 
-    def __init__(self, server):
+    def __init__(self, server, drop_first=0):
+        """drop_first: lose that many of the client's datagrams first, as a lossy path does."""
         self.front, self.back, self.server = udp(), udp(), server
-        self.client, self.running = None, True
+        self.client, self.running, self.drop, self.seen = None, True, drop_first, 0
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self):
@@ -159,7 +162,9 @@ class Nat:
                     return
                 if s is self.front:
                     self.client = a
-                    self.back.sendto(d, self.server)
+                    self.seen += 1
+                    if self.seen > self.drop:
+                        self.back.sendto(d, self.server)
                 elif self.client:
                     self.front.sendto(d, self.client)
 
@@ -255,8 +260,8 @@ def turnutils(port):
 
 def parley_stun(target):
     rc, out = run([PARLEY, "--stun", target])
-    mapped = re.search(r"^mapped ([\d.]+):(\d+)$", out, re.M)
-    local = re.search(r"^local ([\d.]+):(\d+)$", out, re.M)
+    mapped = re.search(r"^mapped \[?([\d.:a-f]+?)\]?:(\d+)$", out, re.M)
+    local = re.search(r"^local \[?([\d.:a-f]+?)\]?:(\d+)$", out, re.M)
     return rc, ((mapped.group(1), int(mapped.group(2))) if mapped else None,
                 (local.group(1), int(local.group(2))) if local else None), out
 
@@ -285,6 +290,11 @@ try:
                 f"(NAT {nat.public()})" + ("" if got else f"\n{out[-1500:]}"))
         nat.stop()
 
+    # (a) ... and directly: its own port is not in its output, but the address is.
+    got, out = turnutils(srv.udp)
+    t.check(len(got) == 1 and next(iter(got))[0] == "127.0.0.1" and next(iter(got))[1] not in (0, srv.udp),
+            f"(a) turnutils_stunclient directly gets 127.0.0.1 and a port of its own: {got}")
+
     # (b) parley --stun against parleyd, directly and through the NAT.
     for label, port in (("voice port", srv.udp), ("stun_port", stun_port)):
         rc, (mapped, local), out = parley_stun(f"127.0.0.1:{port}")
@@ -297,6 +307,20 @@ try:
     t.check(rc == 0 and mapped == nat.public() and local != mapped,
             f"(b) parley --stun through a NAT gets the NAT's address {mapped} (NAT {nat.public()}, local {local})")
     nat.stop()
+
+    # (b) Retransmission: a path that loses the first two requests; the third gets through.
+    nat = Nat(("127.0.0.1", srv.udp), drop_first=2)
+    nats.append(nat)
+    rc, (mapped, local), out = parley_stun(f"127.0.0.1:{nat.addr()[1]}")
+    t.check(rc == 0 and mapped == nat.public() and nat.seen == 3,
+            f"(b) parley --stun retransmits when requests are lost: answered after {nat.seen} requests, {mapped}")
+    nat.stop()
+    # ... and a server that never answers: 4 tries (RFC 8489's schedule, cut short), then a sentence.
+    sink = udp()
+    rc, _, out = parley_stun(f"127.0.0.1:{sink.getsockname()[1]}")
+    tries = len(collect(sink, 0.2))
+    t.check(rc == 1 and tries == 4 and "no answer" in out and "4 tries" in out,
+            f"(b) a silent server: {tries} requests, exit {rc}: {out.strip()[:200]!r}")
 
     # (b) ... and from coturn's STUN-only server.
     turn_port = free_udp_port()
@@ -382,6 +406,9 @@ try:
         t.check(m and address(m, XOR_MAPPED) == s6.getsockname()[:2] and len(got[0]) <= len(req) + 24,
                 f"(c) IPv6: {m and address(m, XOR_MAPPED)}, request {len(req)} bytes, response "
                 f"{len(got[0]) if got else 0} (at most {len(req) + 24})")
+        rc, (mapped, local), out = parley_stun(f"[::1]:{dual.udp}")
+        t.check(rc == 0 and mapped and mapped[0] == "::1" and mapped == local,
+                f"(b) parley --stun over IPv6: {mapped} (local {local})" + ("" if rc == 0 else f"\n{out}"))
     else:
         print("skip IPv6: no ::1 on this machine")
 
