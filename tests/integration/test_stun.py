@@ -238,9 +238,15 @@ def metrics(srv):
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(parleyd_stun_\S+) (\d+)$", text, re.M)}
 
 
-def run(cmd, timeout=60):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout + p.stderr
+def run(cmd, timeout=40):
+    """(exit status, output); a program that never finishes (turnutils_stunclient waits for ever
+    for an answer) is killed and counts as status None."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout + p.stderr
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"") + (e.stderr or b"")
+        return None, (out.decode(errors="replace") if isinstance(out, bytes) else out) + f"\n(killed after {timeout} s)"
 
 
 def debian_stun(port):
