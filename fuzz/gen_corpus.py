@@ -33,7 +33,7 @@ ROOT = os.path.dirname(HERE)
 FUZZ_KEY = bytes(range(32))
 
 SEED_TOOL_SOURCES = ["fuzz/gen_msg_seeds.c", "src/core/msg.c", "src/core/buf.c",
-                     "src/core/frame.c"]
+                     "src/core/frame.c", "src/core/stun.c"]
 
 
 class SeedTool:
@@ -52,9 +52,9 @@ class SeedTool:
                              capture_output=True, text=True).stdout
         return {name: int(code, 16) for code, name in (line.split() for line in out.splitlines())}
 
-    def decodes(self, paths):
-        """{path: what pl_msg_decode returns for the seed}"""
-        out = subprocess.run([self.exe, "check"] + paths, check=True, capture_output=True,
+    def decodes(self, paths, mode="check"):
+        """{path: what pl_msg_decode (mode "check-stun": pl_stun_decode) returns for the seed}"""
+        out = subprocess.run([self.exe, mode] + paths, check=True, capture_output=True,
                              text=True).stdout
         return {p: int(rc) for p, rc in (line.rsplit(" ", 1) for line in out.splitlines())}
 
@@ -541,6 +541,12 @@ def main():
         rcs = tool.decodes([os.path.join(msg_dir, n) for n, _ in files])
         wrong = [os.path.basename(p) for p, rc in rcs.items() if (rc == 0) == p.endswith(".bad")]
         assert not wrong, "seeds the codec disagrees with: %s" % wrong
+        # The STUN seeds too: a .bad one must not decode, any other must.
+        stun_dir = os.path.join(HERE, "corpus", "fuzz_stun")
+        counts["fuzz_stun"] = write_dir("fuzz_stun", STUN)
+        rcs = tool.decodes([os.path.join(stun_dir, n) for n, _ in STUN], "check-stun")
+        wrong = [os.path.basename(p) for p, rc in rcs.items() if (rc == 0) == p.endswith(".bad")]
+        assert not wrong, "STUN seeds the codec disagrees with: %s" % wrong
     unknown = invalid[-1][1]
     # fuzz_frame: a byte stream of frames, as a peer sends them: conversations that between
     # them hold every message type once, and the framing mistakes. (The payload-level mistakes
@@ -590,7 +596,6 @@ def main():
     counts["fuzz_vpkt"] = write_dir("fuzz_vpkt", VPKT)
     counts["fuzz_vframe"] = write_dir("fuzz_vframe", VFRAME)
     counts["fuzz_cmd"] = write_dir("fuzz_cmd", CMD)
-    counts["fuzz_stun"] = write_dir("fuzz_stun", STUN)
     for t, n in counts.items():
         print("%s: %d seeds" % (t, n))
     return 0
