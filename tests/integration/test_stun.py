@@ -22,6 +22,8 @@ Real processes on loopback, real third-party peers:
 (e) Voice still works on the same port, from the same socket that asks STUN: BIND, CHALLENGE,
     CONFIRM, BIND_ACK, and VOICE relayed to another member; voice sent to stun_port gets nothing.
 (f) SIGHUP applies a new stun_burst from the config file.
+(g) Wireshark's STUN dissector (tshark, on a capture of lo) reads parleyd's responses as Binding
+    success responses with the right address and a correct FINGERPRINT, and nothing as malformed.
 
 The STUN encoder and decoder below are written from RFC 8489 for this test, independent of
 src/core/stun.c.
@@ -32,6 +34,7 @@ import os
 import random
 import re
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -549,6 +552,33 @@ try:
         s2.sendto(stun(BINDING_REQUEST), ("127.0.0.1", hup.udp))
     after = len(collect(s2))
     t.check(before == 2 and after == 6, f"(f) stun_burst 2, then 6 after SIGHUP: {before} and {after} answers of 10")
+
+    # (g) A third-party decoder of what parleyd sends: Wireshark's dissector, by tshark.
+    if shutil.which("tshark") and os.geteuid() == 0:
+        cap, cap_err = os.path.join(tmp, "stun.pcapng"), os.path.join(tmp, "tshark.err")
+        with open(cap_err, "w") as err:
+            ts = subprocess.Popen(["tshark", "-i", "lo", "-f", f"udp port {srv.udp}", "-w", cap],
+                                  stdout=subprocess.DEVNULL, stderr=err)
+        procs.append(ts)
+        deadline = time.monotonic() + 20
+        while "Capture started" not in open(cap_err).read() and time.monotonic() < deadline and ts.poll() is None:
+            time.sleep(0.05)
+        sg = udp()
+        replies = [len(ask(sg, ("127.0.0.1", srv.udp), req)) for req in
+                   (stun(BINDING_REQUEST, fingerprint=True), stun(BINDING_REQUEST, classic=True),
+                    stun(BINDING_REQUEST, attr(PADDING, bytes(100))))]
+        time.sleep(0.5)
+        ts.send_signal(signal.SIGINT)
+        ts.wait(timeout=20)
+        _, text = run(["tshark", "-r", cap, "-d", f"udp.port=={srv.udp},stun", "-V"])
+        me = "%s:%d" % sg.getsockname()
+        t.check(replies == [1, 1, 1] and text.count("Binding Success Response") == 2 and
+                text.count(f"XOR-MAPPED-ADDRESS: {me}") == 2 and "Binding Response (0x0101)" in text and
+                "[correct]" in text and "Malformed" not in text and "[incorrect]" not in text,
+                f"(g) tshark decodes parleyd's three responses as STUN, {me} in each, FINGERPRINT correct, "
+                f"nothing malformed" + ("" if "Binding" in text else f"\n{text[-1500:]}"))
+    else:
+        print("skip (g): no tshark, or not root (capturing needs it)")
 
     for s in servers:
         t.check(s.stop() == 0, f"parleyd (udp {s.udp}) shuts down cleanly")
