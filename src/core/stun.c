@@ -58,7 +58,7 @@ static const uint32_t crc_table[256] = {
 	0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
 };
 
-uint32_t pl_crc32(uint32_t crc, const uint8_t *p, size_t len)
+uint32_t pl_stun_crc32(uint32_t crc, const uint8_t *p, size_t len)
 {
 	crc = ~crc;
 	for (size_t i = 0; i < len; i++)
@@ -226,7 +226,7 @@ int pl_stun_decode(struct pl_stun_msg *m, const uint8_t *buf, size_t len)
 		if (type == PL_STUN_A_FINGERPRINT) {
 			if (n != 4)
 				return -EBADMSG;
-			if (pl_be32(v) != (pl_crc32(0, buf, off) ^ PL_STUN_FINGERPRINT_XOR))
+			if (pl_be32(v) != (pl_stun_crc32(0, buf, off) ^ PL_STUN_FINGERPRINT_XOR))
 				return -EBADMSG;
 			m->has_fingerprint = true;
 		} else if (m->integrity_off) {
@@ -397,7 +397,7 @@ void pl_stun_wr_fingerprint(struct pl_stun_wr *w)
 	if (!p)
 		return;
 	/* The CRC covers the header with the length that includes FINGERPRINT itself. */
-	pl_put_be32(p, pl_crc32(0, w->buf, off) ^ PL_STUN_FINGERPRINT_XOR);
+	pl_put_be32(p, pl_stun_crc32(0, w->buf, off) ^ PL_STUN_FINGERPRINT_XOR);
 	w->sealed = true;
 }
 

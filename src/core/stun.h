@@ -174,7 +174,7 @@ void pl_stun_wr_fingerprint(struct pl_stun_wr *w);
 int pl_stun_wr_finish(const struct pl_stun_wr *w);
 
 /* CRC-32 of ISO 3309 / ITU-T V.42 / zlib, continued from crc (0 to start). */
-uint32_t pl_crc32(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t pl_stun_crc32(uint32_t crc, const uint8_t *p, size_t len);
 
 /* Whether a comprehension-required attribute type is one this codec knows. */
 bool pl_stun_attr_known(uint16_t type);
