@@ -24,6 +24,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -32,7 +33,7 @@ ROOT = os.path.dirname(HERE)
 FUZZ_KEY = bytes(range(32))
 
 SEED_TOOL_SOURCES = ["fuzz/gen_msg_seeds.c", "src/core/msg.c", "src/core/buf.c",
-                     "src/core/frame.c"]
+                     "src/core/frame.c", "src/core/stun.c"]
 
 
 class SeedTool:
@@ -51,9 +52,9 @@ class SeedTool:
                              capture_output=True, text=True).stdout
         return {name: int(code, 16) for code, name in (line.split() for line in out.splitlines())}
 
-    def decodes(self, paths):
-        """{path: what pl_msg_decode returns for the seed}"""
-        out = subprocess.run([self.exe, "check"] + paths, check=True, capture_output=True,
+    def decodes(self, paths, mode="check"):
+        """{path: what pl_msg_decode (mode "check-stun": pl_stun_decode) returns for the seed}"""
+        out = subprocess.run([self.exe, mode] + paths, check=True, capture_output=True,
                              text=True).stdout
         return {p: int(rc) for p, rc in (line.rsplit(" ", 1) for line in out.splitlines())}
 
@@ -357,6 +358,94 @@ VFRAME = [
     ("report_kind_audio.bad", vreport(0xff00000000000001, 2, 3, 4, 5, 6, 7, 8, kind=1)),
 ]
 
+# fuzz_stun: STUN datagrams (src/core/stun.h), built from RFC 8489's layout: RFC 5769's four test
+# vectors, what each real client sends (coturn's turnutils_stunclient, Debian's RFC 3489 `stun`,
+# parley --stun), parleyd's answers, the attributes a server must refuse, and each framing rule
+# broken once. The CRC is zlib's, which is ISO 3309's as FINGERPRINT uses it.
+STUN_COOKIE = 0x2112A442
+STUN_TID = bytes.fromhex("b7e7a701bc34d686fa87dfae")
+
+
+def stun_attr(t, v, pad=b"\x00"):
+    return u16(t) + u16(len(v)) + v + pad * (-len(v) % 4)
+
+
+def stun_msg(mtype, attrs=b"", tid=STUN_TID, fingerprint=False, classic_tid=None):
+    head = u16(mtype) + u16(len(attrs) + (8 if fingerprint else 0))
+    head += classic_tid if classic_tid is not None else u32(STUN_COOKIE) + tid
+    m = head + attrs
+    if fingerprint:
+        m += u16(0x8028) + u16(4) + u32((zlib.crc32(m) ^ 0x5354554E) & 0xFFFFFFFF)
+    return m
+
+
+def xor_v4(ip, port):
+    raw = bytes(int(x) for x in ip.split("."))
+    return (b"\x00\x01" + u16(port ^ (STUN_COOKIE >> 16))
+            + bytes(a ^ b for a, b in zip(raw, u32(STUN_COOKIE))))
+
+
+def xor_v6(raw16, port, tid=STUN_TID):
+    key = u32(STUN_COOKIE) + tid
+    return b"\x00\x02" + u16(port ^ (STUN_COOKIE >> 16)) + bytes(a ^ b for a, b in zip(raw16, key))
+
+
+RFC5769 = {
+    "rfc5769_request": "000100582112a442b7e7a701bc34d686fa87dfae802200105354554e20746573742063"
+                       "6c69656e74002400046e0001ff80290008932ff9b151263b360006000965767"
+                       "46a3a6836765920202000080014 9aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a2"
+                       "80280004e57a3bcf",
+    "rfc5769_response_v4": "0101003c2112a442b7e7a701bc34d686fa87dfae8022000b7465737420766563"
+                           "746f7220002000080001a147e112a643000800142b91f599fd9e90c38c7489f9"
+                           "2af9ba53f06be7d780280004c07d4c96",
+    "rfc5769_response_v6": "010100482112a442b7e7a701bc34d686fa87dfae8022000b7465737420766563"
+                           "746f7220002000140002a1470113a9faa5d3f179bc25f4b5bed2b9d900080014"
+                           "a382954e4be67bf11784c97c8292c275bfe3ed4180280004c8fb0b4c",
+    "rfc5769_request_long_term": "000100602112a442 78ad3433c6ad72c029da412e00060012e3839ee38388e3"
+                                 "83aae38383e382afe382b90000001500 1c662f2f3439396b39353464364f"
+                                 "4c33346f4c39465354767936347341001400 0b6578616d706c652e6f7267"
+                                 "0000080014f67024656dd64a3e02b8e0712e85c9a28ca89666",
+}
+BINDING_REQ, BINDING_OK, BINDING_ERR, BINDING_IND = 0x0001, 0x0101, 0x0111, 0x0011
+CLASSIC_TID = bytes(range(0x10, 0x20))
+STUN = [(n, bytes.fromhex(h.replace(" ", ""))) for n, h in RFC5769.items()] + [
+    ("request_plain", stun_msg(BINDING_REQ)),
+    ("request_fingerprint", stun_msg(BINDING_REQ, fingerprint=True)),  # parley --stun
+    ("request_software", stun_msg(BINDING_REQ, stun_attr(0x8022, b"Coturn-4.6.1 'Gorst'"), fingerprint=True)),
+    ("request_padding", stun_msg(BINDING_REQ, stun_attr(0x0026, bytes(64)), fingerprint=True)),
+    ("request_change0_classic", stun_msg(BINDING_REQ, stun_attr(0x0003, u32(0)), classic_tid=CLASSIC_TID)),
+    ("request_change6_classic", stun_msg(BINDING_REQ, stun_attr(0x0003, u32(6)), classic_tid=CLASSIC_TID)),
+    ("request_response_port", stun_msg(BINDING_REQ, stun_attr(0x0027, u16(9) + u16(0)))),
+    ("request_unknown_required", stun_msg(BINDING_REQ, stun_attr(0x7FFF, b"x"), fingerprint=True)),
+    ("request_unknown_optional", stun_msg(BINDING_REQ, stun_attr(0xC001, b"xyz"))),
+    ("request_ice", stun_msg(BINDING_REQ, stun_attr(0x0006, b"a:b") + stun_attr(0x0024, u32(0x6E0001FF))
+                             + stun_attr(0x0025, b"") + stun_attr(0x802A, bytes(8)))),
+    ("response_v4", stun_msg(BINDING_OK, stun_attr(0x0020, xor_v4("127.0.0.1", 40000)), fingerprint=True)),
+    ("response_v6", stun_msg(BINDING_OK, stun_attr(0x0020, xor_v6(bytes(15) + b"\x01", 5060)))),
+    ("response_classic", stun_msg(BINDING_OK, stun_attr(0x0001, b"\x00\x01" + u16(40000) + bytes([127, 0, 0, 1])),
+                                  classic_tid=CLASSIC_TID)),
+    ("response_both", stun_msg(BINDING_OK, stun_attr(0x0020, xor_v4("203.0.113.5", 40000))
+                               + stun_attr(0x0001, b"\x00\x01" + u16(40000) + bytes([203, 0, 113, 5])))),
+    ("error_420", stun_msg(BINDING_ERR, stun_attr(0x0009, b"\x00\x00\x04\x14Unknown Attribute")
+                           + stun_attr(0x000A, u16(0x7FFF)), fingerprint=True)),
+    ("indication", stun_msg(BINDING_IND, fingerprint=True)),
+    ("allocate", stun_msg(0x0003, stun_attr(0x0019, b"\x11\x00\x00\x00"))),
+    ("integrity_then_more", stun_msg(BINDING_REQ, stun_attr(0x0008, bytes(20)) + stun_attr(0x7FFF, b""))),
+    ("short.bad", stun_msg(BINDING_REQ)[:19]),
+    ("length_odd.bad", stun_msg(BINDING_REQ, stun_attr(0x8022, b"abcd"))[:2] + u16(6)
+     + stun_msg(BINDING_REQ, stun_attr(0x8022, b"abcd"))[4:]),
+    ("length_long.bad", u16(1) + u16(8) + u32(STUN_COOKIE) + STUN_TID + stun_attr(0x8022, b"ab")[:4]),
+    ("padding_missing.bad", u16(1) + u16(8) + u32(STUN_COOKIE) + STUN_TID + u16(0x0006) + u16(3) + b"abc"),
+    ("attr_past_end.bad", u16(1) + u16(8) + u32(STUN_COOKIE) + STUN_TID + u16(0x8022) + u16(200) + b"abcd"),
+    ("fingerprint_wrong.bad", stun_msg(BINDING_REQ, fingerprint=True)[:-1] + b"\x00"),
+    ("after_fingerprint.bad", stun_msg(BINDING_REQ, fingerprint=True)[:2] + u16(12)
+     + stun_msg(BINDING_REQ, fingerprint=True)[4:] + stun_attr(0x8022, b"")),
+    ("xor_family3.bad", stun_msg(BINDING_OK, stun_attr(0x0020, b"\x00\x03" + bytes(6)))),
+    ("error_class7.bad", stun_msg(BINDING_ERR, stun_attr(0x0009, b"\x00\x00\x07\x00"))),
+    ("top_bits.bad", b"\xc0" + stun_msg(BINDING_REQ)[1:]),
+    ("voice_with_cookie", b"\x02\x03" + u16(0) + u32(STUN_COOKIE) + bytes(12)),
+]
+
 # fuzz_cmd: a mode byte (bit 0: the JSON form; bit 1: there is a current room, bit 2: it is a
 # conversation with "bob" rather than "#tea"), then one input line. Every command of the table in
 # src/client/cmds.c in both its forms, good and bad, and JSON of every shape jansson must refuse.
@@ -452,6 +541,12 @@ def main():
         rcs = tool.decodes([os.path.join(msg_dir, n) for n, _ in files])
         wrong = [os.path.basename(p) for p, rc in rcs.items() if (rc == 0) == p.endswith(".bad")]
         assert not wrong, "seeds the codec disagrees with: %s" % wrong
+        # The STUN seeds too: a .bad one must not decode, any other must.
+        stun_dir = os.path.join(HERE, "corpus", "fuzz_stun")
+        counts["fuzz_stun"] = write_dir("fuzz_stun", STUN)
+        rcs = tool.decodes([os.path.join(stun_dir, n) for n, _ in STUN], "check-stun")
+        wrong = [os.path.basename(p) for p, rc in rcs.items() if (rc == 0) == p.endswith(".bad")]
+        assert not wrong, "STUN seeds the codec disagrees with: %s" % wrong
     unknown = invalid[-1][1]
     # fuzz_frame: a byte stream of frames, as a peer sends them: conversations that between
     # them hold every message type once, and the framing mistakes. (The payload-level mistakes

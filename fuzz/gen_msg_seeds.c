@@ -12,6 +12,8 @@
  *   gen_msg_seeds check FILE...
  *       prints "FILE 0", "FILE -74" ...: what pl_msg_decode returns for each seed (a u16 type,
  *       then the payload), so gen_corpus.py can check its hand-written seeds mean what they say.
+ *   gen_msg_seeds check-stun FILE...
+ *       the same for the fuzz_stun seeds: what pl_stun_decode (core/stun.h) returns for each.
  *
  * The payloads are written here, by a walk of the description that knows nothing of msg.c's
  * walk, and every valid one is checked against pl_msg_decode and pl_msg_encode before it is kept.
@@ -24,6 +26,7 @@
 
 #include "core/frame.h"
 #include "core/msg.h"
+#include "core/stun.h"
 
 #define SEED_MAX 4096   /* gen_corpus.py's limit: libFuzzer's default -max_len */
 #define BYTES_CAP 1024  /* a picture's seed size: a full 8192 would pass SEED_MAX */
@@ -277,12 +280,31 @@ static int check(int argc, char **argv)
 	return 0;
 }
 
+static int check_stun(int argc, char **argv)
+{
+	static uint8_t buf[4096];
+	for (int i = 0; i < argc; i++) {
+		FILE *fp = fopen(argv[i], "rb");
+		if (!fp) {
+			perror(argv[i]);
+			return 1;
+		}
+		size_t n = fread(buf, 1, sizeof buf, fp);
+		fclose(fp);
+		struct pl_stun_msg m;
+		printf("%s %d\n", argv[i], pl_stun_decode(&m, buf, n));
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "seeds") == 0)
 		return seeds(argv[2], argv[3]);
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return check(argc - 2, argv + 2);
-	fprintf(stderr, "usage: gen_msg_seeds seeds CORPUS_DIR DICT_FILE | check FILE...\n");
+	if (argc >= 2 && strcmp(argv[1], "check-stun") == 0)
+		return check_stun(argc - 2, argv + 2);
+	fprintf(stderr, "usage: gen_msg_seeds seeds CORPUS_DIR DICT_FILE | check FILE... | check-stun FILE...\n");
 	return 2;
 }

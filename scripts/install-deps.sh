@@ -15,6 +15,7 @@ pkgs=(
   tshark iproute2                            # integration tests: what crosses the wire; IPv6 lab
   man-db                                     # integration tests: the man pages render (man -l)
   python3-cryptography                       # integration tests: open sealed media as a test
+  stun-client coturn                         # integration tests: real STUN clients and a STUN server
 )
 
 missing=()

@@ -11,6 +11,8 @@
 #include "client/client.h"
 #include "client/identity.h"
 #include "client/known_hosts.h"
+#include "client/stunc.h"
+#include "core/env.h"
 
 static const char usage[] =
 	"Usage: parley [options] [HOST[:PORT]]\n"
@@ -30,6 +32,9 @@ static const char usage[] =
 	"  --identity FILE        this device's identity, made on first use (default ~/.config/parley/identity)\n"
 	"  --no-identity          log in with passwords only, registering no device key\n"
 	"  --device-name NAME     how your device list names this device (default: the host name)\n"
+	"  --stun HOST[:PORT]     ask a STUN server (parleyd's voice port, or any; default port 3478) for\n"
+	"                         this machine's public address, print 'mapped ADDRESS:PORT' (and its\n"
+	"                         own as 'local ADDRESS:PORT') and exit\n"
 	"  --help, --version\n"
 	"\n"
 	"In the line mode type /help for commands; plain text goes to the current room.\n";
@@ -54,18 +59,19 @@ int main(int argc, char **argv)
 	gethostname(o.device_name, sizeof o.device_name - 1);
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
-	       O_DEV };
+	       O_DEV, O_STUN };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
 		{"voice-in", required_argument, 0, O_VIN}, {"voice-out", required_argument, 0, O_VOUT},
 		{"jitter", required_argument, 0, O_JIT}, {"known-hosts", required_argument, 0, O_KH},
 		{"identity", required_argument, 0, O_ID}, {"no-identity", no_argument, 0, O_NOID},
-		{"device-name", required_argument, 0, O_DEV},
+		{"device-name", required_argument, 0, O_DEV}, {"stun", required_argument, 0, O_STUN},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
 	bool plain = false;
+	const char *stun = NULL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int bad = 0;
@@ -81,6 +87,7 @@ int main(int argc, char **argv)
 		case O_ID: bad = setstr(o.identity, sizeof o.identity, optarg, "--identity"); break;
 		case O_NOID: o.identity[0] = '\0'; break;
 		case O_DEV: bad = setstr(o.device_name, sizeof o.device_name, optarg, "--device-name"); break;
+		case O_STUN: stun = optarg; break;
 		case O_JIT: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -99,6 +106,17 @@ int main(int argc, char **argv)
 		}
 		if (bad)
 			return 2;
+	}
+	if (stun) {
+		if (optind < argc) {
+			fprintf(stderr, "parley: --stun asks a STUN server and exits; leave out '%s'.\n", argv[optind]);
+			return 2;
+		}
+		if (sodium_init() < 0) {
+			fprintf(stderr, "parley: libsodium failed to initialise.\n");
+			return 1;
+		}
+		return pl_stunc_run(stun, pl_env_system(), stdout, stderr);
 	}
 	if (optind < argc && setstr(o.server, sizeof o.server, argv[optind++], "the server"))
 		return 2;

@@ -56,6 +56,10 @@ static const struct setting {
 	S("voice_packet_burst", K_UINT, voice_packet_burst, 1, 1000000, "voice datagrams one sender may send at once (default 800)"),
 	S("voice_byte_rate", K_UINT, voice_byte_rate, 100, 1000000000, "voice bytes per second one sender may send (default 80000)"),
 	S("voice_byte_burst", K_UINT, voice_byte_burst, 1500, 1000000000, "voice bytes one sender may send at once (default 160000)"),
+	SR("stun_port", K_UINT, stun_port, 0, 65535, "a second UDP port that answers STUN alone, as the voice port does too (default 0: off; STUN's usual port is 3478)"),
+	S("stun_rate", K_DOUBLE, stun_rate, 0.001, 1e6, "STUN requests answered per second from one address, IPv6 /64 (default 10)"),
+	S("stun_burst", K_DOUBLE, stun_burst, 1, 1e6, "STUN requests answered at once from one address (default 20)"),
+	S("stun_global_rate", K_DOUBLE, stun_global_rate, 1, 1e7, "STUN requests answered per second from all addresses together (default 2000)"),
 	S("verbose", K_BOOL, verbose, 0, 1, "log debug lines too: log_level debug (default false)"),
 	S("log_level", K_LEVEL, log_level, 0, 0, "error, warn, notice, info or debug (default notice: start, stop, reloads, admin actions, warnings)"),
 	S("log_file", K_STR, log_file, 0, 0, "append the log to this file, reopened on SIGHUP (default: stderr)"),
@@ -116,6 +120,13 @@ void pl_config_defaults(struct pl_config *c)
 	c->voice_packet_burst = 800;
 	c->voice_byte_rate = 80000;
 	c->voice_byte_burst = 160000;
+	/* A client needs one Binding request per call and a few retransmissions; 20 at once and 10 a
+	 * second leave room for a household or an office behind one address. All together, 2000 a
+	 * second of responses of at most 52 bytes is about 0.8 Mbit/s at the very most. */
+	c->stun_port = 0;
+	c->stun_rate = 10;
+	c->stun_burst = 20;
+	c->stun_global_rate = 2000;
 	c->log_level = PL_LOG_NOTICE;
 }
 

@@ -50,6 +50,10 @@ struct pl_config {
 	unsigned voice_packet_burst; /* ... after this many at once */
 	unsigned voice_byte_rate;    /* voice bytes per second per sender ... */
 	unsigned voice_byte_burst;   /* ... after this many at once */
+	unsigned stun_port;          /* a second UDP port for STUN alone; 0 = off */
+	double stun_rate;            /* STUN requests answered per source address a second ... */
+	double stun_burst;           /* ... after this many at once */
+	double stun_global_rate;     /* STUN requests answered a second from all sources together */
 	bool verbose;                /* log_level debug */
 	unsigned log_level;          /* enum pl_log_level (net/log.h); notice by default */
 	char log_file[2048];         /* "" = stderr; reopened on SIGHUP */

@@ -153,9 +153,13 @@ int main(int argc, char **argv)
 	if (d.srv->metrics->port)
 		pl_log(PL_LOG_NOTICE, "Prometheus metrics on port %u, path /metrics (metrics_listen %s)", d.srv->metrics->port,
 		       d.cfg.metrics_listen);
+	if (d.srv->stun_port)
+		pl_log(PL_LOG_NOTICE, "STUN on UDP %u too (stun_port)", d.srv->stun_port);
 	printf("ready tcp=%u udp=%u fingerprint=%s", d.srv->tcp_port, d.srv->udp_port, d.srv->fingerprint);
 	if (d.srv->metrics->port)
 		printf(" metrics=%u", d.srv->metrics->port);
+	if (d.srv->stun_port)
+		printf(" stun=%u", d.srv->stun_port);
 	printf("\n");
 	fflush(stdout);
 	pl_notify("READY=1\nSTATUS=serving");

@@ -76,10 +76,10 @@ void pl_metrics_render(struct pl_metrics *m, struct evbuffer *o)
 	if (srv->relay) {
 		struct pl_relay_counters rc;
 		pl_relay_counters(srv->relay, &rc);
-		head(o, "parleyd_relay_packets_total", "counter", "Voice datagrams received (in) and sent (out).");
+		head(o, "parleyd_relay_packets_total", "counter", "Voice datagrams received (in) and sent (out), STUN included.");
 		evbuffer_add_printf(o, "parleyd_relay_packets_total{direction=\"in\"} %" PRIu64 "\n"
 				    "parleyd_relay_packets_total{direction=\"out\"} %" PRIu64 "\n", rc.rx_packets, rc.tx_packets);
-		head(o, "parleyd_relay_bytes_total", "counter", "Voice bytes received (in) and sent (out), UDP payloads.");
+		head(o, "parleyd_relay_bytes_total", "counter", "Voice bytes received (in) and sent (out), UDP payloads, STUN included.");
 		evbuffer_add_printf(o, "parleyd_relay_bytes_total{direction=\"in\"} %" PRIu64 "\n"
 				    "parleyd_relay_bytes_total{direction=\"out\"} %" PRIu64 "\n", rc.rx_bytes, rc.tx_bytes);
 		one(o, "parleyd_relay_forwarded_total", "counter", "Voice datagrams forwarded to room members.",
@@ -90,6 +90,12 @@ void pl_metrics_render(struct pl_metrics *m, struct evbuffer *o)
 		for (unsigned k = 0; k < PL_RELAY_DROP_N; k++)
 			evbuffer_add_printf(o, "parleyd_relay_drops_total{reason=\"%s\"} %" PRIu64 "\n",
 					    pl_relay_drop_label(k), rc.drops[k]);
+		one(o, "parleyd_stun_answered_total", "counter", "STUN Binding requests answered (voice and STUN ports).",
+		    rc.stun.answered);
+		head(o, "parleyd_stun_refused_total", "counter", "STUN datagrams not answered, by reason.");
+		for (unsigned k = 0; k < PL_STUND_REFUSAL_N; k++)
+			evbuffer_add_printf(o, "parleyd_stun_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+					    pl_stund_refusal_label(k), rc.stun.refused[k]);
 	}
 
 	if (srv->writes) {

@@ -19,6 +19,7 @@
 #include "net/addr.h"
 #include "net/log.h"
 #include "net/udp.h"
+#include "server/stund.h"
 
 #define MAX_BATCHES_PER_WAKE 8 /* then look at the command queue again */
 #define QUEUE_CAP 8192
@@ -45,6 +46,7 @@ struct cmd {
 	uint32_t room;
 	uint8_t key[PL_VOICE_KEY_LEN];
 	uint32_t budgets[5]; /* OP_BUDGETS: packet rate, burst, byte rate, burst, binding timeout */
+	struct pl_stund_opts stun; /* OP_BUDGETS too */
 };
 
 /* Why a datagram was dropped; counted on the relay thread, logged when it stops. */
@@ -73,7 +75,10 @@ static const char *const drop_labels[DROP_N] = {
 _Static_assert(DROP_N == PL_RELAY_DROP_N, "relay.h's PL_RELAY_DROP_N counts the drop reasons");
 
 /* The counters as published for other threads: relaxed atomics, written once per wake-up. */
-#define N_PUBLISHED (7 + DROP_N)
+#define N_STUN (1 + PL_STUND_REFUSAL_N)
+#define N_PUBLISHED (7 + DROP_N + N_STUN)
+/* STUN's slots per source address: as many as the login limiters have, at least. */
+#define STUN_SLOTS 4096u
 
 union sockaddr_any {
 	struct sockaddr sa;
@@ -100,6 +105,7 @@ struct route {
 
 struct pl_relay {
 	int fd, wake;
+	int stun_fd; /* the STUN port, or -1 */
 	const struct pl_env *env;
 	struct pl_relay_opts o;
 	uint64_t now; /* ms, read once per batch */
@@ -117,12 +123,15 @@ struct pl_relay {
 
 	struct pl_spsc q;
 	struct event_base *base;
-	struct event *udp_ev, *wake_ev;
+	struct event *udp_ev, *wake_ev, *stun_ev;
+	struct pl_stund *stund;
 	pthread_t thread;
 	struct pl_udp_rx rx;
 	struct pl_udp_tx tx;
 	/* Replies made while handling rx datagram i; sent before the next receive. */
-	uint8_t replies[PL_UDP_RX_BATCH][PL_VPKT_HDR + PL_VCHALLENGE_PAYLOAD];
+	uint8_t replies[PL_UDP_RX_BATCH][PL_STUND_RESPONSE_MAX > PL_VPKT_HDR + PL_VCHALLENGE_PAYLOAD
+						 ? PL_STUND_RESPONSE_MAX
+						 : PL_VPKT_HDR + PL_VCHALLENGE_PAYLOAD];
 	uint64_t drops[DROP_N];
 	uint64_t forwarded, challenges, acks;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
@@ -267,6 +276,7 @@ static bool apply_commands(struct pl_relay *r)
 			r->o.byte_rate = c.budgets[2];
 			r->o.byte_burst = c.budgets[3];
 			r->o.binding_timeout_ms = c.budgets[4];
+			pl_stund_set_rates(r->stund, &c.stun);
 			continue;
 		}
 		if (c.id == 0)
@@ -501,6 +511,10 @@ static void publish(struct pl_relay *r)
 	uint64_t v[N_PUBLISHED] = {r->rx_packets, r->rx_bytes, r->tx_packets, r->tx_bytes, r->forwarded,
 				   r->challenges, r->acks};
 	memcpy(v + 7, r->drops, sizeof r->drops);
+	struct pl_stund_counters sc;
+	pl_stund_counters(r->stund, &sc);
+	v[7 + DROP_N] = sc.answered;
+	memcpy(v + 8 + DROP_N, sc.refused, sizeof sc.refused);
 	for (int k = 0; k < N_PUBLISHED; k++)
 		atomic_store_explicit(&r->published[k], v[k], memory_order_relaxed);
 }
@@ -518,11 +532,26 @@ void pl_relay_counters(struct pl_relay *r, struct pl_relay_counters *out)
 	out->challenges = v[5];
 	out->acks = v[6];
 	memcpy(out->drops, v + 7, sizeof out->drops);
+	out->stun.answered = v[7 + DROP_N];
+	memcpy(out->stun.refused, v + 8 + DROP_N, sizeof out->stun.refused);
 }
 
 const char *pl_relay_drop_label(unsigned k)
 {
 	return k < DROP_N ? drop_labels[k] : "unknown";
+}
+
+/* A datagram that pl_stun_classify called STUN, on the voice port or the STUN port (fd): its
+ * answer, if it earns one, leaves from the local address it came to. */
+static void on_stun(struct pl_relay *r, int fd, const uint8_t *raw, size_t len, unsigned i)
+{
+	const struct sockaddr *from = (const struct sockaddr *)&r->rx.from[i];
+	size_t n = pl_stund_answer(r->stund, r->now, raw, len, from, r->replies[i], sizeof r->replies[i]);
+	if (n) {
+		pl_udp_tx_add(&r->tx, fd, r->replies[i], n, from, pl_sockaddr_len(from), &r->rx.local[i]);
+		r->tx_packets++;
+		r->tx_bytes += n;
+	}
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
@@ -542,6 +571,11 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			size_t len = r->rx.msgs[i].msg_len;
 			r->rx_packets++;
 			r->rx_bytes += len;
+			enum pl_dgram_kind kind = pl_stun_classify(raw, len);
+			if (kind == PL_DGRAM_STUN || kind == PL_DGRAM_STUN_CLASSIC) {
+				on_stun(r, r->fd, raw, len, (unsigned)i);
+				continue;
+			}
 			struct pl_vpkt v;
 			if (pl_vpkt_decode(&v, raw, len) != 0) {
 				r->drops[DROP_MALFORMED]++;
@@ -569,6 +603,31 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		}
 		/* The queued datagrams point into rx: send them before the next receive. */
 		pl_udp_tx_flush(&r->tx, r->fd);
+		if (n < PL_UDP_RX_BATCH)
+			break;
+	}
+	publish(r);
+}
+
+/* The STUN port: STUN only (pl_stund_answer counts anything else as malformed). */
+static void on_stun_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct pl_relay *r = arg;
+	if (!apply_commands(r)) {
+		event_base_loopbreak(r->base);
+		return;
+	}
+	for (int batch = 0; batch < MAX_BATCHES_PER_WAKE; batch++) {
+		int n = pl_udp_recv(r->stun_fd, &r->rx);
+		if (n <= 0)
+			break;
+		r->now = pl_env_mono_ms(r->env);
+		for (int i = 0; i < n; i++) {
+			r->rx_packets++;
+			r->rx_bytes += r->rx.msgs[i].msg_len;
+			on_stun(r, r->stun_fd, r->rx.buf[i], r->rx.msgs[i].msg_len, (unsigned)i);
+		}
+		pl_udp_tx_flush(&r->tx, r->stun_fd);
 		if (n < PL_UDP_RX_BATCH)
 			break;
 	}
@@ -627,7 +686,8 @@ void pl_relay_session_end(struct pl_relay *r, uint64_t id)
 void pl_relay_set_budgets(struct pl_relay *r, const struct pl_relay_opts *o)
 {
 	struct cmd c = {.op = OP_BUDGETS, .id = 1,
-			.budgets = {o->packet_rate, o->packet_burst, o->byte_rate, o->byte_burst, o->binding_timeout_ms}};
+			.budgets = {o->packet_rate, o->packet_burst, o->byte_rate, o->byte_burst, o->binding_timeout_ms},
+			.stun = {o->stun_rate, o->stun_burst, o->stun_global_rate, o->stun_global_rate}};
 	post(r, &c);
 }
 
@@ -637,6 +697,8 @@ static void destroy(struct pl_relay *r)
 		event_free(r->udp_ev);
 	if (r->wake_ev)
 		event_free(r->wake_ev);
+	if (r->stun_ev)
+		event_free(r->stun_ev);
 	if (r->base)
 		event_base_free(r->base);
 	if (r->wake >= 0)
@@ -645,19 +707,25 @@ static void destroy(struct pl_relay *r)
 	free(r->routes);
 	free(r->table);
 	free(r->heads);
+	pl_stund_free(r->stund);
 	sodium_memzero(r, sizeof *r);
 	free(r);
 }
 
-int pl_relay_alloc(struct pl_relay **rp, int fd, const struct pl_env *env, const struct pl_relay_opts *o)
+int pl_relay_alloc(struct pl_relay **rp, int fd, int stun_fd, const struct pl_env *env,
+		   const struct pl_relay_opts *o)
 {
+	/* The global STUN budget's burst is one second of its rate. */
+	struct pl_stund_opts so = {o->stun_rate, o->stun_burst, o->stun_global_rate, o->stun_global_rate};
 	if (o->max_sessions == 0 || o->max_sessions > (1u << 24) || o->rooms > (1u << 24) ||
-	    o->packet_rate == 0 || o->packet_burst == 0 || o->byte_rate == 0 || o->byte_burst < PL_VPKT_MAX)
+	    o->packet_rate == 0 || o->packet_burst == 0 || o->byte_rate == 0 || o->byte_burst < PL_VPKT_MAX ||
+	    !(so.rate > 0 && so.burst >= 1 && so.global_rate >= 1))
 		return -EINVAL;
 	struct pl_relay *r = calloc(1, sizeof *r);
 	if (!r)
 		return -ENOMEM;
 	r->fd = fd;
+	r->stun_fd = stun_fd;
 	r->wake = -1;
 	r->env = env;
 	r->o = *o;
@@ -670,7 +738,8 @@ int pl_relay_alloc(struct pl_relay **rp, int fd, const struct pl_env *env, const
 	r->routes = calloc(o->max_sessions, sizeof *r->routes);
 	r->table = malloc(cap * sizeof *r->table);
 	r->heads = calloc((size_t)o->rooms + 1, sizeof *r->heads);
-	if (!r->routes || !r->table || !r->heads || pl_spsc_init(&r->q, QUEUE_CAP, sizeof(struct cmd)) < 0)
+	if (!r->routes || !r->table || !r->heads || pl_spsc_init(&r->q, QUEUE_CAP, sizeof(struct cmd)) < 0 ||
+	    pl_stund_alloc(&r->stund, STUN_SLOTS, &so, env) < 0)
 		goto fail;
 	for (size_t i = 0; i < cap; i++)
 		r->table[i] = NONE;
@@ -687,7 +756,10 @@ int pl_relay_alloc(struct pl_relay **rp, int fd, const struct pl_env *env, const
 		goto fail;
 	r->udp_ev = event_new(r->base, fd, EV_READ | EV_PERSIST, on_readable, r);
 	r->wake_ev = event_new(r->base, r->wake, EV_READ | EV_PERSIST, on_wake, r);
+	if (stun_fd >= 0)
+		r->stun_ev = event_new(r->base, stun_fd, EV_READ | EV_PERSIST, on_stun_readable, r);
 	if (!r->udp_ev || !r->wake_ev || event_add(r->udp_ev, NULL) || event_add(r->wake_ev, NULL) ||
+	    (stun_fd >= 0 && (!r->stun_ev || event_add(r->stun_ev, NULL))) ||
 	    pthread_create(&r->thread, NULL, run, r) != 0)
 		goto fail;
 	/* So that top -H, perf and bench/run_bench.py can tell the voice path from the rest. */
@@ -713,6 +785,13 @@ void pl_relay_free(struct pl_relay *r)
 	for (int k = 0; k < DROP_N && n < sizeof line; k++)
 		n += (size_t)snprintf(line + n, sizeof line - n, "%s %s %" PRIu64, k ? "," : "", drop_names[k],
 				      r->drops[k]);
+	pl_log(PL_LOG_INFO, "%s", line);
+	struct pl_stund_counters sc;
+	pl_stund_counters(r->stund, &sc);
+	n = (size_t)snprintf(line, sizeof line, "relay: STUN requests answered %" PRIu64 "; refused:", sc.answered);
+	for (int k = 0; k < PL_STUND_REFUSAL_N && n < sizeof line; k++)
+		n += (size_t)snprintf(line + n, sizeof line - n, "%s %s %" PRIu64, k ? "," : "", pl_stund_refusal_label((unsigned)k),
+				      sc.refused[k]);
 	pl_log(PL_LOG_INFO, "%s", line);
 	destroy(r);
 }

@@ -14,6 +14,10 @@
  * session, until it has answered one; a proven address is forgotten when its BINDs stop for
  * binding_timeout_ms; and each sender has token buckets for packets and bytes, so a member of a
  * room cannot make the relay send the room copies at any rate it likes.
+ *
+ * The same thread answers STUN Binding requests (server/stund.h) that arrive on the voice port,
+ * told from voice packets by their first bytes (core/stun.h, pl_stun_classify), and on the
+ * optional STUN port.
  */
 #ifndef PL_RELAY_H
 #define PL_RELAY_H
@@ -22,6 +26,7 @@
 
 #include "core/env.h"
 #include "core/msg.h"
+#include "server/stund.h"
 
 struct pl_relay;
 
@@ -33,12 +38,16 @@ struct pl_relay_opts {
 	unsigned packet_burst;       /* ... after this many at once */
 	unsigned byte_rate;          /* per sender: bytes a second ... */
 	unsigned byte_burst;         /* ... after this many at once (at least PL_VPKT_MAX) */
+	double stun_rate, stun_burst; /* STUN requests answered per source address: a second, at once */
+	double stun_global_rate;      /* ... and from all sources together, a second (and at once) */
 };
 
 /* Starts the relay thread on the bound UDP socket fd (made by pl_udp_bind, so that it reports
- * local addresses). env gives the clock (read on the relay thread) and, here, the random secrets.
- * Returns 0, -EINVAL for unusable options, or -ENOMEM. */
-int pl_relay_alloc(struct pl_relay **rp, int fd, const struct pl_env *env, const struct pl_relay_opts *o);
+ * local addresses), and on stun_fd, a second socket for STUN alone (-1: none). env gives the
+ * clock (read on the relay thread) and, here, the random secrets. Returns 0, -EINVAL for unusable
+ * options, or -ENOMEM. */
+int pl_relay_alloc(struct pl_relay **rp, int fd, int stun_fd, const struct pl_env *env,
+		   const struct pl_relay_opts *o);
 /* Stops and joins the thread, and logs what it dropped and why. */
 void pl_relay_free(struct pl_relay *r);
 
@@ -49,7 +58,8 @@ void pl_relay_session(struct pl_relay *r, uint64_t id, const uint8_t key[PL_VOIC
 void pl_relay_voice_room(struct pl_relay *r, uint64_t id, uint32_t room);
 /* The session is gone: its packets are dropped from now on. */
 void pl_relay_session_end(struct pl_relay *r, uint64_t id);
-/* New budgets and binding timeout (a config reload); max_sessions and rooms are not changed. */
+/* New budgets, STUN rates and binding timeout (a config reload); max_sessions and rooms are not
+ * changed. */
 void pl_relay_set_budgets(struct pl_relay *r, const struct pl_relay_opts *o);
 
 /* What the relay counted, for metrics. The relay thread counts in plain variables and copies them
@@ -57,10 +67,11 @@ void pl_relay_set_budgets(struct pl_relay *r, const struct pl_relay_opts *o);
  * sees them as of the relay's last wake-up. */
 #define PL_RELAY_DROP_N 10
 struct pl_relay_counters {
-	uint64_t rx_packets, rx_bytes; /* datagrams received */
-	uint64_t tx_packets, tx_bytes; /* datagrams queued to send: voice, CHALLENGEs, BIND_ACKs */
+	uint64_t rx_packets, rx_bytes; /* datagrams received (the voice port and the STUN port) */
+	uint64_t tx_packets, tx_bytes; /* datagrams queued to send: voice, CHALLENGEs, BIND_ACKs, STUN */
 	uint64_t forwarded, challenges, acks;
 	uint64_t drops[PL_RELAY_DROP_N]; /* by reason, pl_relay_drop_label */
+	struct pl_stund_counters stun;   /* STUN requests answered, and refused by reason (both ports) */
 };
 /* Any thread. */
 void pl_relay_counters(struct pl_relay *r, struct pl_relay_counters *out);

@@ -150,6 +150,7 @@ void pl_server_reload(struct pl_server *s)
 		.binding_timeout_ms = cfg->voice_binding_timeout_ms,
 		.packet_rate = cfg->voice_packet_rate, .packet_burst = cfg->voice_packet_burst,
 		.byte_rate = cfg->voice_byte_rate, .byte_burst = cfg->voice_byte_burst,
+		.stun_rate = cfg->stun_rate, .stun_burst = cfg->stun_burst, .stun_global_rate = cfg->stun_global_rate,
 	};
 	pl_relay_set_budgets(s->relay, &ro);
 	pl_worker_set_queue_max(s->worker, cfg->worker_queue);
@@ -442,7 +443,7 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 	srv->cfg = cfg;
 	srv->env = env;
 	srv->base = base;
-	srv->udp_fd = srv->lock_fd = -1;
+	srv->udp_fd = srv->lock_fd = srv->stun_fd = -1;
 	srv->max_sessions = srv->capacity = cfg->max_connections;
 	struct made made = {.root = ""};
 	int rc = -ENOMEM;
@@ -480,6 +481,17 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 	if (srv->udp_fd < 0) {
 		rc = srv->udp_fd;
 		goto fail;
+	}
+	if (cfg->stun_port) {
+		srv->stun_fd = pl_udp_bind(cfg->listen, cfg->stun_port, &srv->stun_port, err, errsz);
+		if (srv->stun_fd < 0) {
+			rc = srv->stun_fd;
+			snprintf(err, errsz, "Cannot listen for STUN on UDP port %u (%s); %s", cfg->stun_port, strerror(-rc),
+				 rc == -EADDRINUSE ? "another program uses it (a TURN server, perhaps): choose another "
+						     "stun_port, or 0 to answer STUN on the voice port only."
+						   : "check the listen address.");
+			goto fail;
+		}
 	}
 	/* Then the data directory, taken before anything is written in it; what this start made is
 	 * removed again if a later step fails. */
@@ -528,8 +540,9 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		.binding_timeout_ms = cfg->voice_binding_timeout_ms,
 		.packet_rate = cfg->voice_packet_rate, .packet_burst = cfg->voice_packet_burst,
 		.byte_rate = cfg->voice_byte_rate, .byte_burst = cfg->voice_byte_burst,
+		.stun_rate = cfg->stun_rate, .stun_burst = cfg->stun_burst, .stun_global_rate = cfg->stun_global_rate,
 	};
-	if ((rc = pl_relay_alloc(&srv->relay, srv->udp_fd, env, &ro)) < 0) {
+	if ((rc = pl_relay_alloc(&srv->relay, srv->udp_fd, srv->stun_fd, env, &ro)) < 0) {
 		snprintf(err, errsz, "Out of memory.");
 		goto fail;
 	}
@@ -563,6 +576,8 @@ void pl_server_free(struct pl_server *srv)
 	pl_relay_free(srv->relay);
 	if (srv->udp_fd >= 0)
 		close(srv->udp_fd);
+	if (srv->stun_fd >= 0)
+		close(srv->stun_fd);
 	pl_store_close(srv->store);
 	if (srv->tls)
 		SSL_CTX_free(srv->tls);

@@ -48,7 +48,8 @@ struct pl_server {
 	struct pl_worker *worker;
 	struct pl_relay *relay;
 	int udp_fd, lock_fd;
-	uint16_t tcp_port, udp_port;
+	int stun_fd; /* the STUN port (stun_port), or -1 */
+	uint16_t tcp_port, udp_port, stun_port;
 	char fingerprint[PL_FINGERPRINT_HEX];
 	uint8_t cert_hash[PL_CERT_HASH_LEN]; /* what device-key logins sign (core/auth.h) */
 
