@@ -9,10 +9,12 @@ pkgs=(
   libopus-dev libsqlite3-dev libsndfile1-dev # codec, storage, WAV files
   libncurses-dev                             # the terminal UI
   libjansson-dev                             # the client's JSON mode
+  libspeexdsp-dev libpulse-dev               # voice: echo canceller, noise suppression, resampler; sound devices
   openssl                                    # the CLI, to inspect certificates by hand
   clang libclang-rt-14-dev                   # libFuzzer targets and sanitizers
   python3 espeak-ng sox tmux                 # integration tests: drivers, test speech, the TUI
   tshark iproute2                            # integration tests: what crosses the wire; IPv6 lab
+  pulseaudio pulseaudio-utils               # integration tests: a real sound server with a null sink
   man-db                                     # integration tests: the man pages render (man -l)
   python3-cryptography                       # integration tests: open sealed media as a test
   stun-client coturn                         # integration tests: real STUN clients and a STUN server

@@ -91,6 +91,12 @@ static void on_voice_sent(uint64_t frames, void *arg)
 	cl_input_done_check(c);
 }
 
+static void on_voice_notice(const char *sentence, void *arg)
+{
+	struct client *c = arg;
+	pl_ui_info(&c->ui, "voice_notice", sentence);
+}
+
 int cl_ensure_voice(struct client *c)
 {
 	if (c->voice)
@@ -102,14 +108,24 @@ int cl_ensure_voice(struct client *c)
 	struct sockaddr_storage udp;
 	memcpy(&udp, &c->addr, c->addrlen);
 	pl_addr_set_port((struct sockaddr *)&udp, c->udp_port);
-	static const struct pl_voice_events ev = {on_voice_bound, on_voice_sent};
-	char err[256];
+	static const struct pl_voice_events ev = {on_voice_bound, on_voice_sent, on_voice_notice};
+	struct pl_voice_config vc;
+	pl_voice_config_default(&vc);
+	vc.jitter_fixed_ms = c->o->jitter_frames * 20;
+	vc.mode = c->o->voice_mode;
+	vc.aec = vc.ns = vc.agc = !c->o->no_processing;
+	snprintf(vc.stats_file, sizeof vc.stats_file, "%s", c->o->voice_stats);
+	snprintf(vc.input, sizeof vc.input, "%s", c->o->input);
+	snprintf(vc.output, sizeof vc.output, "%s", c->o->output);
+	char err[512];
 	int rc = pl_voice_alloc(&c->voice, c->base, c->env, (struct sockaddr *)&udp, c->session, c->voice_key,
-				c->o->jitter_frames, &ev, c, err, sizeof err);
+				&vc, &ev, c, err, sizeof err);
 	if (rc < 0)
 		pl_ui_local_error(&c->ui, err);
 	else
 		pl_roomkeys_engine_ready(c->roomkeys);
+	if (rc == 0 && c->o->input[0])
+		pl_roomkeys_talk(c->roomkeys); /* a microphone may speak at any moment: sealed from the first */
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #define PL_CLIENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/names.h"
 
@@ -23,7 +24,12 @@ struct pl_client_opts {
 	char known_hosts[4096];
 	char identity[4096];    /* this device's identity file ("" for none: password logins only) */
 	char device_name[PL_DEVICE_NAME_MAX + 1]; /* how the account's device list names this one */
-	unsigned jitter_frames; /* the jitter buffer's cushion, in 20 ms frames */
+	unsigned jitter_frames; /* non-zero: a fixed jitter buffer of this many 20 ms frames; 0 adaptive */
+	char input[256];        /* the microphone (media/audio.h): "" none, "default", a source's name */
+	char output[256];       /* the speaker: "" none, "default", a sink's name */
+	uint8_t voice_mode;     /* enum pl_voice_mode */
+	bool no_processing;     /* no echo cancellation, noise suppression or gain */
+	char voice_stats[1024]; /* a JSON line of voice statistics every second, or "" */
 };
 
 /* Runs until the person quits or the connection ends; returns the process exit code:

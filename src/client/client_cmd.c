@@ -126,6 +126,73 @@ void cl_say_free(struct client *c)
 	c->say_inflight = 0;
 }
 
+/* The sound devices and the person's voice controls. */
+static void sound_cmd(struct client *c, const struct pl_cmd *cmd)
+{
+	char err[512];
+	if (cmd->kind == PL_CMD_SOUND_DEVICES) {
+		static struct pl_audio_dev devs[64];
+		int n = pl_audio_list(devs, sizeof devs / sizeof devs[0], err, sizeof err);
+		if (n < 0)
+			pl_ui_local_error(&c->ui, err);
+		else
+			pl_ui_sound_devices(&c->ui, devs, (size_t)n);
+		return;
+	}
+	if (!c->voice) {
+		pl_ui_local_error(&c->ui, "Voice starts after login; log in first.");
+		return;
+	}
+	struct pl_voice_stats st;
+	pl_voice_stats(c->voice, &st);
+	switch (cmd->kind) {
+	case PL_CMD_INPUT:
+	case PL_CMD_OUTPUT: {
+		const char *dev = strcmp(cmd->path, "none") ? cmd->path : "";
+		bool in = cmd->kind == PL_CMD_INPUT;
+		if (pl_voice_set_devices(c->voice, in ? dev : NULL, in ? NULL : dev, err, sizeof err) < 0) {
+			pl_ui_local_error(&c->ui, err);
+			return;
+		}
+		if (in && *dev)
+			pl_roomkeys_talk(c->roomkeys); /* a microphone from now on: its voice is sealed */
+		pl_voice_stats(c->voice, &st);
+		char s[400];
+		snprintf(s, sizeof s, "Microphone: %s; speaker: %s.", st.input[0] ? st.input : "none",
+			 st.output[0] ? st.output : "none");
+		pl_ui_info(&c->ui, "sound_devices_set", s);
+		return;
+	}
+	case PL_CMD_MUTE:
+		st.muted = !st.muted;
+		pl_voice_set_mute(c->voice, st.muted);
+		break;
+	case PL_CMD_DEAFEN:
+		st.deafened = !st.deafened;
+		pl_voice_set_deafen(c->voice, st.deafened);
+		break;
+	case PL_CMD_PTT:
+		if (st.mode != PL_VOICE_PTT) {
+			st.mode = PL_VOICE_PTT;
+			st.ptt = true;
+			pl_voice_set_mode(c->voice, PL_VOICE_PTT);
+		} else {
+			st.ptt = !st.ptt;
+		}
+		pl_voice_set_ptt(c->voice, st.ptt);
+		break;
+	case PL_CMD_VAD:
+		st.mode = PL_VOICE_VAD;
+		st.ptt = false;
+		pl_voice_set_mode(c->voice, PL_VOICE_VAD);
+		pl_voice_set_ptt(c->voice, false);
+		break;
+	default:
+		return;
+	}
+	pl_ui_voice_state(&c->ui, &st);
+}
+
 void cl_run_cmd(struct client *c, const struct pl_cmd *cmd)
 {
 	struct pl_msg *m = &c->out;
@@ -332,6 +399,15 @@ void cl_run_cmd(struct client *c, const struct pl_cmd *cmd)
 		}
 		return;
 	}
+	case PL_CMD_SOUND_DEVICES:
+	case PL_CMD_INPUT:
+	case PL_CMD_OUTPUT:
+	case PL_CMD_MUTE:
+	case PL_CMD_DEAFEN:
+	case PL_CMD_PTT:
+	case PL_CMD_VAD:
+		sound_cmd(c, cmd);
+		return;
 	case PL_CMD_STOP_RECORD:
 		if (c->voice)
 			pl_voice_stop_record(c->voice);

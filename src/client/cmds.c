@@ -23,6 +23,7 @@
 #define NOTE {PL_ARG_LINE, PL_F_TEXT, "NOTE", "note", "note", PL_ARG_OPT, 0, PL_NOTE_MAX, 0}
 #define GROUP_ID {PL_ARG_NUMBER, PL_F_NUMBER, "ID", "group", "group number", 0, 1, UINT32_MAX, 0}
 #define NO_ARGS {{0}}
+#define DEVICE {PL_ARG_PATH, PL_F_PATH, "DEVICE|default|none", "device", "device name", 0, 0, 255, 0}
 #define MEDIA(w) {PL_ARG_FORMAT, PL_F_FORMAT, "MEDIA", "media", w, PL_ARG_OPT, 0, 63, 0}
 
 const struct pl_cmd_def pl_cmd_table[] = {
@@ -81,6 +82,8 @@ const struct pl_cmd_def pl_cmd_table[] = {
 	{"group", "add", NULL, "group_add", PL_CMD_GROUP_ADD, 0, 0, {GROUP_ID, NICK},
 	 "add someone to a group (/groups lists the ids)"},
 	{"group", "quit", NULL, "group_quit", PL_CMD_GROUP_QUIT, 0, 0, {GROUP_ID}, "leave a group"},
+	{"devices", "sound", NULL, "sound_devices", PL_CMD_SOUND_DEVICES, 0, 0, NO_ARGS,
+	 "the sound server's microphones and speakers"},
 	{"devices", NULL, NULL, "devices", PL_CMD_DEVICES, 0, 0, NO_ARGS,
 	 "your devices and their key fingerprints"},
 	{"revoke", NULL, NULL, "revoke", PL_CMD_REVOKE, 0, PL_CMDF_ONE_OF,
@@ -112,6 +115,15 @@ const struct pl_cmd_def pl_cmd_table[] = {
 	{"query", NULL, NULL, NULL, PL_CMD_QUERY, 0, 0, {NICK}, "a conversation with NICK in a window of its own"},
 	{"close", NULL, NULL, NULL, PL_CMD_CLOSE, 0, 0, NO_ARGS, "close this window (a room's: leave the room)"},
 	{"clear", NULL, NULL, NULL, PL_CMD_CLEAR, 0, 0, NO_ARGS, "empty this window's scrollback"},
+	{"input", NULL, NULL, "input", PL_CMD_INPUT, 0, 0, {DEVICE},
+	 "the microphone (/devices sound lists them)"},
+	{"output", NULL, NULL, "output", PL_CMD_OUTPUT, 0, 0, {DEVICE},
+	 "the speaker (none: WAV recordings only)"},
+	{"mute", NULL, NULL, "mute", PL_CMD_MUTE, 0, 0, NO_ARGS, "mute or unmute your microphone"},
+	{"deafen", NULL, NULL, "deafen", PL_CMD_DEAFEN, 0, 0, NO_ARGS, "hear nothing and send nothing, or stop"},
+	{"ptt", NULL, NULL, "ptt", PL_CMD_PTT, 0, 0, NO_ARGS,
+	 "push-to-talk: talk, or stop (a toggle)"},
+	{"vad", NULL, NULL, "vad", PL_CMD_VAD, 0, 0, NO_ARGS, "voice activation: send when you speak"},
 	{"help", NULL, NULL, NULL, PL_CMD_HELP, 0, 0, NO_ARGS, "this list"},
 	{"quit", NULL, "exit", "quit", PL_CMD_QUIT, 0, 0, NO_ARGS, "disconnect and exit"},
 };

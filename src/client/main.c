@@ -13,6 +13,7 @@
 #include "client/known_hosts.h"
 #include "client/stunc.h"
 #include "core/env.h"
+#include "client/vstats.h"
 
 static const char usage[] =
 	"Usage: parley [options] [HOST[:PORT]]\n"
@@ -27,7 +28,14 @@ static const char usage[] =
 	"  --realname NAME        with --register: your real name\n"
 	"  --voice-in FILE.wav    talk: send this 48 kHz mono WAV once logged in\n"
 	"  --voice-out FILE.wav   write what you hear to this WAV file\n"
-	"  --jitter FRAMES        jitter buffer cushion in 20 ms frames (default 3)\n"
+	"  --jitter FRAMES        a fixed jitter buffer of FRAMES 20 ms frames (default: adaptive)\n"
+	"  --input DEVICE         the microphone: a sound server source (see /devices), or \"default\";\n"
+	"                         without --input and --output no sound device is used (WAV files only)\n"
+	"  --output DEVICE        the speaker: a sound server sink, or \"default\"\n"
+	"  --voice-mode MODE      when your microphone is sent: vad (when you speak, the default),\n"
+	"                         continuous, or ptt (push-to-talk: /ptt toggles it)\n"
+	"  --no-processing        no echo cancellation, noise suppression or automatic gain\n"
+	"  --voice-stats FILE     append a JSON line of voice statistics to FILE every second\n"
 	"  --known-hosts FILE     pinned server certificates (default ~/.config/parley/known_hosts)\n"
 	"  --identity FILE        this device's identity, made on first use (default ~/.config/parley/identity)\n"
 	"  --no-identity          log in with passwords only, registering no device key\n"
@@ -53,13 +61,13 @@ int main(int argc, char **argv)
 {
 	static struct pl_client_opts o;
 	snprintf(o.server, sizeof o.server, "localhost:7787");
-	o.jitter_frames = 3;
+	o.voice_mode = PL_VOICE_VAD;
 	pl_known_hosts_default(o.known_hosts, sizeof o.known_hosts);
 	pl_identity_default(o.identity, sizeof o.identity);
 	gethostname(o.device_name, sizeof o.device_name - 1);
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
-	       O_DEV, O_STUN };
+	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
@@ -67,6 +75,9 @@ int main(int argc, char **argv)
 		{"jitter", required_argument, 0, O_JIT}, {"known-hosts", required_argument, 0, O_KH},
 		{"identity", required_argument, 0, O_ID}, {"no-identity", no_argument, 0, O_NOID},
 		{"device-name", required_argument, 0, O_DEV}, {"stun", required_argument, 0, O_STUN},
+		{"input", required_argument, 0, O_IN}, {"output", required_argument, 0, O_OUT},
+		{"voice-mode", required_argument, 0, O_MODE}, {"no-processing", no_argument, 0, O_NOPROC},
+		{"voice-stats", required_argument, 0, O_VSTATS},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
@@ -86,6 +97,22 @@ int main(int argc, char **argv)
 		case O_KH: bad = setstr(o.known_hosts, sizeof o.known_hosts, optarg, "--known-hosts"); break;
 		case O_ID: bad = setstr(o.identity, sizeof o.identity, optarg, "--identity"); break;
 		case O_NOID: o.identity[0] = '\0'; break;
+		case O_IN: bad = setstr(o.input, sizeof o.input, optarg, "--input"); break;
+		case O_OUT: bad = setstr(o.output, sizeof o.output, optarg, "--output"); break;
+		case O_NOPROC: o.no_processing = true; break;
+		case O_VSTATS: bad = setstr(o.voice_stats, sizeof o.voice_stats, optarg, "--voice-stats"); break;
+		case O_MODE:
+			if (!strcmp(optarg, "vad")) {
+				o.voice_mode = PL_VOICE_VAD;
+			} else if (!strcmp(optarg, "continuous")) {
+				o.voice_mode = PL_VOICE_CONTINUOUS;
+			} else if (!strcmp(optarg, "ptt")) {
+				o.voice_mode = PL_VOICE_PTT;
+			} else {
+				fprintf(stderr, "parley: --voice-mode is vad, continuous or ptt.\n");
+				return 2;
+			}
+			break;
 		case O_DEV: bad = setstr(o.device_name, sizeof o.device_name, optarg, "--device-name"); break;
 		case O_STUN: stun = optarg; break;
 		case O_JIT: {

@@ -647,6 +647,11 @@ void pl_ui_voice_sent(struct pl_ui *ui, uint64_t frames)
 	emit(ui, o);
 }
 
+static const char *mode_name(uint8_t mode)
+{
+	return mode == PL_VOICE_CONTINUOUS ? "continuous" : mode == PL_VOICE_PTT ? "ptt" : "vad";
+}
+
 void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st)
 {
 	if (ui->mode != PL_UI_JSON) {
@@ -669,6 +674,84 @@ void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st)
 	jset_uint(o, "tampered", st->tampered);
 	jset_uint(o, "replayed", st->replayed);
 	jset_uint(o, "recorded_frames", st->recorded_frames);
+	jset_uint(o, "red_recovered", st->red_recovered);
+	jset_uint(o, "concealed", st->concealed);
+	jset_uint(o, "dup", st->dup);
+	jset_uint(o, "shrunk", st->shrunk);
+	jset_uint(o, "stretched", st->stretched);
+	jset_uint(o, "skipped_silent", st->skipped_silent);
+	jset_uint(o, "reports_sent", st->reports_sent);
+	jset_uint(o, "reports_received", st->reports_received);
+	jset_uint(o, "bitrate", st->bitrate);
+	jset_uint(o, "redundancy", st->redundancy);
+	jset_uint(o, "expected_loss", st->expected_loss);
+	json_object_set_new(o, "tx_kbps", json_real(st->tx_kbps));
+	json_object_set_new(o, "remote_loss", json_real(st->remote_loss));
+	json_object_set_new(o, "rx_loss", json_real(st->rx_loss));
+	json_object_set_new(o, "jitter_ms", json_real(st->jitter_ms));
+	json_object_set_new(o, "jb_target_ms", json_real(st->jb_target_ms));
+	json_t *lat = json_object();
+	json_object_set_new(lat, "capture", json_real(st->lat_capture));
+	json_object_set_new(lat, "encode", json_real(st->lat_encode));
+	json_object_set_new(lat, "network", json_real(st->lat_network));
+	json_object_set_new(lat, "jitter", json_real(st->lat_jitter));
+	json_object_set_new(lat, "playout", json_real(st->lat_playout));
+	json_object_set_new(lat, "total", json_real(st->lat_total));
+	json_object_set_new(o, "latency_ms", lat);
+	json_object_set_new(o, "cpu_pct", json_real(st->cpu_pct));
+	json_object_set_new(o, "level_db", json_real(st->level_db));
+	jset_bool(o, "transmitting", st->transmitting);
+	jset_bool(o, "muted", st->muted);
+	jset_bool(o, "deafened", st->deafened);
+	jset_bool(o, "ptt", st->ptt);
+	jset_uint(o, "talking", st->ntalking);
+	jset_str(o, "mode", mode_name(st->mode));
+	jset_str(o, "backend", st->backend);
+	jset_str(o, "input", st->input);
+	jset_str(o, "output", st->output);
+	emit(ui, o);
+}
+
+void pl_ui_voice_state(struct pl_ui *ui, const struct pl_voice_stats *st)
+{
+	if (ui->mode != PL_UI_JSON) {
+		const char *tx = st->deafened ? "deafened: you hear nothing and send nothing"
+			: st->muted ? "muted: you send nothing"
+			: st->mode == PL_VOICE_PTT ? (st->ptt ? "push-to-talk: you are talking (/ptt stops)"
+							   : "push-to-talk: not talking (/ptt talks)")
+			: st->mode == PL_VOICE_CONTINUOUS ? "your microphone is always sent"
+			: "voice activation: you are sent when you speak";
+		text(ui, NULL, PL_TUI_INFO, "Voice: %s.", tx);
+		return;
+	}
+	json_t *o = event("voice_state");
+	jset_bool(o, "muted", st->muted);
+	jset_bool(o, "deafened", st->deafened);
+	jset_bool(o, "ptt", st->ptt);
+	jset_str(o, "mode", mode_name(st->mode));
+	emit(ui, o);
+}
+
+void pl_ui_sound_devices(struct pl_ui *ui, const struct pl_audio_dev *d, size_t n)
+{
+	if (ui->mode != PL_UI_JSON) {
+		if (n == 0)
+			text(ui, NULL, PL_TUI_INFO, "The sound server has no devices.");
+		for (size_t i = 0; i < n; i++)
+			text(ui, NULL, PL_TUI_INFO, "%s %s%s: %s", d[i].input ? "microphone" : "speaker   ", d[i].name,
+			     d[i].is_default ? " (default)" : "", d[i].desc);
+		return;
+	}
+	json_t *o = event("sound_devices"), *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_object();
+		jset_str(x, "name", d[i].name);
+		jset_str(x, "description", d[i].desc);
+		jset_bool(x, "input", d[i].input);
+		jset_bool(x, "default", d[i].is_default);
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "devices", a);
 	emit(ui, o);
 }
 

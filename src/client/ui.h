@@ -70,6 +70,10 @@ void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MA
 void pl_ui_voice_ready(struct pl_ui *ui);
 void pl_ui_voice_sent(struct pl_ui *ui, uint64_t frames);
 void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st);
+/* Mute, deafen and the transmit mode, after the person changed one. */
+void pl_ui_voice_state(struct pl_ui *ui, const struct pl_voice_stats *st);
+/* The sound server's devices (media/audio.h). */
+void pl_ui_sound_devices(struct pl_ui *ui, const struct pl_audio_dev *d, size_t n);
 void pl_ui_closed(struct pl_ui *ui, const char *reason);
 /* A PROFILE answer, with the picture's size and SHA-256 (the picture itself stays in memory). */
 void pl_ui_profile(struct pl_ui *ui, const struct pl_msg *m, const char *picture_sha256);

@@ -1,15 +1,24 @@
 /*
- * voice: the client's audio engine for the walking skeleton: WAV file in as the microphone, WAV
- * file out as the speaker, Opus 20 ms frames over UDP to the server's relay.
+ * voice: the client's audio engine, one for room voice and calls alike.
  *
- * It proves its UDP address to the server with BIND and answers the server's CHALLENGE with a
- * CONFIRM (BIND resent until BIND_ACK; then every 10 s, to hold the server's binding and NAT
- * mappings open; and again, through a CHALLENGE, when the BIND_ACKs stop). It paces sending and
- * playout on the monotonic clock (so neither drifts with timer jitter), keeps a jitter buffer and
- * decoder per remote talker, and mixes them. All buffers are made at start and when a new talker
- * appears; nothing is allocated per packet. In a call it seals what it sends and opens what it
- * receives (core/media.h). Test hook: PARLEY_VOICE_DUMP=FILE writes each Opus frame sent, before
- * sealing, as a u16 big-endian length and the frame.
+ * Threads. The event loop's side (client/voice.c) owns the UDP socket: it proves the address to
+ * the server (BIND, CHALLENGE, CONFIRM), seals what it sends and opens what it receives when keys
+ * are set (core/media.h), drops forgeries and replays, and writes recordings. The audio side
+ * (client/vengine.c) runs on the sound device's thread (media/audio.h): capture, echo
+ * cancellation, noise suppression and gain (media/dsp.h), voice activation, push-to-talk and mute,
+ * encoding with redundancy, and per talker an adaptive jitter buffer (core/ajb.h), decoding,
+ * concealment and time-scaling, then mixing and playout. The two meet only in lock-free rings
+ * (core/spsc.h): received frames one way, frames to send the other, commands and snapshots; the
+ * audio thread never waits for the network, the disk or the UI, and allocates nothing per frame.
+ *
+ * Wire. Every VOICE payload is a core/vframe.h frame: audio (with up to two redundant copies of
+ * earlier frames when the receivers report loss) or a receiver's report. With a tx key each
+ * payload is sealed with pl_media_seal under a counter that starts at 1; from a sender with rx
+ * keys only payloads that open, once each, are played.
+ *
+ * Test hooks: PARLEY_VOICE_DUMP=FILE appends each media frame sent (the primary frame, without
+ * its redundant copies), before sealing, to FILE as records of a u16 length (big-endian) and the
+ * frame's bytes (the format tests/integration/test_calls.py reads).
  */
 #ifndef PL_VOICE_H
 #define PL_VOICE_H
@@ -19,62 +28,93 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "client/vstats.h"
 #include "core/env.h"
 #include "core/mformat.h"
 #include "core/msg.h"
-
-#define PL_VOICE_TALKERS 16
+#include "media/audio.h"
 
 struct pl_voice;
 
 struct pl_voice_events {
 	void (*bound)(void *arg);                      /* the server first acknowledged our BIND */
-	void (*send_done)(uint64_t frames, void *arg); /* the microphone file is used up */
+	void (*send_done)(uint64_t frames, void *arg); /* the file being sent is used up */
+	void (*notice)(const char *sentence, void *arg); /* a device went away, and the like */
 };
 
-struct pl_voice_stats {
-	uint64_t sent, received, played, lost, concealed_fec, late, dropped;
-	uint64_t tampered; /* sealed packets that did not open (wrong key, changed bytes) */
-	uint64_t replayed; /* sealed packets seen before, or too old for the replay window */
-	uint64_t recorded_frames;
+/* How the engine starts; every field has a default from pl_voice_config_default. */
+struct pl_voice_config {
+	char input[256], output[256]; /* sound devices (media/audio.h): "" none, "default", a name */
+	unsigned frame_ms;            /* 10 or 20 */
+	unsigned jitter_fixed_ms;     /* non-zero: a fixed jitter buffer of this delay, no adaptation */
+	bool plc_only;                /* no FEC or redundancy, sent or used: the plain Opus reference */
+	bool aec, ns, agc;            /* microphone processing (media/dsp.h) */
+	int vad_db;                   /* voice activation threshold, dBFS */
+	uint8_t mode;                 /* enum pl_voice_mode */
+	unsigned out_ms;              /* the speaker's buffer */
+	unsigned bitrate;             /* bit/s */
+	bool dtx;
+	struct pl_echo_sim echo;      /* tests: an echo path from speaker to microphone (no devices) */
+	char stats_file[1024];        /* a JSON line of statistics every second, or "" */
 };
+void pl_voice_config_default(struct pl_voice_config *c);
 
+/* Starts the engine and the audio thread. A sound device that cannot be opened is no error: the
+ * engine runs without it and events.notice says why. */
 int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct pl_env *env,
 		   const struct sockaddr *server, uint64_t session, const uint8_t key[PL_VOICE_KEY_LEN],
-		   unsigned jitter_frames, const struct pl_voice_events *ev, void *arg,
+		   const struct pl_voice_config *cfg, const struct pl_voice_events *ev, void *arg,
 		   char *err, size_t errsz);
-/* Finishes the recording (a valid WAV) and frees everything. */
+/* Stops the audio thread, finishes the recording (a valid WAV) and frees everything. */
 void pl_voice_free(struct pl_voice *v);
 
-/* Starts sending the WAV file (48 kHz mono) in real time, once bound. */
+/* Talks with a WAV file (48 kHz mono), mixed into the microphone, once bound. */
 int pl_voice_send_file(struct pl_voice *v, const char *path, char *err, size_t errsz);
-/* Starts writing what is heard, mixed, to a WAV file, one frame per 20 ms from now on. */
+/* Writes what is heard, mixed, to a WAV file from now on. */
 int pl_voice_record(struct pl_voice *v, const char *path, char *err, size_t errsz);
 void pl_voice_stop_record(struct pl_voice *v);
+/* The latest snapshot, with the event loop's own counters (tampered, replayed) added. */
 void pl_voice_stats(const struct pl_voice *v, struct pl_voice_stats *st);
+
+/* The person's controls. */
+void pl_voice_set_mute(struct pl_voice *v, bool on);
+void pl_voice_set_deafen(struct pl_voice *v, bool on); /* deafened is muted too, as in Mumble */
+void pl_voice_set_ptt(struct pl_voice *v, bool on);    /* push-to-talk held (a toggle in a terminal) */
+void pl_voice_set_mode(struct pl_voice *v, uint8_t mode);
+void pl_voice_set_vad_db(struct pl_voice *v, int db);
+void pl_voice_set_processing(struct pl_voice *v, bool aec, bool ns, bool agc);
+/* Reopens the sound devices (NULL keeps one as it is). Returns 0, or -errno with a sentence; the
+ * engine keeps running without devices then. */
+int pl_voice_set_devices(struct pl_voice *v, const char *input, const char *output, char *err, size_t errsz);
+void pl_voice_devices(const struct pl_voice *v, char *in, size_t insz, char *out, size_t outsz);
+const char *pl_voice_backend(const struct pl_voice *v);
 
 /*
  * Calls (driven by the call signalling):
  *
- * With a tx key every frame sent is sealed under it (core/media.h), its counter starting at 1 (a
- * new key, or the same key set again, starts over: the caller must never set one key twice).
- * Cleared (key NULL), frames go in clear (room voice).
+ * With a tx key every payload sent is sealed under it, its counter starting at 1 (a new key, or
+ * the same key set again, starts over: the caller must never set one key twice). Cleared, payloads
+ * go in clear (room voice today).
  *
  * With an rx key for a sender, that sender's payloads are opened with the key their key id names
  * and checked against a replay window per (sender, key id); one that does not open counts as
  * tampered, one seen before (or too old) as replayed; neither is played. A sender with a key never
- * gets a clear payload accepted.
+ * gets a clear payload accepted. require_keys makes every sender without a key refused as well.
  */
 void pl_voice_set_tx_key(struct pl_voice *v, uint8_t key_id, const uint8_t key[32]);
-/* -ENOSPC when PL_VOICE_RX_KEYS (sender, key id) pairs already have keys. */
+void pl_voice_clear_tx_key(struct pl_voice *v);
+/* -ENOSPC when PL_VOICE_RX_KEYS senders already have keys. */
 #define PL_VOICE_RX_KEYS 64
 int pl_voice_set_rx_key(struct pl_voice *v, uint64_t sender, uint8_t key_id, const uint8_t key[32]);
 void pl_voice_forget_sender(struct pl_voice *v, uint64_t sender);
-/* From now on the sender's payloads must open: until a key for it is set they are dropped, never
- * played as they are (room voice from a member with a device key). -ENOSPC as set_rx_key. */
+/* From now on the sender's payloads must open: until a key for it is set they are dropped (counted
+ * in dropped), never played as they are (room voice from a member with a device key). -ENOSPC as
+ * set_rx_key. */
 int pl_voice_expect_sealed(struct pl_voice *v, uint64_t sender);
-/* The format of a call; NULL: the default (Opus 48 kHz mono, 20 ms). -EINVAL with a sentence in
- * err for a format this engine cannot carry. */
+void pl_voice_require_keys(struct pl_voice *v, bool on);
+/* The format of a call (Opus, or PCM as negotiated); the default is Opus 48 kHz mono with the
+ * engine's frame. Applies to what is sent and to every sender heard. -EINVAL with a sentence in err
+ * for a format the engine cannot carry. */
 int pl_voice_set_format(struct pl_voice *v, const struct pl_media_format *f, char *err, size_t errsz);
 
 #endif

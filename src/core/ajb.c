@@ -10,6 +10,14 @@
 #define LOSS_MEMORY_US 10000000 /* lookahead stays this long after the last gap */
 #define HISTORY_MIN_KEEP 8      /* delays kept however old, so a pause does not forget all */
 #define MAX_SKIPS_PER_POP 2
+/* The band around the target inside which nothing is time-scaled: half a frame, and never under
+ * 10 ms, since playout decides in device chunks of 5 ms and a sender of short packets (10 ms PCM
+ * from 20 ms captures) sends them in pairs. */
+#define HI_MIN_US 10000
+/* Running dry in a spurt is evidence the target was too low: it is held at least at the delay the
+ * concealment left, a floor that sinks by this much a second (so one stall is not undone by
+ * compressing the next seconds of speech, yet the delay comes back down later). */
+#define PEAK_DECAY_US_PER_S 2000
 
 struct slot {
 	bool full;
@@ -29,6 +37,9 @@ struct pl_ajb {
 	struct pl_ajb_config c;
 	uint32_t frame_ts;  /* one frame in 48 kHz samples */
 	uint32_t hi_us;     /* shrink above target + this */
+	uint32_t play_us;   /* the playout side's unevenness (pl_ajb_set_playout_jitter) */
+	uint32_t peak_us;   /* the floor after running dry, as of peak_at */
+	uint64_t peak_at;
 
 	bool started;
 	uint16_t next;      /* started: the next period's sequence number */
@@ -83,7 +94,7 @@ int pl_ajb_alloc(struct pl_ajb **jbp, const struct pl_ajb_config *c)
 		return -ENOMEM;
 	jb->c = *c;
 	jb->frame_ts = (uint32_t)((uint64_t)c->frame_us * TS_RATE / 1000000);
-	jb->hi_us = c->frame_us / 2 > 5000 ? c->frame_us / 2 : 5000;
+	jb->hi_us = c->frame_us / 2 > HI_MIN_US ? c->frame_us / 2 : HI_MIN_US;
 	pl_ajb_reset(jb);
 	*jbp = jb;
 	return 0;
@@ -97,7 +108,7 @@ void pl_ajb_free(struct pl_ajb *jb)
 void pl_ajb_reset(struct pl_ajb *jb)
 {
 	struct pl_ajb_config c = jb->c;
-	uint32_t frame_ts = jb->frame_ts, hi = jb->hi_us;
+	uint32_t frame_ts = jb->frame_ts, hi = jb->hi_us, play = jb->play_us;
 	for (unsigned i = 0; i < PL_AJB_SLOTS; i++)
 		jb->slots[i].full = false;
 	size_t off = offsetof(struct pl_ajb, slots);
@@ -105,6 +116,7 @@ void pl_ajb_reset(struct pl_ajb *jb)
 	jb->c = c;
 	jb->frame_ts = frame_ts;
 	jb->hi_us = hi;
+	jb->play_us = play;
 	jb->st.target_us = c.fixed_us ? c.fixed_us : c.min_us;
 }
 
@@ -123,7 +135,7 @@ int pl_ajb_set_frame(struct pl_ajb *jb, uint32_t frame_us)
 		jb->c.min_us = jb->c.max_us;
 	jb->c.frame_us = frame_us;
 	jb->frame_ts = (uint32_t)((uint64_t)frame_us * TS_RATE / 1000000);
-	jb->hi_us = frame_us / 2 > 5000 ? frame_us / 2 : 5000;
+	jb->hi_us = frame_us / 2 > HI_MIN_US ? frame_us / 2 : HI_MIN_US;
 	clear(jb);
 	return 0;
 }
@@ -164,7 +176,10 @@ static void set_target(struct pl_ajb *jb, uint64_t now)
 		jb->st.target_us = jb->c.fixed_us;
 		return;
 	}
-	uint64_t t = (uint64_t)jb->st.jitter_us + jb->c.margin_us;
+	uint64_t t = (uint64_t)jb->st.jitter_us + jb->c.margin_us + jb->play_us;
+	uint64_t sunk = now > jb->peak_at ? (now - jb->peak_at) * PEAK_DECAY_US_PER_S / 1000000 : 0;
+	if (jb->peak_us > sunk && t < jb->peak_us - sunk)
+		t = jb->peak_us - sunk;
 	if (t < jb->c.min_us)
 		t = jb->c.min_us;
 	if (jb->c.lookahead && lossy(jb, now))
@@ -399,8 +414,16 @@ static void take(struct pl_ajb *jb, struct slot *s)
 }
 
 static enum pl_ajb_action play(struct pl_ajb *jb, struct slot *s, int64_t d, enum pl_ajb_action a,
-			       struct pl_ajb_out *out)
+			       struct pl_ajb_out *out, uint64_t now)
 {
+	if (jb->idle && !jb->c.fixed_us) {
+		/* The spurt went on after running dry: the frame was late, and the delay grew by what was
+		 * concealed. The target follows it (PEAK_DECAY_US_PER_S). A stream that just ended
+		 * without END never gets here. */
+		uint64_t floor = (uint64_t)jb->st.target_us + (uint64_t)jb->idle * jb->c.frame_us;
+		jb->peak_us = (uint32_t)(floor > jb->c.max_us ? jb->c.max_us : floor);
+		jb->peak_at = now;
+	}
 	out->data = s->data;
 	out->len = s->len;
 	out->flags = s->flags;
@@ -465,25 +488,29 @@ enum pl_ajb_action pl_ajb_pop(struct pl_ajb *jb, uint64_t now, struct pl_ajb_out
 			return PL_AJB_NONE;
 		}
 		if (fixed)
-			return play(jb, s, d, PL_AJB_FRAME, out);
+			return play(jb, s, d, PL_AJB_FRAME, out, now);
 		bool silent = s->flags & PL_AJB_SILENT;
-		if (d > target + jb->hi_us) {
+		int64_t band = (int64_t)jb->hi_us + jb->play_us;
+		if (d > target + band) {
 			if (silent && skips < MAX_SKIPS_PER_POP && at(jb, (uint16_t)(jb->next + 1))) {
 				take(jb, s);
 				jb->st.skipped_silent++;
 				continue;
 			}
 			if (!silent)
-				return play(jb, s, d, PL_AJB_SHRINK, out);
+				return play(jb, s, d, PL_AJB_SHRINK, out, now);
 		} else if (d < target) {
 			if (silent) {
 				jb->st.paused++;
 				jb->idle = 0;
 				return PL_AJB_PAUSE;
 			}
-			return play(jb, s, d, PL_AJB_STRETCH, out);
+			/* Speech is stretched only below the same band the buffer shrinks above: a clean
+			 * stream, whose target moves by a millisecond or two, is never time-scaled. */
+			if (d + band < target)
+				return play(jb, s, d, PL_AJB_STRETCH, out, now);
 		}
-		return play(jb, s, d, PL_AJB_FRAME, out);
+		return play(jb, s, d, PL_AJB_FRAME, out, now);
 	}
 
 	/* The frame of this period is missing. */
@@ -523,6 +550,11 @@ enum pl_ajb_action pl_ajb_pop(struct pl_ajb *jb, uint64_t now, struct pl_ajb_out
 		out->next_len = n->len;
 	}
 	return PL_AJB_LOST;
+}
+
+void pl_ajb_set_playout_jitter(struct pl_ajb *jb, uint32_t us)
+{
+	jb->play_us = us;
 }
 
 bool pl_ajb_playing(const struct pl_ajb *jb)

@@ -15,17 +15,19 @@
  * need it), within [min_us, max_us]. On a clean network it is a few milliseconds, under a frame.
  *
  * The buffer's own delay D of a frame is its age at playout minus that of the fastest frame.
- * When D is above the target by more than half a frame, the buffer shrinks: a frame the sender
- * marked silent is skipped; speech is answered SHRINK, and the caller plays it a pitch period
- * shorter. When D is below the target, a silent frame is answered PAUSE (play silence, the frame
- * waits) and speech STRETCH (play it a pitch period longer). No frame that arrived in time is ever
- * thrown away unless the sender marked it silent.
+ * When D is above the target by more than half a frame (10 ms at least), the buffer shrinks: a
+ * frame the sender marked silent is skipped; speech is answered SHRINK, and the caller plays it a
+ * pitch period shorter. When D is below the target, a silent frame is answered PAUSE (play
+ * silence, the frame waits), and speech below it by more than that band STRETCH (play it a pitch
+ * period longer): inside the band speech plays as it is, so a clean stream is never time-scaled.
+ * No frame that arrived in time is ever thrown away unless the sender marked it silent.
  *
  * Missing frames. A frame missing while later ones are queued is LOST once its time has come
  * (the caller conceals it, from the next frame's FEC when offered). An empty buffer inside a
  * talk spurt is EXPAND: the caller conceals, and the frame is still awaited, so a late frame is
- * played rather than dropped and the delay grows by what was concealed (the target then decides
- * whether to shrink it back). A frame the sender marked END ends the spurt; so do IDLE_STOP
+ * played rather than dropped and the delay grows by what was concealed; when the spurt goes on,
+ * running dry showed the target was too low, so the target is held at that delay and sinks back
+ * by 2 ms a second (one stall is not undone at once by compressing the speech that follows). A frame the sender marked END ends the spurt; so do IDLE_STOP
  * empty periods in a row. A fixed target (fixed_us) turns adaptation and time-scaling off and
  * treats an empty buffer as loss, as a plain fixed buffer does: the reference the benchmarks
  * compare against.
@@ -123,6 +125,12 @@ int pl_ajb_put(struct pl_ajb *jb, uint16_t seq, uint32_t ts, unsigned flags, con
 /* One playout decision, when the caller's output needs the next frame. Pointers in out stay
  * valid until the next call into jb. */
 enum pl_ajb_action pl_ajb_pop(struct pl_ajb *jb, uint64_t now_us, struct pl_ajb_out *out);
+
+/* How unevenly the playout side asks for frames, microseconds: a sound device that pulls 20 ms
+ * at once and then nothing for 20 ms needs that much more in the buffer, or it runs dry between
+ * arrivals. Added to the target, and to the band inside which nothing is time-scaled (the pops'
+ * own unevenness is not the buffer's delay moving). 0 by default; ignored with a fixed target. */
+void pl_ajb_set_playout_jitter(struct pl_ajb *jb, uint32_t us);
 
 /* Whether a talk spurt is being played (so the talker is talking). */
 bool pl_ajb_playing(const struct pl_ajb *jb);

@@ -217,6 +217,11 @@ int pl_dec_conceal_n(struct pl_dec *d, const uint8_t *next, size_t next_len, int
 	return got == n ? n : -EBADMSG;
 }
 
+void pl_enc_reset(struct pl_enc *e)
+{
+	opus_encoder_ctl(e->op, OPUS_RESET_STATE);
+}
+
 void pl_dec_reset(struct pl_dec *d)
 {
 	opus_decoder_ctl(d->op, OPUS_RESET_STATE);

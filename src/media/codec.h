@@ -61,6 +61,9 @@ int pl_dec_frame(struct pl_dec *d, const uint8_t *pkt, size_t len, int16_t pcm[P
 int pl_dec_conceal(struct pl_dec *d, const uint8_t *next, size_t next_len,
 		   int16_t pcm[PL_FRAME_SAMPLES]);
 
+/* Forgets the encoder's state (OPUS_RESET_STATE): what follows encodes as by a fresh encoder with
+ * the same settings. Does not allocate. */
+void pl_enc_reset(struct pl_enc *e);
 /* Forgets the decoder's state (a new stream); does not allocate. */
 void pl_dec_reset(struct pl_dec *d);
 /* Any duration: the samples (48 kHz mono) the packet holds, or -EBADMSG. */

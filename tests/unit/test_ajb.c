@@ -8,7 +8,9 @@
  * (SHRINK gives a frame 5 ms short, STRETCH 5 ms long, as the time-scaler does at most). The
  * checks: the target rises under jitter and falls after it; no frame that arrived in time is
  * dropped while speech plays (only late frames are missing, and only frames the sender marked
- * silent are skipped); frames come out in order, each once.
+ * silent are skipped); frames come out in order, each once; a clean stream is never time-scaled;
+ * and a sound card that pulls 40 ms at once, once the buffer is told so, plays a clean stream
+ * without running dry (untold, it conceals and shrinks all along).
  */
 #include "core/ajb.h"
 
@@ -262,6 +264,10 @@ struct sim {
 	unsigned loss_pct, dup_pct;
 	/* frames [s0, s1) are marked silent by the sender */
 	unsigned s0, s1;
+	/* the sound card takes pull_us of samples at once, every pull_us (0: CHUNK_US), as a sound
+	 * server that pulls in bursts does; tell: the buffer is told of it (pl_ajb_set_playout_jitter) */
+	uint32_t pull_us;
+	bool tell;
 };
 
 struct arrival {
@@ -315,7 +321,10 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 	long fifo = 0, last = -1;
 	unsigned a = 0;
 	uint64_t end = (uint64_t)n * FRAME_US + 2000000;
-	for (uint64_t t = 1234; t < end; t += CHUNK_US) {
+	const long step = s->pull_us ? (long)s->pull_us : CHUNK_US;
+	if (s->tell)
+		pl_ajb_set_playout_jitter(jb, (uint32_t)step);
+	for (uint64_t t = 1234; t < end; t += (uint64_t)step) {
 		for (; a < na && arr[a].at <= t; a++) {
 			unsigned k = arr[a].idx;
 			unsigned fl = k >= s->s0 && k < s->s1 ? PL_AJB_SILENT : 0;
@@ -328,7 +337,7 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 			if (rc == -ETIME && played[k])
 				r->late_dup++; /* a copy of a played frame must be a duplicate */
 		}
-		while (fifo < CHUNK_US) {
+		while (fifo < step) {
 			struct pl_ajb_out o;
 			enum pl_ajb_action act = pl_ajb_pop(jb, t, &o);
 			long got = FRAME_US;
@@ -350,11 +359,11 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 			} else if (act == PL_AJB_LOST) {
 				last = (uint16_t)(o.seq - s->first_seq);
 			} else if (act == PL_AJB_NONE) {
-				got = CHUNK_US;
+				got = step;
 			}
 			fifo += got;
 		}
-		fifo -= CHUNK_US;
+		fifo -= step;
 		/* Targets at three moments: before the jitter, at its height, long after. */
 		struct pl_ajb_stats st;
 		pl_ajb_stats(jb, &st);
@@ -396,12 +405,14 @@ static void report(const struct sim *s, const struct sim_result *r)
 
 static void test_sims(void)
 {
-	static const struct sim clean = {"clean", 1, 3000, 100, 0, 0, 0, 0, 0, 0, 0, 0};
-	static const struct sim jitter = {"40 ms jitter, then clean", 2, 4000, 65000, 0, 500, 2000, 40000, 0, 0, 0, 0};
+	static const struct sim clean = {"clean", 1, 3000, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, false};
+	static const struct sim jitter = {"40 ms jitter, then clean", 2, 4000, 65000, 0, 500, 2000, 40000, 0, 0, 0, 0, 0, false};
 	static const struct sim silent = {"jitter, silence to shrink in", 3, 4000, 7, 0, 500, 2000, 40000, 0, 0,
-					  2000, 2400};
-	static const struct sim loss = {"10% loss, duplicates", 4, 3000, 30000, 0, 0, 3000, 3000, 10, 5, 0, 0};
-	static const struct sim fixed = {"fixed 60 ms", 5, 3000, 0, 60000, 0, 3000, 10000, 5, 0, 0, 0};
+					  2000, 2400, 0, false};
+	static const struct sim loss = {"10% loss, duplicates", 4, 3000, 30000, 0, 0, 3000, 3000, 10, 5, 0, 0, 0, false};
+	static const struct sim fixed = {"fixed 60 ms", 5, 3000, 0, 60000, 0, 3000, 10000, 5, 0, 0, 0, 0, false};
+	static const struct sim bursty = {"device pulls 40 ms, told", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, true};
+	static const struct sim untold = {"device pulls 40 ms, untold", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, false};
 	struct sim_result r;
 
 	run_sim(&clean, &r);
@@ -413,6 +424,7 @@ static void test_sims(void)
 	CHECK_EQ(r.st.lost + r.st.late, 0);
 	CHECK(r.st.expanded < PL_AJB_IDLE_STOP); /* only after the stream's last frame */
 	CHECK_EQ(r.out_of_order + r.twice + r.skipped_speech + r.missing_in_time, 0);
+	CHECK_EQ(r.st.shrunk + r.st.stretched + r.st.skipped_silent, 0); /* a clean stream plays as sent */
 
 	run_sim(&jitter, &r);
 	report(&jitter, &r);
@@ -454,6 +466,22 @@ static void test_sims(void)
 	CHECK_EQ(r.st.shrunk + r.st.stretched + r.st.skipped_silent + r.st.expanded, 0);
 	CHECK_EQ(r.out_of_order + r.twice + r.skipped_speech + r.missing_in_time, 0);
 	CHECK_EQ(r.st.played + r.st.lost, 3000);
+
+	/* A sound server that takes 40 ms at once asks for frames up to 40 ms before their time: the
+	 * buffer must hold that on top of the network's jitter, or it runs dry between arrivals. */
+	run_sim(&untold, &r);
+	report(&untold, &r);
+	unsigned untold_expanded = (unsigned)r.st.expanded;
+	run_sim(&bursty, &r);
+	report(&bursty, &r);
+	test_case("sim bursty playout");
+	CHECK_EQ(r.st.played, 3000);
+	CHECK_EQ(r.st.lost + r.st.late, 0);
+	CHECK(r.st.expanded < PL_AJB_IDLE_STOP); /* only after the stream's last frame */
+	CHECK_EQ(r.st.shrunk + r.st.stretched + r.st.skipped_silent, 0); /* the pulls' unevenness is no delay */
+	CHECK_EQ(r.out_of_order + r.twice + r.skipped_speech + r.missing_in_time, 0);
+	CHECK(r.target_after >= 40000);
+	CHECK(untold_expanded > r.st.expanded); /* untold, it conceals */
 }
 
 int main(void)

@@ -490,7 +490,7 @@ static void test_layouts(void)
 	for (size_t li = 0; li < N_LAYOUTS; li++) {
 		const struct layout *l = &layouts[li];
 		const char *tn = pl_msg_name(l->type);
-		size_t n, starts[9];
+		size_t n, starts[LAYOUT_MAX + 1];
 
 		/* The hand-built payload decodes, and the codec encodes it back to the same bytes:
 		 * the codec's field order and widths agree with PROTOCOL.md. */
