@@ -326,6 +326,14 @@ static const char *empty_sentence(uint16_t about)
 }
 
 /* The sentence for a server message, in the plain mode and the TUI. */
+/* What an error means, for the request it refuses where that says more than the code alone. */
+static const char *error_sentence(const struct pl_msg *m)
+{
+	if (m->u.error.code == PL_ERR_AUTH_FAILED && m->u.error.about == PL_MSG_SET_PASSWORD)
+		return "The current password is wrong, so the password was not changed: /passwd CURRENT NEW.";
+	return pl_err_sentence(m->u.error.code);
+}
+
 static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 {
 	switch (m->type) {
@@ -450,7 +458,7 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 	case PL_MSG_ERROR: {
 		const char *d = m->u.error.detail;
 		text(ui, NULL, PL_TUI_ERROR, "Error %u %s: %s%s%s%s", m->u.error.code, pl_err_name(m->u.error.code),
-		     pl_err_sentence(m->u.error.code), d[0] ? " (" : "", d, d[0] ? ")" : "");
+		     error_sentence(m), d[0] ? " (" : "", d, d[0] ? ")" : "");
 		break;
 	}
 	default:
@@ -577,7 +585,7 @@ static void json_msg(struct pl_ui *ui, const struct pl_msg *m)
 		jset_uint(o, "code", m->u.error.code);
 		jset_str(o, "name", pl_err_name(m->u.error.code));
 		jset_str(o, "about", about ? about : "");
-		jset_str(o, "message", pl_err_sentence(m->u.error.code));
+		jset_str(o, "message", error_sentence(m));
 		jset_str(o, "detail", m->u.error.detail);
 		break;
 	}

@@ -15,7 +15,7 @@ t = Checks("bad_input")
 tmp = tmpdir()
 srv = Server(tmp, "--login-timeout", "1500")
 a = Client(tmp, srv, name="a")
-b = Client(tmp, srv, name="b")
+b = Client(tmp, srv, "--jitter", "3", name="b")  # fixed: it judges the stream, not the adaptation
 try:
     ea = a.login("alice", "password-a")
     t.check(ea is not None and b.login("bob", "password-b") is not None, "A and B log in")

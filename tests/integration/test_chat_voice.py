@@ -11,7 +11,7 @@ t = Checks("chat_voice")
 tmp = tmpdir()
 srv = Server(tmp)
 a = Client(tmp, srv, name="a")
-b = Client(tmp, srv, name="b")
+b = Client(tmp, srv, "--jitter", "3", name="b")  # fixed: it judges the stream, not the adaptation
 try:
     t.check(a.login("alice", "correct horse") is not None, "A registers and logs in")
     t.check(b.login("bob", "battery staple") is not None, "B registers and logs in")

@@ -226,7 +226,9 @@ try:
     err(a, 444, "a real name with a C1 control (CSI) is refused")
 
     a.send({"cmd": "passwd", "old": "wrong-old-pw", "new": "new-password-1"})
-    err(a, 402, "changing the password with a wrong current one")
+    e = err(a, 402, "changing the password with a wrong current one")
+    t.check(e and "current password is wrong" in e.get("message", "") and e.get("cmd") == "passwd",
+            f"which says the current password is wrong: {e and e.get('message')}")
     a.send({"cmd": "passwd", "old": "pw-alice-123", "new": "short"})
     err(a, 424, "a new password that is too short")
     a.send({"cmd": "passwd", "old": "pw-alice-123", "new": "new-password-1"})
