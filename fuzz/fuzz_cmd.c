@@ -89,11 +89,20 @@ static void check_cmd(const struct pl_cmd *c)
 		FUZZ_CHECK(strspn(c->key, "0123456789abcdef") == n);
 		break;
 	}
-	case PL_CMD_VOICE_SEND: case PL_CMD_RECORD:
+	case PL_CMD_VOICE_SEND: case PL_CMD_RECORD: case PL_CMD_INPUT: case PL_CMD_OUTPUT:
 		FUZZ_CHECK(c->path[0]);
 		break;
+	case PL_CMD_CALL: case PL_CMD_QUERY:
+		FUZZ_CHECK(pl_nick_valid(c->nick));
+		break;
+	case PL_CMD_CALL_GROUP:
+		FUZZ_CHECK(c->number >= 1);
+		break;
+	case PL_CMD_ME:
+		FUZZ_CHECK(c->text[0] && strlen(c->text) <= PL_TEXT_MAX - 4);
+		break;
 	default:
-		FUZZ_CHECK(c->kind <= PL_CMD_REFUSE);
+		FUZZ_CHECK(c->kind <= PL_CMD_VAD); /* the last of enum pl_cmd_kind */
 		break;
 	}
 }
