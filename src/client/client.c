@@ -458,7 +458,10 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 			c->offline_shown = m->u.text.id;
 		return;
 	case PL_MSG_LIST_END:
-		pl_ui_server_msg(&c->ui, m);
+		/* The last messages fetched as a window opened (cl_recent, no command's): an empty room
+		 * has nothing to say about it. */
+		if (!(m->u.list_end.about == PL_MSG_HISTORY && !m->u.list_end.count && !c->ui.ctx_cmd[0]))
+			pl_ui_server_msg(&c->ui, m);
 		if (m->u.list_end.about == PL_MSG_DELIVERED && c->offline_shown) {
 			/* A page of waiting messages is shown: now the server may forget them
 			 * (exactly-once delivery), and the acknowledgement brings the next page. */
