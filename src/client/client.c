@@ -16,6 +16,7 @@
 
 #include "client/client_int.h"
 #include "client/confdir.h"
+#include "client/winlog.h"
 #include "client/identity.h"
 #include "client/known_hosts.h"
 #include "client/tui.h"
@@ -706,6 +707,14 @@ int pl_client_run(const struct pl_client_opts *o)
 		c->have_identity = true;
 	}
 
+	if (o->log_dir[0] && !o->json) {
+		if (pl_winlog_open_dir(o->log_dir, err, sizeof err) < 0) {
+			pl_ui_local_error(&c->ui, err);
+			free(c);
+			return 1;
+		}
+		snprintf(c->ui.log_dir, sizeof c->ui.log_dir, "%s", o->log_dir);
+	}
 	c->base = event_base_new();
 	c->tls = pl_tls_client_ctx(err, sizeof err);
 	if (!c->base || !c->tls) {

@@ -27,6 +27,7 @@ struct pl_client_opts {
 	unsigned jitter_frames; /* non-zero: a fixed jitter buffer of this many 20 ms frames; 0 adaptive */
 	char input[256];        /* the microphone (media/audio.h): "" none, "default", a source's name */
 	char output[256];       /* the speaker: "" none, "default", a sink's name */
+	char log_dir[1024];     /* every window's lines appended to a file here (client/winlog.h), or "" */
 	uint8_t voice_mode;     /* enum pl_voice_mode */
 	bool no_processing;     /* no echo cancellation, noise suppression or gain */
 	char voice_stats[1024]; /* a JSON line of voice statistics every second, or "" */

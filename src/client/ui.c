@@ -1,4 +1,5 @@
 #include "client/ui.h"
+#include "client/winlog.h"
 #include "core/names.h"
 
 #include <errno.h>
@@ -26,6 +27,10 @@ static void put_line(struct pl_ui *ui, const char *window, bool status, enum pl_
 	if (!safe)
 		return;
 	pl_term_safe(safe, cap, s, len);
+	if (ui->log_dir[0]) {
+		const char *w = status ? NULL : window ? window : ui->mode == PL_UI_TUI ? pl_tui_current(ui->tui) : NULL;
+		pl_winlog_write(ui->log_dir, w, safe, time(NULL));
+	}
 	if (ui->mode == PL_UI_TUI) {
 		pl_tui_line(ui->tui, status ? NULL : window ? window : pl_tui_current(ui->tui), kind, safe);
 	} else {

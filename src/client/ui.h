@@ -51,6 +51,8 @@ struct pl_ui {
 	/* The day of the last message shown in each window, for "Day changed to ..." lines. */
 	struct { char win[PL_TARGET_MAX + 1]; int day; } days[PL_UI_DAYS];
 	unsigned ndays;
+	/* Every window's lines logged to files here (client/winlog.h), or "". */
+	char log_dir[1024];
 	/* JSON mode: the command what is said now answers, added to each event as "cmd" and "tag". */
 	char ctx_cmd[24];
 	uint32_t ctx_tag;

@@ -3,7 +3,7 @@ message budget. Carol (TUI, in tmux) and dave (JSON): a mention of carol rings a
 window; /me, /names, /query and /close; a pasted block of 12 lines arrives whole and in order
 (more than the server takes at once: the client paces it); then parleyd restarts under carol,
 whose client reconnects by itself, logs in by its device key, rejoins #tea and keeps its
-windows and scrollback. Without tmux the test is skipped (exit status 77)."""
+windows and scrollback, and its --log-dir kept every window's lines. Without tmux the test is skipped (exit status 77)."""
 import os
 import re
 import shutil
@@ -36,7 +36,8 @@ srv = Server(tmp)  # parleyd's defaults: a burst of 8 messages, then 2 a second
 clients = []
 socket_path = None
 try:
-    socket_path, exit_file, stty_file = tuidrive.start(tmp, srv.tcp, "carol")
+    logs = os.path.join(tmp, "logs")
+    socket_path, exit_file, stty_file = tuidrive.start(tmp, srv.tcp, "carol", extra=f"--log-dir {logs}")
     wait(shows("Connected to testserver"), "the TUI starts")
     line("/register carol some-password")
     wait(lambda r: "carol (online)" in status(r), "carol registers")
@@ -150,6 +151,11 @@ try:
         time.sleep(0.05)
     code = open(exit_file).read().strip() if os.path.exists(exit_file) else None
     t.check(code == "EXIT=0", f"/quit ends the client with status 0 ({code})")
+    tea = open(os.path.join(logs, "#tea.log")).read() if os.path.exists(os.path.join(logs, "#tea.log")) else ""
+    t.check(re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \d\d:\d\d <dave> Carol, tea is ready$", tea, re.M)
+            and tea.index("pasted line 01") < tea.index("pasted line 12") < tea.index("glad to be back"),
+            f"--log-dir kept #tea's lines in order, dated, across the restart ({len(tea.splitlines())} lines)")
+    t.check(os.path.exists(os.path.join(logs, "status.log")), "and the status window's")
 finally:
     tuidrive.stop(socket_path)
     for c in clients:
