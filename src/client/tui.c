@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "client/cmds.h"
 #include "client/sanitize.h"
@@ -34,7 +35,8 @@
 #define TAIL 8                       /* notices printed to stderr when the UI closes */
 #define WIN_NAME_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
 
-enum { P_ERR = 1, P_BAR, P_HI };
+#define NICK_COLORS 5
+enum { P_ERR = 1, P_BAR, P_HI, P_NICK };
 
 struct line {
 	char *text;
@@ -55,6 +57,7 @@ struct pl_tui {
 	struct event *ev_in, *ev_winch, *ev_draw;
 	SCREEN *scr;
 	attr_t a_err, a_info, a_bar, a_hi;
+	attr_t a_nick[NICK_COLORS]; /* nicknames' colours; 0 on a terminal without colours */
 	void (*on_line)(const char *line, size_t len, void *arg);
 	void *arg;
 
@@ -428,6 +431,29 @@ static void draw_bar(struct pl_tui *t)
 
 /* The scrollback of w in rows y0..y0+h-1, cols wide: from the top while it fits, else the newest
  * rows at the bottom, w->scroll rows back. */
+/* A chat line's "<nick>": where the nickname is in s, and its colour, the same for a nickname
+ * wherever it shows (a hash of it, case aside), as irssi colours nicks. 0 without colours. */
+static attr_t nick_span(const struct pl_tui *t, const wchar_t *s, size_t n, size_t *ns, size_t *ne)
+{
+	*ns = *ne = 0;
+	if (!t->a_nick[0])
+		return 0;
+	size_t i = 0;
+	while (i < n && i < 48 && s[i] != L'<')
+		i++;
+	size_t j = i + 1;
+	while (j < n && j < i + 2 + PL_NICK_MAX && s[j] != L'>')
+		j++;
+	if (i >= n || j >= n || s[j] != L'>' || j == i + 1)
+		return 0;
+	uint32_t hsh = 2166136261u;
+	for (size_t k = i + 1; k < j; k++)
+		hsh = (hsh ^ (uint32_t)towlower((wint_t)s[k])) * 16777619u;
+	*ns = i + 1;
+	*ne = j;
+	return t->a_nick[hsh % NICK_COLORS];
+}
+
 static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
 {
 	/* Walks back from the newest line until the rows on screen and those scrolled past are covered. */
@@ -452,15 +478,26 @@ static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
 		s = wline(t, l->text, &n);
 		if (!s)
 			continue;
-		size_t i = 0, end;
+		size_t i = 0, end, ns = 0, ne = 0;
+		attr_t na = l->kind == PL_TUI_CHAT || l->kind == PL_TUI_MENTION ? nick_span(t, s, n, &ns, &ne) : 0;
 		do {
 			size_t next = pl_wtext_row_next(s, n, i, cols, &end);
 			if (skip > 0) {
 				skip--;
 			} else if (y < y0 + h) {
-				attron(a);
-				mvaddnwstr(y++, 0, s + i, (int)(end - i));
-				attroff(a);
+				/* The row in up to three parts: before the nickname, the nickname in its
+				 * colour, after it. */
+				size_t a1 = ns > i ? (ns < end ? ns : end) : i, a2 = ne > a1 ? (ne < end ? ne : end) : a1;
+				int x = 0;
+				attrset(a);
+				mvaddnwstr(y, x, s + i, (int)(a1 - i));
+				x += pl_wtext_width(s, (unsigned)i, (unsigned)a1);
+				attrset(na ? (a & ~A_COLOR) | na : a);
+				mvaddnwstr(y, x, s + a1, (int)(a2 - a1));
+				x += pl_wtext_width(s, (unsigned)a1, (unsigned)a2);
+				attrset(a);
+				mvaddnwstr(y++, x, s + a2, (int)(end - a2));
+				attrset(A_NORMAL);
 			}
 			i = next;
 		} while (i < n);
@@ -859,6 +896,12 @@ int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
 		init_pair(P_ERR, COLOR_RED, bg);
 		init_pair(P_BAR, COLOR_WHITE, COLOR_BLUE);
 		init_pair(P_HI, COLOR_MAGENTA, bg); /* mentions, as irssi's hilights */
+		static const short nick_colors[NICK_COLORS] = {COLOR_GREEN, COLOR_CYAN, COLOR_YELLOW, COLOR_BLUE,
+							       COLOR_RED};
+		for (int i = 0; i < NICK_COLORS; i++) {
+			init_pair((short)(P_NICK + i), nick_colors[i], bg);
+			t->a_nick[i] = COLOR_PAIR(P_NICK + i);
+		}
 		t->a_err |= COLOR_PAIR(P_ERR);
 		t->a_hi |= COLOR_PAIR(P_HI);
 		t->a_bar = COLOR_PAIR(P_BAR);

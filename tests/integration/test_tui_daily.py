@@ -71,6 +71,11 @@ try:
             f"highlighted: {colored[:1]}")
     t.check(not any("dave> just chatting" in r and "\x1b[35m" in r for r in screen(escapes=True)),
             "the plain message is not")
+    esc = "\n".join(screen(escapes=True))
+    dave_colors = set(re.findall(r"<((?:\x1b\[[0-9;]*m)+)dave", esc))
+    t.check(len(re.findall(r"<(?:\x1b\[[0-9;]*m)+dave", esc)) >= 2 and len(dave_colors) == 1
+            and any(re.search(r"\[(3[1-7]|38;5;[1-7])m", c) for c in dave_colors),
+            f"dave's nickname has a colour of its own, the same on every line: {dave_colors}")
 
     # --- /me, /names, /query, /close ---
     line("/me pours the tea")
