@@ -6,8 +6,24 @@
 #include <string.h>
 
 #include "client/client_int.h"
+#include "core/msg.h"
 
 /* One line the person typed (line or TUI mode) or a script sent (JSON mode). */
+/* Where a long message is cut: the last space within max bytes, else the last whole UTF-8
+ * character (never inside one), so each part is a message of its own. */
+static size_t cut_at(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t cut = max;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--; /* s[cut] starts a character: the part ends before it */
+	for (size_t i = cut; i > max / 2; i--)
+		if (s[i - 1] == ' ')
+			return i;
+	return cut ? cut : max;
+}
+
 void cl_handle_line(const char *line, size_t len, void *arg)
 {
 	struct client *c = arg;
@@ -15,6 +31,25 @@ void cl_handle_line(const char *line, size_t len, void *arg)
 	char err[512];
 	if (c->quitting)
 		return;
+	/* A person's text longer than one message goes as several, cut between words. */
+	bool text = len && (line[0] != '/' || (len > 1 && line[1] == '/'));
+	if (!c->o->json && text && len > PL_TEXT_MAX) {
+		size_t off = line[0] == '/' ? 1 : 0; /* "//" starts text that begins with '/' */
+		while (off < len) {
+			size_t n = cut_at(line + off, len - off, PL_TEXT_MAX - 1);
+			char part[PL_TEXT_MAX + 2];
+			size_t k = 0;
+			if (line[off] == '/')
+				part[k++] = '/'; /* a part that starts with '/' is still text */
+			memcpy(part + k, line + off, n);
+			cl_handle_line(part, k + n, c);
+			sodium_memzero(part, sizeof part);
+			off += n;
+			while (off < len && line[off] == ' ')
+				off++;
+		}
+		return;
+	}
 	c->keep_window[0] = '\0'; /* the person acts: the window they chose is what they see */
 	int rc = pl_ui_parse(c->o->json, line, len, cl_current_target(c), &cmd, err, sizeof err);
 	pl_ui_context(&c->ui, cmd.name, cmd.tag); /* its errors and answers name it */

@@ -121,6 +121,22 @@ try:
     t.check(not any("Too many messages" in r or "RATE" in r for r in body(screen())),
             "with no refusal shown to carol (the client paced them)")
 
+    # --- a line longer than one message goes as several, cut between words ---
+    long_line = " ".join(f"w{i:04d}" for i in range(750))  # 4,499 bytes: more than a message holds
+    open(paste, "w").write(long_line)
+    tmux("load-buffer", paste)
+    tmux("paste-buffer", "-d", "-t", PANE)
+    tuidrive.keys("Enter")
+    parts = []
+    while len(" ".join(parts)) < len(long_line):
+        m = dave.expect("message", timeout=15, to="#tea", **{"from": "carol"})
+        if not m:
+            break
+        parts.append(m["text"])
+    t.check(len(parts) == 2 and " ".join(parts) == long_line and all(len(p.encode()) <= 4000 for p in parts),
+            f"a {len(long_line)}-byte line arrives as {len(parts)} messages, cut between words: "
+            f"{[len(p) for p in parts]}")
+
     # --- parleyd restarts under carol ---
     before = [r for r in body(screen()) if r.strip()]
     dave.quit()
@@ -137,7 +153,7 @@ try:
     wait(lambda r: "[3:#tea]" in bar(r) and r[-2].startswith("[#tea]"),
          "the same windows, #tea still the current one")
     rows = screen()
-    t.check(any("pasted line 12" in r for r in body(rows)) and any("pours the tea" in r for r in body(rows)),
+    t.check(any("w0749" in r for r in body(rows)) and any("w0700" in r for r in body(rows)),
             f"the scrollback of #tea is kept ({len(before)} rows before)")
     dave = Client(tmp, srv, name="dave2")
     clients.append(dave)
