@@ -98,6 +98,10 @@ static void check_cmd(const struct pl_cmd *c)
 	case PL_CMD_CALL_GROUP:
 		FUZZ_CHECK(c->number >= 1);
 		break;
+	case PL_CMD_TOPIC:
+		FUZZ_CHECK(!c->target[0] || pl_room_valid(c->target));
+		FUZZ_CHECK(strlen(c->text) <= PL_TOPIC_MAX);
+		break;
 	case PL_CMD_ME:
 		FUZZ_CHECK(c->text[0] && strlen(c->text) <= PL_TEXT_MAX - 4);
 		break;

@@ -209,6 +209,10 @@ def msg_seeds():
         ("call_member", T["CALL_MEMBER"], u64(0x1122334455667788) + s("carol") + u64(0x100000004) + key(0xb0)
          + u8(1)),
         ("media_key", T["MEDIA_KEY"], u8(1) + u64(0) + s("#Lobby") + u64(0x100000002) + u8(3) + key(0xc0, 176)),
+        ("topic", T["TOPIC"], s("#tea") + u8(1) + s("Darjeeling on Fridays \u2615")),
+        ("topic_ask", T["TOPIC"], s("#tea") + u8(0) + s("")),
+        ("room_topic", T["ROOM_TOPIC"], s("#tea") + s("Darjeeling on Fridays") + s("alice") + u64(1796198400000)),
+        ("room_topic_none", T["ROOM_TOPIC"], s("#tea") + s("") + s("") + u64(0)),
     ]
     unknown = max(t for t in T.values() if t < 0x8000) + 1
     invalid = [
@@ -240,6 +244,8 @@ def msg_seeds():
         ("media_keys_count33", T["MEDIA_KEYS"], u8(0) + u64(1) + s("") + u8(0) + u16(33)
          + (u64(2) + key(0, 176)) * 2),  # the count is checked before the entries are read
         ("call_member_joined2", T["CALL_MEMBER"], u64(1) + s("a") + u64(2) + key(0) + u8(2)),
+        ("topic_set2", T["TOPIC"], s("#tea") + u8(2) + s("x")),
+        ("topic_over", T["TOPIC"], s("#tea") + u8(1) + s("x" * 301)),
         ("unknown_type", unknown, s("#Lobby")),
     ]
     return valid, invalid
@@ -572,6 +578,7 @@ def main():
         ("server_userlist_40", stream("userlist_40_more")),
         ("client_calls", stream("call_start", "call_ring", "call_answer", "call_confirm", "media_keys_call",
                                 "media_keys_room", "call_hangup")),
+        ("rooms_topics", stream("topic", "room_topic", "topic_ask", "room_topic_none")),
         ("server_calls", stream("call_state", "call_incoming", "call_answered", "call_confirmed", "call_member",
                                 "media_key", "call_state_ended")),
         ("say_max", stream("say_max")),

@@ -374,6 +374,23 @@ void cl_run_cmd(struct client *c, const struct pl_cmd *cmd)
 		say_queue(c, to, text);
 		return;
 	}
+	case PL_CMD_TOPIC: {
+		const char *room = cmd->target[0] ? cmd->target : cl_current_target(c);
+		if (!room || room[0] != '#') {
+			pl_ui_local_error(&c->ui, "A topic belongs to a room: go to its window, or /join it.");
+			return;
+		}
+		if (cmd->text[0] && !pl_line_valid(cmd->text)) {
+			pl_ui_local_error(&c->ui, "A topic is one line of text.");
+			return;
+		}
+		m->type = PL_MSG_TOPIC;
+		snprintf(m->u.topic.room, sizeof m->u.topic.room, "%s", room);
+		m->u.topic.set = cmd->text[0] ? 1 : 0;
+		snprintf(m->u.topic.text, sizeof m->u.topic.text, "%.*s", PL_TOPIC_MAX, cmd->text);
+		cl_send(c, m);
+		return;
+	}
 	case PL_CMD_CLEAR:
 		if (c->ui.mode == PL_UI_TUI)
 			pl_tui_clear(c->ui.tui);

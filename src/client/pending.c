@@ -30,6 +30,7 @@ static const char *key_of(const struct pl_msg *m)
 	case PL_MSG_JOIN:
 	case PL_MSG_PART: return m->u.join.room;
 	case PL_MSG_NAMES: return m->u.names.room;
+	case PL_MSG_TOPIC: return m->u.topic.room;
 	case PL_MSG_PROFILE_GET:
 	case PL_MSG_CONTACT_ADD:
 	case PL_MSG_CONTACT_DEL:
@@ -105,6 +106,7 @@ static const char *answers(const struct pl_msg *m, const char *self, uint16_t t[
 		t[0] = PL_MSG_NAMES, t[1] = PL_MSG_JOIN; /* JOIN of a room we are in: the list only */
 		return m->u.userlist.room;
 	case PL_MSG_PROFILE: t[0] = PL_MSG_PROFILE_GET; return m->u.profile.nick;
+	case PL_MSG_ROOM_TOPIC: t[0] = PL_MSG_TOPIC; return m->u.topic.room;
 	case PL_MSG_PRESENCE:
 		t[0] = PL_MSG_STATUS_GET;
 		if (!strcasecmp(m->u.presence.nick, self))

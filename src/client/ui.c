@@ -451,6 +451,16 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		text(ui, NULL, PL_TUI_INFO, "%s: %u user%s", m->u.room_info.name, m->u.room_info.users,
 		     m->u.room_info.users == 1 ? "" : "s");
 		break;
+	case PL_MSG_ROOM_TOPIC:
+		if (m->u.topic.text[0]) {
+			char t[32];
+			when(m->u.topic.time_ms, "%Y-%m-%d %H:%M", t, sizeof t);
+			text(ui, m->u.topic.room, PL_TUI_INFO, "Topic of %s: %s (set by %s, %s)", m->u.topic.room,
+			     m->u.topic.text, m->u.topic.by, t);
+		} else {
+			text(ui, m->u.topic.room, PL_TUI_INFO, "%s has no topic; /topic TEXT sets one.", m->u.topic.room);
+		}
+		break;
 	case PL_MSG_LIST_END:
 		if (m->u.list_end.about == PL_MSG_HISTORY && m->u.list_end.more)
 			text(ui, NULL, PL_TUI_INFO, "Older messages exist: /history with the id of the oldest shown.");
@@ -564,6 +574,13 @@ static void json_msg(struct pl_ui *ui, const struct pl_msg *m)
 		o = event("room");
 		jset_str(o, "room", m->u.room_info.name);
 		jset_uint(o, "users", m->u.room_info.users);
+		break;
+	case PL_MSG_ROOM_TOPIC:
+		o = event("topic");
+		jset_str(o, "room", m->u.topic.room);
+		jset_str(o, "topic", m->u.topic.text);
+		jset_str(o, "by", m->u.topic.by);
+		jset_uint(o, "time", m->u.topic.time_ms);
 		break;
 	case PL_MSG_LIST_END: {
 		const char *about = pl_msg_name(m->u.list_end.about);

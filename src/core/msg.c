@@ -211,6 +211,20 @@ static const struct pl_msg_field group_member[] = {
 	ENUM("joined", group_member.joined, 1),
 	U64("updated_ms", group_member.updated_ms),
 };
+static const struct pl_msg_field topic[] = {
+	STR("room", topic.room, PL_ROOM_MAX),
+	ENUM("set", topic.set, 1),
+	STR("text", topic.text, PL_TOPIC_MAX),
+	ABSENT(topic.by),
+	ABSENT(topic.time_ms),
+};
+static const struct pl_msg_field room_topic[] = {
+	STR("room", topic.room, PL_ROOM_MAX),
+	ABSENT(topic.set),
+	STR("text", topic.text, PL_TOPIC_MAX),
+	STR("by", topic.by, PL_NICK_MAX),
+	U64("time_ms", topic.time_ms),
+};
 static const struct pl_msg_field room_info[] = {
 	STR("name", room_info.name, PL_ROOM_MAX),
 	U32("users", room_info.users),
@@ -391,6 +405,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(CALL_CONFIRM, call_confirm),
 	DESC(CALL_HANGUP, call_hangup),
 	DESC(MEDIA_KEYS, media_keys),
+	DESC(TOPIC, topic),
 
 	DESC(WELCOME, welcome),
 	DESC(AUTH_OK, auth_ok),
@@ -418,6 +433,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(CALL_CONFIRMED, call_confirmed),
 	DESC(CALL_MEMBER, call_member),
 	DESC(MEDIA_KEY, media_key),
+	DESC(ROOM_TOPIC, room_topic),
 };
 
 const struct pl_msg_desc *pl_msg_describe(uint16_t type)

@@ -72,6 +72,7 @@ enum pl_msg_type {
 	PL_MSG_CALL_CONFIRM = 0x0021,
 	PL_MSG_CALL_HANGUP = 0x0022,
 	PL_MSG_MEDIA_KEYS = 0x0023,
+	PL_MSG_TOPIC = 0x0024,
 	/* server -> client */
 	PL_MSG_WELCOME = 0x8001,
 	PL_MSG_AUTH_OK = 0x8002,
@@ -99,6 +100,7 @@ enum pl_msg_type {
 	PL_MSG_CALL_CONFIRMED = 0x8018,
 	PL_MSG_CALL_MEMBER = 0x8019,
 	PL_MSG_MEDIA_KEY = 0x801A,
+	PL_MSG_ROOM_TOPIC = 0x801B,
 };
 
 enum pl_presence {
@@ -265,6 +267,15 @@ struct pl_msg {
 			uint64_t updated_ms;
 		} group_member;
 		struct { char name[PL_ROOM_MAX + 1]; uint32_t users; } room_info;
+		/* TOPIC (set: 1 sets text, 0 asks for the topic) and ROOM_TOPIC (by and time_ms: who set
+		 * it and when; text "" and by "": none) */
+		struct {
+			char room[PL_ROOM_MAX + 1];
+			uint8_t set;
+			char text[PL_TOPIC_MAX + 1];
+			char by[PL_NICK_MAX + 1];
+			uint64_t time_ms;
+		} topic;
 		struct { char room[PL_ROOM_MAX + 1]; } names;
 		struct {
 			char target[PL_TARGET_MAX + 1];

@@ -11,6 +11,7 @@
 #define PL_NICK_MIN 2
 #define PL_NICK_MAX 32
 #define PL_ROOM_MAX 32       /* '#' included */
+#define PL_TOPIC_MAX 300 /* a room's topic, bytes */
 #define PL_REALNAME_MAX 64
 #define PL_PASSWORD_MIN 8
 #define PL_PASSWORD_MAX 128

@@ -1,4 +1,5 @@
 #include "server/room.h"
+#include "server/topic.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -139,6 +140,7 @@ int pl_room_join(struct pl_server *srv, struct pl_session *s, const char *name)
 	member_msg(&m, PL_MSG_JOINED, r, s);
 	pl_room_broadcast(r, &m);
 	pl_room_send_userlist(r, s);
+	pl_topic_joined(s, r->name);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "server/relay.h"
 #include "server/room.h"
 #include "server/session.h"
+#include "server/topic.h"
 #include "server/worker.h"
 #include "store/store.h"
 #include "store/storeq.h"
@@ -531,6 +532,10 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		snprintf(err, errsz, "Cannot read the bans from the database in %s.", cfg->data_dir);
 		goto fail;
 	}
+	if ((rc = pl_topics_load(srv, srv->store)) < 0) {
+		snprintf(err, errsz, "Cannot read the room topics from the database in %s.", cfg->data_dir);
+		goto fail;
+	}
 	if ((rc = pl_worker_alloc(&srv->worker, base, cfg->workers, cfg->worker_queue)) < 0) {
 		snprintf(err, errsz, "Cannot start the password worker threads.");
 		goto fail;
@@ -582,6 +587,7 @@ void pl_server_free(struct pl_server *srv)
 	if (srv->tls)
 		SSL_CTX_free(srv->tls);
 	pl_rooms_free(srv);
+	pl_topics_free(srv);
 	pl_calls_free(srv);
 	pl_hmap_free(srv->by_id);
 	pl_hmap_free(srv->by_nick);

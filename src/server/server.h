@@ -63,6 +63,9 @@ struct pl_server {
 	struct pl_room *rooms, *rooms_tail; /* a list; #Lobby first and permanent */
 	struct pl_hmap *rooms_by_name;
 	struct pl_hmap *calls; /* by id (server/call.c) */
+	struct pl_hmap *topics; /* room topics by room name (server/topic.c) */
+	struct pl_topic_rec **topic_list;
+	unsigned ntopics;
 	unsigned ncalls;
 	struct pl_msg scratch; /* a message being built on the loop thread, to spare an allocation */
 	uint32_t *room_numbers; /* free room numbers for the relay, a stack */

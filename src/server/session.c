@@ -1,4 +1,5 @@
 #include "server/session.h"
+#include "server/topic.h"
 
 #include <errno.h>
 #include <event2/bufferevent.h>
@@ -334,6 +335,9 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_ROOMS_GET:
 	case PL_MSG_NAMES:
 		pl_chat_handle(s, m);
+		break;
+	case PL_MSG_TOPIC:
+		pl_topic_handle(s, m);
 		break;
 	case PL_MSG_CALL_START:
 	case PL_MSG_CALL_RING:

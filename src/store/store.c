@@ -180,6 +180,16 @@ int pl_store_device_touch(struct pl_store *s, const char *nick, const uint8_t ke
 	return s->ops->device_touch(s->impl, nick, key, now_ms);
 }
 
+int pl_store_topic_put(struct pl_store *s, const struct pl_topic_rec *t)
+{
+	return s->ops->topic_put(s->impl, t);
+}
+
+int pl_store_topics(struct pl_store *s, pl_store_topic_cb *cb, void *arg)
+{
+	return s->ops->topics(s->impl, cb, arg);
+}
+
 int pl_store_ban_put(struct pl_store *s, const struct pl_ban_rec *b)
 {
 	return s->ops->ban_put(s->impl, b);

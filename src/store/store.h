@@ -62,12 +62,21 @@ struct pl_ban_rec {
 	char reason[PL_BAN_REASON_MAX + 1];
 };
 
+/* A room's topic (server/room.c keeps them all in memory, loaded at start). */
+struct pl_topic_rec {
+	char room[PL_ROOM_MAX + 1];
+	char text[PL_TOPIC_MAX + 1]; /* "" : none */
+	char by[PL_NICK_MAX + 1];
+	uint64_t time_ms;
+};
+
 /* Callbacks for listings; returning non-zero stops the listing. */
 typedef int (pl_store_nick_cb)(const char *nick, void *arg);
 typedef int (pl_store_id_cb)(uint32_t id, void *arg);
 typedef int (pl_store_msg_cb)(const struct pl_msg_rec *m, void *arg);
 typedef int (pl_store_device_cb)(const struct pl_device_rec *d, void *arg);
 typedef int (pl_store_ban_cb)(const struct pl_ban_rec *b, void *arg);
+typedef int (pl_store_topic_cb)(const struct pl_topic_rec *t, void *arg);
 
 struct pl_store_ops {
 	void (*close)(void *impl);
@@ -112,6 +121,8 @@ struct pl_store_ops {
 	int (*ban_del)(void *impl, bool address, const char *target);
 	int (*bans)(void *impl, uint64_t now_ms, pl_store_ban_cb *cb, void *arg);
 	int (*account_delete)(void *impl, const char *nick);
+	int (*topic_put)(void *impl, const struct pl_topic_rec *t);
+	int (*topics)(void *impl, pl_store_topic_cb *cb, void *arg);
 };
 
 struct pl_store {
@@ -184,6 +195,10 @@ int pl_store_history(struct pl_store *s, const char *conv, uint64_t before_id, u
 int pl_store_pending(struct pl_store *s, const char *recipient, uint64_t after_id, unsigned limit,
 		     pl_store_msg_cb *cb, void *arg, bool *more);
 int pl_store_pending_ack(struct pl_store *s, const char *recipient, uint64_t upto_id);
+
+/* Room topics: put sets (an empty text forgets it); topics lists them all. */
+int pl_store_topic_put(struct pl_store *s, const struct pl_topic_rec *t);
+int pl_store_topics(struct pl_store *s, pl_store_topic_cb *cb, void *arg);
 
 /* Bans. put adds or replaces the ban of that target (and forgets bans that have ended); del: 0 or
  * -ENOENT; bans lists those still in force at now_ms, oldest first. */

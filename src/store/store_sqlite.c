@@ -19,7 +19,7 @@ enum stmt {
 	MSG_INSERT, MSG_HISTORY, MSG_OLDER, PEND_INSERT, PEND_LIST, PEND_ACK, PEND_COUNT,
 	DEV_INSERT, DEV_GET, DEV_LIST, DEV_REVOKE, DEV_TOUCH, DEV_COUNT,
 	REQ_INSERT, REQ_DELETE, REQ_EXISTS, REQ_TO, CT_EXISTS,
-	BAN_PUT, BAN_DEL, BAN_LIST, BAN_PRUNE,
+	BAN_PUT, BAN_DEL, BAN_LIST, BAN_PRUNE, TOPIC_PUT, TOPIC_DEL, TOPIC_LIST,
 	DEL_ACCOUNT, DEL_PENDING_TO, DEL_PENDING_PRIV, DEL_MSG_PRIV, DEL_CONTACTS, DEL_REQUESTS, DEL_DEVICES,
 	DEL_MEMBERS, DEL_EMPTY_GROUPS,
 	BEGIN, COMMIT, ROLLBACK, SAVE, RELEASE, UNDO, SAVE_OP, RELEASE_OP, UNDO_OP,
@@ -71,6 +71,9 @@ static const char *const sql[N_STMT] = {
 	[BAN_LIST] = "SELECT kind, target, until_ms, created_ms, reason FROM bans WHERE until_ms = 0 OR until_ms > ? "
 		     "ORDER BY created_ms, target",
 	[BAN_PRUNE] = "DELETE FROM bans WHERE until_ms != 0 AND until_ms <= ?",
+	[TOPIC_PUT] = "INSERT OR REPLACE INTO topics(room, text, by, time_ms) VALUES (?,?,?,?)",
+	[TOPIC_DEL] = "DELETE FROM topics WHERE room = ?",
+	[TOPIC_LIST] = "SELECT room, text, by, time_ms FROM topics ORDER BY room",
 	/* Deleting an account: ?1 is the nickname, folded as pl_store_conv folds it, so that its
 	 * private conversations ("@a b", sorted) are found by their first or second name. */
 	[DEL_ACCOUNT] = "DELETE FROM accounts WHERE nick = ?1",
@@ -128,7 +131,10 @@ static const char *schema =
 	"CREATE INDEX IF NOT EXISTS contact_requests_target ON contact_requests(target);"
 	"CREATE TABLE IF NOT EXISTS bans ("
 	"  kind INTEGER NOT NULL, target TEXT NOT NULL COLLATE NOCASE, until_ms INTEGER NOT NULL,"
-	"  created_ms INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, target)) WITHOUT ROWID;";
+	"  created_ms INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, target)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS topics ("
+	"  room TEXT NOT NULL COLLATE NOCASE PRIMARY KEY, text TEXT NOT NULL, by TEXT NOT NULL,"
+	"  time_ms INTEGER NOT NULL) WITHOUT ROWID;";
 
 struct sq {
 	sqlite3 *db;
@@ -695,6 +701,33 @@ static int sq_bans(void *impl, uint64_t now_ms, pl_store_ban_cb *cb, void *arg)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+static int sq_topic_put(void *impl, const struct pl_topic_rec *t)
+{
+	struct sq *q = impl;
+	if (!t->text[0])
+		return run(q, bind(q, TOPIC_DEL, "t", t->room));
+	return run(q, bind(q, TOPIC_PUT, "ttti", t->room, t->text, t->by, t->time_ms));
+}
+
+static int sq_topics(void *impl, pl_store_topic_cb *cb, void *arg)
+{
+	struct sq *q = impl;
+	sqlite3_stmt *st = bind(q, TOPIC_LIST, "");
+	struct pl_topic_rec t;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof t);
+		copy_col(st, 0, t.room, sizeof t.room);
+		copy_col(st, 1, t.text, sizeof t.text);
+		copy_col(st, 2, t.by, sizeof t.by);
+		t.time_ms = (uint64_t)sqlite3_column_int64(st, 3);
+		if (cb(&t, arg))
+			break;
+	}
+	done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 static int sq_account_delete(void *impl, const char *nick)
 {
 	struct sq *q = impl;
@@ -756,6 +789,8 @@ static const struct pl_store_ops sq_ops = {
 	.ban_del = sq_ban_del,
 	.bans = sq_bans,
 	.account_delete = sq_account_delete,
+	.topic_put = sq_topic_put,
+	.topics = sq_topics,
 };
 
 /* Brings a database from an older parleyd up to SCHEMA_VERSION. */

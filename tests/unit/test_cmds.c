@@ -37,6 +37,9 @@ struct cmd_case {
 };
 
 #define S false
+#define LONG301 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 #define J true
 
 static const struct cmd_case cases[] = {
@@ -73,6 +76,13 @@ static const struct cmd_case cases[] = {
 	{"close", S, "/close now", "#tea", .err = "Too many words", .usage = true},
 	{"me", S, "/me waves", "#tea", .kind = PL_CMD_ME, .text = "waves"},
 	{"clear", S, "/clear", "#tea", .kind = PL_CMD_CLEAR},
+	{"topic", S, "/topic", "#tea", .kind = PL_CMD_TOPIC},
+	{"topic", S, "/topic Darjeeling on Fridays", "#tea", .kind = PL_CMD_TOPIC, .text = "Darjeeling on Fridays"},
+	{"topic", S, "/topic " LONG301, "#tea", .err = "too long"},
+	{"topic", J, "{\"cmd\":\"topic\",\"room\":\"#tea\",\"topic\":\"tea\"}", NULL, .kind = PL_CMD_TOPIC,
+	 .target = "#tea", .text = "tea"},
+	{"topic", J, "{\"cmd\":\"topic\",\"room\":\"#tea\"}", NULL, .kind = PL_CMD_TOPIC, .target = "#tea"},
+	{"topic", J, "{\"cmd\":\"topic\",\"topic\":\"tea\"}", NULL, .err = "needs \"room\"", .usage = true},
 	{"clear", S, "/clear all", "#tea", .err = "Too many words", .usage = true},
 	{"me", S, "/me", "#tea", .err = "/me needs", .usage = true},
 	{"query", S, "/query bob", "#tea", .kind = PL_CMD_QUERY, .nick = "bob"},

@@ -498,6 +498,29 @@ static void b_group_member_quit(struct pl_msg *m)
 	b_group_member(m);
 	m->u.group_member.joined = 0;
 }
+static void b_topic(struct pl_msg *m)
+{
+	m->type = PL_MSG_TOPIC;
+	SET(m->u.topic.room, "#tea");
+	m->u.topic.set = 1;
+	SET(m->u.topic.text, "Darjeeling on Fridays \xe2\x98\x95");
+}
+
+static void b_topic_ask(struct pl_msg *m)
+{
+	m->type = PL_MSG_TOPIC;
+	SET(m->u.topic.room, "#tea");
+}
+
+static void b_room_topic(struct pl_msg *m)
+{
+	m->type = PL_MSG_ROOM_TOPIC;
+	SET(m->u.topic.room, "#tea");
+	SET(m->u.topic.text, "Darjeeling on Fridays");
+	SET(m->u.topic.by, "alice");
+	m->u.topic.time_ms = 1796198400000ull;
+}
+
 static void b_room_info(struct pl_msg *m)
 {
 	m->type = PL_MSG_ROOM_INFO;
@@ -623,6 +646,9 @@ static const struct rt_case rt_old_cases[] = {
 	{"GROUP_MEMBER joined", b_group_member},
 	{"GROUP_MEMBER quit", b_group_member_quit},
 	{"ROOM_INFO", b_room_info},
+	{"TOPIC set", b_topic},
+	{"TOPIC ask", b_topic_ask},
+	{"ROOM_TOPIC", b_room_topic},
 	{"LIST_END", b_list_end},
 	{"OK", b_ok},
 	{"DEVICE", b_device},
@@ -906,8 +932,8 @@ static void test_encode_cap(void)
 
 static void test_unknown_type(void)
 {
-	static const uint16_t types[] = {0x0000, 0x0024, 0x003f, 0x0040, 0x00ff, 0x7fff,
-					 0x8000, 0x801b, 0x803f, 0x8040, 0xc001, 0xffff};
+	static const uint16_t types[] = {0x0000, 0x0025, 0x003f, 0x0040, 0x00ff, 0x7fff,
+					 0x8000, 0x801c, 0x803f, 0x8040, 0xc001, 0xffff};
 	static uint8_t buf[BUF_CAP];
 	static const uint8_t payload[] = {0, 1, 'x'};
 	struct pl_msg *m = new_msg();

@@ -392,6 +392,9 @@ static const struct layout layouts[] = {
 			      E(call.joined, 1, 1)}},
 	{PL_MSG_MEDIA_KEY, {E(mkey.scope, 0, 1), I(F_U64, 7), S(mkey.room, PL_ROOM_MAX), I(F_U64, 8), I(F_U8, 4),
 			    FX(mkey.keys[0].sealed, 176)}},
+	{PL_MSG_TOPIC, {S(topic.room, PL_ROOM_MAX), E(topic.set, 1, 1), S(topic.text, PL_TOPIC_MAX)}},
+	{PL_MSG_ROOM_TOPIC, {S(topic.room, PL_ROOM_MAX), S(topic.text, PL_TOPIC_MAX), S(topic.by, PL_NICK_MAX),
+			     I(F_U64, 1700000000000)}},
 #undef FMT
 };
 #define N_LAYOUTS (sizeof layouts / sizeof layouts[0])
@@ -731,6 +734,7 @@ static void test_encode_overlong(void)
 				m->u.mkey.scope = 0;
 				m->u.mkey.count = 0;
 				break;
+			case PL_MSG_TOPIC: m->u.topic.set = 0; break;
 			default:
 				if ((l->type >= PL_MSG_CALL_START && l->type <= PL_MSG_CALL_HANGUP) ||
 				    (l->type >= PL_MSG_CALL_STATE && l->type <= PL_MSG_CALL_MEMBER)) {
