@@ -5,7 +5,7 @@ running what was piped, and end of input quits only once it is answered); a scri
 and then joins, talks and lists in one pipe gets each thing done in order; every event answering a
 command carries the command's "cmd" and "tag", errors (the server's and the client's own)
 included; a failed login exits non-zero; a refused connection says nobody answers there; and
-every event the client can emit is listed in the README."""
+every event the client can emit has its table, with all its fields, in docs/JSON.md."""
 import json
 import os
 import re
@@ -102,14 +102,37 @@ try:
             and "refused" in closed[-1].get("message", "").lower(),
             f"a refused connection says that nothing answers there: {closed}")
 
-    # --- every event the client emits is in the README ---
-    names = set()
-    for f in ("ui.c", "client.c", "call.c"):
+    # --- every event the client emits has its table in docs/JSON.md, with every field it writes ---
+    doc = open(os.path.join(ROOT, "docs", "JSON.md")).read()
+    tables = {}  # event name -> the text of its section (headings may name several events)
+    for sec in re.split(r"^### ", doc, flags=re.M)[1:]:
+        head, _, body = sec.partition("\n")
+        for n in re.findall(r"`([a-z_]+)`", head):
+            tables[n] = body
+    emitted = {}  # event name -> fields the source writes into it
+    for f in ("ui.c", "client.c", "client_cmd.c", "call.c"):
         src = open(os.path.join(ROOT, "src", "client", f)).read()
-        for call in re.findall(r'(?:\bevent\(|pl_ui_info\([^,]+,|\.event = |\bsay\(c, )([^;]*?)[,)]', src):
-            names.update(re.findall(r'"([a-z_]+)"', call))
-    missing = sorted(n for n in names if f"`{n}`" not in readme)
-    t.check(len(names) > 25 and not missing,
-            f"each of the {len(names)} events the client emits is listed in the README (missing: {missing})")
+        for m in re.finditer(r"\bevent\(([^;]*?)\);(.*?)(?:\bemit\(|\n\t\}\n|\bbreak;)", src, re.S):
+            fields = re.findall(r'(?:jset_\w+|json_object_set_new)\(o, "([a-z_0-9]+)"', m.group(2))
+            for n in re.findall(r'"([a-z_]+)"', m.group(1)):
+                emitted.setdefault(n, set()).update(fields)
+        for n in re.findall(r'(?:pl_ui_info\([^,]+,|\bsay\(c,) "([a-z_]+)"', src):
+            emitted.setdefault(n, set()).add("message")
+    ui = open(os.path.join(ROOT, "src", "client", "ui.c")).read()
+    call_body = ui[ui.index("void pl_ui_call("):]
+    call_body = call_body[:call_body.index("\n}\n")]
+    call_fields = set(re.findall(r'(?:jset_\w+|json_object_set_new)\(o, "([a-z_0-9]+)"', call_body))
+    call_fields.update(re.findall(r'\{"([a-z_]+)", e->', call_body))
+    for f in ("call.c",):
+        for n in re.findall(r'\.event = "([a-z_]+)"', open(os.path.join(ROOT, "src", "client", f)).read()):
+            emitted.setdefault(n, set()).update(call_fields)
+    no_table = sorted(n for n in emitted if n not in tables)
+    no_field = sorted(f"{n}.{fl}" for n, fs in emitted.items() if n in tables for fl in fs
+                      if not re.search(r"^\|[^|\n]*\b" + fl + r"\b[^|\n]*\|", tables[n], re.M))
+    t.check(len(emitted) > 30 and not no_table and not no_field,
+            f"each of the {len(emitted)} events the client emits has a table in docs/JSON.md with all its "
+            f"fields (no table: {no_table}; fields missing: {no_field})")
+    missing = sorted(n for n in emitted if f"`{n}`" not in readme)
+    t.check(not missing, f"and is named in the README's list (missing: {missing})")
 finally:
     finish(t, srv, clients, tmp)
