@@ -30,6 +30,8 @@ struct pl_client_opts {
 	uint8_t voice_mode;     /* enum pl_voice_mode */
 	bool no_processing;     /* no echo cancellation, noise suppression or gain */
 	char voice_stats[1024]; /* a JSON line of voice statistics every second, or "" */
+	bool plc_only;          /* no FEC or redundancy: plain Opus concealment (a reference) */
+	char udp_via[300];      /* "host:port" voice is sent to instead of the server's (tests), or "" */
 };
 
 /* Runs until the person quits or the connection ends; returns the process exit code:

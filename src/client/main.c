@@ -36,6 +36,10 @@ static const char usage[] =
 	"                         continuous, or ptt (push-to-talk: /ptt toggles it)\n"
 	"  --no-processing        no echo cancellation, noise suppression or automatic gain\n"
 	"  --voice-stats FILE     append a JSON line of voice statistics to FILE every second\n"
+	"  --plc-only             no in-band FEC or redundant copies, sent or used: plain Opus loss\n"
+	"                         concealment (the reference that benchmarks and tests compare with)\n"
+	"  --udp-via HOST:PORT    send voice to HOST:PORT instead of the server's voice port (a test\n"
+	"                         aid: an impairment proxy such as tests/tools/impair in between)\n"
 	"  --known-hosts FILE     pinned server certificates (default ~/.config/parley/known_hosts)\n"
 	"  --identity FILE        this device's identity, made on first use (default ~/.config/parley/identity)\n"
 	"  --no-identity          log in with passwords only, registering no device key\n"
@@ -67,7 +71,7 @@ int main(int argc, char **argv)
 	gethostname(o.device_name, sizeof o.device_name - 1);
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
-	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS };
+	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_UDPVIA, O_PLC };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
@@ -77,7 +81,8 @@ int main(int argc, char **argv)
 		{"device-name", required_argument, 0, O_DEV}, {"stun", required_argument, 0, O_STUN},
 		{"input", required_argument, 0, O_IN}, {"output", required_argument, 0, O_OUT},
 		{"voice-mode", required_argument, 0, O_MODE}, {"no-processing", no_argument, 0, O_NOPROC},
-		{"voice-stats", required_argument, 0, O_VSTATS},
+		{"voice-stats", required_argument, 0, O_VSTATS}, {"udp-via", required_argument, 0, O_UDPVIA},
+		{"plc-only", no_argument, 0, O_PLC},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
@@ -101,6 +106,8 @@ int main(int argc, char **argv)
 		case O_OUT: bad = setstr(o.output, sizeof o.output, optarg, "--output"); break;
 		case O_NOPROC: o.no_processing = true; break;
 		case O_VSTATS: bad = setstr(o.voice_stats, sizeof o.voice_stats, optarg, "--voice-stats"); break;
+		case O_PLC: o.plc_only = true; break;
+		case O_UDPVIA: bad = setstr(o.udp_via, sizeof o.udp_via, optarg, "--udp-via"); break;
 		case O_MODE:
 			if (!strcmp(optarg, "vad")) {
 				o.voice_mode = PL_VOICE_VAD;
