@@ -149,5 +149,15 @@ try:
     print(f"measured uncorrected: segSNR {res.get('segsnr_db')} dB, LSD {res.get('lsd_db')} dB", flush=True)
     t.check(not within(res, RANDOM_MIN_SEGSNR, RANDOM_MAX_LSD),
             f"the random-loss thresholds reject the loss-free decode with 10% of its frames silenced: {res}")
+
+    # A person's mistake gets a sentence: --udp-via without a port.
+    c = Client(tmp, srv, "--udp-via", "127.0.0.1", name="c")
+    clients.append(c)
+    c.login("carol", "carol-password")
+    err = c.expect("local_error")
+    t.check(err is not None and "--udp-via 127.0.0.1" in err.get("message", "") and "no port" in err.get("message", ""),
+            f"--udp-via without a port is refused with a sentence: {err}")
+    c.send({"cmd": "say", "to": "#Lobby", "text": "text still works"})
+    t.check(c.expect("sent") is not None, "and text still works")
 finally:
     finish(t, srv, clients, tmp)
