@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-import wave
 
 from harness import Checks, Client, Server, audiocmp, decode_dump, finish, speech_wav, tmpdir
 
