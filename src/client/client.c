@@ -98,6 +98,28 @@ static void on_voice_notice(const char *sentence, void *arg)
 	pl_ui_info(&c->ui, "voice_notice", sentence);
 }
 
+/* --udp-via: voice goes to (and is only taken from) that address instead of the server's voice
+ * port, so a test can put an impairment proxy in the path; the proxy forwards to the server. */
+static int via_addr(struct client *c, struct sockaddr_storage *udp)
+{
+	char host[256], err[300], s[1024];
+	uint16_t port = 0;
+	socklen_t len;
+	int rc = pl_hostport_split(c->o->udp_via, host, sizeof host, &port, 0, err, sizeof err);
+	if (rc == 0 && port == 0) {
+		snprintf(err, sizeof err, "It has no port.");
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = pl_addr_resolve(host, port, SOCK_DGRAM, udp, &len, err, sizeof err);
+	if (rc < 0) {
+		snprintf(s, sizeof s, "Voice is off: --udp-via %s is not a usable HOST:PORT. %s Give the proxy's address, "
+			 "such as 127.0.0.1:40000.", c->o->udp_via, err);
+		pl_ui_local_error(&c->ui, s);
+	}
+	return rc;
+}
+
 int cl_ensure_voice(struct client *c)
 {
 	if (c->voice)
@@ -109,12 +131,16 @@ int cl_ensure_voice(struct client *c)
 	struct sockaddr_storage udp;
 	memcpy(&udp, &c->addr, c->addrlen);
 	pl_addr_set_port((struct sockaddr *)&udp, c->udp_port);
+	if (c->o->udp_via[0] && via_addr(c, &udp) < 0)
+		return -EINVAL;
 	static const struct pl_voice_events ev = {on_voice_bound, on_voice_sent, on_voice_notice};
 	struct pl_voice_config vc;
 	pl_voice_config_default(&vc);
 	vc.jitter_fixed_ms = c->o->jitter_frames * 20;
 	vc.mode = c->o->voice_mode;
 	vc.aec = vc.ns = vc.agc = !c->o->no_processing;
+	vc.plc_only = c->o->plc_only;
+	vc.echo = c->o->echo;
 	snprintf(vc.stats_file, sizeof vc.stats_file, "%s", c->o->voice_stats);
 	snprintf(vc.input, sizeof vc.input, "%s", c->o->input);
 	snprintf(vc.output, sizeof vc.output, "%s", c->o->output);
@@ -125,7 +151,7 @@ int cl_ensure_voice(struct client *c)
 		pl_ui_local_error(&c->ui, err);
 	else
 		pl_roomkeys_engine_ready(c->roomkeys);
-	if (rc == 0 && c->o->input[0])
+	if (rc == 0 && (c->o->input[0] || c->o->echo.on)) /* the echo path is a microphone too */
 		pl_roomkeys_talk(c->roomkeys); /* a microphone may speak at any moment: sealed from the first */
 	return rc;
 }

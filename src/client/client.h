@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/names.h"
+#include "media/audio.h"
 
 struct pl_client_opts {
 	char server[300];       /* host[:port] */
@@ -31,6 +32,9 @@ struct pl_client_opts {
 	uint8_t voice_mode;     /* enum pl_voice_mode */
 	bool no_processing;     /* no echo cancellation, noise suppression or gain */
 	char voice_stats[1024]; /* a JSON line of voice statistics every second, or "" */
+	struct pl_echo_sim echo; /* tests: an echo path from speaker to microphone on the clock backend */
+	bool plc_only;          /* no FEC or redundancy: plain Opus concealment (a reference) */
+	char udp_via[300];      /* "host:port" voice is sent to instead of the server's (tests), or "" */
 };
 
 /* Runs until the person quits or the connection ends; returns the process exit code:

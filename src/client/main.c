@@ -37,6 +37,13 @@ static const char usage[] =
 	"  --no-processing        no echo cancellation, noise suppression or automatic gain\n"
 	"  --voice-stats FILE     append a JSON line of voice statistics to FILE every second\n"
 	"  --log-dir DIR          keep a log of every window in DIR (#room.log, nick.log, status.log)\n"
+	"  --echo-sim DELAY:TAIL:GAIN  a test aid with no sound device: what is played comes back into the\n"
+	"                         microphone DELAY ms later, spread over TAIL ms, GAIN dB (e.g. 40:150:-6),\n"
+	"                         for testing the echo canceller (WAV files talked with are mixed in)\n"
+	"  --plc-only             no in-band FEC or redundant copies, sent or used: plain Opus loss\n"
+	"                         concealment (the reference that benchmarks and tests compare with)\n"
+	"  --udp-via HOST:PORT    send voice to HOST:PORT instead of the server's voice port (a test\n"
+	"                         aid: an impairment proxy such as tests/tools/impair in between)\n"
 	"  --known-hosts FILE     pinned server certificates (default ~/.config/parley/known_hosts)\n"
 	"  --identity FILE        this device's identity, made on first use (default ~/.config/parley/identity)\n"
 	"  --no-identity          log in with passwords only, registering no device key\n"
@@ -68,7 +75,7 @@ int main(int argc, char **argv)
 	gethostname(o.device_name, sizeof o.device_name - 1);
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
-	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR };
+	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR, O_UDPVIA, O_PLC, O_ECHO };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
@@ -79,6 +86,8 @@ int main(int argc, char **argv)
 		{"input", required_argument, 0, O_IN}, {"output", required_argument, 0, O_OUT},
 		{"voice-mode", required_argument, 0, O_MODE}, {"no-processing", no_argument, 0, O_NOPROC},
 		{"voice-stats", required_argument, 0, O_VSTATS}, {"log-dir", required_argument, 0, O_LOGDIR},
+		{"udp-via", required_argument, 0, O_UDPVIA},
+		{"plc-only", no_argument, 0, O_PLC}, {"echo-sim", required_argument, 0, O_ECHO},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
@@ -103,6 +112,21 @@ int main(int argc, char **argv)
 		case O_NOPROC: o.no_processing = true; break;
 		case O_VSTATS: bad = setstr(o.voice_stats, sizeof o.voice_stats, optarg, "--voice-stats"); break;
 		case O_LOGDIR: bad = setstr(o.log_dir, sizeof o.log_dir, optarg, "--log-dir"); break;
+		case O_PLC: o.plc_only = true; break;
+		case O_ECHO: {
+			unsigned d, tail;
+			double g;
+			char end;
+			if (sscanf(optarg, "%u:%u:%lf%c", &d, &tail, &g, &end) != 3 || d > 500 || tail > 1000 || g > 0 ||
+			    g < -60) {
+				fprintf(stderr, "parley: --echo-sim is DELAY_MS:TAIL_MS:GAIN_DB, e.g. 40:150:-6 (delay up to "
+						"500 ms, tail up to 1000 ms, gain from -60 to 0 dB).\n");
+				return 2;
+			}
+			o.echo = (struct pl_echo_sim){.on = true, .delay_ms = d, .tail_ms = tail, .gain_db = g, .seed = 1};
+			break;
+		}
+		case O_UDPVIA: bad = setstr(o.udp_via, sizeof o.udp_via, optarg, "--udp-via"); break;
 		case O_MODE:
 			if (!strcmp(optarg, "vad")) {
 				o.voice_mode = PL_VOICE_VAD;

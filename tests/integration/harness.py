@@ -2,6 +2,8 @@
 free ports chosen by the kernel (port 0, read back from parleyd's "ready" line), JSON-mode
 clients driven line by line, test speech from espeak-ng, and a raw TLS speaker of the wire
 protocol for feeding the server bytes no real client would send."""
+import ctypes
+import ctypes.util
 import json
 import os
 import queue
@@ -17,6 +19,7 @@ import tempfile
 import threading
 import time
 import traceback
+import wave
 
 BUILD = os.environ.get("PARLEY_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 PARLEYD = os.environ.get("PARLEYD", os.path.join(BUILD, "parleyd"))
@@ -247,6 +250,61 @@ def audiocmp(*args):
     except (ValueError, IndexError):
         res = {"error": p.stderr.strip()}
     return p.returncode, res
+
+
+def decode_dump(dump, out):
+    """Decodes the Opus frames PARLEY_VOICE_DUMP wrote (u16 length, then the frame, each) with a
+    fresh libopus decoder, as a loss-free receiver plays them, into a 48 kHz mono WAV."""
+    lib = ctypes.CDLL(ctypes.util.find_library("opus") or "libopus.so.0")
+    lib.opus_decoder_create.restype = ctypes.c_void_p
+    lib.opus_decoder_create.argtypes = [ctypes.c_int32, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+    lib.opus_decode.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32,
+                                ctypes.POINTER(ctypes.c_int16), ctypes.c_int, ctypes.c_int]
+    lib.opus_decoder_destroy.argtypes = [ctypes.c_void_p]
+    err = ctypes.c_int()
+    dec = lib.opus_decoder_create(48000, 1, ctypes.byref(err))
+    pcm = (ctypes.c_int16 * 5760)()
+    data, i, frames = open(dump, "rb").read(), 0, 0
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        while i + 2 <= len(data):
+            n = struct.unpack(">H", data[i:i + 2])[0]
+            got = lib.opus_decode(dec, data[i + 2:i + 2 + n], n, pcm, 5760, 0)
+            if got > 0:
+                w.writeframes(bytes(memoryview(pcm).cast("B")[:2 * got]))
+                frames += 1
+            i += 2 + n
+    lib.opus_decoder_destroy(dec)
+    return frames
+
+
+IMPAIR = os.environ.get("IMPAIR", os.path.join(BUILD, "tests", "tools", "impair"))
+
+
+class Impair:
+    """tests/tools/impair, the UDP impairment proxy, in front of a server's voice port; a client
+    started with --udp-via 127.0.0.1:<port> sends its voice through it. stop() returns its counts."""
+
+    def __init__(self, server, *args):
+        self.proc = subprocess.Popen([IMPAIR, "--to", f"127.0.0.1:{server.udp}", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("ready port="):
+            self.proc.kill()
+            raise RuntimeError(f"impair did not start: {line!r} {self.proc.stderr.read()}")
+        self.port = int(line.split("=", 1)[1])
+        self.via = f"127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        out, _ = self.proc.communicate(timeout=10)
+        try:
+            return json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return {}
 
 
 # --- the wire protocol, spoken by hand (docs/PROTOCOL.md) ---

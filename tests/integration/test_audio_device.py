@@ -10,18 +10,14 @@ reject a different sentence. Mute, push-to-talk and deafen stop and start what A
 sends. The client lists the sound server's devices (/devices sound); a device that does not exist,
 a sound server that goes away, or one that is not there, gets a sentence while voice and text go
 on. Skips only when pulseaudio cannot start."""
-import ctypes
-import ctypes.util
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import struct
 import time
-import wave
 
-from harness import Checks, Client, Server, audiocmp, finish, speech_wav, tmpdir
+from harness import Checks, Client, Server, audiocmp, decode_dump, finish, speech_wav, tmpdir
 
 # B's speaker against the decode of the very frames A sent: only the network, B's jitter buffer
 # and the sound server stand between them, and on a clean loopback they change nothing (35 dB, the
@@ -32,34 +28,6 @@ from harness import Checks, Client, Server, audiocmp, finish, speech_wav, tmpdir
 MIN_SEGSNR, MAX_LSD = "20", "2"
 MIN_SEGSNR_SPEECH, MAX_LSD_SPEECH = "3", "5"
 MAX_DELAY_MS = "30000"  # parecord starts seconds before A speaks
-
-
-def decode_dump(dump, out):
-    """Decodes the Opus frames PARLEY_VOICE_DUMP wrote (u16 length, then the frame, each) with a
-    fresh libopus decoder, as a loss-free receiver plays them, into a 48 kHz mono WAV."""
-    lib = ctypes.CDLL(ctypes.util.find_library("opus") or "libopus.so.0")
-    lib.opus_decoder_create.restype = ctypes.c_void_p
-    lib.opus_decoder_create.argtypes = [ctypes.c_int32, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
-    lib.opus_decode.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32,
-                                ctypes.POINTER(ctypes.c_int16), ctypes.c_int, ctypes.c_int]
-    lib.opus_decoder_destroy.argtypes = [ctypes.c_void_p]
-    err = ctypes.c_int()
-    dec = lib.opus_decoder_create(48000, 1, ctypes.byref(err))
-    pcm = (ctypes.c_int16 * 5760)()
-    data, i, frames = open(dump, "rb").read(), 0, 0
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(48000)
-        while i + 2 <= len(data):
-            n = struct.unpack(">H", data[i:i + 2])[0]
-            got = lib.opus_decode(dec, data[i + 2:i + 2 + n], n, pcm, 5760, 0)
-            if got > 0:
-                w.writeframes(bytes(memoryview(pcm).cast("B")[:2 * got]))
-                frames += 1
-            i += 2 + n
-    lib.opus_decoder_destroy(dec)
-    return frames
 
 
 def start_pulse(tmp):
