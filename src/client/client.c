@@ -412,6 +412,13 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 			cl_voice_file(c, false, c->o->voice_out);
 		if (c->o->voice_in[0] && !c->was_logged_in)
 			cl_voice_file(c, true, c->o->voice_in);
+		if (!c->was_logged_in) { /* the rooms of --rooms or the config file, after the first login */
+			for (unsigned i = 0; i < c->o->nrooms; i++) {
+				struct pl_msg j = {.type = PL_MSG_JOIN};
+				snprintf(j.u.join.room, sizeof j.u.join.room, "%s", c->o->rooms[i]);
+				cl_send(c, &j);
+			}
+		}
 		c->was_logged_in = true;
 		c->backoff_s = 0;
 		for (unsigned i = 0; i < c->nrejoin; i++) { /* back in the rooms it was in, voice room last */
@@ -686,7 +693,7 @@ int pl_client_run(const struct pl_client_opts *o)
 	int code = 1;
 	char err[512];
 
-	if (pl_hostport_split(o->server, c->host, sizeof c->host, &c->port, 7787, err, sizeof err) < 0 ||
+	if (pl_hostport_split(o->server, c->host, sizeof c->host, &c->port, PL_CLIENT_PORT, err, sizeof err) < 0 ||
 	    pl_addr_resolve(c->host, c->port, SOCK_STREAM, &c->addr, &c->addrlen, err, sizeof err) < 0) {
 		pl_ui_local_error(&c->ui, err);
 		free(c);
@@ -725,7 +732,7 @@ int pl_client_run(const struct pl_client_opts *o)
 		goto out;
 	}
 	if (c->ui.mode == PL_UI_TUI) {
-		int rc = pl_tui_alloc(&c->ui.tui, c->base, cl_handle_line, c);
+		int rc = pl_tui_alloc(&c->ui.tui, c->base, !o->no_colors, cl_handle_line, c);
 		if (rc < 0) {
 			fprintf(stderr, "parley: cannot start the terminal UI (%s); run with --plain.\n", strerror(-rc));
 			goto out;

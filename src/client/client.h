@@ -11,6 +11,9 @@
 
 #include "core/names.h"
 
+#define PL_CLIENT_PORT 7787 /* parleyd's port when HOST has none */
+#define PL_CLIENT_ROOMS 16   /* rooms joined at once */
+
 struct pl_client_opts {
 	char server[300];       /* host[:port] */
 	bool json;              /* JSON lines on stdin/stdout instead of the line mode */
@@ -30,6 +33,9 @@ struct pl_client_opts {
 	uint8_t voice_mode;     /* enum pl_voice_mode */
 	bool no_processing;     /* no echo cancellation, noise suppression or gain */
 	char voice_stats[1024]; /* a JSON line of voice statistics every second, or "" */
+	char rooms[PL_CLIENT_ROOMS][PL_ROOM_MAX + 1]; /* joined after the first login */
+	unsigned nrooms;
+	bool no_colors;         /* the terminal UI in the terminal's own colours only */
 };
 
 /* Runs until the person quits or the connection ends; returns the process exit code:

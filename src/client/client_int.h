@@ -27,7 +27,7 @@
 #include "core/msg.h"
 #include "net/conn.h"
 
-#define MAX_ROOMS 16
+#define MAX_ROOMS PL_CLIENT_ROOMS
 #define STDIN_LINE_MAX (PL_TEXT_MAX * 6 + 2048)
 /* A room's user list arrives in chunks; a server that never says "last chunk" gets this many
  * names at most, not all our memory. */

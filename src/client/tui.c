@@ -815,7 +815,7 @@ static void set_locale(void)
 	setlocale(LC_NUMERIC, "C");
 }
 
-int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
+int pl_tui_alloc(struct pl_tui **tp, struct event_base *base, bool colors,
 		 void (*on_line)(const char *line, size_t len, void *arg), void *arg)
 {
 	if (!tp || !base || !on_line)
@@ -854,7 +854,7 @@ int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
 	t->a_info = A_DIM;
 	t->a_bar = A_REVERSE;
 	t->a_hi = A_BOLD;
-	if (has_colors() && start_color() == OK) {
+	if (colors && has_colors() && start_color() == OK) {
 		short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
 		init_pair(P_ERR, COLOR_RED, bg);
 		init_pair(P_BAR, COLOR_WHITE, COLOR_BLUE);

@@ -24,9 +24,10 @@ enum pl_tui_kind {
 	PL_TUI_MENTION, /* a message naming you, or to you alone: highlighted, its window marked '@' */
 };
 
-/* Takes over the terminal (stdin/stdout must be a tty). on_line gets each line the person
- * enters, without the newline. Returns 0 or -errno. */
-int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
+/* Takes over the terminal (stdin/stdout must be a tty); colors false keeps to bold, dim and
+ * reverse video. on_line gets each line the person enters, without the newline. Returns 0 or
+ * -errno. */
+int pl_tui_alloc(struct pl_tui **tp, struct event_base *base, bool colors,
 		 void (*on_line)(const char *line, size_t len, void *arg), void *arg);
 /* Gives the terminal back as it was. */
 void pl_tui_free(struct pl_tui *t);
