@@ -363,6 +363,42 @@ static void auth_done(struct client *c, bool ok)
 	cl_input_resume(c);
 }
 
+bool cl_history_sent(struct client *c, const char *target, bool older)
+{
+	if (c->histq_n == HISTQ_MAX)
+		return false;
+	snprintf(c->histq[c->histq_n].target, sizeof c->histq[0].target, "%s", target);
+	c->histq[c->histq_n++].older = older;
+	return true;
+}
+
+/* The oldest HISTORY request is answered (its LIST_END or ERROR came). Returns whether it was a
+ * page of older history, whose end the TUI's window takes. */
+static bool history_done(struct client *c, bool more)
+{
+	if (!c->histq_n)
+		return false;
+	bool older = c->histq[0].older;
+	if (older)
+		pl_ui_older_end(&c->ui, c->histq[0].target, more);
+	memmove(&c->histq[0], &c->histq[1], --c->histq_n * sizeof c->histq[0]);
+	return older;
+}
+
+/* The TUI's person scrolled to the top of a window: the page before its oldest message. */
+static bool on_top(const char *window, uint64_t before_id, void *arg)
+{
+	struct client *c = arg;
+	if (!c->logged_in || !c->conn || !cl_history_sent(c, window, true))
+		return false;
+	struct pl_msg h = {.type = PL_MSG_HISTORY};
+	snprintf(h.u.history.target, sizeof h.u.history.target, "%s", window);
+	h.u.history.before_id = before_id;
+	h.u.history.limit = PL_TUI_OLDER_PAGE;
+	cl_send(c, &h);
+	return true;
+}
+
 static void dispatch(struct client *c, const struct pl_msg *m)
 {
 	if ((m->type == PL_MSG_SAY_OK || m->type == PL_MSG_ERROR) && cl_say_answer(c, m))
@@ -386,6 +422,8 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 	case PL_MSG_ERROR:
 		if (login_fallback(c, m))
 			return;
+		if (m->u.error.about == PL_MSG_HISTORY)
+			history_done(c, true);
 		if (m->u.error.code == PL_ERR_USER_ONLINE && m->u.error.about == 0)
 			c->replaced = true; /* another login of this account took over */
 		if (m->u.error.about == PL_MSG_LOGIN_KEY || m->u.error.about == PL_MSG_LOGIN)
@@ -460,11 +498,17 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		userlist_chunk(c, m);
 		return;
 	case PL_MSG_TEXT:
+		if ((m->u.text.flags & PL_TEXT_HISTORY) && c->histq_n && c->histq[0].older) {
+			pl_ui_older_text(&c->ui, c->histq[0].target, m);
+			return;
+		}
 		pl_ui_server_msg(&c->ui, m);
 		if (m->u.text.flags & PL_TEXT_OFFLINE)
 			c->offline_shown = m->u.text.id;
 		return;
 	case PL_MSG_LIST_END:
+		if (m->u.list_end.about == PL_MSG_HISTORY && history_done(c, m->u.list_end.more))
+			return; /* a page at the top of its window: no sentence at the bottom */
 		pl_ui_server_msg(&c->ui, m);
 		if (m->u.list_end.about == PL_MSG_DELIVERED && c->offline_shown) {
 			/* A page of waiting messages is shown: now the server may forget them
@@ -518,7 +562,8 @@ void cl_recent(struct client *c, const char *target)
 	struct pl_msg h = {.type = PL_MSG_HISTORY};
 	snprintf(h.u.history.target, sizeof h.u.history.target, "%s", target);
 	h.u.history.limit = RECENT_LINES;
-	cl_send(c, &h);
+	if (cl_history_sent(c, target, false))
+		cl_send(c, &h);
 }
 
 /* The connection is gone but the person is not: what belonged to the session goes, the windows
@@ -540,6 +585,8 @@ static void schedule_reconnect(struct client *c, const char *why)
 		c->voice = NULL;
 	}
 	pl_pending_clear(&c->pending);
+	while (c->histq_n) /* pages never answered: the windows may ask again */
+		history_done(c, true);
 	c->say_inflight = 0; /* the message in flight goes again once logged in */
 	c->nrooms = 0;
 	c->ul_room[0] = '\0';
@@ -732,7 +779,7 @@ int pl_client_run(const struct pl_client_opts *o)
 		goto out;
 	}
 	if (c->ui.mode == PL_UI_TUI) {
-		int rc = pl_tui_alloc(&c->ui.tui, c->base, !o->no_colors, cl_handle_line, c);
+		int rc = pl_tui_alloc(&c->ui.tui, c->base, !o->no_colors, cl_handle_line, on_top, c);
 		if (rc < 0) {
 			fprintf(stderr, "parley: cannot start the terminal UI (%s); run with --plain.\n", strerror(-rc));
 			goto out;

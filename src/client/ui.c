@@ -26,8 +26,10 @@ static void put_line(struct pl_ui *ui, const char *window, bool status, enum pl_
 	if (!safe)
 		return;
 	pl_term_safe(safe, cap, s, len);
-	if (ui->mode == PL_UI_TUI) {
-		pl_tui_line(ui->tui, status ? NULL : window ? window : pl_tui_current(ui->tui), kind, safe);
+	if (ui->mode == PL_UI_TUI && ui->line_older) {
+		pl_tui_older(ui->tui, window, kind, safe, ui->line_id);
+	} else if (ui->mode == PL_UI_TUI) {
+		pl_tui_message(ui->tui, status ? NULL : window ? window : pl_tui_current(ui->tui), kind, safe, ui->line_id);
 	} else {
 		fprintf(ui->out, "%s%s\n", kind == PL_TUI_ERROR ? "! " : kind == PL_TUI_INFO ? "* " : "", safe);
 		fflush(ui->out);
@@ -367,12 +369,17 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		if (ui->mode == PL_UI_TUI) {
 			/* The window already says which room or person: just who said what. */
 			const char *win = m->u.text.target[0] == '#' ? m->u.text.target : mine ? m->u.text.target : m->u.text.from;
-			day_mark(ui, win, m->u.text.time_ms);
+			if (ui->line_older) /* its window asked for it: the top of that window */
+				win = ui->older_win;
+			else
+				day_mark(ui, win, m->u.text.time_ms);
 			enum pl_tui_kind k = mention && fresh ? PL_TUI_MENTION : PL_TUI_CHAT;
+			ui->line_id = m->u.text.id;
 			if (action)
 				text(ui, win, k, "%s%s * %s %s", mark, t, m->u.text.from, body);
 			else
 				text(ui, win, k, "%s%s <%s> %s", mark, t, m->u.text.from, body);
+			ui->line_id = 0;
 		} else if (action) {
 			text(ui, NULL, PL_TUI_CHAT, "%s%s [%s] * %s %s", mark, t, m->u.text.target, m->u.text.from, body);
 		} else if (m->u.text.target[0] == '#') {
@@ -440,7 +447,9 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		break;
 	case PL_MSG_LIST_END:
 		if (m->u.list_end.about == PL_MSG_HISTORY && m->u.list_end.more)
-			text(ui, NULL, PL_TUI_INFO, "Older messages exist: /history with the id of the oldest shown.");
+			text(ui, NULL, PL_TUI_INFO, "%s", ui->mode == PL_UI_TUI
+			     ? "Older messages exist: PageUp at the top of the window fetches them."
+			     : "Older messages exist: /history with the id of the oldest shown.");
 		else if (m->u.list_end.count == 0)
 			text(ui, NULL, PL_TUI_INFO, "%s", empty_sentence(m->u.list_end.about));
 		break;
@@ -597,6 +606,22 @@ void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m)
 		json_msg(ui, m);
 	else
 		say_msg(ui, m);
+}
+
+void pl_ui_older_text(struct pl_ui *ui, const char *window, const struct pl_msg *m)
+{
+	if (ui->mode != PL_UI_TUI)
+		return;
+	snprintf(ui->older_win, sizeof ui->older_win, "%s", window);
+	ui->line_older = true;
+	say_msg(ui, m);
+	ui->line_older = false;
+}
+
+void pl_ui_older_end(struct pl_ui *ui, const char *window, bool more)
+{
+	if (ui->mode == PL_UI_TUI)
+		pl_tui_older_end(ui->tui, window, more, "Start of history: nothing was said here before this.");
 }
 
 void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n)

@@ -1,0 +1,119 @@
+"""Issue 10: PageUp at the top fetches older history, in the terminal UI (tmux). Dave (JSON) says
+80 messages in #old; carol (TUI) joins and her window opens on the last 20. PageUp at the top of
+the window asks the server for the messages before the oldest one shown and puts them above, in
+order; paging on up reaches message 001 and, above it, 'Start of history' (said once, however often
+she presses PageUp there); paging down from there passes every message once, in order. Without
+tmux the test is skipped (exit status 77)."""
+import re
+import shutil
+import sys
+import time
+
+import tuidrive
+from harness import TIMEOUT, Checks, Client, Server, cleanup, tmpdir
+from tuidrive import body, line, screen, shows, status, wait
+
+if not shutil.which("tmux"):
+    print("tui_history: skipped, tmux is not installed", flush=True)
+    sys.exit(77)
+
+t = Checks("tui_history")
+tuidrive.setup(t)
+N = 80
+START = "Start of history"
+
+
+def numbers(rows):
+    """The numbers of the messages on screen, top to bottom."""
+    return [int(m.group(1)) for r in body(rows) for m in [re.search(r"<dave> old message (\d{3})", r)] if m]
+
+
+def top_row(rows):
+    b = [r for r in body(rows) if r.strip()]
+    return b[0] if b else ""
+
+
+def page(key, before):
+    """Presses PageUp or PageDown; returns the screen once its top row differs from before (or, at
+    an end where nothing moves, after a while)."""
+    tuidrive.keys(key)
+    deadline = time.time() + 3 * tuidrive.SLOW
+    rows = screen()
+    while time.time() < deadline and top_row(rows) == before:
+        time.sleep(0.05)
+        rows = screen()
+    return rows
+
+
+tmp = tmpdir()
+# Dave's 80 messages at once: a budget that takes them without pacing.
+srv = Server(tmp, "--message-burst", "200", "--message-rate", "100", "--request-burst", "500")
+clients = []
+socket_path = None
+try:
+    dave = Client(tmp, srv, name="dave")
+    clients.append(dave)
+    t.check(dave.login("dave", "dave-password") is not None, "dave logs in (JSON mode)")
+    dave.send({"cmd": "join", "room": "#old"})
+    dave.expect("joined", room="#old", nick="dave")
+    for i in range(1, N + 1):
+        dave.send({"cmd": "say", "to": "#old", "text": f"old message {i:03d}", "tag": i})
+    t.check(dave.expect("sent", tag=N) is not None, f"dave says {N} messages in #old")
+
+    socket_path, exit_file, stty_file = tuidrive.start(tmp, srv.tcp, "carol")
+    wait(shows("Connected to testserver"), "the TUI starts")
+    line("/register carol some-password")
+    wait(lambda r: "carol (online)" in status(r), "carol registers")
+    line("/join #old")
+    wait(shows(f"old message {N:03d}"), "carol joins #old: it opens on its last messages")
+    rows = screen()
+    t.check(numbers(rows) == list(range(N - 19, N + 1)), f"the last 20, in order: {numbers(rows)}")
+    t.check(any("PageUp at the top" in r for r in body(rows)), "and says PageUp fetches older ones")
+
+    # The window fits on the screen, so it is at its top already: PageUp fetches the page before.
+    before = top_row(rows)
+    rows = page("PPage", before)
+    wait(lambda r: min(numbers(r) or [N]) < N - 19, "PageUp at the top fetches older messages")
+    rows = screen()
+    nums = numbers(rows)
+    t.check(nums == list(range(nums[0], N + 1)) and len(nums) > 20,
+            f"they go in above, in order, and the screen is full ({nums[0]}..{nums[-1]})")
+
+    # Up to the start.
+    for _ in range(12):
+        if any(START in r for r in body(rows)):
+            break
+        rows = page("PPage", top_row(rows))
+    wait(shows(START), f"paging up reaches '{START}'")
+    rows = screen()
+    nums = numbers(rows)
+    t.check(nums and nums[0] == 1 and nums == list(range(1, len(nums) + 1)),
+            f"with message 001 under it and the next ones in order: {nums[:5]}...")
+    b = body(rows)
+    t.check([i for i, r in enumerate(b) if START in r] < [i for i, r in enumerate(b) if "old message 001" in r],
+            f"'{START}' is above message 001")
+    for _ in range(3):
+        rows = page("PPage", top_row(rows))
+    time.sleep(0.3)  # a page, were one wrongly asked for, would arrive now
+    rows = screen()
+    t.check(sum(START in r for r in body(rows)) == 1 and numbers(rows)[:1] == [1],
+            f"more PageUp there says it once and fetches nothing more: {numbers(rows)[:3]}")
+
+    # Down again: every message once, in order.
+    seen = numbers(rows)
+    for _ in range(10):
+        if seen and seen[-1] == N:
+            break
+        rows = page("NPage", top_row(rows))
+        nums = numbers(rows)
+        t.check(nums == list(range(nums[0], nums[0] + len(nums))) if nums else False,
+                f"a page down shows consecutive messages: {nums[:1]}..{nums[-1:]}")
+        seen += [n for n in nums if n > seen[-1]]
+    t.check(seen == list(range(1, N + 1)), f"paging down passes all {N} messages, in order ({len(seen)})")
+finally:
+    tuidrive.stop(socket_path)
+    for c in clients:
+        c.quit()
+    t.check(srv.stop() == 0, "parleyd shuts down cleanly")
+    cleanup(tmp)
+t.finish()
