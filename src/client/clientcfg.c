@@ -112,6 +112,12 @@ static int set(struct pl_client_opts *o, const struct setting *s, char *v, const
 		}
 		/* fall through */
 	case K_PATH:
+		if (v[0] != '/') { /* relative to wherever parley starts is nowhere in particular */
+			snprintf(err, errsz, "%s: %s needs a full path starting with '/', not '%s'%s.", where, s->key, v,
+				 v[0] == '~' ? " (the config file does not expand '~')" : "");
+			return -EINVAL;
+		}
+		/* fall through */
 	case K_TEXT:
 		if (!*v || strlen(v) >= s->size) {
 			snprintf(err, errsz, "%s: %s needs a value of 1 to %zu bytes.", where, s->key, s->size - 1);

@@ -2,9 +2,11 @@
  * tui: the interactive terminal UI (ncurses), as a person uses parley: one window per room or
  * conversation with its own scrollback, the user list of the current room beside it, a status
  * line (connection, nickname, presence, voice, current window) and an input line with history
- * and tab completion of nicknames and commands. It owns the terminal and the keyboard; complete
- * input lines go back to the client through on_line, which parses them like the line mode.
- * Whatever text it is given, it draws and prints only terminal-safe text (client/sanitize.h).
+ * and tab completion of nicknames and commands. Paging up to the top of a window asks the client
+ * for older history (on_top), which goes in above what the window shows. It owns the terminal
+ * and the keyboard; complete input lines go back to the client through on_line, which parses them
+ * like the line mode. Whatever text it is given, it draws and prints only terminal-safe text
+ * (client/sanitize.h).
  */
 #ifndef PL_TUI_H
 #define PL_TUI_H

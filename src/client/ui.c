@@ -238,6 +238,27 @@ static void day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
 	text(ui, win, PL_TUI_INFO, "Day changed to %s", d);
 }
 
+/* The same for a page of older history going in at the top of its window: a line before its first
+ * message when that is not of today, and before each message of another day than the one before
+ * it in the page. */
+static void older_day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000), now = time(NULL);
+	struct tm tm, today;
+	localtime_r(&t, &tm);
+	localtime_r(&now, &today);
+	int day = (tm.tm_year + 1900) * 400 + tm.tm_yday;
+	bool first = ui->older_day == 0;
+	if (day == ui->older_day || (first && day == (today.tm_year + 1900) * 400 + today.tm_yday)) {
+		ui->older_day = day;
+		return;
+	}
+	ui->older_day = day;
+	char d[64];
+	strftime(d, sizeof d, "%A %-d %B %Y", &tm);
+	text(ui, win, PL_TUI_INFO, "Day changed to %s", d);
+}
+
 /* "14:02" today, "2026-12-01 14:02" before. */
 static void last_seen(uint64_t ms, char *buf, size_t sz)
 {
@@ -369,10 +390,12 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		if (ui->mode == PL_UI_TUI) {
 			/* The window already says which room or person: just who said what. */
 			const char *win = m->u.text.target[0] == '#' ? m->u.text.target : mine ? m->u.text.target : m->u.text.from;
-			if (ui->line_older) /* its window asked for it: the top of that window */
+			if (ui->line_older) { /* its window asked for it: the top of that window */
 				win = ui->older_win;
-			else
+				older_day_mark(ui, win, m->u.text.time_ms);
+			} else {
 				day_mark(ui, win, m->u.text.time_ms);
+			}
 			enum pl_tui_kind k = mention && fresh ? PL_TUI_MENTION : PL_TUI_CHAT;
 			ui->line_id = m->u.text.id;
 			if (action)
@@ -620,6 +643,7 @@ void pl_ui_older_text(struct pl_ui *ui, const char *window, const struct pl_msg 
 
 void pl_ui_older_end(struct pl_ui *ui, const char *window, bool more)
 {
+	ui->older_day = 0; /* the next page starts afresh */
 	if (ui->mode == PL_UI_TUI)
 		pl_tui_older_end(ui->tui, window, more, "Start of history: nothing was said here before this.");
 }

@@ -93,6 +93,8 @@ static const struct {
 	{"voice_mode = loud\n", "voice_mode is vad, continuous or ptt, not 'loud'", 1},
 	{"colors = maybe\n", "colors is on or off, not 'maybe'", 1},
 	{"processing = 2\n", "processing is on or off", 1},
+	{"identity = ~/id\n", "full path starting with '/', not '~/id' (the config file does not expand '~')", 1},
+	{"known_hosts = kh\n", "known_hosts needs a full path", 1},
 	{"# ok\nserver = a\nfoo # bar = baz\n", "expected 'key = value'", 3},
 };
 
