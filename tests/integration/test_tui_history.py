@@ -2,7 +2,8 @@
 80 messages in #old; carol (TUI) joins and her window opens on the last 20. PageUp at the top of
 the window asks the server for the messages before the oldest one shown and puts them above, in
 order; paging on up reaches message 001 and, above it, 'Start of history' (said once, however often
-she presses PageUp there); paging down from there passes every message once, in order. Without
+she presses PageUp there); paging down from there passes every message once, in order. Carol's
+client runs with --colors off, and its window bar is drawn without colour. Without
 tmux the test is skipped (exit status 77)."""
 import re
 import shutil
@@ -60,8 +61,14 @@ try:
         dave.send({"cmd": "say", "to": "#old", "text": f"old message {i:03d}", "tag": i})
     t.check(dave.expect("sent", tag=N) is not None, f"dave says {N} messages in #old")
 
-    socket_path, exit_file, stty_file = tuidrive.start(tmp, srv.tcp, "carol")
+    # --colors off (as colors = off in the config file): bars in reverse video, no colour.
+    socket_path, exit_file, stty_file = tuidrive.start(tmp, srv.tcp, "carol", "--colors off")
     wait(shows("Connected to testserver"), "the TUI starts")
+    bar_row = screen(escapes=True)[0]
+    reverse = re.search(r"\x1b\[([0-9;]*;)?7m", bar_row)
+    colour = re.search(r"\x1b\[[0-9;]*(3[0-7]|4[0-7]|38;5|48;5)[;m]", bar_row)
+    t.check(reverse and not colour,
+            f"--colors off: the window bar is in reverse video, without colour: {bar_row!r}")
     line("/register carol some-password")
     wait(lambda r: "carol (online)" in status(r), "carol registers")
     line("/join #old")
