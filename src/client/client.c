@@ -363,33 +363,36 @@ static void auth_done(struct client *c, bool ok)
 	cl_input_resume(c);
 }
 
-bool cl_history_sent(struct client *c, const char *target, bool older)
+bool cl_history_sent(struct client *c, const char *target, enum cl_hist kind)
 {
 	if (c->histq_n == HISTQ_MAX)
 		return false;
 	snprintf(c->histq[c->histq_n].target, sizeof c->histq[0].target, "%s", target);
-	c->histq[c->histq_n++].older = older;
+	c->histq[c->histq_n++].kind = kind;
 	return true;
 }
 
-/* The oldest HISTORY request is answered (its LIST_END or ERROR came). Returns whether it was a
- * page of older history, whose end the TUI's window takes. */
-static bool history_done(struct client *c, bool more)
+/* The oldest HISTORY request is answered (its LIST_END or ERROR came). Returns whether what was
+ * said about its end (failed: it was refused, or the connection went) is said already: a page of older history ends in its TUI window, and the
+ * last messages of a window opening say only, in that window, that older ones exist. */
+static bool history_done(struct client *c, bool more, bool failed)
 {
 	if (!c->histq_n)
 		return false;
-	bool older = c->histq[0].older;
-	if (older)
-		pl_ui_older_end(&c->ui, c->histq[0].target, more);
+	enum cl_hist kind = c->histq[0].kind;
+	if (kind == CL_HIST_OLDER) /* a failed page may be asked for again */
+		pl_ui_older_end(&c->ui, c->histq[0].target, more || failed);
+	else if (kind == CL_HIST_RECENT && !failed)
+		pl_ui_recent_end(&c->ui, c->histq[0].target, more);
 	memmove(&c->histq[0], &c->histq[1], --c->histq_n * sizeof c->histq[0]);
-	return older;
+	return kind != CL_HIST_CMD;
 }
 
 /* The TUI's person scrolled to the top of a window: the page before its oldest message. */
 static bool on_top(const char *window, uint64_t before_id, void *arg)
 {
 	struct client *c = arg;
-	if (!c->logged_in || !c->conn || !cl_history_sent(c, window, true))
+	if (!c->logged_in || !c->conn || !cl_history_sent(c, window, CL_HIST_OLDER))
 		return false;
 	struct pl_msg h = {.type = PL_MSG_HISTORY};
 	snprintf(h.u.history.target, sizeof h.u.history.target, "%s", window);
@@ -423,7 +426,7 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		if (login_fallback(c, m))
 			return;
 		if (m->u.error.about == PL_MSG_HISTORY)
-			history_done(c, true);
+			history_done(c, true, true);
 		if (m->u.error.code == PL_ERR_USER_ONLINE && m->u.error.about == 0)
 			c->replaced = true; /* another login of this account took over */
 		if (m->u.error.about == PL_MSG_LOGIN_KEY || m->u.error.about == PL_MSG_LOGIN)
@@ -498,7 +501,7 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		userlist_chunk(c, m);
 		return;
 	case PL_MSG_TEXT:
-		if ((m->u.text.flags & PL_TEXT_HISTORY) && c->histq_n && c->histq[0].older) {
+		if ((m->u.text.flags & PL_TEXT_HISTORY) && c->histq_n && c->histq[0].kind == CL_HIST_OLDER) {
 			pl_ui_older_text(&c->ui, c->histq[0].target, m);
 			return;
 		}
@@ -507,8 +510,8 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 			c->offline_shown = m->u.text.id;
 		return;
 	case PL_MSG_LIST_END:
-		if (m->u.list_end.about == PL_MSG_HISTORY && history_done(c, m->u.list_end.more))
-			return; /* a page at the top of its window: no sentence at the bottom */
+		if (m->u.list_end.about == PL_MSG_HISTORY && history_done(c, m->u.list_end.more, false))
+			return; /* said where it belongs, or nothing to say */
 		pl_ui_server_msg(&c->ui, m);
 		if (m->u.list_end.about == PL_MSG_DELIVERED && c->offline_shown) {
 			/* A page of waiting messages is shown: now the server may forget them
@@ -562,7 +565,7 @@ void cl_recent(struct client *c, const char *target)
 	struct pl_msg h = {.type = PL_MSG_HISTORY};
 	snprintf(h.u.history.target, sizeof h.u.history.target, "%s", target);
 	h.u.history.limit = RECENT_LINES;
-	if (cl_history_sent(c, target, false))
+	if (cl_history_sent(c, target, CL_HIST_RECENT))
 		cl_send(c, &h);
 }
 
@@ -586,7 +589,7 @@ static void schedule_reconnect(struct client *c, const char *why)
 	}
 	pl_pending_clear(&c->pending);
 	while (c->histq_n) /* pages never answered: the windows may ask again */
-		history_done(c, true);
+		history_done(c, true, true);
 	c->say_inflight = 0; /* the message in flight goes again once logged in */
 	c->nrooms = 0;
 	c->ul_room[0] = '\0';

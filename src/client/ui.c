@@ -470,9 +470,7 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		break;
 	case PL_MSG_LIST_END:
 		if (m->u.list_end.about == PL_MSG_HISTORY && m->u.list_end.more)
-			text(ui, NULL, PL_TUI_INFO, "%s", ui->mode == PL_UI_TUI
-			     ? "Older messages exist: PageUp at the top of the window fetches them."
-			     : "Older messages exist: /history with the id of the oldest shown.");
+			text(ui, NULL, PL_TUI_INFO, "Older messages exist: /history with the id of the oldest shown.");
 		else if (m->u.list_end.count == 0)
 			text(ui, NULL, PL_TUI_INFO, "%s", empty_sentence(m->u.list_end.about));
 		break;
@@ -646,6 +644,15 @@ void pl_ui_older_end(struct pl_ui *ui, const char *window, bool more)
 	ui->older_day = 0; /* the next page starts afresh */
 	if (ui->mode == PL_UI_TUI)
 		pl_tui_older_end(ui->tui, window, more, "Start of history: nothing was said here before this.");
+}
+
+void pl_ui_recent_end(struct pl_ui *ui, const char *window, bool more)
+{
+	if (!more || ui->mode == PL_UI_JSON)
+		return; /* none at all, or all of them: the window shows it */
+	text(ui, ui->mode == PL_UI_TUI ? window : NULL, PL_TUI_INFO, "%s", ui->mode == PL_UI_TUI
+	     ? "Older messages exist: PageUp at the top of the window fetches them."
+	     : "Older messages exist: /history with the id of the oldest shown.");
 }
 
 void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n)

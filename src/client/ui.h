@@ -75,6 +75,8 @@ void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m);
 void pl_ui_older_text(struct pl_ui *ui, const char *window, const struct pl_msg *m);
 /* That page ended (more: whether older messages remain; a failed page counts as more). */
 void pl_ui_older_end(struct pl_ui *ui, const char *window, bool more);
+/* The last messages of a window that opened are shown (more: older ones exist). */
+void pl_ui_recent_end(struct pl_ui *ui, const char *window, bool more);
 /* A full user list, after its chunks were collected. */
 void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n);
 void pl_ui_voice_ready(struct pl_ui *ui);

@@ -3,8 +3,10 @@
 the window asks the server for the messages before the oldest one shown and puts them above, in
 order; paging on up reaches message 001 and, above it, 'Start of history' (said once, however often
 she presses PageUp there); paging down from there passes every message once, in order. Carol's
-client runs with --colors off, and its window bar is drawn without colour. Without
+client starts from a config file: its nick logs in by the device key, its room is joined, and
+colors = off draws the window bar without colour. Without
 tmux the test is skipped (exit status 77)."""
+import os
 import re
 import shutil
 import sys
@@ -61,21 +63,27 @@ try:
         dave.send({"cmd": "say", "to": "#old", "text": f"old message {i:03d}", "tag": i})
     t.check(dave.expect("sent", tag=N) is not None, f"dave says {N} messages in #old")
 
-    # --colors off (as colors = off in the config file): bars in reverse video, no colour.
-    socket_path, exit_file, stty_file = tuidrive.start(tmp, srv.tcp, "carol", "--colors off")
-    wait(shows("Connected to testserver"), "the TUI starts")
+    # Carol's device key is registered once (JSON mode, the identity file her TUI uses); from
+    # then on her config file logs her in and joins #old, with no password anywhere.
+    reg = Client(tmp, srv, name="carol")
+    t.check(reg.login("carol", "some-password") is not None and reg.quit() == 0, "carol registers her device")
+    cfg = os.path.join(tmp, "carol.conf")
+    open(cfg, "w").write("nick = carol\nrooms = #old\ncolors = off   # reverse video only\n")
+    socket_path, exit_file, stty_file = tuidrive.start(tmp, srv.tcp, "carol", f"--config {cfg}")
+    wait(lambda r: "[3:#old" in r[0], "the TUI starts")
     bar_row = screen(escapes=True)[0]
     reverse = re.search(r"\x1b\[([0-9;]*;)?7m", bar_row)
     colour = re.search(r"\x1b\[[0-9;]*(3[0-7]|4[0-7]|38;5|48;5)[;m]", bar_row)
     t.check(reverse and not colour,
-            f"--colors off: the window bar is in reverse video, without colour: {bar_row!r}")
-    line("/register carol some-password")
-    wait(lambda r: "carol (online)" in status(r), "carol registers")
-    line("/join #old")
-    wait(shows(f"old message {N:03d}"), "carol joins #old: it opens on its last messages")
+            f"colors = off: the window bar is in reverse video, without colour: {bar_row!r}")
+    wait(lambda r: "carol (online)" in status(r), "the config file's nick logs in by the device key")
+    wait(lambda r: r[-2].startswith("[#old]") and any(f"old message {N:03d}" in x for x in body(r)),
+         "and its room #old is joined: it opens on its last messages")
     rows = screen()
     t.check(numbers(rows) == list(range(N - 19, N + 1)), f"the last 20, in order: {numbers(rows)}")
     t.check(any("PageUp at the top" in r for r in body(rows)), "and says PageUp fetches older ones")
+    t.check(not any("Nothing to show" in r for r in body(rows)),
+            "#Lobby's empty history, fetched as its window opened, says nothing in #old")
 
     # The window fits on the screen, so it is at its top already: PageUp fetches the page before.
     before = top_row(rows)
