@@ -96,12 +96,15 @@ int main(int argc, char **argv)
 	 * line over it. */
 	const char *config = NULL;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+	bool no_config = false; /* --help, --version and --stun work whatever the file says */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == O_CONFIG)
 			config = optarg;
+		no_config |= c == O_HELP || c == O_VERS || c == O_STUN;
+	}
 	char cfg_default[4096], err[8192];
 	pl_confdir_path(cfg_default, sizeof cfg_default, "config");
-	if (pl_clientcfg_load(&o, config ? config : cfg_default, config != NULL, err, sizeof err) < 0) {
+	if (!no_config && pl_clientcfg_load(&o, config ? config : cfg_default, config != NULL, err, sizeof err) < 0) {
 		fprintf(stderr, "parley: %s\n", err);
 		return 2;
 	}

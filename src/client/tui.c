@@ -369,6 +369,7 @@ void pl_tui_clear(struct pl_tui *t)
 	pl_sb_clear(&w->sb);
 	w->scroll = 0;
 	w->started = false; /* scrolling up fetches it again, from the newest */
+	w->ins = 0;        /* a page on its way goes in at the top of what is left */
 	dirty(t);
 }
 

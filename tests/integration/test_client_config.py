@@ -75,6 +75,8 @@ try:
     code, ev, err = run("--config", bad)
     t.check(code == 2 and f"{bad} line 3:" in err and "Separate rooms with commas" in err,
             f"a wrong rooms line says what to write ({code}): {err.strip()}")
+    p = subprocess.run([PARLEY, "--config", bad, "--help"], capture_output=True, text=True, timeout=30, env=env)
+    t.check(p.returncode == 0 and "--config FILE" in p.stdout, "--help works whatever the config file says")
     code, ev, err = run("--config", os.path.join(tmp, "missing.conf"))
     t.check(code == 2 and "missing.conf" in err and "--config" in err,
             f"a --config file that is not there is named ({code}): {err.strip()}")
