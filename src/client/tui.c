@@ -512,7 +512,9 @@ static void draw_status(struct pl_tui *t, int y)
 		snprintf(buf + n, sizeof buf - (size_t)n, " %u user%s", w->nusers, w->nusers == 1 ? "" : "s");
 	mvhline(y, 0, ' ' | t->a_bar, COLS);
 	int x = put(y, 1, COLS, buf, t->a_bar);
-	if (w->scroll > 0)
+	if (w->fetching) /* the person paged up to the top: older messages are on their way */
+		put(y, x, COLS, " -- fetching older messages --", t->a_bar | A_BOLD);
+	else if (w->scroll > 0)
 		put(y, x, COLS, " -- more --", t->a_bar | A_BOLD);
 }
 

@@ -1,7 +1,7 @@
 """Issue 10: PageUp at the top fetches older history, in the terminal UI (tmux). Dave (JSON) says
 80 messages in #old; carol (TUI) joins and her window opens on the last 20. PageUp at the top of
 the window asks the server for the messages before the oldest one shown and puts them above, in
-order; paging on up reaches message 001 and, above it, 'Start of history' (said once, however often
+order, the view staying where it was; paging on up reaches message 001 and, above it, 'Start of history' (said once, however often
 she presses PageUp there); paging down from there passes every message once, in order. Carol's
 client starts from a config file: its nick logs in by the device key, its room is joined, and
 colors = off draws the window bar without colour. Without
@@ -33,7 +33,7 @@ def numbers(rows):
 
 def top_row(rows):
     b = [r for r in body(rows) if r.strip()]
-    return b[0] if b else ""
+    return b[0].rstrip() if b else ""
 
 
 def page(key, before):
@@ -93,6 +93,19 @@ try:
     nums = numbers(rows)
     t.check(nums == list(range(nums[0], N + 1)) and len(nums) > 20,
             f"they go in above, in order, and the screen is full ({nums[0]}..{nums[-1]})")
+
+    # Up to the top of what is there: message 011. Reaching it asks for the page before it,
+    # which goes in above while the view stays on 011.
+    for _ in range(12):
+        if top_row(rows).endswith("old message 011"):
+            break
+        rows = page("PPage", top_row(rows))
+    t.check(top_row(rows).endswith("old message 011"), f"paging up reaches message 011: {top_row(rows)!r}")
+    wait(lambda r: "fetching older" not in status(r), "the page before it arrives")
+    rows = screen()
+    t.check(top_row(rows).endswith("old message 011") and numbers(rows)[0] == 11,
+            f"and the view stays where it was: {top_row(rows)!r}")
+    rows = page("PPage", top_row(rows))
 
     # Up to the start.
     for _ in range(12):
