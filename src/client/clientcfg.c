@@ -149,10 +149,16 @@ static int set(struct pl_client_opts *o, const struct setting *s, char *v, const
 	return 0;
 }
 
-int pl_clientcfg_parse(struct pl_client_opts *o, const char *path, const char *text, char *err, size_t errsz)
+int pl_clientcfg_parse(struct pl_client_opts *o, const char *path, const char *text, const char *profile,
+		       bool *found, char *err, size_t errsz)
 {
 	char where[4200];
 	int no = 0;
+	/* The settings of other servers' sections are checked too, into scratch: a mistake is found
+	 * the day it is made, not the day that section is first used. */
+	struct pl_client_opts scratch = *o, *dst = o;
+	if (found)
+		*found = false;
 	for (const char *p = text; *p;) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
@@ -176,6 +182,24 @@ int pl_clientcfg_parse(struct pl_client_opts *o, const char *path, const char *t
 		char *l = trim(line);
 		if (!*l)
 			continue;
+		if (*l == '[') { /* [NAME]: the settings below are for `parley NAME` */
+			size_t n = strlen(l);
+			bool ok = n > 2 && l[n - 1] == ']' && n - 2 <= PL_CLIENTCFG_NAME_MAX;
+			for (size_t i = 1; ok && i < n - 1; i++)
+				ok = l[i] != ' ' && l[i] != '\t' && l[i] != '[' && l[i] != ']' && l[i] != '=';
+			if (!ok) {
+				snprintf(err, errsz, "%s: a section is [NAME], a name of 1 to %d characters without spaces "
+					 "or brackets, e.g. [work]; parley NAME then uses the settings below it.", where,
+					 PL_CLIENTCFG_NAME_MAX);
+				return -EINVAL;
+			}
+			l[n - 1] = '\0';
+			bool mine = profile && !strcmp(l + 1, profile);
+			if (mine && found)
+				*found = true;
+			dst = mine ? o : &scratch;
+			continue;
+		}
 		if (!eq) {
 			snprintf(err, errsz, "%s: expected 'key = value', e.g. 'server = chat.example.org'.", where);
 			return -EINVAL;
@@ -216,15 +240,18 @@ int pl_clientcfg_parse(struct pl_client_opts *o, const char *path, const char *t
 			snprintf(err, errsz, "%s: %s has no value; give one, or remove the line.", where, key);
 			return -EINVAL;
 		}
-		int rc = set(o, s, val, where, err, errsz);
+		int rc = set(dst, s, val, where, err, errsz);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
-int pl_clientcfg_load(struct pl_client_opts *o, const char *path, bool must_exist, char *err, size_t errsz)
+int pl_clientcfg_load(struct pl_client_opts *o, const char *path, bool must_exist, const char *profile,
+		      bool *found, char *err, size_t errsz)
 {
+	if (found)
+		*found = false;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		int e = errno;
@@ -255,7 +282,7 @@ int pl_clientcfg_load(struct pl_client_opts *o, const char *path, bool must_exis
 		rc = -EINVAL;
 	} else {
 		text[n] = '\0';
-		rc = pl_clientcfg_parse(o, path, text, err, errsz);
+		rc = pl_clientcfg_parse(o, path, text, profile, found, err, errsz);
 	}
 	free(text);
 	return rc;

@@ -18,9 +18,9 @@
 #include "client/vstats.h"
 
 static const char usage[] =
-	"Usage: parley [options] [HOST[:PORT]]\n"
+	"Usage: parley [options] [HOST[:PORT] | NAME]\n"
 	"parley's terminal client. Connects to parleyd over TLS: HOST[:PORT], else the config file's server,\n"
-	"else localhost:7787.\n"
+	"else localhost:7787. NAME picks the config file's section [NAME]: its server, nick, rooms and so on.\n"
 	"\n"
 	"  --config FILE          the config file (default ~/.config/parley/config): key = value lines for\n"
 	"                         server, nick, rooms, identity, known_hosts, device_name, input, output,\n"
@@ -104,7 +104,11 @@ int main(int argc, char **argv)
 	}
 	char cfg_default[4096], err[8192];
 	pl_confdir_path(cfg_default, sizeof cfg_default, "config");
-	if (!no_config && pl_clientcfg_load(&o, config ? config : cfg_default, config != NULL, err, sizeof err) < 0) {
+	/* A server argument that names a section of the file ([work]) picks that section. */
+	const char *arg = optind < argc ? argv[optind] : NULL;
+	bool profile = false;
+	if (!no_config && pl_clientcfg_load(&o, config ? config : cfg_default, config != NULL, arg, &profile, err,
+					    sizeof err) < 0) {
 		fprintf(stderr, "parley: %s\n", err);
 		return 2;
 	}
@@ -117,7 +121,7 @@ int main(int argc, char **argv)
 			char line[1200];
 			struct pl_client_opts tmp = {0};
 			snprintf(line, sizeof line, "rooms = %s\n", optarg);
-			if (strlen(optarg) > 1000 || pl_clientcfg_parse(&tmp, "--rooms", line, err, sizeof err) < 0) {
+			if (strlen(optarg) > 1000 || pl_clientcfg_parse(&tmp, "--rooms", line, NULL, NULL, err, sizeof err) < 0) {
 				fprintf(stderr, "parley: --rooms: %s\n", strlen(optarg) > 1000 ? "too many rooms." :
 					strchr(err, ':') + 2);
 				return 2;
@@ -191,7 +195,9 @@ int main(int argc, char **argv)
 		}
 		return pl_stunc_run(stun, pl_env_system(), stdout, stderr);
 	}
-	if (optind < argc && setstr(o.server, sizeof o.server, argv[optind++], "the server"))
+	if (optind < argc && profile)
+		optind++; /* a section's name, not a host: its server came from the file */
+	else if (optind < argc && setstr(o.server, sizeof o.server, argv[optind++], "the server"))
 		return 2;
 	if (optind < argc) {
 		fprintf(stderr, "parley: unexpected argument '%s'; run parley --help.\n", argv[optind]);

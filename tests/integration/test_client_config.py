@@ -1,6 +1,7 @@
 """Issue 10: the client's config file. A file in the configuration directory (PARLEY_HOME here)
 gives the server, the nickname and the rooms: `parley --json` with no server argument connects
-there, logs in by this device's key (no password anywhere) and joins the rooms. --config picks
+there, logs in by this device's key (no password anywhere) and joins the rooms; `parley club` takes
+the settings of the file's [club] section instead. --config picks
 another file, and the command line wins over it (a server argument, --rooms). A wrong line, and a
 password in the file, stop the client with a sentence naming the file and the line."""
 import json
@@ -45,7 +46,10 @@ try:
         "rooms = #one, #two     # joined after login\n"
         f"identity = {ident}\n"
         f"known_hosts = {kh}\n"
-        "colors = off\n")
+        "colors = off\n"
+        "[club]                 # parley club: another server's settings\n"
+        f"server = localhost:{srv.tcp}\n"
+        "rooms = #four\n")
     names = json.dumps({"cmd": "names", "room": "#two", "tag": 7}) + "\n"
     code, ev, err = run(stdin=names)
     li = [e for e in ev if e.get("event") == "logged_in"]
@@ -54,6 +58,13 @@ try:
     t.check(joined(ev) == ["#one", "#two"], f"joins the file's rooms, in order: {joined(ev)}")
     ul = [e for e in ev if e.get("event") == "userlist" and e.get("tag") == 7]
     t.check(ul and "erin" in ul[0].get("users", []), f"and is in them: {ul}")
+
+    # A section: `parley club` takes the settings under [club] over the general ones.
+    code, ev, err = run("club", stdin=json.dumps({"cmd": "names", "room": "#four"}) + "\n")
+    tr = [e for e in ev if e.get("event") == "trust"]
+    t.check(code == 0 and tr and tr[0].get("server") == f"localhost:{srv.tcp}",
+            f"parley club connects to the server of [club] ({code}, {tr[:1]}, {err.strip()})")
+    t.check(joined(ev) == ["#four"], f"as erin, joining the rooms of [club]: {joined(ev)}")
 
     # --config: another file; a server argument and --rooms win over it.
     other = os.path.join(tmp, "other.conf")

@@ -36,7 +36,7 @@ static void test_good(void)
 		"voice_mode = ptt\n"
 		"colors = off\n"
 		"processing = no\n";
-	CHECK(pl_clientcfg_parse(&o, "cfg", text, err, sizeof err) == 0);
+	CHECK(pl_clientcfg_parse(&o, "cfg", text, NULL, NULL, err, sizeof err) == 0);
 	CHECK_STR_EQ(err, "");
 	CHECK_STR_EQ(o.server, "chat.example.org:7000");
 	CHECK_STR_EQ(o.nick, "alice");
@@ -55,22 +55,22 @@ static void test_good(void)
 
 	test_case("an empty file changes nothing");
 	defaults(&o);
-	CHECK(pl_clientcfg_parse(&o, "cfg", "", err, sizeof err) == 0);
-	CHECK(pl_clientcfg_parse(&o, "cfg", "\n# only a comment\n   \n", err, sizeof err) == 0);
+	CHECK(pl_clientcfg_parse(&o, "cfg", "", NULL, NULL, err, sizeof err) == 0);
+	CHECK(pl_clientcfg_parse(&o, "cfg", "\n# only a comment\n   \n", NULL, NULL, err, sizeof err) == 0);
 	CHECK_STR_EQ(o.server, "localhost:7787");
 	CHECK_STR_EQ(o.identity, "/home/x/.config/parley/identity");
 	CHECK(!o.no_colors && o.nrooms == 0);
 
 	test_case("identity none, colors on, a later line wins, no final newline");
 	CHECK(pl_clientcfg_parse(&o, "cfg", "identity = none\ncolors = off\ncolors = on\nserver = [::1]:7787\n"
-				 "voice_mode = continuous", err, sizeof err) == 0);
+				 "voice_mode = continuous", NULL, NULL, err, sizeof err) == 0);
 	CHECK_STR_EQ(o.identity, "");
 	CHECK(!o.no_colors);
 	CHECK_STR_EQ(o.server, "[::1]:7787");
 	CHECK(o.voice_mode == PL_VOICE_CONTINUOUS);
 
 	test_case("rooms = (empty) joins none");
-	CHECK(pl_clientcfg_parse(&o, "cfg", "rooms = #a\nrooms =\n", err, sizeof err) == 0);
+	CHECK(pl_clientcfg_parse(&o, "cfg", "rooms = #a\nrooms =\n", NULL, NULL, err, sizeof err) == 0);
 	CHECK(o.nrooms == 0);
 }
 
@@ -96,6 +96,10 @@ static const struct {
 	{"identity = ~/id\n", "full path starting with '/', not '~/id' (the config file does not expand '~')", 1},
 	{"known_hosts = kh\n", "known_hosts needs a full path", 1},
 	{"# ok\nserver = a\nfoo # bar = baz\n", "expected 'key = value'", 3},
+	{"[work\n", "a section is [NAME]", 1},
+	{"[]\n", "a section is [NAME]", 1},
+	{"[my work]\n", "without spaces", 1},
+	{"[home]\nnick = ok\n[work]\nnick = not ok\n", "is not a nickname", 4}, /* checked, though not used */
 };
 
 static void test_bad(void)
@@ -105,7 +109,7 @@ static void test_bad(void)
 		char err[2048] = "", where[64];
 		defaults(&o);
 		test_case("bad file %zu: %s", i, bad[i].says);
-		CHECK(pl_clientcfg_parse(&o, "cfg", bad[i].text, err, sizeof err) == -EINVAL);
+		CHECK(pl_clientcfg_parse(&o, "cfg", bad[i].text, NULL, NULL, err, sizeof err) == -EINVAL);
 		snprintf(where, sizeof where, "cfg line %d: ", bad[i].line);
 		CHECK(strncmp(err, where, strlen(where)) == 0);
 		CHECK(strstr(err, bad[i].says) != NULL);
@@ -116,8 +120,56 @@ static void test_bad(void)
 	struct pl_client_opts o;
 	char err[2048];
 	defaults(&o);
-	CHECK(pl_clientcfg_parse(&o, "cfg", "rooms = #a, b\n", err, sizeof err) < 0);
+	CHECK(pl_clientcfg_parse(&o, "cfg", "rooms = #a, b\n", NULL, NULL, err, sizeof err) < 0);
 	CHECK(o.nrooms == 0);
+}
+
+static void test_sections(void)
+{
+	static const char text[] =
+		"server = default.example.org\n"
+		"nick = alice\n"
+		"colors = off\n"
+		"[work]   # the office\n"
+		"server = chat.work.example:7000\n"
+		"rooms = #standup\n"
+		"[club]\n"
+		"server = club.example.org\n"
+		"nick = ally\n"
+		"rooms = #chess, #go\n";
+	struct pl_client_opts o;
+	char err[2048] = "";
+	bool found = true;
+
+	test_case("no profile: the settings before any section");
+	defaults(&o);
+	CHECK(pl_clientcfg_parse(&o, "cfg", text, NULL, &found, err, sizeof err) == 0);
+	CHECK(!found);
+	CHECK_STR_EQ(o.server, "default.example.org");
+	CHECK_STR_EQ(o.nick, "alice");
+	CHECK(o.nrooms == 0 && o.no_colors);
+
+	test_case("[work]: its settings over the others");
+	defaults(&o);
+	CHECK(pl_clientcfg_parse(&o, "cfg", text, "work", &found, err, sizeof err) == 0);
+	CHECK(found);
+	CHECK_STR_EQ(o.server, "chat.work.example:7000");
+	CHECK_STR_EQ(o.nick, "alice");
+	CHECK(o.nrooms == 1 && !strcmp(o.rooms[0], "#standup") && o.no_colors);
+
+	test_case("[club]");
+	defaults(&o);
+	CHECK(pl_clientcfg_parse(&o, "cfg", text, "club", &found, err, sizeof err) == 0);
+	CHECK(found);
+	CHECK_STR_EQ(o.server, "club.example.org");
+	CHECK_STR_EQ(o.nick, "ally");
+	CHECK(o.nrooms == 2 && !strcmp(o.rooms[1], "#go"));
+
+	test_case("a name that is no section: not found, the general settings only");
+	defaults(&o);
+	CHECK(pl_clientcfg_parse(&o, "cfg", text, "chat.example.org", &found, err, sizeof err) == 0);
+	CHECK(!found);
+	CHECK_STR_EQ(o.server, "default.example.org");
 }
 
 static void test_bool(void)
@@ -134,8 +186,8 @@ static void test_load(void)
 	char err[2048] = "";
 	defaults(&o);
 	test_case("a missing default file is no error; a missing --config file is");
-	CHECK(pl_clientcfg_load(&o, "/nonexistent/parley/config", false, err, sizeof err) == 0);
-	CHECK(pl_clientcfg_load(&o, "/nonexistent/parley/config", true, err, sizeof err) == -ENOENT);
+	CHECK(pl_clientcfg_load(&o, "/nonexistent/parley/config", false, NULL, NULL, err, sizeof err) == 0);
+	CHECK(pl_clientcfg_load(&o, "/nonexistent/parley/config", true, NULL, NULL, err, sizeof err) == -ENOENT);
 	CHECK(strstr(err, "/nonexistent/parley/config") && strstr(err, "--config"));
 }
 
@@ -143,6 +195,7 @@ int main(void)
 {
 	test_good();
 	test_bad();
+	test_sections();
 	test_bool();
 	test_load();
 	return test_done();
