@@ -57,6 +57,17 @@ int pl_sb_insert(struct pl_sb *sb, unsigned pos, const char *text, int kind, uin
 	return 0;
 }
 
+int pl_sb_remove(struct pl_sb *sb, unsigned i)
+{
+	if (i >= sb->n)
+		return -EINVAL;
+	free(at(sb, i)->text);
+	for (unsigned k = i; k + 1 < sb->n; k++)
+		*at(sb, k) = *at(sb, k + 1);
+	sb->n--;
+	return 0;
+}
+
 const struct pl_sb_line *pl_sb_get(const struct pl_sb *sb, unsigned i)
 {
 	return i < sb->n ? &sb->ring[(sb->first + i) % PL_SB_LINES] : NULL;

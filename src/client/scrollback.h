@@ -28,6 +28,8 @@ int pl_sb_append(struct pl_sb *sb, const char *text, int kind, uint64_t id);
 /* A copy of text as line `at` (0: the top), the lines from `at` down moving one down. Nothing is
  * dropped for it: returns -ENOSPC when full, -EINVAL when at > count, -ENOMEM, or 0. */
 int pl_sb_insert(struct pl_sb *sb, unsigned at, const char *text, int kind, uint64_t id);
+/* Takes line i out (the lines below it move up). Returns 0, or -EINVAL past the last. */
+int pl_sb_remove(struct pl_sb *sb, unsigned i);
 /* Line i, 0 the oldest; NULL past the last. */
 const struct pl_sb_line *pl_sb_get(const struct pl_sb *sb, unsigned i);
 /* Frees every line; the scrollback is empty again. */

@@ -262,13 +262,16 @@ void pl_tui_older(struct pl_tui *t, const char *window, enum pl_tui_kind kind, c
 	dirty(t);
 }
 
-void pl_tui_older_end(struct pl_tui *t, const char *window, bool more, const char *start)
+void pl_tui_older_end(struct pl_tui *t, const char *window, bool more, const char *start, const char *seam)
 {
 	int i = t && window ? win_index(t, window) : -1;
 	if (i <= 0)
 		return;
 	struct win *w = t->wins[i];
 	w->fetching = false;
+	const struct pl_sb_line *below = pl_sb_get(&w->sb, w->ins);
+	if (seam && w->ins && below && !strcmp(below->text, seam))
+		pl_sb_remove(&w->sb, w->ins);
 	if (!more && start && !w->started) { /* said once, above everything */
 		w->started = true;
 		pl_sb_insert(&w->sb, 0, start, PL_TUI_INFO, 0);

@@ -49,8 +49,9 @@ void pl_tui_message(struct pl_tui *t, const char *window, enum pl_tui_kind kind,
  * holds, one after another in the order they come (oldest first). */
 void pl_tui_older(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text, uint64_t id);
 /* That page is complete (or failed: more true). With more false the start of the window's history
- * is reached: start, when given, is put above everything, once. */
-void pl_tui_older_end(struct pl_tui *t, const char *window, bool more, const char *start);
+ * is reached: start, when given, is put above everything, once. seam, when given, is a line the
+ * page ended with that the line below it may repeat (a day change): that repeat is dropped. */
+void pl_tui_older_end(struct pl_tui *t, const char *window, bool more, const char *start, const char *seam);
 /* Replaces the user list of a room. */
 void pl_tui_users(struct pl_tui *t, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n);
 /* One user joined (true) or left (false) a room. */

@@ -210,6 +210,14 @@ static void when(uint64_t ms, const char *fmt, char *buf, size_t sz)
 	strftime(buf, sz, fmt, &tm);
 }
 
+/* "Day changed to Monday 30 November 2026": the line before a message of another day. */
+static void day_line(const struct tm *tm, char *buf, size_t sz)
+{
+	char d[64];
+	strftime(d, sizeof d, "%A %-d %B %Y", tm);
+	snprintf(buf, sz, "Day changed to %s", d);
+}
+
 /* Before a message of another day than the last one shown in its window, a line saying so, as
  * irssi does (a window opening on older messages says their day too). */
 static void day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
@@ -233,9 +241,9 @@ static void day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
 	if (ui->days[i].day == day)
 		return;
 	ui->days[i].day = day;
-	char d[64];
-	strftime(d, sizeof d, "%A %-d %B %Y", &tm);
-	text(ui, win, PL_TUI_INFO, "Day changed to %s", d);
+	char d[96];
+	day_line(&tm, d, sizeof d);
+	text(ui, win, PL_TUI_INFO, "%s", d);
 }
 
 /* The same for a page of older history going in at the top of its window: a line before its first
@@ -249,14 +257,15 @@ static void older_day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
 	localtime_r(&now, &today);
 	int day = (tm.tm_year + 1900) * 400 + tm.tm_yday;
 	bool first = ui->older_day == 0;
+	ui->older_ms = ms;
 	if (day == ui->older_day || (first && day == (today.tm_year + 1900) * 400 + today.tm_yday)) {
 		ui->older_day = day;
 		return;
 	}
 	ui->older_day = day;
-	char d[64];
-	strftime(d, sizeof d, "%A %-d %B %Y", &tm);
-	text(ui, win, PL_TUI_INFO, "Day changed to %s", d);
+	char d[96];
+	day_line(&tm, d, sizeof d);
+	text(ui, win, PL_TUI_INFO, "%s", d);
 }
 
 /* "14:02" today, "2026-12-01 14:02" before. */
@@ -641,9 +650,19 @@ void pl_ui_older_text(struct pl_ui *ui, const char *window, const struct pl_msg 
 
 void pl_ui_older_end(struct pl_ui *ui, const char *window, bool more)
 {
+	/* The messages below the page may begin with a line for the day the page ended on: it
+	 * changes nothing there any more. */
+	char seam[96] = "";
+	if (ui->older_day) {
+		time_t t = (time_t)(ui->older_ms / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		day_line(&tm, seam, sizeof seam);
+	}
 	ui->older_day = 0; /* the next page starts afresh */
 	if (ui->mode == PL_UI_TUI)
-		pl_tui_older_end(ui->tui, window, more, "Start of history: nothing was said here before this.");
+		pl_tui_older_end(ui->tui, window, more, "Start of history: nothing was said here before this.",
+				 seam[0] ? seam : NULL);
 }
 
 void pl_ui_recent_end(struct pl_ui *ui, const char *window, bool more)

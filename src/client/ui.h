@@ -56,7 +56,8 @@ struct pl_ui {
 	uint64_t line_id;
 	bool line_older;
 	char older_win[PL_TARGET_MAX + 1];
-	int older_day; /* the day of the last message of the page going in, 0 at a page's start */
+	int older_day;     /* the day of the last message of the page going in, 0 at a page's start */
+	uint64_t older_ms; /* and its time */
 	/* JSON mode: the command what is said now answers, added to each event as "cmd" and "tag". */
 	char ctx_cmd[24];
 	uint32_t ctx_tag;

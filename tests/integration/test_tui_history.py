@@ -1,7 +1,8 @@
 """Issue 10: PageUp at the top fetches older history, in the terminal UI (tmux). Dave (JSON) says
 80 messages in #old; carol (TUI) joins and her window opens on the last 20. PageUp at the top of
 the window asks the server for the messages before the oldest one shown and puts them above, in
-order, the view staying where it was; paging on up reaches message 001 and, above it, 'Start of history' (said once, however often
+order, the view staying where it was (messages 001-030 are made two days old, so the pages show
+their day changes, once each); paging on up reaches message 001 and, above it, 'Start of history' (said once, however often
 she presses PageUp there); paging down from there passes every message once, in order. Carol's
 client starts from a config file: its nick logs in by the device key, its room is joined, and
 colors = off draws the window bar without colour. Without
@@ -9,6 +10,7 @@ tmux the test is skipped (exit status 77)."""
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import time
 
@@ -62,6 +64,21 @@ try:
     for i in range(1, N + 1):
         dave.send({"cmd": "say", "to": "#old", "text": f"old message {i:03d}", "tag": i})
     t.check(dave.expect("sent", tag=N) is not None, f"dave says {N} messages in #old")
+    # Messages 001-030 are made two days old (in parleyd's database, while it is stopped), so the
+    # pages of older history cross a day change.
+    dave.quit()
+    clients.remove(dave)
+    t.check(srv.stop() == 0, "parleyd stops")
+    db = sqlite3.connect(os.path.join(srv.data_dir, "parley.db"))
+    with db:
+        n = db.execute("UPDATE messages SET time_ms = time_ms - 2 * 86400000 WHERE text <= 'old message 030' "
+                       "AND text LIKE 'old message %'").rowcount
+    db.close()
+    t.check(n == 30, f"messages 001-030 are two days old now ({n})")
+    srv = Server(tmp, "--message-burst", "200", "--message-rate", "100", "--request-burst", "500",
+                 data_dir=srv.data_dir)
+    old_day = "Day changed to " + time.strftime("%A %-d %B %Y", time.localtime(time.time() - 2 * 86400))
+    today = "Day changed to " + time.strftime("%A %-d %B %Y", time.localtime())
 
     # Carol's device key is registered once (JSON mode, the identity file her TUI uses); from
     # then on her config file logs her in and joins #old, with no password anywhere.
@@ -94,17 +111,20 @@ try:
     t.check(nums == list(range(nums[0], N + 1)) and len(nums) > 20,
             f"they go in above, in order, and the screen is full ({nums[0]}..{nums[-1]})")
 
-    # Up to the top of what is there: message 011. Reaching it asks for the page before it,
-    # which goes in above while the view stays on 011.
+    # Up to the top of what is there: message 011, under its day. Reaching it asks for the page
+    # before it, which goes in above while the view stays where it is: 011 on the second row (the
+    # day line above it gives way to message 010, the page's last, of the same day).
     for _ in range(12):
-        if top_row(rows).endswith("old message 011"):
+        if 11 in numbers(rows):
             break
         rows = page("PPage", top_row(rows))
-    t.check(top_row(rows).endswith("old message 011"), f"paging up reaches message 011: {top_row(rows)!r}")
+    t.check(11 in numbers(rows), f"paging up reaches message 011: {top_row(rows)!r}")
     wait(lambda r: "fetching older" not in status(r), "the page before it arrives")
     rows = screen()
-    t.check(top_row(rows).endswith("old message 011") and numbers(rows)[0] == 11,
-            f"and the view stays where it was: {top_row(rows)!r}")
+    b = [r.rstrip() for r in body(rows)]
+    at = [i for i, r in enumerate(b) if r.endswith("old message 011")]
+    t.check(at == [1] and not any(START in r for r in b),
+            f"and the view stays where it was, 011 on the second row: {b[:2]}")
     rows = page("PPage", top_row(rows))
 
     # Up to the start.
@@ -127,17 +147,29 @@ try:
     t.check(sum(START in r for r in body(rows)) == 1 and numbers(rows)[:1] == [1],
             f"more PageUp there says it once and fetches nothing more: {numbers(rows)[:3]}")
 
-    # Down again: every message once, in order.
+    # Down again: every message once, in order, and each day change once, before its first message.
     seen = numbers(rows)
+    days = set()
+
+    def day_lines(rows):
+        b = body(rows)
+        for i, r in enumerate(b):
+            if "Day changed to" in r:
+                after = re.search(r"old message (\d{3})", b[i + 1]) if i + 1 < len(b) else None
+                days.add((r.strip(), int(after.group(1)) if after else None))
+    day_lines(rows)
     for _ in range(10):
         if seen and seen[-1] == N:
             break
         rows = page("NPage", top_row(rows))
+        day_lines(rows)
         nums = numbers(rows)
         t.check(nums == list(range(nums[0], nums[0] + len(nums))) if nums else False,
                 f"a page down shows consecutive messages: {nums[:1]}..{nums[-1:]}")
         seen += [n for n in nums if n > seen[-1]]
     t.check(seen == list(range(1, N + 1)), f"paging down passes all {N} messages, in order ({len(seen)})")
+    t.check(days == {(old_day, 1), (today, 31)},
+            f"the day changes show once each, before messages 001 and 031 (none repeated where pages meet): {days}")
 finally:
     tuidrive.stop(socket_path)
     for c in clients:

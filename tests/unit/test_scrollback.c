@@ -47,6 +47,13 @@ static void test_top_and_bottom(void)
 	CHECK_STR_EQ(joined(buf, sizeof buf), "start,m7,m8,m9,mid,m10,notice,m11,m12,end");
 	CHECK(pl_sb_insert(&sb, 11, "past", 1, 0) == -EINVAL);
 
+	test_case("remove: the top, the middle, the bottom");
+	CHECK(pl_sb_remove(&sb, 0) == 0);
+	CHECK(pl_sb_remove(&sb, 3) == 0);
+	CHECK(pl_sb_remove(&sb, 7) == 0);
+	CHECK_STR_EQ(joined(buf, sizeof buf), "m7,m8,m9,m10,notice,m11,m12");
+	CHECK(pl_sb_remove(&sb, 7) == -EINVAL);
+
 	test_case("clear forgets the lines and the oldest id");
 	pl_sb_clear(&sb);
 	CHECK_EQ(sb.n, 0);
