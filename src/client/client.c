@@ -390,6 +390,45 @@ static void auth_done(struct client *c, bool ok)
 	cl_input_resume(c);
 }
 
+bool cl_history_sent(struct client *c, const char *target, enum cl_hist kind)
+{
+	if (c->histq_n == HISTQ_MAX)
+		return false;
+	snprintf(c->histq[c->histq_n].target, sizeof c->histq[0].target, "%s", target);
+	c->histq[c->histq_n++].kind = kind;
+	return true;
+}
+
+/* The oldest HISTORY request is answered (its LIST_END or ERROR came). Returns whether what was
+ * said about its end (failed: it was refused, or the connection went) is said already: a page of older history ends in its TUI window, and the
+ * last messages of a window opening say only, in that window, that older ones exist. */
+static bool history_done(struct client *c, bool more, bool failed)
+{
+	if (!c->histq_n)
+		return false;
+	enum cl_hist kind = c->histq[0].kind;
+	if (kind == CL_HIST_OLDER) /* a failed page may be asked for again */
+		pl_ui_older_end(&c->ui, c->histq[0].target, more || failed);
+	else if (kind == CL_HIST_RECENT && !failed)
+		pl_ui_recent_end(&c->ui, c->histq[0].target, more);
+	memmove(&c->histq[0], &c->histq[1], --c->histq_n * sizeof c->histq[0]);
+	return kind != CL_HIST_CMD;
+}
+
+/* The TUI's person scrolled to the top of a window: the page before its oldest message. */
+static bool on_top(const char *window, uint64_t before_id, void *arg)
+{
+	struct client *c = arg;
+	if (!c->logged_in || !c->conn || !cl_history_sent(c, window, CL_HIST_OLDER))
+		return false;
+	struct pl_msg h = {.type = PL_MSG_HISTORY};
+	snprintf(h.u.history.target, sizeof h.u.history.target, "%s", window);
+	h.u.history.before_id = before_id;
+	h.u.history.limit = PL_TUI_OLDER_PAGE;
+	cl_send(c, &h);
+	return true;
+}
+
 static void dispatch(struct client *c, const struct pl_msg *m)
 {
 	if ((m->type == PL_MSG_SAY_OK || m->type == PL_MSG_ERROR) && cl_say_answer(c, m))
@@ -413,6 +452,8 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 	case PL_MSG_ERROR:
 		if (login_fallback(c, m))
 			return;
+		if (m->u.error.about == PL_MSG_HISTORY)
+			history_done(c, true, true);
 		if (m->u.error.code == PL_ERR_USER_ONLINE && m->u.error.about == 0)
 			c->replaced = true; /* another login of this account took over */
 		if (m->u.error.about == PL_MSG_LOGIN_KEY || m->u.error.about == PL_MSG_LOGIN)
@@ -439,6 +480,13 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 			cl_voice_file(c, false, c->o->voice_out);
 		if (c->o->voice_in[0] && !c->was_logged_in)
 			cl_voice_file(c, true, c->o->voice_in);
+		if (!c->was_logged_in) { /* the rooms of --rooms or the config file, after the first login */
+			for (unsigned i = 0; i < c->o->nrooms; i++) {
+				struct pl_msg j = {.type = PL_MSG_JOIN};
+				snprintf(j.u.join.room, sizeof j.u.join.room, "%s", c->o->rooms[i]);
+				cl_send(c, &j);
+			}
+		}
 		c->was_logged_in = true;
 		c->backoff_s = 0;
 		for (unsigned i = 0; i < c->nrejoin; i++) { /* back in the rooms it was in, voice room last */
@@ -480,15 +528,18 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		userlist_chunk(c, m);
 		return;
 	case PL_MSG_TEXT:
+		if ((m->u.text.flags & PL_TEXT_HISTORY) && c->histq_n && c->histq[0].kind == CL_HIST_OLDER) {
+			pl_ui_older_text(&c->ui, c->histq[0].target, m);
+			return;
+		}
 		pl_ui_server_msg(&c->ui, m);
 		if (m->u.text.flags & PL_TEXT_OFFLINE)
 			c->offline_shown = m->u.text.id;
 		return;
 	case PL_MSG_LIST_END:
-		/* The last messages fetched as a window opened (cl_recent, no command's): an empty room
-		 * has nothing to say about it. */
-		if (!(m->u.list_end.about == PL_MSG_HISTORY && !m->u.list_end.count && !c->ui.ctx_cmd[0]))
-			pl_ui_server_msg(&c->ui, m);
+		if (m->u.list_end.about == PL_MSG_HISTORY && history_done(c, m->u.list_end.more, false))
+			return; /* said where it belongs, or nothing to say */
+		pl_ui_server_msg(&c->ui, m);
 		if (m->u.list_end.about == PL_MSG_DELIVERED && c->offline_shown) {
 			/* A page of waiting messages is shown: now the server may forget them
 			 * (exactly-once delivery), and the acknowledgement brings the next page. */
@@ -541,7 +592,8 @@ void cl_recent(struct client *c, const char *target)
 	struct pl_msg h = {.type = PL_MSG_HISTORY};
 	snprintf(h.u.history.target, sizeof h.u.history.target, "%s", target);
 	h.u.history.limit = RECENT_LINES;
-	cl_send(c, &h);
+	if (cl_history_sent(c, target, CL_HIST_RECENT))
+		cl_send(c, &h);
 }
 
 /* The connection is gone but the person is not: what belonged to the session goes, the windows
@@ -563,6 +615,8 @@ static void schedule_reconnect(struct client *c, const char *why)
 		c->voice = NULL;
 	}
 	pl_pending_clear(&c->pending);
+	while (c->histq_n) /* pages never answered: the windows may ask again */
+		history_done(c, true, true);
 	c->say_inflight = 0; /* the message in flight goes again once logged in */
 	c->nrooms = 0;
 	c->ul_room[0] = '\0';
@@ -716,7 +770,7 @@ int pl_client_run(const struct pl_client_opts *o)
 	int code = 1;
 	char err[512];
 
-	if (pl_hostport_split(o->server, c->host, sizeof c->host, &c->port, 7787, err, sizeof err) < 0 ||
+	if (pl_hostport_split(o->server, c->host, sizeof c->host, &c->port, PL_CLIENT_PORT, err, sizeof err) < 0 ||
 	    pl_addr_resolve(c->host, c->port, SOCK_STREAM, &c->addr, &c->addrlen, err, sizeof err) < 0) {
 		pl_ui_local_error(&c->ui, err);
 		free(c);
@@ -763,7 +817,7 @@ int pl_client_run(const struct pl_client_opts *o)
 		goto out;
 	}
 	if (c->ui.mode == PL_UI_TUI) {
-		int rc = pl_tui_alloc(&c->ui.tui, c->base, cl_handle_line, c);
+		int rc = pl_tui_alloc(&c->ui.tui, c->base, !o->no_colors, cl_handle_line, on_top, c);
 		if (rc < 0) {
 			fprintf(stderr, "parley: cannot start the terminal UI (%s); run with --plain.\n", strerror(-rc));
 			goto out;

@@ -12,6 +12,9 @@
 #include "core/names.h"
 #include "media/audio.h"
 
+#define PL_CLIENT_PORT 7787 /* parleyd's port when HOST has none */
+#define PL_CLIENT_ROOMS 16   /* rooms joined at once */
+
 struct pl_client_opts {
 	char server[300];       /* host[:port] */
 	bool json;              /* JSON lines on stdin/stdout instead of the line mode */
@@ -35,6 +38,9 @@ struct pl_client_opts {
 	struct pl_echo_sim echo; /* tests: an echo path from speaker to microphone on the clock backend */
 	bool plc_only;          /* no FEC or redundancy: plain Opus concealment (a reference) */
 	char udp_via[300];      /* "host:port" voice is sent to instead of the server's (tests), or "" */
+	char rooms[PL_CLIENT_ROOMS][PL_ROOM_MAX + 1]; /* joined after the first login */
+	unsigned nrooms;
+	bool no_colors;         /* the terminal UI in the terminal's own colours only */
 };
 
 /* Runs until the person quits or the connection ends; returns the process exit code:

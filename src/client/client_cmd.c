@@ -344,6 +344,10 @@ void cl_run_cmd(struct client *c, const struct pl_cmd *cmd)
 		snprintf(m->u.history.target, sizeof m->u.history.target, "%s", cmd->target);
 		m->u.history.limit = (uint16_t)cmd->number;
 		m->u.history.before_id = cmd->before;
+		if (!cl_history_sent(c, cmd->target, CL_HIST_CMD)) {
+			pl_ui_local_error(&c->ui, "Too many history requests are waiting for the server; try again in a moment.");
+			return;
+		}
 		cl_send(c, m);
 		return;
 	case PL_CMD_REVOKE:

@@ -27,12 +27,19 @@
 #include "core/msg.h"
 #include "net/conn.h"
 
-#define MAX_ROOMS 16
+#define MAX_ROOMS PL_CLIENT_ROOMS
 #define STDIN_LINE_MAX (PL_TEXT_MAX * 6 + 2048)
 /* A room's user list arrives in chunks; a server that never says "last chunk" gets this many
  * names at most, not all our memory. */
 #define USERLIST_MAX 65536
 #define EOF_WAIT_S 30 /* end of input: how long answers are waited for */
+#define HISTQ_MAX 64  /* HISTORY requests awaiting their answers */
+
+enum cl_hist {
+	CL_HIST_CMD,    /* /history, or a script's history command */
+	CL_HIST_RECENT, /* the last messages, as a window opens */
+	CL_HIST_OLDER,  /* a page for the top of a TUI window */
+};
 
 struct client {
 	const struct pl_client_opts *o;
@@ -97,6 +104,12 @@ struct client {
 	char rejoin[MAX_ROOMS][PL_ROOM_MAX + 1];
 	unsigned nrejoin;
 	char keep_window[PL_TARGET_MAX + 1]; /* the window the person was in, kept as rooms come back */
+	/* HISTORY requests in the order sent: the server answers each with its TEXTs (HISTORY flag),
+	 * then LIST_END or ERROR, in that order, so the oldest one here owns what arrives. Pages of
+	 * older history the TUI asked for go to the top of their window; the last messages fetched
+	 * as a window opens end quietly when there are none. */
+	struct { char target[PL_TARGET_MAX + 1]; enum cl_hist kind; } histq[HISTQ_MAX];
+	unsigned histq_n;
 };
 
 /* client.c */
@@ -109,6 +122,9 @@ void cl_voice_file(struct client *c, bool send, const char *path);
 void cl_start_login(struct client *c, bool reg, const char *nick, const char *pw, const char *realname);
 /* A window opened for a room or a person: the last messages there are fetched to fill it. */
 void cl_recent(struct client *c, const char *target);
+/* A HISTORY request sent for target. Returns false when too many wait already (it is then not
+ * to be sent). */
+bool cl_history_sent(struct client *c, const char *target, enum cl_hist kind);
 
 /* client_cmd.c */
 void cl_run_cmd(struct client *c, const struct pl_cmd *cmd);

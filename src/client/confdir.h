@@ -1,6 +1,6 @@
 /*
- * confdir: where the client keeps its files (pinned certificates, this device's identity, later
- * its configuration): $PARLEY_HOME, else $XDG_CONFIG_HOME/parley, else ~/.config/parley. The
+ * confdir: where the client keeps its files (pinned certificates, this device's identity, its
+ * config file, client/clientcfg.h): $PARLEY_HOME, else $XDG_CONFIG_HOME/parley, else ~/.config/parley. The
  * directory is made readable by its owner alone.
  */
 #ifndef PL_CONFDIR_H

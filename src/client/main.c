@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "client/clientcfg.h"
+#include "client/confdir.h"
 #include "client/identity.h"
 #include "client/known_hosts.h"
 #include "client/stunc.h"
@@ -16,9 +18,15 @@
 #include "client/vstats.h"
 
 static const char usage[] =
-	"Usage: parley [options] [HOST[:PORT]]\n"
-	"parley's terminal client. Connects to parleyd (default localhost:7787) over TLS.\n"
+	"Usage: parley [options] [HOST[:PORT] | NAME]\n"
+	"parley's terminal client. Connects to parleyd over TLS: HOST[:PORT], else the config file's server,\n"
+	"else localhost:7787. NAME picks the config file's section [NAME]: its server, nick, rooms and so on.\n"
 	"\n"
+	"  --config FILE          the config file (default ~/.config/parley/config): key = value lines for\n"
+	"                         server, nick, rooms, identity, known_hosts, device_name, input, output,\n"
+	"                         voice_mode, colors and processing; the command line wins over it\n"
+	"  --rooms #A,#B          rooms to join after logging in\n"
+	"  --colors on|off        colours in the terminal UI (default on)\n"
 	"  --json                 JSON lines on stdin/stdout (for scripts and bots)\n"
 	"  --plain                the plain line mode even on a terminal (the terminal UI is the default there)\n"
 	"  --nick NICK            log in as NICK right after connecting: by this device's key once it is\n"
@@ -75,7 +83,8 @@ int main(int argc, char **argv)
 	gethostname(o.device_name, sizeof o.device_name - 1);
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
-	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR, O_UDPVIA, O_PLC, O_ECHO };
+	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR, O_UDPVIA, O_PLC, O_ECHO, O_CONFIG,
+	       O_ROOMS, O_COLORS };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
@@ -88,15 +97,58 @@ int main(int argc, char **argv)
 		{"voice-stats", required_argument, 0, O_VSTATS}, {"log-dir", required_argument, 0, O_LOGDIR},
 		{"udp-via", required_argument, 0, O_UDPVIA},
 		{"plc-only", no_argument, 0, O_PLC}, {"echo-sim", required_argument, 0, O_ECHO},
+		{"config", required_argument, 0, O_CONFIG},
+		{"rooms", required_argument, 0, O_ROOMS}, {"colors", required_argument, 0, O_COLORS},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
 	bool plain = false;
 	const char *stun = NULL;
+	/* The config file first (--config's, else the default one if it exists), then the command
+	 * line over it. */
+	const char *config = NULL;
 	opterr = 0;
+	bool no_config = false; /* --help, --version and --stun work whatever the file says */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == O_CONFIG)
+			config = optarg;
+		no_config |= c == O_HELP || c == O_VERS || c == O_STUN;
+	}
+	char cfg_default[4096], err[8192];
+	pl_confdir_path(cfg_default, sizeof cfg_default, "config");
+	/* A server argument that names a section of the file ([work]) picks that section. */
+	const char *arg = optind < argc ? argv[optind] : NULL;
+	bool profile = false;
+	if (!no_config && pl_clientcfg_load(&o, config ? config : cfg_default, config != NULL, arg, &profile, err,
+					    sizeof err) < 0) {
+		fprintf(stderr, "parley: %s\n", err);
+		return 2;
+	}
+	optind = 0; /* GNU getopt: start again from the first argument */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (c) {
+		case O_CONFIG: break;
+		case O_ROOMS: {
+			char line[1200];
+			struct pl_client_opts tmp = {0};
+			snprintf(line, sizeof line, "rooms = %s\n", optarg);
+			if (strlen(optarg) > 1000 || pl_clientcfg_parse(&tmp, "--rooms", line, NULL, NULL, err, sizeof err) < 0) {
+				fprintf(stderr, "parley: --rooms: %s\n", strlen(optarg) > 1000 ? "too many rooms." :
+					strchr(err, ':') + 2);
+				return 2;
+			}
+			memcpy(o.rooms, tmp.rooms, sizeof o.rooms);
+			o.nrooms = tmp.nrooms;
+			break;
+		}
+		case O_COLORS:
+			if (pl_clientcfg_bool(optarg) < 0) {
+				fprintf(stderr, "parley: --colors is on or off, not '%s'.\n", optarg);
+				return 2;
+			}
+			o.no_colors = !pl_clientcfg_bool(optarg);
+			break;
 		case O_JSON: o.json = true; break;
 		case O_PLAIN: plain = true; break;
 		case O_NICK: bad = setstr(o.nick, sizeof o.nick, optarg, "--nick"); break;
@@ -171,7 +223,9 @@ int main(int argc, char **argv)
 		}
 		return pl_stunc_run(stun, pl_env_system(), stdout, stderr);
 	}
-	if (optind < argc && setstr(o.server, sizeof o.server, argv[optind++], "the server"))
+	if (optind < argc && profile)
+		optind++; /* a section's name, not a host: its server came from the file */
+	else if (optind < argc && setstr(o.server, sizeof o.server, argv[optind++], "the server"))
 		return 2;
 	if (optind < argc) {
 		fprintf(stderr, "parley: unexpected argument '%s'; run parley --help.\n", argv[optind]);
@@ -180,9 +234,10 @@ int main(int argc, char **argv)
 	if (o.nick[0]) {
 		const char *pw = getenv("PARLEY_PASSWORD");
 		if ((!pw || !*pw) && (o.do_register || !o.identity[0])) {
-			fprintf(stderr, "parley: --nick%s needs the password in the PARLEY_PASSWORD environment variable "
-					"(or leave out --nick and type /%s NICK PASSWORD).\n",
-				o.do_register ? " --register" : " without a device identity",
+			fprintf(stderr, "parley: logging in as %s at start (--nick, or nick in the config file)%s needs the "
+					"password in the PARLEY_PASSWORD environment variable (or leave the nickname out "
+					"and type /%s NICK PASSWORD).\n", o.nick,
+				o.do_register ? " with --register" : " without a device identity",
 				o.do_register ? "register" : "login");
 			return 2;
 		}

@@ -24,9 +24,9 @@
 
 #include "client/cmds.h"
 #include "client/sanitize.h"
+#include "client/scrollback.h"
 #include "client/wtext.h"
 
-#define SCROLLBACK 2000              /* lines kept per window */
 #define HISTORY 100                  /* input lines kept for Up/Down */
 #define INPUT_MAX (PL_TEXT_MAX + 600) /* characters: a longest message and its command */
 #define WIN_MAX 100                  /* more conversations than this land in the status window */
@@ -38,16 +38,13 @@
 #define NICK_COLORS 5
 enum { P_ERR = 1, P_BAR, P_HI, P_NICK };
 
-struct line {
-	char *text;
-	enum pl_tui_kind kind;
-};
-
 struct win {
 	char name[WIN_NAME_MAX + 1]; /* "#room" or a nickname; "" is the status window */
-	struct line lines[SCROLLBACK]; /* a ring: the oldest at first */
-	unsigned first, n;
+	struct pl_sb sb;          /* its lines, oldest first */
 	int scroll;               /* screen rows scrolled back from the newest */
+	/* Older history: asked for when the person scrolls to the top; its lines go in at ins. */
+	bool fetching, started;   /* a page is on its way; the start of history was reached */
+	unsigned ins;
 	int act;                  /* unseen activity: 0 none, 1 notices, 2 chat, 3 errors, 4 mentions */
 	char (*users)[PL_NICK_MAX + 1]; /* rooms: sorted case-insensitively */
 	unsigned nusers, capusers;
@@ -59,6 +56,7 @@ struct pl_tui {
 	attr_t a_err, a_info, a_bar, a_hi;
 	attr_t a_nick[NICK_COLORS]; /* nicknames' colours; 0 on a terminal without colours */
 	void (*on_line)(const char *line, size_t len, void *arg);
+	bool (*on_top)(const char *window, uint64_t before_id, void *arg);
 	void *arg;
 
 	struct win *wins[WIN_MAX];
@@ -205,8 +203,7 @@ static struct win *win_get(struct pl_tui *t, const char *name)
 
 static void win_free(struct win *w)
 {
-	for (unsigned i = 0; i < w->n; i++)
-		free(w->lines[(w->first + i) % SCROLLBACK].text);
+	pl_sb_clear(&w->sb);
 	free(w->users);
 	free(w);
 }
@@ -228,29 +225,18 @@ static void switch_to(struct pl_tui *t, unsigned i)
 
 /* --- public: lines, users, windows, status --- */
 
-void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text)
+void pl_tui_message(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text, uint64_t id)
 {
 	if (!t) { /* before the UI starts or after it ends, the terminal is an ordinary one */
 		print_safe(stderr, text);
 		return;
 	}
 	struct win *w = win_get(t, window);
-	char *copy = strdup(text);
-	if (!copy)
+	if (pl_sb_append(&w->sb, text, (int)kind, id) < 0)
 		return;
-	struct line *l;
-	if (w->n == SCROLLBACK) {
-		l = &w->lines[w->first];
-		free(l->text);
-		w->first = (w->first + 1) % SCROLLBACK;
-	} else {
-		l = &w->lines[(w->first + w->n++) % SCROLLBACK];
-	}
-	l->text = copy;
-	l->kind = kind;
 	if (w->scroll > 0) { /* someone reading back keeps seeing the same rows */
 		size_t n;
-		const wchar_t *s = wline(t, copy, &n);
+		const wchar_t *s = wline(t, text, &n);
 		w->scroll += s ? pl_wtext_rows(s, n, text_width(w)) : 1;
 	}
 	int level = kind == PL_TUI_MENTION ? 4 : kind == PL_TUI_ERROR ? 3 : kind == PL_TUI_CHAT ? 2 : 1;
@@ -258,6 +244,41 @@ void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, co
 		w->act = level;
 	if (kind == PL_TUI_ERROR || (kind == PL_TUI_INFO && w == t->wins[0]))
 		push(t->tail, &t->ntail, TAIL, text);
+	dirty(t);
+}
+
+void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text)
+{
+	pl_tui_message(t, window, kind, text, 0);
+}
+
+/* Older lines go in above everything; scroll counts rows from the newest, so a view scrolled back
+ * keeps showing the same rows. */
+void pl_tui_older(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text, uint64_t id)
+{
+	int i = t && window ? win_index(t, window) : -1;
+	if (i <= 0)
+		return; /* its window was closed meanwhile */
+	struct win *w = t->wins[i];
+	if (pl_sb_insert(&w->sb, w->ins, text, (int)kind, id) == 0)
+		w->ins++;
+	dirty(t);
+}
+
+void pl_tui_older_end(struct pl_tui *t, const char *window, bool more, const char *start, const char *seam)
+{
+	int i = t && window ? win_index(t, window) : -1;
+	if (i <= 0)
+		return;
+	struct win *w = t->wins[i];
+	w->fetching = false;
+	const struct pl_sb_line *below = pl_sb_get(&w->sb, w->ins);
+	if (seam && w->ins && below && !strcmp(below->text, seam))
+		pl_sb_remove(&w->sb, w->ins);
+	if (!more && start && !w->started) { /* said once, above everything */
+		w->started = true;
+		pl_sb_insert(&w->sb, 0, start, PL_TUI_INFO, 0);
+	}
 	dirty(t);
 }
 
@@ -351,10 +372,10 @@ void pl_tui_clear(struct pl_tui *t)
 	if (!t)
 		return;
 	struct win *w = cur_win(t);
-	for (unsigned i = 0; i < w->n; i++)
-		free(w->lines[(w->first + i) % SCROLLBACK].text);
-	w->first = w->n = 0;
+	pl_sb_clear(&w->sb);
 	w->scroll = 0;
+	w->started = false; /* scrolling up fetches it again, from the newest */
+	w->ins = 0;        /* a page on its way goes in at the top of what is left */
 	dirty(t);
 }
 
@@ -458,12 +479,12 @@ static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
 {
 	/* Walks back from the newest line until the rows on screen and those scrolled past are covered. */
 	int need = w->scroll + h, covered = 0;
-	unsigned k = w->n;
+	unsigned k = w->sb.n;
 	size_t n;
 	const wchar_t *s;
 	while (k > 0 && covered < need) {
 		k--;
-		s = wline(t, w->lines[(w->first + k) % SCROLLBACK].text, &n);
+		s = wline(t, pl_sb_get(&w->sb, k)->text, &n);
 		covered += s ? pl_wtext_rows(s, n, cols) : 1;
 	}
 	if (covered < need && w->scroll > 0) { /* scrolled past the oldest line: show the top */
@@ -471,8 +492,8 @@ static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
 		need = w->scroll + h;
 	}
 	int skip = covered > need ? covered - need : 0, y = y0;
-	for (; k < w->n && y < y0 + h; k++) {
-		const struct line *l = &w->lines[(w->first + k) % SCROLLBACK];
+	for (; k < w->sb.n && y < y0 + h; k++) {
+		const struct pl_sb_line *l = pl_sb_get(&w->sb, k);
 		attr_t a = l->kind == PL_TUI_ERROR ? t->a_err : l->kind == PL_TUI_INFO ? t->a_info
 			 : l->kind == PL_TUI_MENTION ? t->a_hi : A_NORMAL;
 		s = wline(t, l->text, &n);
@@ -531,7 +552,9 @@ static void draw_status(struct pl_tui *t, int y)
 		snprintf(buf + n, sizeof buf - (size_t)n, " %u user%s", w->nusers, w->nusers == 1 ? "" : "s");
 	mvhline(y, 0, ' ' | t->a_bar, COLS);
 	int x = put(y, 1, COLS, buf, t->a_bar);
-	if (w->scroll > 0)
+	if (w->fetching) /* the person paged up to the top: older messages are on their way */
+		put(y, x, COLS, " -- fetching older messages --", t->a_bar | A_BOLD);
+	else if (w->scroll > 0)
 		put(y, x, COLS, " -- more --", t->a_bar | A_BOLD);
 }
 
@@ -715,13 +738,40 @@ static void complete(struct pl_tui *t)
 	comp_reset(t);
 }
 
+/* The rows all of w's lines take. */
+static int total_rows(struct pl_tui *t, const struct win *w)
+{
+	int rows = 0;
+	size_t n;
+	for (unsigned k = 0; k < w->sb.n; k++) {
+		const wchar_t *s = wline(t, pl_sb_get(&w->sb, k)->text, &n);
+		rows += s ? pl_wtext_rows(s, n, text_width(w)) : 1;
+	}
+	return rows;
+}
+
+/* PageUp and PageDown. Reaching the top of a room's or a conversation's window asks for the
+ * messages before the oldest one it shows (once at a time, and no more once the start of its
+ * history is reached); they go in above, and the view stays where it is. */
 static void scroll_page(struct pl_tui *t, int dir)
 {
 	struct win *w = cur_win(t);
-	int page = text_height() > 3 ? text_height() - 2 : 1;
+	int h = text_height(), page = h > 3 ? h - 2 : 1;
 	w->scroll += dir * page;
 	if (w->scroll < 0)
-		w->scroll = 0; /* draw() clamps the other end */
+		w->scroll = 0;
+	if (dir < 0)
+		return;
+	int top = total_rows(t, w) - h;
+	if (top < 0)
+		top = 0;
+	if (w->scroll < top)
+		return;
+	w->scroll = top;
+	if (!w->name[0] || w->fetching || w->started || !t->on_top || w->sb.n + PL_TUI_OLDER_PAGE + 1 > PL_SB_LINES)
+		return;
+	w->ins = 0;
+	w->fetching = t->on_top(w->name, w->sb.oldest_id, t->arg);
 }
 
 static void on_resize(struct pl_tui *t)
@@ -852,8 +902,9 @@ static void set_locale(void)
 	setlocale(LC_NUMERIC, "C");
 }
 
-int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
-		 void (*on_line)(const char *line, size_t len, void *arg), void *arg)
+int pl_tui_alloc(struct pl_tui **tp, struct event_base *base, bool colors,
+		 void (*on_line)(const char *line, size_t len, void *arg),
+		 bool (*on_top)(const char *window, uint64_t before_id, void *arg), void *arg)
 {
 	if (!tp || !base || !on_line)
 		return -EINVAL;
@@ -863,6 +914,7 @@ int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
 	if (!t)
 		return -ENOMEM;
 	t->on_line = on_line;
+	t->on_top = on_top;
 	t->arg = arg;
 	t->hidx = -1;
 	t->wins[0] = calloc(1, sizeof *t->wins[0]);
@@ -891,7 +943,7 @@ int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
 	t->a_info = A_DIM;
 	t->a_bar = A_REVERSE;
 	t->a_hi = A_BOLD;
-	if (has_colors() && start_color() == OK) {
+	if (colors && has_colors() && start_color() == OK) {
 		short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
 		init_pair(P_ERR, COLOR_RED, bg);
 		init_pair(P_BAR, COLOR_WHITE, COLOR_BLUE);

@@ -2,9 +2,11 @@
  * tui: the interactive terminal UI (ncurses), as a person uses parley: one window per room or
  * conversation with its own scrollback, the user list of the current room beside it, a status
  * line (connection, nickname, presence, voice, current window) and an input line with history
- * and tab completion of nicknames and commands. It owns the terminal and the keyboard; complete
- * input lines go back to the client through on_line, which parses them like the line mode.
- * Whatever text it is given, it draws and prints only terminal-safe text (client/sanitize.h).
+ * and tab completion of nicknames and commands. Paging up to the top of a window asks the client
+ * for older history (on_top), which goes in above what the window shows. It owns the terminal
+ * and the keyboard; complete input lines go back to the client through on_line, which parses them
+ * like the line mode. Whatever text it is given, it draws and prints only terminal-safe text
+ * (client/sanitize.h).
  */
 #ifndef PL_TUI_H
 #define PL_TUI_H
@@ -12,10 +14,13 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/names.h"
 
 struct pl_tui;
+
+#define PL_TUI_OLDER_PAGE 50 /* messages fetched when the person scrolls to the top of a window */
 
 enum pl_tui_kind {
 	PL_TUI_CHAT,  /* a message someone wrote */
@@ -24,16 +29,29 @@ enum pl_tui_kind {
 	PL_TUI_MENTION, /* a message naming you, or to you alone: highlighted, its window marked '@' */
 };
 
-/* Takes over the terminal (stdin/stdout must be a tty). on_line gets each line the person
- * enters, without the newline. Returns 0 or -errno. */
-int pl_tui_alloc(struct pl_tui **tp, struct event_base *base,
-		 void (*on_line)(const char *line, size_t len, void *arg), void *arg);
+/* Takes over the terminal (stdin/stdout must be a tty); colors false keeps to bold, dim and
+ * reverse video. on_line gets each line the person enters, without the newline. on_top is called
+ * when the person scrolls to the top of a room's or a conversation's window, with the id of the
+ * oldest message there (0: none): it returns whether it asked for the messages before it, which
+ * then come through pl_tui_older and pl_tui_older_end. Returns 0 or -errno. */
+int pl_tui_alloc(struct pl_tui **tp, struct event_base *base, bool colors,
+		 void (*on_line)(const char *line, size_t len, void *arg),
+		 bool (*on_top)(const char *window, uint64_t before_id, void *arg), void *arg);
 /* Gives the terminal back as it was. */
 void pl_tui_free(struct pl_tui *t);
 
 /* Adds a line to the window of `window` ("#room" or a nickname; created if missing), or to the
  * status window when window is NULL. */
 void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text);
+/* The same for a message: id is its id, remembered so scrolling to the top can fetch older ones. */
+void pl_tui_message(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text, uint64_t id);
+/* A line of the page of older history on_top asked for: they go in above everything the window
+ * holds, one after another in the order they come (oldest first). */
+void pl_tui_older(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text, uint64_t id);
+/* That page is complete (or failed: more true). With more false the start of the window's history
+ * is reached: start, when given, is put above everything, once. seam, when given, is a line the
+ * page ended with that the line below it may repeat (a day change): that repeat is dropped. */
+void pl_tui_older_end(struct pl_tui *t, const char *window, bool more, const char *start, const char *seam);
 /* Replaces the user list of a room. */
 void pl_tui_users(struct pl_tui *t, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n);
 /* One user joined (true) or left (false) a room. */

@@ -27,12 +27,14 @@ static void put_line(struct pl_ui *ui, const char *window, bool status, enum pl_
 	if (!safe)
 		return;
 	pl_term_safe(safe, cap, s, len);
-	if (ui->log_dir[0]) {
+	if (ui->log_dir[0] && !ui->line_older) { /* older history, going in at the top, is not logged again */
 		const char *w = status ? NULL : window ? window : ui->mode == PL_UI_TUI ? pl_tui_current(ui->tui) : NULL;
 		pl_winlog_write(ui->log_dir, w, safe, time(NULL));
 	}
-	if (ui->mode == PL_UI_TUI) {
-		pl_tui_line(ui->tui, status ? NULL : window ? window : pl_tui_current(ui->tui), kind, safe);
+	if (ui->mode == PL_UI_TUI && ui->line_older) {
+		pl_tui_older(ui->tui, window, kind, safe, ui->line_id);
+	} else if (ui->mode == PL_UI_TUI) {
+		pl_tui_message(ui->tui, status ? NULL : window ? window : pl_tui_current(ui->tui), kind, safe, ui->line_id);
 	} else {
 		fprintf(ui->out, "%s%s\n", kind == PL_TUI_ERROR ? "! " : kind == PL_TUI_INFO ? "* " : "", safe);
 		fflush(ui->out);
@@ -213,6 +215,14 @@ static void when(uint64_t ms, const char *fmt, char *buf, size_t sz)
 	strftime(buf, sz, fmt, &tm);
 }
 
+/* "Day changed to Monday 30 November 2026": the line before a message of another day. */
+static void day_line(const struct tm *tm, char *buf, size_t sz)
+{
+	char d[64];
+	strftime(d, sizeof d, "%A %-d %B %Y", tm);
+	snprintf(buf, sz, "Day changed to %s", d);
+}
+
 /* Before a message of another day than the last one shown in its window, a line saying so, as
  * irssi does (a window opening on older messages says their day too). */
 static void day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
@@ -236,9 +246,31 @@ static void day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
 	if (ui->days[i].day == day)
 		return;
 	ui->days[i].day = day;
-	char d[64];
-	strftime(d, sizeof d, "%A %-d %B %Y", &tm);
-	text(ui, win, PL_TUI_INFO, "Day changed to %s", d);
+	char d[96];
+	day_line(&tm, d, sizeof d);
+	text(ui, win, PL_TUI_INFO, "%s", d);
+}
+
+/* The same for a page of older history going in at the top of its window: a line before its first
+ * message when that is not of today, and before each message of another day than the one before
+ * it in the page. */
+static void older_day_mark(struct pl_ui *ui, const char *win, uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000), now = time(NULL);
+	struct tm tm, today;
+	localtime_r(&t, &tm);
+	localtime_r(&now, &today);
+	int day = (tm.tm_year + 1900) * 400 + tm.tm_yday;
+	bool first = ui->older_day == 0;
+	ui->older_ms = ms;
+	if (day == ui->older_day || (first && day == (today.tm_year + 1900) * 400 + today.tm_yday)) {
+		ui->older_day = day;
+		return;
+	}
+	ui->older_day = day;
+	char d[96];
+	day_line(&tm, d, sizeof d);
+	text(ui, win, PL_TUI_INFO, "%s", d);
 }
 
 /* "14:02" today, "2026-12-01 14:02" before. */
@@ -380,12 +412,19 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 		if (ui->mode == PL_UI_TUI) {
 			/* The window already says which room or person: just who said what. */
 			const char *win = m->u.text.target[0] == '#' ? m->u.text.target : mine ? m->u.text.target : m->u.text.from;
-			day_mark(ui, win, m->u.text.time_ms);
+			if (ui->line_older) { /* its window asked for it: the top of that window */
+				win = ui->older_win;
+				older_day_mark(ui, win, m->u.text.time_ms);
+			} else {
+				day_mark(ui, win, m->u.text.time_ms);
+			}
 			enum pl_tui_kind k = mention && fresh ? PL_TUI_MENTION : PL_TUI_CHAT;
+			ui->line_id = m->u.text.id;
 			if (action)
 				text(ui, win, k, "%s%s * %s %s", mark, t, m->u.text.from, body);
 			else
 				text(ui, win, k, "%s%s <%s> %s", mark, t, m->u.text.from, body);
+			ui->line_id = 0;
 		} else if (action) {
 			text(ui, NULL, PL_TUI_CHAT, "%s%s [%s] * %s %s", mark, t, m->u.text.target, m->u.text.from, body);
 		} else if (m->u.text.target[0] == '#') {
@@ -627,6 +666,42 @@ void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m)
 		json_msg(ui, m);
 	else
 		say_msg(ui, m);
+}
+
+void pl_ui_older_text(struct pl_ui *ui, const char *window, const struct pl_msg *m)
+{
+	if (ui->mode != PL_UI_TUI)
+		return;
+	snprintf(ui->older_win, sizeof ui->older_win, "%s", window);
+	ui->line_older = true;
+	say_msg(ui, m);
+	ui->line_older = false;
+}
+
+void pl_ui_older_end(struct pl_ui *ui, const char *window, bool more)
+{
+	/* The messages below the page may begin with a line for the day the page ended on: it
+	 * changes nothing there any more. */
+	char seam[96] = "";
+	if (ui->older_day) {
+		time_t t = (time_t)(ui->older_ms / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		day_line(&tm, seam, sizeof seam);
+	}
+	ui->older_day = 0; /* the next page starts afresh */
+	if (ui->mode == PL_UI_TUI)
+		pl_tui_older_end(ui->tui, window, more, "Start of history: nothing was said here before this.",
+				 seam[0] ? seam : NULL);
+}
+
+void pl_ui_recent_end(struct pl_ui *ui, const char *window, bool more)
+{
+	if (!more || ui->mode == PL_UI_JSON)
+		return; /* none at all, or all of them: the window shows it */
+	text(ui, ui->mode == PL_UI_TUI ? window : NULL, PL_TUI_INFO, "%s", ui->mode == PL_UI_TUI
+	     ? "Older messages exist: PageUp at the top of the window fetches them."
+	     : "Older messages exist: /history with the id of the oldest shown.");
 }
 
 void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n)

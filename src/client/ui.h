@@ -53,6 +53,13 @@ struct pl_ui {
 	unsigned ndays;
 	/* Every window's lines logged to files here (client/winlog.h), or "". */
 	char log_dir[1024];
+	/* TUI: the message the line being shown is (its id), and whether it is older history that
+	 * goes in at the top of its window. */
+	uint64_t line_id;
+	bool line_older;
+	char older_win[PL_TARGET_MAX + 1];
+	int older_day;     /* the day of the last message of the page going in, 0 at a page's start */
+	uint64_t older_ms; /* and its time */
 	/* JSON mode: the command what is said now answers, added to each event as "cmd" and "tag". */
 	char ctx_cmd[24];
 	uint32_t ctx_tag;
@@ -67,6 +74,12 @@ void pl_ui_local_error(struct pl_ui *ui, const char *sentence);
 void pl_ui_info(struct pl_ui *ui, const char *event, const char *sentence);
 void pl_ui_trust(struct pl_ui *ui, const char *server, const char *fp, bool first_use);
 void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m);
+/* A message of a page of older history the TUI asked for (scrolled to the top of window). */
+void pl_ui_older_text(struct pl_ui *ui, const char *window, const struct pl_msg *m);
+/* That page ended (more: whether older messages remain; a failed page counts as more). */
+void pl_ui_older_end(struct pl_ui *ui, const char *window, bool more);
+/* The last messages of a window that opened are shown (more: older ones exist). */
+void pl_ui_recent_end(struct pl_ui *ui, const char *window, bool more);
 /* A full user list, after its chunks were collected. */
 void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MAX + 1], unsigned n);
 void pl_ui_voice_ready(struct pl_ui *ui);

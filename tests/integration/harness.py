@@ -2,6 +2,7 @@
 free ports chosen by the kernel (port 0, read back from parleyd's "ready" line), JSON-mode
 clients driven line by line, test speech from espeak-ng, and a raw TLS speaker of the wire
 protocol for feeding the server bytes no real client would send."""
+import atexit
 import ctypes
 import ctypes.util
 import json
@@ -26,6 +27,12 @@ PARLEYD = os.environ.get("PARLEYD", os.path.join(BUILD, "parleyd"))
 PARLEY = os.environ.get("PARLEY", os.path.join(BUILD, "parley"))
 AUDIOCMP = os.environ.get("AUDIOCMP", os.path.join(BUILD, "tests", "tools", "audiocmp"))
 TIMEOUT = float(os.environ.get("PARLEY_TEST_TIMEOUT", "20"))
+
+# The clients' configuration directory (client/confdir.h) is a fresh one, so a config file of the
+# person running the tests (~/.config/parley/config: a nick, rooms) steers none of their clients.
+if "PARLEY_HOME" not in os.environ:
+    os.environ["PARLEY_HOME"] = tempfile.mkdtemp(prefix="parley-test-home-")
+    atexit.register(shutil.rmtree, os.environ["PARLEY_HOME"], ignore_errors=True)
 
 
 class Checks:
