@@ -33,6 +33,12 @@ void cl_handle_line(const char *line, size_t len, void *arg)
 		return;
 	/* A person's text longer than one message goes as several, cut between words. */
 	bool text = len && (line[0] != '/' || (len > 1 && line[1] == '/'));
+	if (!c->o->json && text && !c->logged_in) {
+		pl_ui_local_error(&c->ui, c->welcomed ? "Log in first: /login NICK PASSWORD, or /register NICK PASSWORD."
+						      : "Not connected yet: what you type goes once the server answers "
+							"and you have logged in.");
+		return;
+	}
 	if (!c->o->json && text && len > PL_TEXT_MAX) {
 		size_t off = line[0] == '/' ? 1 : 0; /* "//" starts text that begins with '/' */
 		while (off < len) {

@@ -551,7 +551,14 @@ static void draw_status(struct pl_tui *t, int y)
 	if (is_room(w) && n > 0 && (size_t)n < sizeof buf)
 		snprintf(buf + n, sizeof buf - (size_t)n, " %u user%s", w->nusers, w->nusers == 1 ? "" : "s");
 	mvhline(y, 0, ' ' | t->a_bar, COLS);
-	int x = put(y, 1, COLS, buf, t->a_bar);
+	/* What does not fit is left out from a space on, not cut inside a word. */
+	wchar_t ws[512];
+	size_t wn = pl_wtext_decode(buf, strlen(buf), ws, sizeof ws / sizeof ws[0]), end;
+	pl_wtext_row_next(ws, wn, 0, COLS > 2 ? COLS - 2 : 1, &end);
+	attron(t->a_bar);
+	mvaddnwstr(y, 1, ws, (int)end);
+	attroff(t->a_bar);
+	int x = 1 + pl_wtext_width(ws, 0, (unsigned)end);
 	if (w->fetching) /* the person paged up to the top: older messages are on their way */
 		put(y, x, COLS, " -- fetching older messages --", t->a_bar | A_BOLD);
 	else if (w->scroll > 0)

@@ -78,7 +78,7 @@ try:
     h.send("/frobnicate")
     t.check(said("Unknown command /frobnicate; type /help for the list."), "line mode explains an unknown command")
     h.send("hello?")
-    t.check(said("You are in no room"), "line mode explains that text needs a room before login")
+    t.check(said("Log in first: /login NICK PASSWORD"), "line mode says to log in when text is typed before login")
     t.check(h.quit() == 0, "line mode /quit exits 0")
 
     # Protocol-level rules, spoken raw.
