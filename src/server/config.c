@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include "core/msg.h"
 #include "net/log.h"
 
 #include <errno.h>
@@ -295,7 +296,7 @@ int pl_config_args(struct pl_config *c, int argc, char **argv, char *err, size_t
 			return 1;
 		}
 		if (o == O_VERSION) {
-			printf("parleyd 0.1.0 (protocol 1)\n");
+			printf("parleyd 0.1.0 (protocol %u)\n", PL_PROTO_VERSION);
 			return 1;
 		}
 		if (o == O_CONFIG) {

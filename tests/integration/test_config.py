@@ -17,6 +17,8 @@ try:
     t.check(h.returncode == 0 and all(f"--{k.replace('_', '-')}" in h.stdout for k in keys),
             f"--help lists every setting of the sample file ({len(keys)})")
     t.check("(default 16)" in h.stdout and "(default 8)" in h.stdout, "--help gives the defaults")
+    v = subprocess.run([PARLEYD, "--version"], capture_output=True, text=True).stdout.strip()
+    t.check(v.endswith("(protocol 3)"), f"--version names the protocol it speaks: {v}")
 
     srv = Server(tmp, "--config", SAMPLE)
     t.check(srv.alive(), "the sample config file starts a server (ports from the command line win)")
