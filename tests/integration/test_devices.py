@@ -5,6 +5,7 @@ decrypted); devices are listed and revoked, and a revoked key logs in no more; a
 keys are shown to contacts only; a contact request can be refused, and then reveals no presence;
 the identity file is its owner's alone and never written through a link."""
 import os
+import select
 import shutil
 import signal
 import stat
@@ -58,10 +59,13 @@ try:
         keys, cap = os.path.join(tmp, "tls-keys"), os.path.join(tmp, "login.pcapng")
         tsh = subprocess.Popen(["tshark", "-i", "lo", "-f", f"tcp port {srv.tcp}", "-w", cap],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        for _ in range(100):  # tshark says "Capturing on" once it listens
-            if os.path.exists(cap) and os.path.getsize(cap) > 0:
+        # tshark says "Capturing on" once it listens; a file with a header in it is not proof enough
+        # on a loaded machine (the handshake it would miss is what decrypts the rest).
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            ready, _, _ = select.select([tsh.stderr], [], [], max(0.0, deadline - time.time()))
+            if not ready or "Capturing on" in tsh.stderr.readline():
                 break
-            time.sleep(0.1)
         time.sleep(0.5)
         env = dict(os.environ, SSLKEYLOGFILE=keys, PARLEY_PASSWORD="alice-password")
         a = client("a1", "--nick", "alice", env=env)  # the password is there, and must stay unused
