@@ -452,29 +452,6 @@ static void draw_bar(struct pl_tui *t)
 
 /* The scrollback of w in rows y0..y0+h-1, cols wide: from the top while it fits, else the newest
  * rows at the bottom, w->scroll rows back. */
-/* A chat line's "<nick>": where the nickname is in s, and its colour, the same for a nickname
- * wherever it shows (a hash of it, case aside), as irssi colours nicks. 0 without colours. */
-static attr_t nick_span(const struct pl_tui *t, const wchar_t *s, size_t n, size_t *ns, size_t *ne)
-{
-	*ns = *ne = 0;
-	if (!t->a_nick[0])
-		return 0;
-	size_t i = 0;
-	while (i < n && i < 48 && s[i] != L'<')
-		i++;
-	size_t j = i + 1;
-	while (j < n && j < i + 2 + PL_NICK_MAX && s[j] != L'>')
-		j++;
-	if (i >= n || j >= n || s[j] != L'>' || j == i + 1)
-		return 0;
-	uint32_t hsh = 2166136261u;
-	for (size_t k = i + 1; k < j; k++)
-		hsh = (hsh ^ (uint32_t)towlower((wint_t)s[k])) * 16777619u;
-	*ns = i + 1;
-	*ne = j;
-	return t->a_nick[hsh % NICK_COLORS];
-}
-
 static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
 {
 	/* Walks back from the newest line until the rows on screen and those scrolled past are covered. */
@@ -500,7 +477,9 @@ static void draw_text(struct pl_tui *t, struct win *w, int y0, int h, int cols)
 		if (!s)
 			continue;
 		size_t i = 0, end, ns = 0, ne = 0;
-		attr_t na = l->kind == PL_TUI_CHAT || l->kind == PL_TUI_MENTION ? nick_span(t, s, n, &ns, &ne) : 0;
+		attr_t na = 0;
+		if ((l->kind == PL_TUI_CHAT || l->kind == PL_TUI_MENTION) && t->a_nick[0])
+			na = t->a_nick[pl_wtext_nick_span(s, n, &ns, &ne) % NICK_COLORS]; /* 0 when no nick */
 		do {
 			size_t next = pl_wtext_row_next(s, n, i, cols, &end);
 			if (skip > 0) {

@@ -4,8 +4,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "client/sanitize.h"
+#include "core/names.h"
 
 /* Everything the TUI draws passes here, so nothing a server sends (a room name, a nickname, a
  * line) can drive the terminal: s is first made terminal-safe (client/sanitize.h, controls shown
@@ -110,4 +112,23 @@ int pl_wtext_rows(const wchar_t *s, size_t n, int w)
 		rows++;
 	}
 	return rows;
+}
+
+uint32_t pl_wtext_nick_span(const wchar_t *s, size_t n, size_t *ns, size_t *ne)
+{
+	*ns = *ne = 0;
+	size_t i = 0;
+	while (i < n && i < 48 && s[i] != L'<')
+		i++;
+	size_t j = i + 1;
+	while (j < n && j < i + 2 + PL_NICK_MAX && s[j] != L'>')
+		j++;
+	if (i >= n || j >= n || s[j] != L'>' || j == i + 1)
+		return 0;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t k = i + 1; k < j; k++)
+		h = (h ^ (uint32_t)towlower((wint_t)s[k])) * 16777619u;
+	*ns = i + 1;
+	*ne = j;
+	return h ? h : 1;
 }

@@ -7,6 +7,7 @@
 #define PL_WTEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <wchar.h>
 
 /* in (len bytes of UTF-8 from anywhere) as characters a terminal can show, each 0 to 2 columns
@@ -25,5 +26,10 @@ int pl_wtext_width(const wchar_t *s, unsigned from, unsigned to);
 size_t pl_wtext_row_next(const wchar_t *s, size_t n, size_t i, int w, size_t *end);
 /* How many rows of w columns s takes. */
 int pl_wtext_rows(const wchar_t *s, size_t n, int w);
+
+/* A chat line's "<nick>" (its '<' within the first 48 characters): sets [*ns, *ne) to the nickname
+ * and returns a hash of it, case aside, so a nickname gets the same colour wherever it shows (as
+ * irssi colours nicks); 0 with *ns == *ne when the line has none. */
+uint32_t pl_wtext_nick_span(const wchar_t *s, size_t n, size_t *ns, size_t *ne);
 
 #endif
