@@ -249,6 +249,8 @@ static void start(struct pl_calls *c, const struct pl_cmd *cmd)
 		m.u.call.fmt = cmd->fmt;
 	else
 		pl_mformat_default(&m.u.call.fmt);
+	if (!cmd->has_fmt && c->cfg.frame_ms)
+		m.u.call.fmt.chunk = (uint16_t)(m.u.call.fmt.rate / 1000 * c->cfg.frame_ms);
 	c->offer = m.u.call.fmt;
 	c->group = m.u.call.group;
 	snprintf(c->peer, sizeof c->peer, "%s", cmd->kind == PL_CMD_CALL ? cmd->nick : "");
@@ -648,6 +650,11 @@ bool pl_calls_msg(struct pl_calls *c, const struct pl_msg *m)
 	case PL_MSG_MEDIA_KEY: on_media_key(c, m); return true;
 	default: return false;
 	}
+}
+
+bool pl_calls_in_call(const struct pl_calls *c)
+{
+	return c && c->state != C_NONE;
 }
 
 void pl_calls_lost(struct pl_calls *c)

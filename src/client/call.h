@@ -42,6 +42,8 @@ struct pl_calls_cfg {
 	void (*send)(void *arg, struct pl_msg *m);
 	const struct pl_call_media *media;
 	void *arg;
+	/* The frame an offer of our own proposes, ms (0: the default format's, 20). */
+	unsigned frame_ms;
 	/* Where verified device keys are kept ("" for nowhere: nothing is remembered). */
 	char verified_path[4096];
 };
@@ -56,6 +58,8 @@ void pl_calls_login(struct pl_calls *c, const uint8_t sk[PL_DEVICE_SECRET_LEN], 
 bool pl_calls_cmd(struct pl_calls *c, const struct pl_cmd *cmd);
 /* Whether m is a call message; if so it is handled. */
 bool pl_calls_msg(struct pl_calls *c, const struct pl_msg *m);
+/* Whether a call is being set up, rings or is on. */
+bool pl_calls_in_call(const struct pl_calls *c);
 /* The connection to the server was lost: a call there was is over. */
 void pl_calls_lost(struct pl_calls *c);
 /* The status line's call part ("call with bob 01:23, Opus 48000 Hz mono, verified"), or "" when

@@ -33,6 +33,7 @@
 
 #define RECONNECT_MAX_S 30 /* the longest wait between tries to reconnect */
 #define RECENT_LINES 20    /* messages shown when a room's or a person's window opens */
+#define LIVE_MS 250        /* the microphone meter and the talking marks are this fresh */
 
 const char *cl_current_target(struct client *c)
 {
@@ -137,6 +138,8 @@ int cl_ensure_voice(struct client *c)
 	struct pl_voice_config vc;
 	pl_voice_config_default(&vc);
 	vc.jitter_fixed_ms = c->o->jitter_frames * 20;
+	if (c->o->frame_ms)
+		vc.frame_ms = c->o->frame_ms;
 	vc.mode = c->o->voice_mode;
 	vc.aec = vc.ns = vc.agc = !c->o->no_processing;
 	vc.plc_only = c->o->plc_only;
@@ -147,13 +150,69 @@ int cl_ensure_voice(struct client *c)
 	char err[512];
 	int rc = pl_voice_alloc(&c->voice, c->base, c->env, (struct sockaddr *)&udp, c->session, c->voice_key,
 				&vc, &ev, c, err, sizeof err);
-	if (rc < 0)
+	if (rc < 0) {
 		pl_ui_local_error(&c->ui, err);
-	else
+	} else {
 		pl_roomkeys_engine_ready(c->roomkeys);
+		struct timeval tv = {0, LIVE_MS * 1000};
+		evtimer_add(c->live, &tv);
+	}
 	if (rc == 0 && (c->o->input[0] || c->o->echo.on)) /* the echo path is a microphone too */
 		pl_roomkeys_talk(c->roomkeys); /* a microphone may speak at any moment: sealed from the first */
 	return rc;
+}
+
+/* --- what the person sees of live voice: the meter, who is talking (client/vmeter.h) --- */
+
+static void on_live(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct client *c = arg;
+	if (!c->voice) {
+		pl_ui_voice_live(&c->ui, "");
+		if (c->vm.ntalking) {
+			c->vm.ntalking = 0;
+			pl_ui_talking(&c->ui, c->vm.talking, 0);
+		}
+		return;
+	}
+	struct pl_voice_stats st;
+	pl_voice_stats(c->voice, &st);
+	char meter[96], live[PL_ROOM_MAX + 100];
+	pl_vmeter_format(&st, meter, sizeof meter);
+	if (c->nrooms && !pl_calls_in_call(c->calls)) /* which room your voice is in */
+		snprintf(live, sizeof live, "%s %s", c->rooms[c->nrooms - 1], meter);
+	else
+		snprintf(live, sizeof live, "%s", meter);
+	pl_ui_voice_live(&c->ui, live);
+	if (pl_vmeter_talking(&c->vm, &st))
+		pl_ui_talking(&c->ui, c->vm.talking, c->vm.ntalking);
+	struct timeval tv = {0, LIVE_MS * 1000};
+	evtimer_add(c->live, &tv);
+}
+
+/* Talkers are session ids to the voice engine: the names come from members and calls. */
+static void name_sessions(struct client *c, const struct pl_msg *m)
+{
+	switch (m->type) {
+	case PL_MSG_JOINED:
+		pl_vmeter_name(&c->vm, m->u.member.session, m->u.member.nick);
+		break;
+	case PL_MSG_USERLIST:
+		for (unsigned i = 0; i < m->u.userlist.count; i++)
+			pl_vmeter_name(&c->vm, m->u.userlist.users[i].session, m->u.userlist.users[i].nick);
+		break;
+	case PL_MSG_CALL_STATE:
+	case PL_MSG_CALL_INCOMING:
+	case PL_MSG_CALL_ANSWERED:
+	case PL_MSG_CALL_CONFIRMED:
+	case PL_MSG_CALL_MEMBER:
+		if (m->u.call.session && m->u.call.nick[0])
+			pl_vmeter_name(&c->vm, m->u.call.session, m->u.call.nick);
+		break;
+	default:
+		break;
+	}
 }
 
 /* --- calls: client/call.h reaches the voice engine through these --- */
@@ -433,6 +492,7 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 {
 	if ((m->type == PL_MSG_SAY_OK || m->type == PL_MSG_ERROR) && cl_say_answer(c, m))
 		return;
+	name_sessions(c, m);
 	if (pl_roomkeys_msg(c->roomkeys, m) || pl_calls_msg(c->calls, m))
 		return;
 	switch (m->type) {
@@ -802,7 +862,7 @@ int pl_client_run(const struct pl_client_opts *o)
 		goto out;
 	}
 	struct pl_calls_cfg ccfg = {.base = c->base, .env = c->env, .ui = &c->ui, .send = call_send,
-				    .media = &call_media, .arg = c};
+				    .media = &call_media, .arg = c, .frame_ms = c->o->frame_ms};
 	verified_path(o, ccfg.verified_path, sizeof ccfg.verified_path);
 	struct pl_roomkeys_cfg rcfg = {.env = c->env, .send = call_send, .set_tx_key = media_tx_key,
 				       .set_rx_key = media_rx_key, .forget_sender = media_forget,
@@ -829,6 +889,8 @@ int pl_client_run(const struct pl_client_opts *o)
 		c->eof_timer = evtimer_new(c->base, cl_on_eof_timer, c);
 	}
 	c->reconnect = evtimer_new(c->base, on_reconnect, c);
+	c->live = evtimer_new(c->base, on_live, c);
+	pl_vmeter_init(&c->vm);
 
 	event_base_dispatch(c->base);
 	code = c->exit_code;
@@ -839,6 +901,8 @@ out:
 		event_free(c->eof_timer);
 	if (c->reconnect)
 		event_free(c->reconnect);
+	if (c->live)
+		event_free(c->live);
 	pl_tui_free(c->ui.tui); /* the terminal is restored before the exit status is final */
 	pl_calls_free(c->calls);
 	pl_roomkeys_free(c->roomkeys);

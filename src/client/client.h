@@ -29,6 +29,7 @@ struct pl_client_opts {
 	char identity[4096];    /* this device's identity file ("" for none: password logins only) */
 	char device_name[PL_DEVICE_NAME_MAX + 1]; /* how the account's device list names this one */
 	unsigned jitter_frames; /* non-zero: a fixed jitter buffer of this many 20 ms frames; 0 adaptive */
+	unsigned frame_ms;      /* the voice frames sent: 10 or 20 ms (0: 20) */
 	char input[256];        /* the microphone (media/audio.h): "" none, "default", a source's name */
 	char output[256];       /* the speaker: "" none, "default", a sink's name */
 	char log_dir[1024];     /* every window's lines appended to a file here (client/winlog.h), or "" */

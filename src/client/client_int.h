@@ -21,6 +21,7 @@
 #include "client/pending.h"
 #include "client/roomkey.h"
 #include "client/ui.h"
+#include "client/vmeter.h"
 #include "client/voice.h"
 #include "core/auth.h"
 #include "core/env.h"
@@ -80,6 +81,8 @@ struct client {
 	uint8_t voice_key[PL_VOICE_KEY_LEN];
 	uint16_t udp_port;
 	struct pl_voice *voice;
+	struct pl_vmeter vm;  /* the microphone's meter and who talks, by name */
+	struct event *live;   /* refreshes them while there is voice */
 	struct pl_calls *calls;
 	struct pl_roomkeys *roomkeys;
 	char rooms[MAX_ROOMS][PL_ROOM_MAX + 1];

@@ -12,7 +12,7 @@
 
 #define CFG_FILE_MAX (1 << 20) /* a config file is a few lines; a megabyte is something else */
 
-enum kind { K_SERVER, K_NICK, K_ROOMS, K_PATH, K_IDENTITY, K_TEXT, K_MODE, K_COLORS, K_PROCESSING };
+enum kind { K_SERVER, K_NICK, K_ROOMS, K_PATH, K_IDENTITY, K_TEXT, K_MODE, K_COLORS, K_PROCESSING, K_FRAME };
 
 /* The settings, each once: its key, how its value is read, and where it goes. */
 static const struct setting {
@@ -30,6 +30,7 @@ static const struct setting {
 	S("input", K_TEXT, input),
 	S("output", K_TEXT, output),
 	S("voice_mode", K_MODE, voice_mode),
+	S("frame_ms", K_FRAME, frame_ms),
 	S("colors", K_COLORS, no_colors),
 	S("processing", K_PROCESSING, no_processing),
 	S("log_dir", K_PATH, log_dir),
@@ -137,6 +138,14 @@ static int set(struct pl_client_opts *o, const struct setting *s, char *v, const
 			return -EINVAL;
 		}
 		return 0;
+	case K_FRAME:
+		if (strcmp(v, "10") && strcmp(v, "20")) {
+			snprintf(err, errsz, "%s: frame_ms is 10 or 20 (milliseconds of sound in each voice packet), not '%s'.",
+				 where, v);
+			return -EINVAL;
+		}
+		o->frame_ms = (unsigned)atoi(v);
+		return 0;
 	case K_COLORS:
 	case K_PROCESSING:
 		if ((b = pl_clientcfg_bool(v)) < 0) {
@@ -219,7 +228,7 @@ int pl_clientcfg_parse(struct pl_client_opts *o, const char *path, const char *t
 		}
 		if (!s) {
 			snprintf(err, errsz, "%s: unknown setting '%s'; the settings are server, nick, rooms, identity, "
-				 "known_hosts, device_name, input, output, voice_mode, colors and processing (parley(1)).",
+				 "known_hosts, device_name, input, output, voice_mode, frame_ms, colors and processing (parley(1)).",
 				 where, key);
 			return -EINVAL;
 		}

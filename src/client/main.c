@@ -24,7 +24,7 @@ static const char usage[] =
 	"\n"
 	"  --config FILE          the config file (default ~/.config/parley/config): key = value lines for\n"
 	"                         server, nick, rooms, identity, known_hosts, device_name, input, output,\n"
-	"                         voice_mode, colors and processing; the command line wins over it\n"
+	"                         voice_mode, frame_ms, colors and processing; the command line wins over it\n"
 	"  --rooms #A,#B          rooms to join after logging in\n"
 	"  --colors on|off        colours in the terminal UI (default on)\n"
 	"  --json                 JSON lines on stdin/stdout (for scripts and bots)\n"
@@ -37,6 +37,8 @@ static const char usage[] =
 	"  --voice-in FILE.wav    talk: send this 48 kHz mono WAV once logged in\n"
 	"  --voice-out FILE.wav   write what you hear to this WAV file\n"
 	"  --jitter FRAMES        a fixed jitter buffer of FRAMES 20 ms frames (default: adaptive)\n"
+	"  --frame-ms 10|20       milliseconds of sound per voice packet (default 20; 10 lowers the delay\n"
+	"                         by 10 ms and doubles the packets)\n"
 	"  --input DEVICE         the microphone: a sound server source (see /devices), or \"default\";\n"
 	"                         without --input and --output no sound device is used (WAV files only)\n"
 	"  --output DEVICE        the speaker: a sound server sink, or \"default\"\n"
@@ -84,12 +86,13 @@ int main(int argc, char **argv)
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
 	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR, O_UDPVIA, O_PLC, O_ECHO, O_CONFIG,
-	       O_ROOMS, O_COLORS };
+	       O_ROOMS, O_COLORS, O_FRAME };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
 		{"voice-in", required_argument, 0, O_VIN}, {"voice-out", required_argument, 0, O_VOUT},
 		{"jitter", required_argument, 0, O_JIT}, {"known-hosts", required_argument, 0, O_KH},
+		{"frame-ms", required_argument, 0, O_FRAME},
 		{"identity", required_argument, 0, O_ID}, {"no-identity", no_argument, 0, O_NOID},
 		{"device-name", required_argument, 0, O_DEV}, {"stun", required_argument, 0, O_STUN},
 		{"input", required_argument, 0, O_IN}, {"output", required_argument, 0, O_OUT},
@@ -203,6 +206,13 @@ int main(int argc, char **argv)
 			o.jitter_frames = (unsigned)v;
 			break;
 		}
+		case O_FRAME:
+			if (strcmp(optarg, "10") && strcmp(optarg, "20")) {
+				fprintf(stderr, "parley: --frame-ms is 10 or 20 (milliseconds of sound per voice packet).\n");
+				return 2;
+			}
+			o.frame_ms = (unsigned)atoi(optarg);
+			break;
 		case O_HELP: fputs(usage, stdout); return 0;
 		case O_VERS: printf("parley 0.1.0 (protocol %d)\n", PL_PROTO_VERSION); return 0;
 		default:

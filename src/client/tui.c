@@ -77,7 +77,9 @@ struct pl_tui {
 		int idx;
 	} comp;
 
-	char conn[PL_SERVER_NAME_MAX + 1], nick[PL_NICK_MAX + 1], presence[32], voice[160];
+	char conn[PL_SERVER_NAME_MAX + 1], nick[PL_NICK_MAX + 1], presence[32], voice[160], live[200];
+	char talking[PL_TUI_TALKING][PL_NICK_MAX + 1];
+	unsigned ntalking;
 	char *tail[TAIL];          /* the last notices and errors, printed on the terminal as the UI ends */
 	unsigned ntail;
 	wchar_t *wbuf;             /* scratch for decoding one line */
@@ -409,6 +411,31 @@ void pl_tui_status(struct pl_tui *t, const char *connection, const char *nick, c
 	dirty(t);
 }
 
+void pl_tui_voice_live(struct pl_tui *t, const char *live)
+{
+	if (!t || !strcmp(t->live, live))
+		return;
+	snprintf(t->live, sizeof t->live, "%s", live);
+	dirty(t);
+}
+
+void pl_tui_talking(struct pl_tui *t, const char (*nicks)[PL_NICK_MAX + 1], unsigned n)
+{
+	if (!t)
+		return;
+	t->ntalking = n < PL_TUI_TALKING ? n : PL_TUI_TALKING;
+	memcpy(t->talking, nicks, t->ntalking * sizeof t->talking[0]);
+	dirty(t);
+}
+
+static bool is_talking(const struct pl_tui *t, const char *nick)
+{
+	for (unsigned i = 0; i < t->ntalking; i++)
+		if (!strcasecmp(t->talking[i], nick))
+			return true;
+	return false;
+}
+
 /* --- drawing --- */
 
 static int strwidth(const char *s)
@@ -448,6 +475,12 @@ static void draw_bar(struct pl_tui *t)
 		attr_t a = t->a_bar | (i == t->cur ? A_BOLD | A_UNDERLINE : t->wins[i]->act > 1 ? A_BOLD : 0);
 		x = put(0, x, COLS, item, a);
 	}
+	/* Live voice at the right end, where there is room: the voice room, the meter, the mode. */
+	char live[sizeof t->live + 2];
+	snprintf(live, sizeof live, "[%s]", t->live);
+	int lx = COLS - strwidth(live);
+	if (t->live[0] && lx > x + 1)
+		put(0, lx, COLS, live, t->a_bar);
 }
 
 /* The scrollback of w in rows y0..y0+h-1, cols wide: from the top while it fits, else the newest
@@ -511,8 +544,13 @@ static void draw_users(struct pl_tui *t, const struct win *w, int y0, int h, int
 	setcchar(&bar, wcwidth(0x2502) == 1 ? L"\u2502" : L"|", A_NORMAL, 0, NULL);
 	mvvline_set(y0, x0, &bar, h);
 	unsigned shown = w->nusers <= (unsigned)h ? w->nusers : (unsigned)h - 1;
-	for (unsigned i = 0; i < shown; i++)
-		put(y0 + (int)i, x0 + 2, COLS, w->users[i], !strcasecmp(w->users[i], t->nick) ? A_BOLD : A_NORMAL);
+	for (unsigned i = 0; i < shown; i++) {
+		bool talks = is_talking(t, w->users[i]); /* marked as Mumble lights its talkers */
+		if (talks)
+			put(y0 + (int)i, x0 + 1, COLS, wcwidth(0x266a) == 1 ? "\u266a" : "*", t->a_info | A_BOLD);
+		put(y0 + (int)i, x0 + 2, COLS, w->users[i],
+		    !strcasecmp(w->users[i], t->nick) || talks ? A_BOLD : A_NORMAL);
+	}
 	if (shown < w->nusers) {
 		char more[32];
 		snprintf(more, sizeof more, "+%u more", w->nusers - shown);

@@ -70,5 +70,11 @@ void pl_tui_bell(struct pl_tui *t);
 /* The status line's fields; NULL leaves a field as it was. */
 void pl_tui_status(struct pl_tui *t, const char *connection, const char *nick, const char *presence,
 		   const char *voice);
+/* Live voice, at the right of the window bar: the voice room, the microphone's meter and what is
+ * sent ("" for none). */
+void pl_tui_voice_live(struct pl_tui *t, const char *live);
+/* Who is talking now: each is marked in the users list (at most PL_TUI_TALKING). */
+#define PL_TUI_TALKING 16
+void pl_tui_talking(struct pl_tui *t, const char (*nicks)[PL_NICK_MAX + 1], unsigned n);
 
 #endif

@@ -817,6 +817,26 @@ void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st)
 	emit(ui, o);
 }
 
+void pl_ui_voice_live(struct pl_ui *ui, const char *live)
+{
+	if (ui->mode == PL_UI_TUI)
+		pl_tui_voice_live(ui->tui, live);
+}
+
+void pl_ui_talking(struct pl_ui *ui, const char (*nicks)[PL_NICK_MAX + 1], unsigned n)
+{
+	if (ui->mode == PL_UI_TUI)
+		pl_tui_talking(ui->tui, nicks, n);
+	if (ui->mode != PL_UI_JSON)
+		return;
+	json_t *a = json_array();
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, jstr(nicks[i]));
+	json_t *o = event("talking");
+	json_object_set_new(o, "nicks", a);
+	emit(ui, o);
+}
+
 void pl_ui_voice_state(struct pl_ui *ui, const struct pl_voice_stats *st)
 {
 	if (ui->mode != PL_UI_JSON) {

@@ -85,6 +85,10 @@ void pl_ui_userlist(struct pl_ui *ui, const char *room, char (*nicks)[PL_NICK_MA
 void pl_ui_voice_ready(struct pl_ui *ui);
 void pl_ui_voice_sent(struct pl_ui *ui, uint64_t frames);
 void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st);
+/* The live voice line (the terminal UI's status bar; client/vmeter.h). */
+void pl_ui_voice_live(struct pl_ui *ui, const char *live);
+/* Who is talking changed: the terminal UI marks them, JSON gets a "talking" event. */
+void pl_ui_talking(struct pl_ui *ui, const char (*nicks)[PL_NICK_MAX + 1], unsigned n);
 /* Mute, deafen and the transmit mode, after the person changed one. */
 void pl_ui_voice_state(struct pl_ui *ui, const struct pl_voice_stats *st);
 /* The sound server's devices (media/audio.h). */

@@ -18,6 +18,11 @@
  * concealment left, a floor that sinks by this much a second (so one stall is not undone by
  * compressing the next seconds of speech, yet the delay comes back down later). */
 #define PEAK_DECAY_US_PER_S 2000
+/* With loss, the next frame must be at hand when one is missing (FEC and redundancy are in it):
+ * the target holds a frame more, and this much on top, since playout asks in device chunks (5 ms)
+ * and may ask a little after the frame's time; and the buffer is kept at the target from below,
+ * stretching speech if need be, rather than anywhere in the band under it. */
+#define LOOKAHEAD_SLACK_US 5000
 
 struct slot {
 	bool full;
@@ -183,7 +188,7 @@ static void set_target(struct pl_ajb *jb, uint64_t now)
 	if (t < jb->c.min_us)
 		t = jb->c.min_us;
 	if (jb->c.lookahead && lossy(jb, now))
-		t += jb->c.frame_us;
+		t += jb->c.frame_us + LOOKAHEAD_SLACK_US;
 	if (t > jb->c.max_us)
 		t = jb->c.max_us;
 	jb->st.target_us = (uint32_t)t;
@@ -455,6 +460,37 @@ static void stop(struct pl_ajb *jb)
 		}
 }
 
+/* The buffer ran dry in a spurt and concealed idle periods while it waited for frame next. If
+ * what came since is a later frame, the awaited frames were lost, not late, and the periods
+ * already concealed stand for them: they are given up (as LOST, already concealed) up to that
+ * many, rather than concealed once more and everything after them played a frame later each
+ * (which would then be shrunk back: loss read as lateness). A redundant copy of an awaited frame
+ * that came with a later packet is given up the same way: it came late only because its own
+ * packet was lost. A late frame's own packet is real lateness and is played, as before. */
+static void cover_concealed(struct pl_ajb *jb, uint64_t now)
+{
+	while (jb->started && jb->idle > 0) {
+		struct slot *s = at(jb, jb->next);
+		if (s && (!(s->flags & PL_AJB_COPY) || jb->count < 2))
+			return; /* its own packet came (late), or the copy is all there is */
+		if (!s && jb->count == 0)
+			return; /* still waiting */
+		if (s) {
+			s->full = false;
+			jb->count--;
+			jb->last_ts = s->ts;
+		} else {
+			jb->last_ts = ts_for(jb, jb->next);
+		}
+		jb->next++;
+		jb->played_bits <<= 1;
+		jb->idle--;
+		jb->st.lost++;
+		jb->st.covered++;
+		saw_loss(jb, now);
+	}
+}
+
 enum pl_ajb_action pl_ajb_pop(struct pl_ajb *jb, uint64_t now, struct pl_ajb_out *out)
 {
 	memset(out, 0, sizeof *out);
@@ -476,6 +512,9 @@ enum pl_ajb_action pl_ajb_pop(struct pl_ajb *jb, uint64_t now, struct pl_ajb_out
 		jb->next = jb->lowest;
 		jb->idle = 0;
 	}
+
+	if (!fixed)
+		cover_concealed(jb, now);
 
 	for (unsigned skips = 0;; skips++) {
 		struct slot *s = at(jb, jb->next);
@@ -506,8 +545,10 @@ enum pl_ajb_action pl_ajb_pop(struct pl_ajb *jb, uint64_t now, struct pl_ajb_out
 				return PL_AJB_PAUSE;
 			}
 			/* Speech is stretched only below the same band the buffer shrinks above: a clean
-			 * stream, whose target moves by a millisecond or two, is never time-scaled. */
-			if (d + band < target)
+			 * stream, whose target moves by a millisecond or two, is never time-scaled. With
+			 * loss it is held at the target, so that the lookahead is really there. */
+			int64_t below = jb->c.lookahead && lossy(jb, now) ? 0 : band;
+			if (d + below < target)
 				return play(jb, s, d, PL_AJB_STRETCH, out, now);
 		}
 		return play(jb, s, d, PL_AJB_FRAME, out, now);

@@ -27,7 +27,11 @@
  * talk spurt is EXPAND: the caller conceals, and the frame is still awaited, so a late frame is
  * played rather than dropped and the delay grows by what was concealed; when the spurt goes on,
  * running dry showed the target was too low, so the target is held at that delay and sinks back
- * by 2 ms a second (one stall is not undone at once by compressing the speech that follows). A frame the sender marked END ends the spurt; so do IDLE_STOP
+ * by 2 ms a second (one stall is not undone at once by compressing the speech that follows). But
+ * when what comes next is a later frame (or a redundant copy of the awaited one, riding in a later
+ * packet), the awaited frame was lost, not late: the periods concealed already stand for it, it is
+ * counted LOST, and the later frame plays at its own time, so loss neither raises the target nor
+ * makes the buffer time-scale. A frame the sender marked END ends the spurt; so do IDLE_STOP
  * empty periods in a row. A fixed target (fixed_us) turns adaptation and time-scaling off and
  * treats an empty buffer as loss, as a plain fixed buffer does: the reference the benchmarks
  * compare against.
@@ -90,6 +94,7 @@ struct pl_ajb_stats {
 	uint64_t from_copy;   /* of those, frames that came only as a redundant copy */
 	uint64_t lost;        /* LOST */
 	uint64_t expanded;    /* EXPAND */
+	uint64_t covered;     /* of lost: frames given up after EXPAND had concealed their period */
 	uint64_t late;        /* own packets that came after their time */
 	uint64_t dup, resyncs;
 	uint64_t shrunk, stretched, skipped_silent, paused;

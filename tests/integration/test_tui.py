@@ -15,7 +15,7 @@ import sys
 import time
 
 import tuidrive
-from harness import TIMEOUT, Checks, Client, Server, cleanup, tmpdir
+from harness import TIMEOUT, Checks, Client, Server, cleanup, speech_wav, tmpdir
 from tuidrive import (COLS, PANE, ROWS, SLOW, bar, body, input_row, keys, line, screen, shows, status, text,
                       tmux, typed, userlist, wait)
 
@@ -141,7 +141,8 @@ try:
     keys("C-l")
     wait(lambda r: "[3:#tea]" in bar(r) and shows("bulk 2099")(r), "Ctrl-L redraws the screen")
 
-    # --- a call: rung, answered, its state and code shown, hung up ---
+    # --- a call: rung, answered, its state and code shown, who talks marked, hung up ---
+    speech = speech_wav(tmp, "dave", "Hello carol, this is dave talking on the call.")
     line("/add dave")
     dave.expect("contact_request", nick="carol", kind="incoming")
     dave.send({"cmd": "accept", "nick": "carol"})
@@ -159,6 +160,13 @@ try:
          f"the code to compare aloud is shown, the same as dave's ({sas and sas['sas']})")
     wait(lambda r: "call with dave 00:0" in status(r) and "Opus 48000 Hz mono" in status(r)
          and "not verified" in status(r), "the status line shows the call, its duration, format and trust")
+    wait(lambda r: "[mic [" in bar(r) and "] vad]" in bar(r), "the window bar shows carol's microphone meter and mode")
+    keys("M-3")
+    dave.send({"cmd": "voice_send", "file": speech})
+    wait(lambda r: any(n.lstrip("\u266a*") == "dave" and n[0] in "\u266a*" for n in userlist(r)),
+         "while dave talks, carol's user list marks him as talking")
+    t.check(dave.expect("voice_sent", timeout=60) is not None, "dave's speech was sent")
+    wait(lambda r: "dave" in userlist(r), "once he stops, the mark goes")
     line("/verify")
     wait(shows("dave's device"), "/verify marks dave's device as verified")
     wait(lambda r: "call with dave" in status(r) and ", verified" in status(r), "the status line says verified")
@@ -167,6 +175,7 @@ try:
     t.check(ev is not None and ev.get("reason") == "hung_up", f"/hangup ends the call for dave: {ev}")
     wait(lambda r: shows("Call with dave ended: hung up.")(r) and "call with" not in status(r),
          "carol's screen says it ended and the status line drops it")
+    wait(lambda r: "[#tea mic [" in bar(r), "out of the call, the window bar names the room carol's voice is in")
 
     line("/quit")
     deadline = time.time() + TIMEOUT * SLOW

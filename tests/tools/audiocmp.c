@@ -2,13 +2,22 @@
  * audiocmp: judges whether a voice path delivered the speech it was given.
  *
  *   audiocmp --ref REF.wav --test TEST.wav [--opus-ref] [--min-segsnr DB] [--max-lsd DB]
- *            [--max-delay-ms MS]
+ *            [--max-delay-ms MS] [--track-ms MS]
  *   audiocmp --opus-roundtrip IN.wav OUT.wav
  *
  * TEST is aligned to REF by an FFT cross-correlation (TEST delayed by -100 ms .. MS, default
  * 3000 ms), then compared over REF's length with segmental SNR and log-spectral distance
  * (Quackenbush, Barnwell & Clements 1988) on 20 ms frames where REF is active. One JSON line goes
  * to stdout. Exit 0: every given threshold holds; 1: one fails; 2: usage or file error.
+ *
+ * --track-ms follows a delay that changes during the recording, as an adaptive jitter buffer's
+ * does when it time-scales speech or conceals a frame to grow: after the global alignment, each
+ * 200 ms segment of REF is aligned on its own, within MS of the previous segment's delay (the
+ * first's: of the global one), by normalised correlation (a coarse search every 8 samples, then
+ * every sample around the best); segments where REF is quiet keep the delay before them. The
+ * metrics are then measured on that piecewise-aligned TEST, so they judge the sound rather than
+ * where in time it landed (as PESQ and POLQA align utterances apart). The JSON adds the range of
+ * the delays used. A delay that moved inside a segment still costs that segment.
  *
  * --opus-ref first passes REF through parley's codec as a sender does (960-sample frames, the last
  * zero-padded, PL_BITRATE_DEFAULT), so REF becomes the loss-free decode of the stream the receiver
@@ -41,13 +50,16 @@
 #define ACTIVE_RANGE_DB 40.0              /* active: frame energy within this of the loudest */
 #define LSD_FFT 1024
 #define LSD_FLOOR_DB 60.0                 /* spectral floor below REF's loudest frame, see below */
+#define TRACK_SEG (10 * FRAME)            /* --track-ms: segments aligned apart, 200 ms */
+#define TRACK_COARSE 8                    /* the coarse search's step, samples */
+#define MAX_TRACK_MS 200.0
 
 struct opts {
 	const char *ref;
 	const char *test;
 	int opus_ref;
 	int have_min_segsnr, have_max_lsd, have_max_delay;
-	double min_segsnr, max_lsd, max_delay_ms;
+	double min_segsnr, max_lsd, max_delay_ms, track_ms;
 };
 
 struct audio {
@@ -76,6 +88,8 @@ static void usage(FILE *f)
 		"  --max-lsd DB       fail when LSD is above DB\n"
 		"  --max-delay-ms MS  search delays up to MS (a longer delay cannot be found and the\n"
 		"                     path then fails on segSNR/LSD)\n"
+		"  --track-ms MS      align each 200 ms segment apart, within MS of the one before: for a\n"
+		"                     path whose delay changes (time-scaling); adds lag_min_ms, lag_max_ms\n"
 		"  --opus-roundtrip IN OUT  write IN encoded and decoded by parley's codec to OUT\n"
 		"\n"
 		"Files are 48 kHz mono WAV. Exit status: 0 all thresholds hold, 1 one fails,\n"
@@ -430,6 +444,65 @@ out:
 	return rc;
 }
 
+/* Normalised correlation of ref[0..n) with t[l..l+n) (zeros outside t). */
+static double ncorr(const double *ref, const double *t, size_t lt, size_t n, long l)
+{
+	double rt = 0, rr = 0, tt = 0;
+	for (size_t i = 0; i < n; i++) {
+		long j = l + (long)i;
+		double x = j >= 0 && (size_t)j < lt ? t[j] : 0.0;
+		rt += ref[i] * x;
+		rr += ref[i] * ref[i];
+		tt += x * x;
+	}
+	return rr > 0 && tt > 0 ? rt / sqrt(rr * tt) : 0.0;
+}
+
+/* --track-ms: ta gets TEST piecewise aligned to REF, segment by segment (see the top). */
+static void track(const double *r, size_t lr, const double *t, size_t lt, long lag, long w, double *ta,
+		  long *lag_min, long *lag_max)
+{
+	double emax = 0;
+	for (size_t s = 0; s < lr; s += TRACK_SEG) {
+		size_t n = lr - s < TRACK_SEG ? lr - s : TRACK_SEG;
+		double e = 0;
+		for (size_t i = 0; i < n; i++)
+			e += r[s + i] * r[s + i];
+		emax = e > emax ? e : emax;
+	}
+	double quiet = emax * pow(10.0, -ACTIVE_RANGE_DB / 10.0);
+	long cur = lag;
+	*lag_min = *lag_max = lag;
+	for (size_t s = 0; s < lr; s += TRACK_SEG) {
+		size_t n = lr - s < TRACK_SEG ? lr - s : TRACK_SEG;
+		double e = 0;
+		for (size_t i = 0; i < n; i++)
+			e += r[s + i] * r[s + i];
+		if (e > quiet) {
+			long best = cur;
+			double bc = -2;
+			for (long l = cur - w; l <= cur + w; l += TRACK_COARSE) {
+				double c = ncorr(r + s, t, lt, n, (long)s + l);
+				if (c > bc)
+					bc = c, best = l;
+			}
+			long c0 = best;
+			for (long l = c0 - TRACK_COARSE; l <= c0 + TRACK_COARSE; l++) {
+				double c = ncorr(r + s, t, lt, n, (long)s + l);
+				if (c > bc)
+					bc = c, best = l;
+			}
+			cur = best;
+			*lag_min = cur < *lag_min ? cur : *lag_min;
+			*lag_max = cur > *lag_max ? cur : *lag_max;
+		}
+		for (size_t i = 0; i < n; i++) {
+			long j = (long)(s + i) + cur;
+			ta[s + i] = j >= 0 && (size_t)j < lt ? t[j] : 0.0;
+		}
+	}
+}
+
 static int cmd_compare(const struct opts *o)
 {
 	struct audio ref = {0}, test = {0};
@@ -481,9 +554,14 @@ static int cmd_compare(const struct opts *o)
 			"files.\n");
 		goto out;
 	}
-	for (size_t i = 0; i < lr; i++) {
-		long j = (long)i + lag;
-		ta[i] = j >= 0 && (size_t)j < test.n ? t[j] : 0.0;
+	long lag_min = lag, lag_max = lag;
+	if (o->track_ms > 0) {
+		track(r, lr, t, test.n, lag, (long)(o->track_ms * PL_RATE / 1000.0), ta, &lag_min, &lag_max);
+	} else {
+		for (size_t i = 0; i < lr; i++) {
+			long j = (long)i + lag;
+			ta[i] = j >= 0 && (size_t)j < test.n ? t[j] : 0.0;
+		}
 	}
 	struct metrics m;
 	if (measure(r, ta, lr, &m) != 0) {
@@ -512,9 +590,13 @@ static int cmd_compare(const struct opts *o)
 		pass = 0;
 	if (o->have_max_delay && !(delay_ms <= o->max_delay_ms))
 		pass = 0;
+	char tracked[96] = "";
+	if (o->track_ms > 0)
+		snprintf(tracked, sizeof tracked, "\"lag_min_ms\":%.3f,\"lag_max_ms\":%.3f,",
+			 (double)lag_min * 1000.0 / PL_RATE, (double)lag_max * 1000.0 / PL_RATE);
 	printf("{\"delay_samples\":%ld,\"delay_ms\":%.3f,\"correlation\":%.4f,\"segsnr_db\":%.2f,"
-	       "\"lsd_db\":%.3f,\"frames\":%zu,\"pass\":%s}\n",
-	       lag, delay_ms, corr, m.segsnr_db, m.lsd_db, m.frames, pass ? "true" : "false");
+	       "\"lsd_db\":%.3f,\"frames\":%zu,%s\"pass\":%s}\n",
+	       lag, delay_ms, corr, m.segsnr_db, m.lsd_db, m.frames, tracked, pass ? "true" : "false");
 	fflush(stdout);
 	rc = pass ? EXIT_PASS : EXIT_FAIL;
 out:
@@ -573,6 +655,14 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.have_max_delay = 1;
+			i++;
+		} else if (!strcmp(a, "--track-ms")) {
+			if (parse_num(a, v, &o.track_ms) != 0)
+				return EXIT_USAGE;
+			if (!(o.track_ms > 0 && o.track_ms <= MAX_TRACK_MS)) {
+				fprintf(stderr, "audiocmp: --track-ms must be above 0 and at most %.0f.\n", MAX_TRACK_MS);
+				return EXIT_USAGE;
+			}
 			i++;
 		} else {
 			fprintf(stderr, "audiocmp: unknown argument \"%s\". Run audiocmp --help for the "

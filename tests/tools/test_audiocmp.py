@@ -5,7 +5,8 @@ usage: test_audiocmp.py [PATH/TO/audiocmp]   (default: $AUDIOCMP, else ./audiocm
 
 Checks that audiocmp finds known delays to the sample, passes a delayed copy and a delayed Opus
 decode (with --opus-ref), and fails a different sentence and white noise under the same
-thresholds; also its usage and file errors (exit 2). Prints every measurement and a closing
+thresholds; that --track-ms follows a delay that moves midway (as time-scaling makes it) where one
+alignment cannot, and still fails a different sentence; also its usage and file errors (exit 2). Prints every measurement and a closing
 "N passed, N failed"; exits 1 on any failure, 77 (skipped) when espeak-ng or sox is missing.
 Audio lives in a mktemp -d directory removed at exit; nothing is written elsewhere.
 """
@@ -78,7 +79,8 @@ def compare(name, ref, test, *extra, want_rc, want_delay=None, delay_tol=1, thre
         args += ["--min-segsnr", str(MIN_SEGSNR), "--max-lsd", str(MAX_LSD)]
     rc, j, err, dt = audiocmp(*args)
     problems = []
-    if j is None or list(j.keys()) != KEYS:
+    keys = KEYS[:-1] + ["lag_min_ms", "lag_max_ms", "pass"] if "--track-ms" in extra else KEYS
+    if j is None or list(j.keys()) != keys:
         problems.append(f"stdout is not the expected JSON line (keys {list(j) if j else None})")
     if rc != want_rc:
         problems.append(f"exit {rc}, expected {want_rc}" + (f" ({err})" if err else ""))
@@ -167,6 +169,29 @@ def main(tmp):
     compare("white noise", ref, p("noise.wav"), want_rc=1)
     compare("white noise, with --opus-ref", ref, p("noise.wav"), "--opus-ref", want_rc=1)
     compare("silence (nothing delivered)", ref, p("silence.wav"), "--opus-ref", want_rc=1)
+
+    # A delay that changes midway, as an adaptive jitter buffer's does when it time-scales: 15 ms
+    # of silence put in at 1.5 s, 10 ms taken out at 3 s. One global alignment misjudges it;
+    # --track-ms follows it, and still fails a wrong sentence.
+    sh("sox", ref, p("part1.wav"), "trim", "0", "1.5")
+    sh("sox", ref, p("part2.wav"), "trim", "1.5", "1.5")
+    sh("sox", ref, p("part3.wav"), "trim", "3.01")
+    sh("sox", "-n", "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", p("gap.wav"), "trim", "0", "0.015")
+    sh("sox", p("part1.wav"), p("gap.wav"), p("part2.wav"), p("part3.wav"), p("scaled.wav"), "pad", str(PAD_S))
+    one, _ = compare("a delay that moves by +15 then -10 ms, one alignment", ref, p("scaled.wav"),
+                     want_rc=0, want_delay=PAD_SAMPLES, delay_tol=round(0.016 * RATE), thresholds=False)
+    j, _ = compare("the same with --track-ms 30: passes", ref, p("scaled.wav"), "--track-ms", "30", want_rc=0)
+    ok = j is not None and one is not None and j["segsnr_db"] >= 33 and j["lsd_db"] <= 0.3 \
+        and one["segsnr_db"] <= j["segsnr_db"] - 5 and one["lsd_db"] >= j["lsd_db"] + 0.5
+    result(ok, "tracked, the sound is judged as it is (segSNR >= 33, LSD <= 0.3); one alignment judges where it "
+           "landed (5 dB and 0.5 dB worse)", f"one: {fmt(one, 0) if one else None}; tracked: {fmt(j, 0) if j else None}")
+    ok = j is not None and abs(j.get("lag_min_ms", 0) - PAD_S * 1000) <= 4 \
+        and abs(j.get("lag_max_ms", 0) - (PAD_S * 1000 + 15)) <= 4
+    result(ok, "--track-ms reports the delays the recording took (370 and 385 ms)",
+           f"lag_min_ms {j.get('lag_min_ms') if j else None}, lag_max_ms {j.get('lag_max_ms') if j else None}")
+    compare("different sentence with --track-ms 30 still fails", ref, p("other_delayed.wav"), "--track-ms", "30",
+            want_rc=1)
+    expect_usage_error("--track-ms 0 is a usage error", "--ref", ref, "--test", ref, "--track-ms", "0")
 
     # no thresholds given: always passes, but still measures
     compare("no thresholds: measures and passes", ref, p("noise.wav"), want_rc=0,

@@ -9,6 +9,9 @@
  * checks: the target rises under jitter and falls after it; no frame that arrived in time is
  * dropped while speech plays (only late frames are missing, and only frames the sender marked
  * silent are skipped); frames come out in order, each once; a clean stream is never time-scaled;
+ * loss on a jitter-free path, with redundant copies (RED) riding in later packets, singly or in
+ * bursts, neither raises the target past one frame of lookahead nor makes the buffer time-scale
+ * (a loss is not lateness);
  * and a sound card that pulls 40 ms at once, once the buffer is told so, plays a clean stream
  * without running dry (untold, it conceals and shrinks all along).
  */
@@ -268,6 +271,11 @@ struct sim {
 	 * server that pulls in bursts does; tell: the buffer is told of it (pl_ajb_set_playout_jitter) */
 	uint32_t pull_us;
 	bool tell;
+	/* each packet also carries copies of the red frames before it (RED), put after it */
+	unsigned red;
+	/* loss in bursts: a loss starts a burst of burst frames (loss_pct is then the chance a
+	 * burst starts) */
+	unsigned burst;
 };
 
 struct arrival {
@@ -290,6 +298,7 @@ static uint32_t rnd(uint32_t *s)
 struct sim_result {
 	uint32_t target_before, target_peak, target_after;
 	unsigned late_dup, late_after_adapt, missing_in_time, skipped_speech, out_of_order, twice;
+	unsigned copies_used; /* copies of lost frames taken in (not necessarily played in time) */
 	struct pl_ajb_stats st;
 };
 
@@ -300,13 +309,16 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 	unsigned n = s->frames;
 	struct arrival *arr = calloc(2 * n, sizeof *arr);
 	uint8_t *dropped = calloc(n, 1), *played = calloc(n, 1), *late = calloc(n, 1);
-	if (!jb || !arr || !dropped || !played || !late)
+	uint8_t *skipped = calloc(n, 1);
+	if (!jb || !arr || !dropped || !played || !late || !skipped)
 		goto out;
 	uint32_t seed = s->seed;
 	unsigned na = 0;
 	const uint64_t base = 5000; /* one-way delay */
+	unsigned in_burst = 0;
 	for (unsigned k = 0; k < n; k++) {
-		if (rnd(&seed) % 100 < s->loss_pct) {
+		if (in_burst || rnd(&seed) % 100 < s->loss_pct) {
+			in_burst = in_burst ? in_burst - 1 : (s->burst ? s->burst - 1 : 0);
 			dropped[k] = 1;
 			continue;
 		}
@@ -336,6 +348,14 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 				late[k] = 1;
 			if (rc == -ETIME && played[k])
 				r->late_dup++; /* a copy of a played frame must be a duplicate */
+			for (unsigned c = 1; c <= s->red && c <= k; c++) {
+				unsigned kc = k - c;
+				uint16_t sc = (uint16_t)(s->first_seq + kc);
+				len = frame_of(sc, f);
+				unsigned flc = PL_AJB_COPY | (kc >= s->s0 && kc < s->s1 ? PL_AJB_SILENT : 0);
+				if (pl_ajb_put(jb, sc, kc * FRAME_TS + 777, flc, f, len, arr[a].at) == 0 && dropped[kc])
+					r->copies_used++;
+			}
 		}
 		while (fifo < step) {
 			struct pl_ajb_out o;
@@ -348,10 +368,11 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 				else {
 					if ((long)k <= last)
 						r->out_of_order++;
-					/* Everything skipped since the last frame: lost, late or silent. */
+					/* Everything skipped since the last frame must turn out lost, late or
+					 * silent (judged at the end: a frame given up as lost that then
+					 * arrives is late, as put says). */
 					for (long q = last + 1; q < (long)k; q++)
-						if (!dropped[q] && !late[q] && !(q >= s->s0 && q < s->s1))
-							r->skipped_speech++;
+						skipped[q] = 1;
 					r->twice += played[k]++;
 					last = k;
 				}
@@ -380,6 +401,8 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 			r->late_after_adapt++;
 		if (!dropped[k] && !late[k] && !played[k] && !(k >= s->s0 && k < s->s1))
 			r->missing_in_time++;
+		if (skipped[k] && !dropped[k] && !late[k] && !(k >= s->s0 && k < s->s1))
+			r->skipped_speech++;
 	}
 	pl_ajb_stats(jb, &r->st);
 out:
@@ -388,31 +411,33 @@ out:
 	free(dropped);
 	free(played);
 	free(late);
+	free(skipped);
 }
 
 static void report(const struct sim *s, const struct sim_result *r)
 {
 	fprintf(stderr,
 		"%-28s target before %5.1f peak %5.1f after %5.1f ms; mean delay %5.1f ms; played %llu "
-		"lost %llu expanded %llu late %llu shrunk %llu stretched %llu skipped %llu\n",
+		"lost %llu (covered %llu) expanded %llu late %llu shrunk %llu stretched %llu skipped %llu "
+		"from copies %llu\n",
 		s->name, r->target_before / 1000.0, r->target_peak / 1000.0, r->target_after / 1000.0,
 		r->st.delay_n ? (double)r->st.delay_sum_us / r->st.delay_n / 1000.0 : 0.0,
-		(unsigned long long)r->st.played, (unsigned long long)r->st.lost,
+		(unsigned long long)r->st.played, (unsigned long long)r->st.lost, (unsigned long long)r->st.covered,
 		(unsigned long long)r->st.expanded, (unsigned long long)r->st.late,
 		(unsigned long long)r->st.shrunk, (unsigned long long)r->st.stretched,
-		(unsigned long long)r->st.skipped_silent);
+		(unsigned long long)r->st.skipped_silent, (unsigned long long)r->st.from_copy);
 }
 
 static void test_sims(void)
 {
-	static const struct sim clean = {"clean", 1, 3000, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, false};
-	static const struct sim jitter = {"40 ms jitter, then clean", 2, 4000, 65000, 0, 500, 2000, 40000, 0, 0, 0, 0, 0, false};
+	static const struct sim clean = {"clean", 1, 3000, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0};
+	static const struct sim jitter = {"40 ms jitter, then clean", 2, 4000, 65000, 0, 500, 2000, 40000, 0, 0, 0, 0, 0, false, 0, 0};
 	static const struct sim silent = {"jitter, silence to shrink in", 3, 4000, 7, 0, 500, 2000, 40000, 0, 0,
-					  2000, 2400, 0, false};
-	static const struct sim loss = {"10% loss, duplicates", 4, 3000, 30000, 0, 0, 3000, 3000, 10, 5, 0, 0, 0, false};
-	static const struct sim fixed = {"fixed 60 ms", 5, 3000, 0, 60000, 0, 3000, 10000, 5, 0, 0, 0, 0, false};
-	static const struct sim bursty = {"device pulls 40 ms, told", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, true};
-	static const struct sim untold = {"device pulls 40 ms, untold", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, false};
+					  2000, 2400, 0, false, 0, 0};
+	static const struct sim loss = {"10% loss, duplicates", 4, 3000, 30000, 0, 0, 3000, 3000, 10, 5, 0, 0, 0, false, 0, 0};
+	static const struct sim fixed = {"fixed 60 ms", 5, 3000, 0, 60000, 0, 3000, 10000, 5, 0, 0, 0, 0, false, 0, 0};
+	static const struct sim bursty = {"device pulls 40 ms, told", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, true, 0, 0};
+	static const struct sim untold = {"device pulls 40 ms, untold", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, false, 0, 0};
 	struct sim_result r;
 
 	run_sim(&clean, &r);
@@ -457,6 +482,31 @@ static void test_sims(void)
 	CHECK(r.target_after >= FRAME_US); /* lookahead for FEC while there is loss */
 	CHECK(r.st.lost >= 250 && r.st.lost <= 350);
 	CHECK(r.st.expanded <= r.st.lost / 5); /* only where a loss left nothing queued behind it */
+
+	/* Loss with no jitter at all, each packet carrying a copy of the frame before (RED) or two:
+	 * losses must not read as lateness. The target keeps one frame of lookahead and no more, the
+	 * buffer does not time-scale (a stretch or two where the lookahead first builds up), and the
+	 * copies come in time to be played. */
+	static const struct sim red10 = {"10% loss, RED, no jitter", 7, 3000, 500, 0, 0, 3000, 0, 10, 0, 0, 0, 0,
+					 false, 1, 0};
+	static const struct sim burst = {"bursts of 3, 2 copies", 8, 3000, 900, 0, 0, 3000, 0, 4, 0, 0, 0, 0,
+					 false, 2, 3};
+	run_sim(&red10, &r);
+	report(&red10, &r);
+	test_case("sim loss with RED, no jitter");
+	CHECK_EQ(r.out_of_order + r.twice + r.skipped_speech + r.missing_in_time, 0);
+	CHECK(r.target_peak <= FRAME_US + 10000);
+	CHECK(r.target_after <= FRAME_US + 10000);
+	CHECK(r.st.shrunk + r.st.stretched <= 10); /* 114 before losses stopped reading as lateness */
+	CHECK(r.st.from_copy >= r.copies_used * 9 / 10);
+	CHECK(r.st.lost < r.copies_used / 5); /* nearly every loss came back from a copy in time */
+	run_sim(&burst, &r);
+	report(&burst, &r);
+	test_case("sim bursty loss with RED, no jitter");
+	CHECK_EQ(r.out_of_order + r.twice + r.skipped_speech + r.missing_in_time, 0);
+	CHECK(r.target_peak <= FRAME_US + 10000);
+	CHECK(r.st.shrunk + r.st.stretched <= 20); /* 741 before */
+	CHECK(r.st.covered > 0); /* the bursts' first frames, concealed before a copy could come */
 
 	run_sim(&fixed, &r);
 	report(&fixed, &r);
