@@ -652,7 +652,8 @@ int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct p
 		v->fd = pl_udp_socket_for(server, err, errsz);
 	} else {
 		v->bound = true; /* nothing to prove to anyone: a file talked with starts at once */
-		v->fd = pl_udp_bind(cfg->bind_addr, cfg->bind_port, NULL, err, errsz);
+		uint16_t port;
+		v->fd = pl_udp_bind(cfg->bind_addr, cfg->bind_port, &port, err, errsz);
 	}
 	if (v->fd < 0) {
 		pl_voice_free(v);
