@@ -202,7 +202,7 @@ int dr_key_check(struct direct *d, const char *name, const uint8_t key[PL_DEVICE
 
 /* --- the caller's side --- */
 
-int dr_call_start(struct direct *d, const struct sockaddr *to, socklen_t tolen, const char *shown,
+int dr_call_start(struct direct *d, const struct sockaddr *to, socklen_t tolen, const char *shown, bool contact,
 		  const struct pl_media_format *fmt)
 {
 	struct dcall *c = &d->call;
@@ -218,6 +218,7 @@ int dr_call_start(struct direct *d, const struct sockaddr *to, socklen_t tolen, 
 	c->addrlen = tolen;
 	pl_addr_fmt(to, c->addr_str, sizeof c->addr_str);
 	snprintf(c->peer, sizeof c->peer, "%s", shown);
+	c->by_contact = contact;
 	do
 		pl_env_random(d->env, &c->id, sizeof c->id);
 	while (!c->id);
@@ -289,7 +290,7 @@ static void on_answer(struct direct *d, const struct pl_dmsg *m)
 	int n = pl_dmsg_encode(&rv, c->reveal, sizeof c->reveal);
 	c->reveal_len = n > 0 ? (size_t)n : 0;
 	char name[PL_DMSG_NAME_MAX + 1];
-	peer_name(d, c->keys.peer_key, c->addr_str, c->peer, name, sizeof name);
+	peer_name(d, c->keys.peer_key, c->addr_str, c->by_contact ? c->peer : m->name, name, sizeof name);
 	snprintf(c->peer, sizeof c->peer, "%s", name);
 	if (dr_key_check(d, c->peer, c->keys.peer_key) < 0)
 		pl_call_key_warning(&d->ui, c->id, c->peer, c->keys.peer_key);
@@ -383,6 +384,7 @@ void dr_answer(struct direct *d)
 		return;
 	}
 	struct pl_dmsg m = {.type = PL_DMSG_ANSWER, .call_id = c->id, .fmt = c->fmt, .hs_len = PL_E2E_ANSWER_LEN};
+	snprintf(m.name, sizeof m.name, "%s", d->name);
 	pl_e2e_answer_encode(m.hs, &a);
 	int n = pl_dmsg_encode(&m, c->answer, sizeof c->answer);
 	c->answer_len = n > 0 ? (size_t)n : 0;

@@ -33,7 +33,7 @@ static const char *const help_lines[] = {
 /* target is a contact's name or HOST:PORT: the address to send to and how to name it. 0, or
  * -errno after saying what is wrong. */
 static int resolve(struct direct *d, const char *target, struct sockaddr_storage *ss, socklen_t *len, char *shown,
-		   size_t shownsz)
+		   size_t shownsz, bool *contact)
 {
 	const struct pl_cbook_entry *e = d->book ? pl_cbook_get(d->book, target) : NULL;
 	const char *addr = e ? e->addr : target;
@@ -57,6 +57,8 @@ static int resolve(struct direct *d, const char *target, struct sockaddr_storage
 		pl_ui_local_error(&d->ui, s);
 		return rc;
 	}
+	if (contact)
+		*contact = e != NULL;
 	if (e)
 		snprintf(shown, shownsz, "%s", e->name);
 	else
@@ -172,8 +174,9 @@ static void cmd_call(struct direct *d, const char *target, const char *media)
 		pl_ui_local_error(&d->ui, why);
 		return;
 	}
-	if (resolve(d, target, &ss, &len, shown, sizeof shown) == 0)
-		dr_call_start(d, (struct sockaddr *)&ss, len, shown, &f);
+	bool contact;
+	if (resolve(d, target, &ss, &len, shown, sizeof shown, &contact) == 0)
+		dr_call_start(d, (struct sockaddr *)&ss, len, shown, contact, &f);
 }
 
 static void cmd_status(struct direct *d, const char *target)
@@ -181,7 +184,7 @@ static void cmd_status(struct direct *d, const char *target)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char shown[PL_DMSG_NAME_MAX + 1];
-	if (resolve(d, target, &ss, &len, shown, sizeof shown) == 0)
+	if (resolve(d, target, &ss, &len, shown, sizeof shown, NULL) == 0)
 		dr_status(d, (struct sockaddr *)&ss, len, shown);
 }
 

@@ -46,6 +46,7 @@ struct dtext {
 struct dcall {
 	uint8_t state;
 	bool outgoing, rang, proven, keyed, confirmed, media, hangup_ours;
+	bool by_contact; /* caller: peer is the contact's name the person called */
 	uint64_t id, peer_id;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -109,7 +110,7 @@ struct direct {
 
 /* direct.c */
 bool dr_on_dgram(void *arg, const uint8_t *buf, size_t len, const struct sockaddr *from, socklen_t fromlen);
-int dr_call_start(struct direct *d, const struct sockaddr *to, socklen_t tolen, const char *shown,
+int dr_call_start(struct direct *d, const struct sockaddr *to, socklen_t tolen, const char *shown, bool contact,
 		  const struct pl_media_format *fmt);
 void dr_answer(struct direct *d);
 void dr_deny(struct direct *d);

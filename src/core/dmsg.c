@@ -9,7 +9,8 @@
 _Static_assert(PL_E2E_OFFER_LEN == PL_E2E_ANSWER_LEN && PL_E2E_REVEAL_LEN < PL_E2E_OFFER_LEN, "hs holds each");
 /* Every answer is smaller than a padded request: STATUS_ANS is the largest answer to one. */
 _Static_assert(PL_DMSG_HDR + 2 + PL_DMSG_NAME_MAX + 1 + PL_DEVICE_KEY_LEN < PL_DMSG_REQ_LEN, "no amplification");
-_Static_assert(PL_DMSG_HDR + PL_DMSG_FMT_LEN + PL_E2E_ANSWER_LEN < PL_DMSG_REQ_LEN, "no amplification");
+_Static_assert(PL_DMSG_HDR + 2 + PL_DMSG_NAME_MAX + PL_DMSG_FMT_LEN + PL_E2E_ANSWER_LEN < PL_DMSG_REQ_LEN,
+	       "no amplification");
 _Static_assert(PL_DMSG_HDR + 2 + PL_DMSG_NAME_MAX + PL_DMSG_FMT_LEN + PL_E2E_OFFER_LEN <= PL_DMSG_REQ_LEN,
 	       "a CALL fits its padding");
 
@@ -72,6 +73,7 @@ int pl_dmsg_encode(const struct pl_dmsg *m, uint8_t *buf, size_t cap)
 	pl_wr_u64(&w, m->call_id);
 	switch (m->type) {
 	case PL_DMSG_CALL:
+	case PL_DMSG_ANSWER:
 	case PL_DMSG_STATUS_ANS:
 		if (!name_ok(m->name, strnlen(m->name, sizeof m->name)))
 			return -EINVAL;
@@ -81,8 +83,7 @@ int pl_dmsg_encode(const struct pl_dmsg *m, uint8_t *buf, size_t cap)
 			pl_wr_bytes(&w, m->key, sizeof m->key);
 			break;
 		}
-		__attribute__((fallthrough)); /* CALL goes on with the format and the OFFER */
-	case PL_DMSG_ANSWER:
+		/* CALL and ANSWER go on with the format and the handshake */
 		wr_fmt(&w, &m->fmt);
 		__attribute__((fallthrough));
 	case PL_DMSG_REVEAL:
@@ -124,6 +125,7 @@ int pl_dmsg_decode(struct pl_dmsg *m, const uint8_t *buf, size_t len)
 		return -EBADMSG;
 	switch (m->type) {
 	case PL_DMSG_CALL:
+	case PL_DMSG_ANSWER:
 	case PL_DMSG_STATUS_ANS:
 		pl_rd_str(&r, m->name, sizeof m->name, PL_DMSG_NAME_MAX);
 		if (r.err || !name_ok(m->name, strlen(m->name)))
@@ -135,8 +137,6 @@ int pl_dmsg_decode(struct pl_dmsg *m, const uint8_t *buf, size_t len)
 				return -EBADMSG;
 			break;
 		}
-		__attribute__((fallthrough));
-	case PL_DMSG_ANSWER:
 		rd_fmt(&r, &m->fmt);
 		__attribute__((fallthrough));
 	case PL_DMSG_REVEAL:

@@ -17,7 +17,7 @@
  *               u8, rate u32, channels u8, sample format u8, chunk u16), the e2e OFFER
  *               (core/e2e.h, 136 bytes), then zeros up to PL_DMSG_REQ_LEN bytes in all
  *   RINGING     nothing
- *   ANSWER      media format (9), the e2e ANSWER (136)
+ *   ANSWER      name (u16 length, 1..PL_DMSG_NAME_MAX), media format (9), the e2e ANSWER (136)
  *   REVEAL      the e2e REVEAL (104)
  *   DENY, BUSY, CANCEL   nothing
  *   STATUS_REQ  zeros up to PL_DMSG_REQ_LEN bytes in all
@@ -88,7 +88,7 @@ enum pl_dmsg_status { PL_DMSG_ONLINE = 0, PL_DMSG_INCALL = 1 };
 struct pl_dmsg {
 	uint8_t type;
 	uint64_t call_id;
-	char name[PL_DMSG_NAME_MAX + 1];     /* CALL, STATUS_ANS */
+	char name[PL_DMSG_NAME_MAX + 1];     /* CALL, ANSWER, STATUS_ANS: how the sender calls itself */
 	struct pl_media_format fmt;          /* CALL, ANSWER (unchecked: pl_mformat_check it) */
 	uint8_t hs[PL_E2E_OFFER_LEN];        /* CALL: OFFER; ANSWER: ANSWER; REVEAL: REVEAL */
 	size_t hs_len;

@@ -31,7 +31,7 @@ static void test_roundtrips(void)
 	static const struct { uint8_t type; size_t len; } cases[] = {
 		{PL_DMSG_CALL, PL_DMSG_REQ_LEN},
 		{PL_DMSG_RINGING, PL_DMSG_HDR},
-		{PL_DMSG_ANSWER, PL_DMSG_HDR + PL_DMSG_FMT_LEN + PL_E2E_ANSWER_LEN},
+		{PL_DMSG_ANSWER, PL_DMSG_HDR + 2 + 14 + PL_DMSG_FMT_LEN + PL_E2E_ANSWER_LEN},
 		{PL_DMSG_REVEAL, PL_DMSG_HDR + PL_E2E_REVEAL_LEN},
 		{PL_DMSG_DENY, PL_DMSG_HDR},
 		{PL_DMSG_BUSY, PL_DMSG_HDR},
@@ -53,7 +53,7 @@ static void test_roundtrips(void)
 			continue;
 		CHECK_EQ(d.type, m.type);
 		CHECK(d.call_id == m.call_id);
-		if (m.type == PL_DMSG_CALL || m.type == PL_DMSG_STATUS_ANS)
+		if (m.type == PL_DMSG_CALL || m.type == PL_DMSG_ANSWER || m.type == PL_DMSG_STATUS_ANS)
 			CHECK_STR_EQ(d.name, m.name);
 		if (m.type == PL_DMSG_CALL || m.type == PL_DMSG_ANSWER)
 			CHECK(pl_mformat_equal(&d.fmt, &m.fmt));
