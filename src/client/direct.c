@@ -246,7 +246,10 @@ int dr_call_start(struct direct *d, const struct sockaddr *to, socklen_t tolen, 
 	arm(d->retx, pl_dmsg_backoff_ms(0));
 	char s[400], f[128];
 	pl_mformat_describe(fmt, f, sizeof f);
-	snprintf(s, sizeof s, "Calling %s at %s (%s)...", c->peer, c->addr_str, f);
+	if (contact)
+		snprintf(s, sizeof s, "Calling %s at %s (%s)...", c->peer, c->addr_str, f);
+	else
+		snprintf(s, sizeof s, "Calling %s (%s)...", c->addr_str, f);
 	pl_ui_info(&d->ui, "calling", s);
 	return 0;
 }

@@ -93,7 +93,7 @@ static void contact_add(struct direct *d, const char *name, const char *addr)
 	char s[600];
 	snprintf(s, sizeof s, "Contact %s added at %s.", name, addr);
 	const char *kv[] = {"name", name, "addr", addr, NULL};
-	pl_ui_event(&d->ui, "contact_added", kv, s);
+	pl_ui_event(&d->ui, "contact_saved", kv, s);
 }
 
 static void contact_del(struct direct *d, const char *name)
@@ -108,7 +108,7 @@ static void contact_del(struct direct *d, const char *name)
 	char s[200];
 	snprintf(s, sizeof s, "Contact %s deleted.", name);
 	const char *kv[] = {"name", name, NULL};
-	pl_ui_event(&d->ui, "contact_deleted", kv, s);
+	pl_ui_event(&d->ui, "contact_removed", kv, s);
 }
 
 static void contacts(struct direct *d)
