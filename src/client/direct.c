@@ -170,7 +170,8 @@ static void go_active(struct direct *d)
 	media_on(d);
 	char s[400], fmt[128];
 	pl_mformat_describe(&c->fmt, fmt, sizeof fmt);
-	snprintf(s, sizeof s, "Call with %s (%s) active (%s), end-to-end encrypted, direct.", c->peer, c->addr_str, fmt);
+	snprintf(s, sizeof s, "Call with %s (%s) active (%s), end-to-end encrypted, direct.", c->peer, c->addr_str,
+		 fmt);
 	show_state(d, "active", 0, s);
 	pl_call_show_sas(&d->ui, c->id, c->peer, &c->keys, dr_key_check(d, c->peer, c->keys.peer_key));
 	snprintf(s, sizeof s, "call with %s", c->peer);
@@ -602,7 +603,8 @@ static void on_status_timer(evutil_socket_t fd, short what, void *arg)
 	if (q->tries >= PL_DIRECT_STATUS_TRIES) {
 		char s[400], a[PL_ADDR_STR];
 		pl_addr_fmt((struct sockaddr *)&q->addr, a, sizeof a);
-		snprintf(s, sizeof s, "No answer from %s (%s): nobody listens there, or the network drops it.", q->shown, a);
+		snprintf(s, sizeof s, "No answer from %s (%s): nobody listens there, or the network drops it.",
+			 q->shown, a);
 		const char *kv[] = {"nick", q->shown, "addr", a, "presence", "no_answer", NULL};
 		pl_ui_event(&d->ui, "status", kv, s);
 		memset(q, 0, sizeof *q);
@@ -633,8 +635,9 @@ static void on_status_ans(struct direct *d, const struct pl_dmsg *m, const struc
 static void on_status_req(struct direct *d, const struct pl_dmsg *m, const struct sockaddr *from, socklen_t fromlen)
 {
 	/* Answered without ringing, and smaller than the padded request. */
+	bool free_now = d->call.state == D_NONE || d->call.state == D_CLOSING;
 	struct pl_dmsg a = {.type = PL_DMSG_STATUS_ANS, .call_id = m->call_id,
-			    .status = d->call.state == D_NONE || d->call.state == D_CLOSING ? PL_DMSG_ONLINE : PL_DMSG_INCALL};
+			    .status = free_now ? PL_DMSG_ONLINE : PL_DMSG_INCALL};
 	snprintf(a.name, sizeof a.name, "%s", d->name);
 	memcpy(a.key, d->pk, sizeof a.key);
 	uint8_t buf[PL_DMSG_MAX];
@@ -718,7 +721,8 @@ static void on_retx(evutil_socket_t fd, short what, void *arg)
 	switch (c->state) {
 	case D_CALLING:
 		if (!c->rang && now - c->since_ms >= PL_DIRECT_NOBODY_MS) {
-			dr_call_end(d, 6, "nobody answers at that address (no parley listens there, or the network drops it)");
+			dr_call_end(d, 6, "nobody answers at that address (no parley listens there, or the network "
+					  "drops it)");
 			return;
 		}
 		if (c->rang && now - c->since_ms >= PL_DIRECT_RING_MS) {
@@ -765,7 +769,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 					continue;
 				if (t->tries >= PL_DIRECT_CTL_TRIES) {
 					char s[PL_DMSG_TEXT_MAX + 200];
-					snprintf(s, sizeof s, "Your message was not confirmed by %s: %s", c->peer, t->text);
+					snprintf(s, sizeof s, "Your message was not confirmed by %s: %s", c->peer,
+						 t->text);
 					pl_ui_local_error(&d->ui, s);
 					memset(t, 0, sizeof *t);
 					continue;
@@ -774,7 +779,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 				t->next_ms = now + pl_dmsg_backoff_ms(t->tries++);
 			}
 		}
-	} else if ((c->state == D_RINGING_IN || c->state == D_ANSWERED) && now - c->heard_ms >= PL_DIRECT_CALLER_GONE_MS) {
+	} else if ((c->state == D_RINGING_IN || c->state == D_ANSWERED) &&
+		   now - c->heard_ms >= PL_DIRECT_CALLER_GONE_MS) {
 		dr_call_end(d, 4, "the caller went away");
 	} else if (c->state == D_CLOSING && now - c->closing_since >= 3000) {
 		call_clear(d);

@@ -252,8 +252,8 @@ static void shared_cmd(struct direct *d, const struct pl_cmd *cmd)
 		pl_voice_set_ptt(d->voice, false);
 		break;
 	default:
-		pl_ui_local_error(&d->ui, "That command needs a server. In direct mode: /call, /answer, /deny, /hangup, "
-					  "/status, /verify, /contact, /contacts, /msg; /help lists them.");
+		pl_ui_local_error(&d->ui, "That command needs a server. In direct mode: /call, /answer, /deny, "
+					  "/hangup, /status, /verify, /contact, /contacts, /msg; /help lists them.");
 		return;
 	}
 	pl_ui_voice_state(&d->ui, &st);
@@ -348,8 +348,9 @@ static void json_line(struct direct *d, const char *line, size_t len)
 	const char *to = jstr(o, "to"), *name = jstr(o, "name"), *addr = jstr(o, "addr"), *text = jstr(o, "text");
 	if (!strcmp(cmd, "call") || !strcmp(cmd, "status")) {
 		if (!to)
-			usage(d, !strcmp(cmd, "call") ? "{\"cmd\":\"call\",\"to\":\"HOST:PORT|NAME\"[,\"media\":\"FORMAT\"]}"
-						      : "{\"cmd\":\"status\",\"to\":\"HOST:PORT|NAME\"}");
+			usage(d, !strcmp(cmd, "call")
+					 ? "{\"cmd\":\"call\",\"to\":\"HOST:PORT|NAME\"[,\"media\":\"FORMAT\"]}"
+					 : "{\"cmd\":\"status\",\"to\":\"HOST:PORT|NAME\"}");
 		else if (!strcmp(cmd, "call"))
 			cmd_call(d, to, jstr(o, "media"));
 		else
@@ -438,8 +439,8 @@ static void on_voice_notice(const char *sentence, void *arg)
 static int load_identity(struct direct *d, char *err, size_t errsz)
 {
 	if (!d->o->identity[0]) {
-		snprintf(err, errsz, "Direct calls are end-to-end encrypted to device keys, and this client runs without "
-			 "an identity; start it without --no-identity.");
+		snprintf(err, errsz, "Direct calls are end-to-end encrypted to device keys, and this client runs "
+			 "without an identity; start it without --no-identity.");
 		return -EINVAL;
 	}
 	uint8_t secret[PL_IDENTITY_SECRET], label[PL_CERT_HASH_LEN];
@@ -465,8 +466,9 @@ static int open_book(struct direct *d, char *err, size_t errsz)
 	bool can_ask = !d->o->json && isatty(STDIN_FILENO);
 	const char *env = getenv("PARLEY_PASSPHRASE");
 	if (!d->o->passphrase_file[0] && !(env && *env) && !can_ask) {
-		pl_ui_info(&d->ui, "contacts_closed", "The contacts book stays closed (no --passphrase-file, no "
-						      "PARLEY_PASSPHRASE, no terminal to ask on); calls by address work.");
+		pl_ui_info(&d->ui, "contacts_closed",
+			   "The contacts book stays closed (no --passphrase-file, no PARLEY_PASSPHRASE, no terminal "
+			   "to ask on); calls by address work.");
 		return 0;
 	}
 	int rc = pl_cbook_passphrase(pass, sizeof pass, d->o->passphrase_file, err, errsz);

@@ -7,8 +7,8 @@ thresholds rejecting the wrong sentence); text flows both ways, a third client g
 up ends the call on both sides. Then a denied call; the anti-amplification rule (a status answer is
 smaller than its request, a request not padded gets none); the contacts book saved with a passphrase,
 holding no name, address or key in clear, unreadable with a wrong passphrase or none, surviving a
-restart, and a loud warning when a verified contact's device key changes; and a call over IPv6
-loopback (::1) where the machine has it."""
+restart, and a loud warning when a verified contact's device key changes; a status request nobody
+answers; --voice-in and --voice-out; and a call over IPv6 loopback (::1) where the machine has it."""
 import os
 import queue
 import socket
@@ -232,6 +232,27 @@ try:
     state(b, "ended")
     a.seen.clear()  # that call's other events: the next call's must be its own
     b.seen.clear()
+
+    # --- nobody there ---
+    a.send({"cmd": "status", "to": "127.0.0.1:9"})
+    st = a.expect("status")
+    t.check(st and st.get("presence") == "no_answer", f"a status request to a port nobody listens on: no_answer: {st}")
+
+    # --- --voice-in and --voice-out, as scripts use them ---
+    rec2 = os.path.join(tmp, "dave-heard.wav")
+    dave = Direct(tmp, "dave", "--voice-out", rec2)
+    erin = Direct(tmp, "erin", "--voice-in", speech)
+    clients += [dave, erin]
+    erin.send({"cmd": "call", "to": dave.at()})
+    dave.expect("call_incoming")
+    dave.send({"cmd": "answer"})
+    sent = erin.expect("voice_sent", timeout=60)
+    time.sleep(0.6)
+    dave.quit()  # the recording is complete once the client has ended
+    ok, res = heard(speech, rec2)
+    t.check(sent and ok, f"--voice-in talks once the call is on, --voice-out records it: {res}")
+    e = state(erin, "ended")
+    t.check(e and e.get("reason") == "hung_up", f"dave quitting hangs up erin's call: {e}")
 
     # --- IPv6 loopback ---
     have6 = socket.has_ipv6
