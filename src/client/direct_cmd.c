@@ -280,6 +280,8 @@ static void slash_line(struct direct *d, char *line, size_t len)
 	while (rest && *rest == ' ')
 		rest++;
 	char *a1 = rest ? strsep(&rest, " ") : NULL, *a2 = rest;
+	while (a2 && *a2 == ' ')
+		a2++;
 	if (!strcmp(verb, "call")) {
 		if (!a1 || !*a1)
 			usage(d, "/call HOST:PORT|NAME [FORMAT]");
@@ -302,6 +304,8 @@ static void slash_line(struct direct *d, char *line, size_t len)
 		contacts(d);
 	} else if (!strcmp(verb, "contact")) {
 		char *name = a2 ? strsep(&a2, " ") : NULL;
+		while (a2 && *a2 == ' ')
+			a2++;
 		if (a1 && !strcmp(a1, "add") && name && *name && a2 && *a2)
 			contact_add(d, name, a2);
 		else if (a1 && !strcmp(a1, "del") && name && *name && !a2)
