@@ -281,6 +281,10 @@ try:
         t.check(state(b, "ended") is not None, "the IPv6 call ends on both sides")
     else:
         print("skip: this machine has no IPv6 loopback")
+    codes = {x.name: x.quit() for x in (a, b, c, erin)}
+    errs = [x.proc.stderr.read() for x in (a, b, c, erin)]
+    t.check(all(v == 0 for v in codes.values()) and not any("Sanitizer" in e for e in errs),
+            f"every client quits cleanly (exit 0, no sanitizer report): {codes}")
 finally:
     for x in clients:
         x.quit()
