@@ -20,7 +20,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
-read -ra targets <<<"${FUZZ_TARGETS:-fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd fuzz_e2e fuzz_stun}"
+read -ra targets <<<"${FUZZ_TARGETS:-fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd fuzz_e2e fuzz_stun fuzz_dmsg}"
 build=${BUILD_DIR:-build-fuzz}
 case $build in /*) ;; *) build=$root/$build ;; esac
 

@@ -136,17 +136,7 @@ int cl_ensure_voice(struct client *c)
 		return -EINVAL;
 	static const struct pl_voice_events ev = {on_voice_bound, on_voice_sent, on_voice_notice};
 	struct pl_voice_config vc;
-	pl_voice_config_default(&vc);
-	vc.jitter_fixed_ms = c->o->jitter_frames * 20;
-	if (c->o->frame_ms)
-		vc.frame_ms = c->o->frame_ms;
-	vc.mode = c->o->voice_mode;
-	vc.aec = vc.ns = vc.agc = !c->o->no_processing;
-	vc.plc_only = c->o->plc_only;
-	vc.echo = c->o->echo;
-	snprintf(vc.stats_file, sizeof vc.stats_file, "%s", c->o->voice_stats);
-	snprintf(vc.input, sizeof vc.input, "%s", c->o->input);
-	snprintf(vc.output, sizeof vc.output, "%s", c->o->output);
+	pl_client_voice_config(c->o, &vc);
 	char err[512];
 	int rc = pl_voice_alloc(&c->voice, c->base, c->env, (struct sockaddr *)&udp, c->session, c->voice_key,
 				&vc, &ev, c, err, sizeof err);
@@ -160,6 +150,21 @@ int cl_ensure_voice(struct client *c)
 	if (rc == 0 && (c->o->input[0] || c->o->echo.on)) /* the echo path is a microphone too */
 		pl_roomkeys_talk(c->roomkeys); /* a microphone may speak at any moment: sealed from the first */
 	return rc;
+}
+
+void pl_client_voice_config(const struct pl_client_opts *o, struct pl_voice_config *vc)
+{
+	pl_voice_config_default(vc);
+	vc->jitter_fixed_ms = o->jitter_frames * 20;
+	if (o->frame_ms)
+		vc->frame_ms = o->frame_ms;
+	vc->mode = o->voice_mode;
+	vc->aec = vc->ns = vc->agc = !o->no_processing;
+	vc->plc_only = o->plc_only;
+	vc->echo = o->echo;
+	snprintf(vc->stats_file, sizeof vc->stats_file, "%s", o->voice_stats);
+	snprintf(vc->input, sizeof vc->input, "%s", o->input);
+	snprintf(vc->output, sizeof vc->output, "%s", o->output);
 }
 
 /* --- what the person sees of live voice: the meter, who is talking (client/vmeter.h) --- */

@@ -42,7 +42,17 @@ struct pl_client_opts {
 	char rooms[PL_CLIENT_ROOMS][PL_ROOM_MAX + 1]; /* joined after the first login */
 	unsigned nrooms;
 	bool no_colors;         /* the terminal UI in the terminal's own colours only */
+	/* Direct mode (client/direct.h): no server; voice and signalling on one UDP port. */
+	bool direct;
+	uint16_t direct_port;   /* 0: an ephemeral one, printed at start */
+	char direct_bind[64];   /* the local address to listen on; "" every interface */
+	char passphrase_file[1024]; /* the contacts book's passphrase, else $PARLEY_PASSPHRASE or asked */
+	char contacts[4096];    /* the contacts book (default: contacts.book in the config directory) */
 };
+
+/* The voice engine's configuration from the options (server and direct mode alike). */
+struct pl_voice_config;
+void pl_client_voice_config(const struct pl_client_opts *o, struct pl_voice_config *vc);
 
 /* Runs until the person quits or the connection ends; returns the process exit code:
  * 0 after /quit, 1 when the connection failed or was lost, 3 when the server's certificate

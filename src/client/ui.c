@@ -943,6 +943,26 @@ void pl_ui_call(struct pl_ui *ui, const struct pl_ui_call *e)
 	emit(ui, o);
 }
 
+void pl_ui_event(struct pl_ui *ui, const char *name, const char *const *kv, const char *sentence)
+{
+	if (ui->mode != PL_UI_JSON) {
+		text(ui, NULL, PL_TUI_INFO, "%s", sentence);
+		return;
+	}
+	json_t *o = json_object();
+	jset_str(o, "event", name);
+	for (; kv && kv[0]; kv += 2) {
+		if (!kv[1] || !kv[1][0])
+			continue;
+		if (kv[0][0] == '#')
+			jset_uint(o, kv[0] + 1, strtoull(kv[1], NULL, 10));
+		else
+			jset_str(o, kv[0], kv[1]);
+	}
+	jset_str(o, "message", sentence);
+	emit(ui, o);
+}
+
 void pl_ui_closed(struct pl_ui *ui, const char *reason)
 {
 	pl_ui_status(ui, "disconnected", NULL, NULL, "voice off");

@@ -113,6 +113,10 @@ struct pl_ui_call {
 	const char *sentence;
 };
 void pl_ui_call(struct pl_ui *ui, const struct pl_ui_call *e);
+/* An event of a few fields: kv holds key, value pairs and ends with NULL; a NULL or "" value is
+ * left out, and a key that starts with '#' holds a whole number (written without the '#'). The
+ * other modes show the sentence. (Direct mode's status, text and contacts, client/direct.h.) */
+void pl_ui_event(struct pl_ui *ui, const char *event, const char *const *kv, const char *sentence);
 /* Status line updates (the TUI shows them; other modes ignore them). */
 void pl_ui_status(struct pl_ui *ui, const char *connection, const char *nick, const char *presence,
 		  const char *voice);

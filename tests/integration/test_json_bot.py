@@ -110,7 +110,7 @@ try:
         for n in re.findall(r"`([a-z_]+)`", head):
             tables[n] = body
     emitted = {}  # event name -> fields the source writes into it
-    for f in ("ui.c", "client.c", "client_cmd.c", "call.c"):
+    for f in ("ui.c", "client.c", "client_cmd.c", "call.c", "direct.c", "direct_cmd.c"):
         src = open(os.path.join(ROOT, "src", "client", f)).read()
         for m in re.finditer(r"\bevent\(([^;]*?)\);(.*?)(?:\bemit\(|\n\t\}\n|\bbreak;)", src, re.S):
             fields = re.findall(r'(?:jset_\w+|json_object_set_new)\(o, "([a-z_0-9]+)"', m.group(2))
@@ -118,12 +118,16 @@ try:
                 emitted.setdefault(n, set()).update(fields)
         for n in re.findall(r'(?:pl_ui_info\([^,]+,|\bsay\(c,) "([a-z_]+)"', src):
             emitted.setdefault(n, set()).add("message")
+        # pl_ui_event's events (direct mode): their fields are the keys of the kv list before it.
+        for m in re.finditer(r'kv\[\] = \{(.*?)\};\s*pl_ui_event\([^,]+, "([a-z_]+)"', src, re.S):
+            keys = [k.strip().strip('"').lstrip("#") for k in m.group(1).split(",")[0::2]]
+            emitted.setdefault(m.group(2), set()).update([k for k in keys if k != "NULL"] + ["message"])
     ui = open(os.path.join(ROOT, "src", "client", "ui.c")).read()
     call_body = ui[ui.index("void pl_ui_call("):]
     call_body = call_body[:call_body.index("\n}\n")]
     call_fields = set(re.findall(r'(?:jset_\w+|json_object_set_new)\(o, "([a-z_0-9]+)"', call_body))
     call_fields.update(re.findall(r'\{"([a-z_]+)", e->', call_body))
-    for f in ("call.c",):
+    for f in ("call.c", "direct.c", "direct_cmd.c"):
         for n in re.findall(r'\.event = "([a-z_]+)"', open(os.path.join(ROOT, "src", "client", f)).read()):
             emitted.setdefault(n, set()).update(call_fields)
     no_table = sorted(n for n in emitted if n not in tables)
