@@ -9,8 +9,8 @@
             starting parecord and starting paplay, minus what paplay -> null sink -> monitor ->
             parecord adds by itself (the calibration: the same tools, paplay straight into "spk",
             measured the same way, several times). B with its adaptive buffer (the default) and
-            with a fixed 60 ms one (--jitter 3). 20 ms frames only: the client has no option for
-            10 ms frames (src/client/voice.c accepts frame_ms 10, but nothing sets it).
+            with a fixed 60 ms one (--jitter 3), with 20 ms frames, and the adaptive one with 10 ms
+            frames (--frame-ms 10 on both clients).
   loss      quality under loss: A talks the sentence (a WAV: voice_send) through
             tests/tools/impair to B, which records; segSNR and LSD of B's recording against the
             loss-free decode of the frames A sent (PARLEY_VOICE_DUMP), for three chains:
@@ -21,7 +21,9 @@
             the delay each buffer added: audiocmp's alignment delay of the recording (the same
             recording setup for every chain, so differences between chains are differences in
             delay) and B's voice_stats jitter-buffer latency (latency_ms.jitter). No jitter is
-            added: loss only, on loopback.
+            added: loss only, on loopback. Each recording is judged twice: with one alignment,
+            and tracked (audiocmp --track-ms 40: every 200 ms segment aligned apart), which
+            follows a delay that moves as the adaptive buffer conceals or time-scales.
   cpu       CPU per call on the client: alice and bob (contacts) in a 1:1 Opus call, each with a
             PulseAudio microphone fed with speech and a speaker, processing on (echo cancellation,
             noise suppression, gain), voice mode continuous, both talking for D seconds: each
@@ -121,6 +123,10 @@ def play_recorded(env, rec_dev, play_dev, speech, out, tail_s):
 
 # --- 5. mouth-to-ear delay --------------------------------------------------------------------------
 
+# (label, both clients' frame option, B's buffer option)
+DELAY_RUNS = (("adaptive", [], []), ("adaptive10", ["--frame-ms", "10"], []),
+              ("fixed60", [], ["--jitter", "3"]))
+
 def bench_delay(tmp, speech, reps):
     pulse, env = start_pulse(tmp, ["spk", "mic"])
     srv = h.Server(tmp)
@@ -137,10 +143,10 @@ def bench_delay(tmp, speech, reps):
                   "tools_ms": round(cal[-1], 2)})
         cal_ms = statistics.median(cal)
         out["calibration_ms"] = (cal_ms, min(cal), max(cal))
-        for label, bargs in (("adaptive", []), ("fixed60", ["--jitter", "3"])):
+        for label, fargs, bargs in DELAY_RUNS:
             a = h.Client(tmp, srv, "--input", "mic.monitor", "--no-processing", "--voice-mode", "continuous",
-                         name=f"da-{label}", env=env)
-            b = h.Client(tmp, srv, "--output", "spk", *bargs, name=f"db-{label}", env=env)
+                         *fargs, name=f"da-{label}", env=env)
+            b = h.Client(tmp, srv, "--output", "spk", *fargs, *bargs, name=f"db-{label}", env=env)
             try:
                 a.login(f"da{label}", "correct horse")
                 b.login(f"db{label}", "battery staple")
@@ -158,7 +164,7 @@ def bench_delay(tmp, speech, reps):
                     st = b.expect("voice_stats") or {}
                     a.send({"cmd": "stats"})
                     sa = a.expect("voice_stats") or {}
-                    emit({"item": "delay", "run": label, "frame_ms": 20, "rep": i, "gap_ms": round(gap, 2),
+                    emit({"item": "delay", "run": label, "frame_ms": 10 if "10" in label else 20, "rep": i, "gap_ms": round(gap, 2),
                           "xcorr_delay_ms": res.get("delay_ms"), "correlation": res.get("correlation"),
                           "mouth_to_ear_ms": round(m2e, 1), "b_latency_ms": st.get("latency_ms"),
                           "a_latency_ms": sa.get("latency_ms"), "b_jb_target_ms": st.get("jb_target_ms")})
@@ -175,6 +181,10 @@ def bench_delay(tmp, speech, reps):
 
 # --- 6. quality under loss --------------------------------------------------------------------------
 
+# audiocmp --track-ms: each 200 ms segment aligned apart, within this of the one before, so that a
+# buffer that moves its delay (time-scaling, concealment) is judged on its sound, not on where it
+# landed; chains that never move (the fixed buffers) score the same either way.
+TRACK_MS = "40"
 CHAINS = {"ref": (["--plc-only"], ["--plc-only", "--jitter", "3"]),
           "parley": ([], []),
           "parley60": ([], ["--jitter", "3"])}
@@ -215,11 +225,15 @@ def bench_loss(tmp, speech, seeds):
                     ref = os.path.join(tmp, f"sent-{label}.wav")
                     h.decode_dump(dump, ref)
                     rc, r = h.audiocmp("--ref", ref, "--test", rec, "--max-delay-ms", "10000")
+                    rc, rt = h.audiocmp("--ref", ref, "--test", rec, "--max-delay-ms", "10000",
+                                        "--track-ms", TRACK_MS)
                     up = counts.get("up", {})
                     st = st or {}
                     row = {"item": "loss", "chain": chain, "loss": loss, "seed": seed,
                            "segsnr_db": r.get("segsnr_db"), "lsd_db": r.get("lsd_db"), "delay_ms": r.get("delay_ms"),
                            "correlation": r.get("correlation"),
+                           "tracked_segsnr_db": rt.get("segsnr_db"), "tracked_lsd_db": rt.get("lsd_db"),
+                           "tracked_lag_min_ms": rt.get("lag_min_ms"), "tracked_lag_max_ms": rt.get("lag_max_ms"),
                            "proxy_in": up.get("in"), "proxy_lost": up.get("lost_random", 0) + up.get("lost_burst", 0),
                            "jb_latency_ms": (st.get("latency_ms") or {}).get("jitter"),
                            "jb_target_ms": st.get("jb_target_ms")}
@@ -341,14 +355,14 @@ def main():
             d = bench_delay(tmp, short, 2 if args.quick else 5)
             log(f"   tools alone: median {d['calibration_ms'][0]:.1f} ms (min {d['calibration_ms'][1]:.1f}, "
                 f"max {d['calibration_ms'][2]:.1f})")
-            for k in ("adaptive", "fixed60"):
+            for k, _, _ in DELAY_RUNS:
                 v = d[k]
                 log(f"   B {k}: mouth-to-ear median {v[0]:.1f} ms (min {v[1]:.1f}, max {v[2]:.1f}); "
                     f"B's breakdown {v[3]}; A's {v[4]}")
         if "loss" in only:
             log("6. quality under loss")
             r = bench_loss(tmp, speech, [8] if args.quick else [8, 9])
-            log(f"   {'loss':9} " + " ".join(f"{c + ' segSNR LSD delay jb':>30}" for c in CHAINS))
+            log(f"   {'loss':9} " + " ".join(f"{c + ' segSNR LSD tracked delay jb':>36}" for c in CHAINS))
             for loss in LOSSES:
                 cells = []
                 for c in CHAINS:
@@ -357,11 +371,13 @@ def main():
                     ls = statistics.mean(x["lsd_db"] for x in rows)
                     dl = statistics.mean(x["delay_ms"] for x in rows)
                     jb = statistics.mean((x["jb_latency_ms"] or 0) for x in rows)
-                    cells.append(f"{sn:6.1f} {ls:5.2f} {dl:6.1f} {jb:6.1f}")
+                    ts = statistics.mean(x["tracked_segsnr_db"] for x in rows)
+                    tl = statistics.mean(x["tracked_lsd_db"] for x in rows)
+                    cells.append(f"{sn:6.1f} {ls:5.2f} {ts:5.1f}/{tl:4.2f} {dl:6.1f} {jb:6.1f}")
                     emit({"item": "loss_mean", "chain": c, "loss": loss, "segsnr_db": round(sn, 2),
-                          "lsd_db": round(ls, 3), "align_delay_ms": round(dl, 2), "jb_latency_ms": round(jb, 1),
-                          "runs": len(rows)})
-                log(f"   {loss:9} " + " ".join(f"{x:>30}" for x in cells))
+                          "lsd_db": round(ls, 3), "tracked_segsnr_db": round(ts, 2), "tracked_lsd_db": round(tl, 3),
+                          "align_delay_ms": round(dl, 2), "jb_latency_ms": round(jb, 1), "runs": len(rows)})
+                log(f"   {loss:9} " + " ".join(f"{x:>36}" for x in cells))
         if "cpu" in only:
             log("7. CPU per call")
             c = bench_cpu(tmp, speech, speech_b, 8 if args.quick else 20)

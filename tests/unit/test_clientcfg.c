@@ -34,6 +34,7 @@ static void test_good(void)
 		"input = alsa_input.usb\n"
 		"output = default\r\n"
 		"voice_mode = ptt\n"
+		"frame_ms = 10\n"
 		"colors = off\n"
 		"processing = no\n";
 	CHECK(pl_clientcfg_parse(&o, "cfg", text, NULL, NULL, err, sizeof err) == 0);
@@ -50,6 +51,7 @@ static void test_good(void)
 	CHECK_STR_EQ(o.input, "alsa_input.usb");
 	CHECK_STR_EQ(o.output, "default");
 	CHECK(o.voice_mode == PL_VOICE_PTT);
+	CHECK(o.frame_ms == 10);
 	CHECK(o.no_colors);
 	CHECK(o.no_processing);
 
@@ -92,6 +94,7 @@ static const struct {
 	{"server = host:99999\n", "Write server = HOST or HOST:PORT", 1},
 	{"voice_mode = loud\n", "voice_mode is vad, continuous or ptt, not 'loud'", 1},
 	{"colors = maybe\n", "colors is on or off, not 'maybe'", 1},
+	{"frame_ms = 15\n", "frame_ms is 10 or 20 (milliseconds of sound in each voice packet), not '15'", 1},
 	{"processing = 2\n", "processing is on or off", 1},
 	{"identity = ~/id\n", "full path starting with '/', not '~/id' (the config file does not expand '~')", 1},
 	{"known_hosts = kh\n", "known_hosts needs a full path", 1},
