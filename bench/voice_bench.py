@@ -167,7 +167,8 @@ def bench_delay(tmp, speech, reps):
                     emit({"item": "delay", "run": label, "frame_ms": 10 if "10" in label else 20, "rep": i, "gap_ms": round(gap, 2),
                           "xcorr_delay_ms": res.get("delay_ms"), "correlation": res.get("correlation"),
                           "mouth_to_ear_ms": round(m2e, 1), "b_latency_ms": st.get("latency_ms"),
-                          "a_latency_ms": sa.get("latency_ms"), "b_jb_target_ms": st.get("jb_target_ms")})
+                          "a_latency_ms": sa.get("latency_ms"), "b_jb_target_ms": st.get("jb_target_ms"),
+                          "b_jitter_ms": st.get("jitter_ms"), "b_play_jitter_ms": st.get("play_jitter_ms")})
                 out[label] = (statistics.median(vals), min(vals), max(vals), st.get("latency_ms"),
                               sa.get("latency_ms"))
             finally:

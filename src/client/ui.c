@@ -795,6 +795,7 @@ void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st)
 	json_object_set_new(o, "rx_loss", json_real(st->rx_loss));
 	json_object_set_new(o, "jitter_ms", json_real(st->jitter_ms));
 	json_object_set_new(o, "jb_target_ms", json_real(st->jb_target_ms));
+	json_object_set_new(o, "play_jitter_ms", json_real(st->play_jitter_ms));
 	json_t *lat = json_object();
 	json_object_set_new(lat, "capture", json_real(st->lat_capture));
 	json_object_set_new(lat, "encode", json_real(st->lat_encode));

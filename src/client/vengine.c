@@ -679,6 +679,7 @@ static void snapshot(struct pl_vengine *e, uint64_t now)
 				jb_ms = d;
 		}
 	}
+	s->play_jitter_ms = e->lead_hi - e->lead_lo;
 	s->bitrate = e->bitrate;
 	s->redundancy = e->red;
 	s->expected_loss = e->expected_loss;

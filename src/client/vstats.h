@@ -42,6 +42,7 @@ struct pl_voice_stats {
 	double rx_loss;           /* % of our talkers' packets that never came (the worst talker) */
 	double jitter_ms;         /* 97th percentile of arrival-delay variation (the worst talker) */
 	double jb_target_ms;      /* the jitter buffer's target (the worst talker) */
+	double play_jitter_ms;    /* how unevenly the speaker asks for sound (part of the target) */
 	/* where the delay goes, ms (-1: not known yet) */
 	double lat_capture, lat_encode, lat_network, lat_jitter, lat_playout, lat_total;
 	double cpu_pct;           /* the audio thread's processing, % of one core */
