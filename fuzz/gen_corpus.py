@@ -160,7 +160,8 @@ def msg_seeds():
         ("auth_ok", T["AUTH_OK"], s("alice") + u64(0x100000002) + u16(64738) + key(0xe0) + u8(1)),
         ("ping", T["PING"], u64(0xffffffffffffffff)),
         ("joined", T["JOINED"], s("#Lobby") + s("dave") + u64(17) + key(0x50)),
-        ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff) + bytes(32)),
+        ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff) + bytes(32)
+         + u8(1)),
         ("userlist", T["USERLIST"], userlist("#Lobby", 0, [("alice", 100), ("b\u00f6b", 101),
                                                            ("carol", 1 << 40)])),
         ("userlist_40_more", T["USERLIST"],
@@ -225,6 +226,8 @@ def msg_seeds():
         ("auth_ok_v1", T["AUTH_OK"], s("alice") + u32(42) + u16(64738) + key(0xe0)),
         ("auth_ok_flags2", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(2)),
         ("userlist_more2", T["USERLIST"], userlist("#r", 2, [])),
+        ("parted_v3", T["PARTED"], s("#tea") + s("bob") + u64(3) + bytes(32)),  # no reason
+        ("parted_reason2", T["PARTED"], s("#tea") + s("bob") + u64(3) + bytes(32) + u8(2)),
         ("userlist_count65", T["USERLIST"], userlist("#r", 0, [("u%d" % i, i) for i in range(65)])),
         ("userlist_short", T["USERLIST"], userlist("#r", 0, [("ab", 1)])[:-2]),
         ("error_len_ffff", T["ERROR"], u16(420) + u16(0) + u16(0xffff) + b"oops"),
