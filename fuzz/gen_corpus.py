@@ -13,7 +13,8 @@ bound broken one field at a time. The message types themselves come from there t
 Each file is small (< 4 KiB). Seeds are named <what>[.bad]; `.bad` ones are meant to be refused.
 
 Run from anywhere: python3 fuzz/gen_corpus.py. It rewrites only the files it generates (desc-*
-are all replaced), so regression inputs added by hand (name them regress-*) stay.
+are all replaced), so regression inputs added by hand (name them regress-*) stay, as do the
+inputs a fuzzing run found new coverage with, kept after `-merge=1 -use_counters=0` (min-*).
 """
 import glob
 import hashlib
@@ -159,7 +160,8 @@ def msg_seeds():
         ("auth_ok", T["AUTH_OK"], s("alice") + u64(0x100000002) + u16(64738) + key(0xe0) + u8(1)),
         ("ping", T["PING"], u64(0xffffffffffffffff)),
         ("joined", T["JOINED"], s("#Lobby") + s("dave") + u64(17) + key(0x50)),
-        ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff) + bytes(32)),
+        ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff) + bytes(32)
+         + u8(1)),
         ("userlist", T["USERLIST"], userlist("#Lobby", 0, [("alice", 100), ("b\u00f6b", 101),
                                                            ("carol", 1 << 40)])),
         ("userlist_40_more", T["USERLIST"],
@@ -224,6 +226,8 @@ def msg_seeds():
         ("auth_ok_v1", T["AUTH_OK"], s("alice") + u32(42) + u16(64738) + key(0xe0)),
         ("auth_ok_flags2", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(2)),
         ("userlist_more2", T["USERLIST"], userlist("#r", 2, [])),
+        ("parted_v3", T["PARTED"], s("#tea") + s("bob") + u64(3) + bytes(32)),  # no reason
+        ("parted_reason2", T["PARTED"], s("#tea") + s("bob") + u64(3) + bytes(32) + u8(2)),
         ("userlist_count65", T["USERLIST"], userlist("#r", 0, [("u%d" % i, i) for i in range(65)])),
         ("userlist_short", T["USERLIST"], userlist("#r", 0, [("ab", 1)])[:-2]),
         ("error_len_ffff", T["ERROR"], u16(420) + u16(0) + u16(0xffff) + b"oops"),
@@ -584,6 +588,112 @@ DMSG = [
 ]
 
 
+# fuzz_clientcfg: a first byte (bit 0: a profile, named by the first line after it), then a
+# config file as parley(1) "FILES" and tests/unit/test_clientcfg.c write them.
+CFG_FULL = ("# parley's config\n"
+            "server = chat.example.org:7000   # the club's\n"
+            "\n"
+            "  nick=alice\n"
+            "rooms = #tea, #music,#x  # the usual\n"
+            "identity = /home/alice/.config/parley/identity\n"
+            "known_hosts = /home/alice/.config/parley/known_hosts\n"
+            "device_name = laptop\n"
+            "input = alsa_input.usb-Blue_Yeti-00.analog-stereo\n"
+            "output = default\r\n"
+            "voice_mode = ptt\n"
+            "frame_ms = 10\n"
+            "colors = off\n"
+            "processing = no\n"
+            "log_dir = /home/alice/parley-logs\n")
+CFG_SECTIONS = ("server = home.example.net\n"
+                "nick = alice\n"
+                "\n"
+                "[work]\n"
+                "server = [2001:db8::7]:7787\n"
+                "nick = alice_w\n"
+                "rooms = #standup, #ops\n"
+                "voice_mode = continuous\n"
+                "\n"
+                "[club]\n"
+                "server = 192.0.2.10\n"
+                "rooms = #chess\n"
+                "identity = none\n"
+                "frame_ms = 20\n")
+CLIENTCFG = [
+    ("full", "\x00" + CFG_FULL),
+    ("sections_work", "\x01work\n" + CFG_SECTIONS),
+    ("sections_club", "\x01club\n" + CFG_SECTIONS),
+    ("sections_none", "\x00" + CFG_SECTIONS),
+    ("sections_missing", "\x01home\n" + CFG_SECTIONS),
+    ("empty", "\x00"),
+    ("comments", "\x00\n# only a comment\n   \n\t# indented\n"),
+    ("later_wins", "\x00identity = none\ncolors = off\ncolors = on\nserver = [::1]:7787\nvoice_mode = vad"),
+    ("rooms_16", "\x00rooms = " + ", ".join("#r%d" % i for i in range(16)) + "\n"),
+    ("rooms_empty", "\x00rooms = #a\nrooms =\n"),
+    ("rooms_17.bad", "\x00rooms = " + ", ".join("#r%d" % i for i in range(17)) + "\n"),
+    ("rooms_not_room.bad", "\x00rooms = tea, #music\n"),
+    ("password.bad", "\x00nick = alice\npassword = hunter22\n"),
+    ("unknown.bad", "\x00volume = 11\n"),
+    ("no_equals.bad", "\x00server chat.example.org\n"),
+    ("no_value.bad", "\x00nick =   # later\n"),
+    ("nick.bad", "\x00nick = #alice\n"),
+    ("server_port.bad", "\x00server = chat.example.org:99999\n"),
+    ("server_long.bad", "\x00server = " + "a" * 300 + "\n"),
+    ("path_relative.bad", "\x00known_hosts = ~/.config/parley/known_hosts\n"),
+    ("device_long.bad", "\x00device_name = " + "d" * 33 + "\n"),
+    ("frame_ms.bad", "\x00frame_ms = 40\n"),
+    ("voice_mode.bad", "\x00voice_mode = loud\n"),
+    ("colors.bad", "\x00colors = maybe\n"),
+    ("section.bad", "\x01work\n[work\nnick = bob\n"),
+    ("section_space.bad", "\x00[my work]\n"),
+    ("section_long.bad", "\x00[" + "s" * 65 + "]\n"),
+    ("wrong_in_other_section.bad", "\x01work\n[work]\nnick = bob\n[club]\nframe_ms = 30\n"),
+    ("line_long.bad", "\x00input = " + "i" * 3000 + "\n"),
+]
+
+# fuzz_cidr: a range as an admin types it for a ban, then (after a NUL) peers of 17 bytes each: a
+# byte (bit 0: IPv4), then the address (IPv4 in the first 4 bytes).
+def peer4(ip):
+    return b"\x01" + bytes(int(x) for x in ip.split(".")) + bytes(12)
+
+
+def peer6(words):
+    return b"\x00" + b"".join(struct.pack(">H", w) for w in words)
+
+
+CIDR = [
+    ("v4", b"192.0.2.7"),
+    ("v4_24", b"192.0.2.7/24\x00" + peer4("192.0.2.255") + peer4("192.0.3.0")),
+    ("v4_8", b"10.1.2.3/8\x00" + peer4("10.255.0.1") + peer4("11.0.0.0")),
+    ("v4_0", b"0.0.0.0/0\x00" + peer4("203.0.113.1") + peer6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])),
+    ("v4_32", b"192.0.2.7/32"),
+    ("v4_leading_zeros", b"192.0.2.7/0024"),
+    ("v6", b"2001:db8:1:2:3:4:5:6\x00" + peer6([0x2001, 0xdb8, 1, 2, 0xffff, 0, 0, 1])),
+    ("v6_128", b"2001:db8::1/128"),
+    ("v6_33", b"2001:db8:abcd::/33\x00" + peer6([0x2001, 0xdb8, 0x7fff, 0, 0, 0, 0, 1])),
+    ("v6_0", b"::/0\x00" + peer4("192.0.2.1")),
+    ("v6_mapped", b"::ffff:192.0.2.7\x00" + peer4("192.0.2.7")),
+    ("v6_mapped_120", b"::ffff:192.0.2.0/120\x00" + peer4("192.0.2.200")),
+    ("v6_mapped_95", b"::ffff:192.0.2.0/95"),
+    ("v6_dotted_tail", b"64:ff9b::198.51.100.1/96"),
+    ("v4_33.bad", b"192.0.2.7/33"),
+    ("v6_129.bad", b"2001:db8::/129"),
+    ("empty_bits.bad", b"192.0.2.7/"),
+    ("negative.bad", b"192.0.2.7/-1"),
+    ("plus.bad", b"192.0.2.7/+8"),
+    ("trailing.bad", b"192.0.2.7/24x"),
+    ("two_slashes.bad", b"192.0.2.7/24/8"),
+    ("no_addr.bad", b"/24"),
+    ("empty.bad", b""),
+    ("name.bad", b"alice"),
+    ("short.bad", b"192.0.2"),
+    ("octet.bad", b"192.0.2.256"),
+    ("hex.bad", b"2001:db8::g"),
+    ("zone.bad", b"fe80::1%eth0/64"),
+    ("huge_bits.bad", b"10.0.0.0/99999999999999999999999"),
+]
+
+
 def write_dir(target, files):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -676,6 +786,8 @@ def main():
     counts["fuzz_vframe"] = write_dir("fuzz_vframe", VFRAME)
     counts["fuzz_cmd"] = write_dir("fuzz_cmd", CMD)
     counts["fuzz_dmsg"] = write_dir("fuzz_dmsg", DMSG)
+    counts["fuzz_clientcfg"] = write_dir("fuzz_clientcfg", CLIENTCFG)
+    counts["fuzz_cidr"] = write_dir("fuzz_cidr", CIDR)
     for t, n in counts.items():
         print("%s: %d seeds" % (t, n))
     return 0

@@ -392,8 +392,11 @@ static void say_msg(struct pl_ui *ui, const struct pl_msg *m)
 			pl_tui_member(ui->tui, m->u.member.room, m->u.member.nick, j);
 		char at[16];
 		when((uint64_t)time(NULL) * 1000, "%H:%M", at, sizeof at);
-		text(ui, m->u.member.room, PL_TUI_INFO, "%s %s %s %s", at, m->u.member.nick, j ? "joined" : "left",
-		     m->u.member.room);
+		if (!j && m->u.member.reason == PL_PART_QUIT) /* its connection ended: IRC's "has quit" */
+			text(ui, m->u.member.room, PL_TUI_INFO, "%s %s has quit", at, m->u.member.nick);
+		else
+			text(ui, m->u.member.room, PL_TUI_INFO, "%s %s %s %s", at, m->u.member.nick,
+			     j ? "joined" : "left", m->u.member.room);
 		break;
 	}
 	case PL_MSG_TEXT: {
@@ -541,6 +544,8 @@ static void json_msg(struct pl_ui *ui, const struct pl_msg *m)
 		jset_str(o, "room", m->u.member.room);
 		jset_str(o, "nick", m->u.member.nick);
 		jset_id(o, "session", m->u.member.session);
+		if (m->type == PL_MSG_PARTED)
+			jset_bool(o, "quit", m->u.member.reason == PL_PART_QUIT);
 		break;
 	case PL_MSG_TEXT:
 		o = event("message");

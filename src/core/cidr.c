@@ -48,6 +48,15 @@ int pl_cidr_parse(struct pl_cidr *c, const char *text)
 			return -EINVAL;
 		c->bits = (uint8_t)v;
 	}
+	/* "::ffff:192.0.2.0/120" is 192.0.2.0/24: peers are matched as IPv4 when mapped, so kept as
+	 * IPv6 it would match no one. A shorter prefix reaches past the mapped block and stays IPv6. */
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (c->family == 6 && !memcmp(c->addr, mapped, sizeof mapped) && (!slash || c->bits >= 96)) {
+		memmove(c->addr, c->addr + 12, 4);
+		memset(c->addr + 4, 0, 12);
+		c->family = 4;
+		c->bits = slash ? (uint8_t)(c->bits - 96) : 32;
+	}
 	mask_to(c->addr, c->family == 4 ? 4 : 16, c->bits);
 	return 0;
 }

@@ -2,7 +2,9 @@
  * cidr: address ranges ("192.0.2.0/24", "2001:db8::/48") for bans: parsing, matching a socket
  * address against one, and printing them back in one canonical form. A bare IPv4 address is its
  * /32; a bare IPv6 address is its /64, as per-address limits count it (net/addr.h), since one
- * subscriber usually holds a whole /64. IPv4-mapped IPv6 peers match IPv4 ranges.
+ * subscriber usually holds a whole /64. IPv4-mapped IPv6 peers match IPv4 ranges, and an
+ * IPv4-mapped range ("::ffff:192.0.2.0/120", or a bare "::ffff:192.0.2.7") is the IPv4 range it maps
+ * ("192.0.2.0/24", "192.0.2.7/32").
  *
  * Pure: no socket is opened, no clock read.
  */

@@ -160,11 +160,18 @@ static const struct pl_msg_field auth_ok[] = {
 	FIXED("voice_key", auth_ok.voice_key),
 	FLAGS("flags", auth_ok.flags, PL_AUTH_DEVICE_ADDED),
 };
-static const struct pl_msg_field member[] = { /* JOINED and PARTED */
+static const struct pl_msg_field member[] = { /* JOINED; PARTED adds its reason */
 	STR("room", member.room, PL_ROOM_MAX),
 	STR("nick", member.nick, PL_NICK_MAX),
 	U64("session", member.session),
 	FIXED("device", member.device),
+};
+static const struct pl_msg_field parted[] = {
+	STR("room", member.room, PL_ROOM_MAX),
+	STR("nick", member.nick, PL_NICK_MAX),
+	U64("session", member.session),
+	FIXED("device", member.device),
+	ENUM("reason", member.reason, PL_PART_QUIT),
 };
 static const struct pl_msg_field user_entry[] = {
 	STR_IN(struct pl_user_entry, "nick", nick, PL_NICK_MAX),
@@ -411,7 +418,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(AUTH_OK, auth_ok),
 	DESC(PING, ping),
 	DESC(JOINED, member),
-	DESC(PARTED, member),
+	DESC(PARTED, parted),
 	DESC(USERLIST, userlist),
 	DESC(TEXT, text),
 	DESC(SAY_OK, say_ok),

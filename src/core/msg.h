@@ -18,7 +18,7 @@
 #include "core/mformat.h"
 #include "core/names.h"
 
-#define PL_PROTO_VERSION 3
+#define PL_PROTO_VERSION 4
 #define PL_VOICE_KEY_LEN 32
 #define PL_DEVICE_KEY_LEN 32  /* an Ed25519 public key */
 #define PL_SIG_LEN 64         /* an Ed25519 signature */
@@ -110,6 +110,13 @@ enum pl_presence {
 	PL_PRESENCE_BUSY = 3, /* in a call, or set by hand */
 };
 #define PL_PRESENCE_MAX PL_PRESENCE_BUSY
+
+/* Why a member left a room (PARTED's reason, protocol 4): it sent PART, or its connection ended
+ * (BYE, a drop, a timeout, a new login of the same account), so it left all its rooms at once. */
+enum pl_part_reason {
+	PL_PART_LEFT = 0,
+	PL_PART_QUIT = 1,
+};
 /* PROFILE only: the user's presence is not shared with you (you are not their contact). */
 #define PL_PRESENCE_HIDDEN 4
 
@@ -218,6 +225,7 @@ struct pl_msg {
 			char nick[PL_NICK_MAX + 1];
 			uint64_t session;
 			uint8_t device[PL_DEVICE_KEY_LEN]; /* its device key (zero: none), for room voice's sender keys */
+			uint8_t reason; /* PARTED only: enum pl_part_reason */
 		} member; /* JOINED, PARTED */
 		struct {
 			char room[PL_ROOM_MAX + 1];

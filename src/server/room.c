@@ -144,10 +144,11 @@ int pl_room_join(struct pl_server *srv, struct pl_session *s, const char *name)
 	return 0;
 }
 
-void pl_room_part(struct pl_server *srv, struct pl_session *s, struct pl_room *r)
+void pl_room_part(struct pl_server *srv, struct pl_session *s, struct pl_room *r, uint8_t reason)
 {
 	struct pl_msg m;
 	member_msg(&m, PL_MSG_PARTED, r, s);
+	m.u.member.reason = reason;
 	pl_room_broadcast(r, &m); /* s is still a member here, so it hears its own PARTED */
 
 	for (unsigned i = 0; i < r->n; i++) {

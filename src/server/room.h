@@ -29,8 +29,9 @@ struct pl_room *pl_room_find(struct pl_server *srv, const char *name);
 /* Joins s to the room (made if missing): JOINED to everyone in it, the USERLIST to s. Returns 0,
  * -EALREADY when s is already in it, -E2BIG when s is in too many rooms, -ENOMEM. */
 int pl_room_join(struct pl_server *srv, struct pl_session *s, const char *name);
-/* Removes s: PARTED to everyone in it and to s. An empty, non-permanent room is freed. */
-void pl_room_part(struct pl_server *srv, struct pl_session *s, struct pl_room *r);
+/* Removes s: PARTED with reason (enum pl_part_reason: PART, or the connection ended) to everyone in it
+ * and to s. An empty, non-permanent room is freed. */
+void pl_room_part(struct pl_server *srv, struct pl_session *s, struct pl_room *r, uint8_t reason);
 bool pl_room_has(const struct pl_room *r, const struct pl_session *s);
 void pl_room_broadcast(struct pl_room *r, const struct pl_msg *m);
 /* Sends the room's USERLIST to s, in chunks of PL_USERLIST_CHUNK. */

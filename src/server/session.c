@@ -153,7 +153,7 @@ static void replace(struct pl_session *old)
 	pl_session_error(old, PL_ERR_USER_ONLINE, 0, "this account logged in again from another connection");
 	pl_call_session_gone(old);
 	while (old->nrooms > 0)
-		pl_room_part(srv, old, old->rooms[old->nrooms - 1]);
+		pl_room_part(srv, old, old->rooms[old->nrooms - 1], PL_PART_QUIT);
 	if (old->state == PL_SESS_READY)
 		pl_relay_session_end(srv->relay, old->id);
 	old->state = PL_SESS_AUTH;                /* it carries out nothing more */
@@ -233,7 +233,7 @@ static void handle_join(struct pl_session *s, const struct pl_msg *m)
 		pl_session_error(s, PL_ERR_NOT_IN_ROOM, m->type, NULL);
 		return;
 	}
-	pl_room_part(s->srv, s, r);
+	pl_room_part(s->srv, s, r, PL_PART_LEFT);
 }
 
 /* --- dispatch --- */
@@ -390,7 +390,7 @@ static void cleanup(struct pl_session *s)
 		pl_social_announce(s);
 	}
 	while (s->nrooms > 0)
-		pl_room_part(srv, s, s->rooms[s->nrooms - 1]);
+		pl_room_part(srv, s, s->rooms[s->nrooms - 1], PL_PART_QUIT);
 	if (s->state == PL_SESS_READY)
 		pl_relay_session_end(srv->relay, s->id);
 	pl_server_remove(srv, s);

@@ -2,9 +2,12 @@
 accounts (amend password, real name, picture), contacts (a request the other side accepts; both
 sides told, listed with status), presence (pushed to contacts, asked for without a call, shown to
 contacts only), groups (members told, listed with members and last update), rooms (create by
-joining, list, user list, announcements) and history paging."""
+joining, list, user list, announcements: a PART is "left", a connection that ends "has quit") and
+history paging."""
 import os
+import re
 import struct
+import time
 
 from harness import finish, Checks, Client, Server, cleanup, tmpdir
 
@@ -157,7 +160,8 @@ try:
     ul = d.expect("userlist", room="#tea")
     t.check(ul and sorted(ul["users"]) == ["alice", "bob"], "anyone can see a room's user list (NAMES)")
     b.send({"cmd": "part", "room": "#tea"})
-    t.check(a.expect("parted", room="#tea", nick="bob") is not None, "bob leaving #tea is announced")
+    p = a.expect("parted", room="#tea", nick="bob")
+    t.check(p is not None and p.get("quit") is False, f"bob leaving #tea is announced, as a part: {p}")
     b.send({"cmd": "part", "room": "#tea"})
     err(b, 427, "leaving a room you are not in")
     b.send({"cmd": "join", "room": "no-hash"})
@@ -237,7 +241,8 @@ try:
     m = a.expect("message", text="during the change")
     t.check(m is not None and not m["offline"], "she stays online while it is checked (a live message)")
     a.quit()
-    b.expect("parted", nick="alice")
+    p = b.expect("parted", nick="alice")
+    t.check(p is not None and p.get("quit") is True, f"alice's /quit is announced as a quit, not a part: {p}")
     a2 = Client(tmp, srv, name="a2")
     clients.append(a2)
     a2.expect("welcome")
@@ -246,5 +251,34 @@ try:
     a2.send({"cmd": "login", "nick": "alice", "password": "new-password-1"})
     t.check(a2.expect("logged_in") is not None, "the new one does")
     t.check(b.expect("presence", nick="alice", presence="online") is not None, "alice's contact sees her come back")
+
+    # --- leaving and quitting, as a room window says them (line mode prints what windows get) ---
+    w = Client(tmp, srv, name="w", json_mode=False)
+    clients.append(w)
+
+    def said(pattern, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(re.search(pattern, line) for line in w.lines):
+                return True
+            time.sleep(0.05)
+        return False
+
+    t.check(said("Connected to"), "a line-mode client connects")
+    w.send("/register walt pw-walt-123")
+    t.check(said("Logged in as walt"), "walt logs in (line mode)")
+    w.send("/join #porch")
+    fay, gus = client("f", "fay"), client("g", "gus")
+    for c in (fay, gus):
+        c.send({"cmd": "join", "room": "#porch"})
+    t.check(said(r"\d\d:\d\d gus joined #porch"), "walt sees fay and gus join #porch")
+    fay.send({"cmd": "part", "room": "#porch"})
+    t.check(said(r"\d\d:\d\d fay left #porch"), "fay's /part shows as 'fay left #porch'")
+    gus.proc.kill()  # the connection drops: no BYE, no /quit
+    gus.proc.wait()
+    t.check(said(r"\d\d:\d\d gus has quit", timeout=15), "gus's dropped connection shows as 'gus has quit'")
+    t.check(not said("gus left", timeout=0.2) and not said("fay has quit", timeout=0.2),
+            "and neither is shown the other way")
+    clients.remove(gus)
 finally:
     finish(t, srv, clients, tmp)

@@ -33,6 +33,11 @@ static const struct {
 	{"192.0.2", NULL},
 	{"192.0.2.256", NULL},
 	{"2001:db8::g", NULL},
+	/* Found by fuzz_cidr: an IPv4-mapped range stayed IPv6 and so matched no peer at all. */
+	{"::ffff:192.0.2.7", "192.0.2.7/32"},
+	{"::ffff:192.0.2.0/120", "192.0.2.0/24"},
+	{"::ffff:192.0.2.7/96", "0.0.0.0/0"},
+	{"::ffff:192.0.2.7/95", "::fffe:0:0/95"},
 };
 
 static struct sockaddr_storage peer(const char *ip)
@@ -71,6 +76,11 @@ static const struct {
 	{"::/0", "2001:db8::1", true},
 	{"::/0", "192.0.2.1", false},
 	{"2001:db8::/32", "::ffff:192.0.2.1", false},
+	{"::ffff:192.0.2.0/120", "::ffff:192.0.2.200", true},
+	{"::ffff:192.0.2.0/120", "192.0.2.200", true},
+	{"::ffff:192.0.2.0/120", "192.0.3.1", false},
+	{"::ffff:192.0.2.7", "::ffff:192.0.2.7", true},
+	{"::ffff:192.0.2.7", "192.0.2.8", false},
 };
 
 int main(void)

@@ -316,6 +316,7 @@ static void b_parted_max(struct pl_msg *m)
 	fill_str(m->u.member.room + 1, PL_ROOM_MAX - 1, "q");
 	fill_str(m->u.member.nick, PL_NICK_MAX, "n\xc3\xbc");
 	m->u.member.session = UINT64_MAX;
+	m->u.member.reason = PL_PART_QUIT;
 }
 static void b_userlist_empty(struct pl_msg *m)
 {

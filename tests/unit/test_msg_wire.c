@@ -165,6 +165,11 @@ static void test_golden(void)
 	static const uint8_t joined[] = {0, 0, 0, 54, 0x80, 0x04, 0, 2, '#', 'r', 0, 2, 'a', 'b',
 					 0, 0, 0, 1, 0, 0, 0, 1, D32};
 	check_golden("JOINED", m, joined, sizeof joined);
+	m->type = PL_MSG_PARTED; /* the same fields and a reason byte (protocol 4): 1, the connection ended */
+	m->u.member.reason = PL_PART_QUIT;
+	static const uint8_t parted[] = {0, 0, 0, 55, 0x80, 0x05, 0, 2, '#', 'r', 0, 2, 'a', 'b',
+					 0, 0, 0, 1, 0, 0, 0, 1, D32, 1};
+	check_golden("PARTED", m, parted, sizeof parted);
 
 	memset(m, 0, sizeof *m);
 	m->type = PL_MSG_USERLIST;
@@ -346,7 +351,8 @@ static const struct layout layouts[] = {
 			  FX(auth_ok.voice_key, 32), MASK(auth_ok.flags, 0x01, 0x01)}},
 	{PL_MSG_PING, {I(F_U64, 1)}},
 	{PL_MSG_JOINED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9), FX(member.device, 32)}},
-	{PL_MSG_PARTED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9), FX(member.device, 32)}},
+	{PL_MSG_PARTED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9), FX(member.device, 32),
+			 E(member.reason, 1, 1)}},
 	/* entries are tested on their own (test_lists); count 0 here */
 	{PL_MSG_USERLIST, {S(userlist.room, PL_ROOM_MAX), E(userlist.more, 1, 1), I(F_U16, 0)}},
 	{PL_MSG_TEXT, {I(F_U64, 5), I(F_U64, 6), I(F_U8, 0xff), S(text.target, TARGET_MAX),
