@@ -4,7 +4,7 @@ mistake in the file is reported with its file, line and what to do."""
 import os
 import subprocess
 
-from harness import PARLEYD, Checks, Client, Raw, Server, cleanup, error_code, refused, tmpdir
+from harness import PARLEYD, PROTO, Checks, Client, Raw, Server, cleanup, error_code, refused, tmpdir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE = os.path.join(HERE, "..", "..", "docs", "parleyd.conf.sample")
@@ -18,7 +18,7 @@ try:
             f"--help lists every setting of the sample file ({len(keys)})")
     t.check("(default 16)" in h.stdout and "(default 8)" in h.stdout, "--help gives the defaults")
     v = subprocess.run([PARLEYD, "--version"], capture_output=True, text=True).stdout.strip()
-    t.check(v.endswith("(protocol 3)"), f"--version names the protocol it speaks: {v}")
+    t.check(v.endswith(f"(protocol {PROTO})"), f"--version names the protocol it speaks ({PROTO}): {v}")
 
     srv = Server(tmp, "--config", SAMPLE)
     t.check(srv.alive(), "the sample config file starts a server (ports from the command line win)")
