@@ -11,7 +11,13 @@ Each router is one of four kinds, set (and changed) with Lab.set_nat:
                    prerouting rule that sends every inbound UDP datagram to the host;
   port_restricted  Linux's plain masquerade: one mapping per source, filtered by conntrack;
   symmetric        masquerade random: a new public port for every destination.
-Behind a NAT the router forwards inbound only what conntrack knows (or full cone's DNAT let in).
+Behind a NAT the router forwards inbound only what conntrack knows (or full cone's DNAT let in),
+and (firewall=True, the default) drops unsolicited datagrams to itself, as home routers' firewalls
+do (OpenWrt's wan zone, for one). That matters: without it (TESTING.md's bare recipe,
+firewall=False) such a datagram leaves a conntrack entry for the router itself, and when the host
+behind it then sends to the same peer address the NAT finds its usual port taken and picks another,
+so the peer's filter drops everything: hole punching between two port-restricted NATs fails
+whenever one side's first check arrives before the other side's first one leaves.
 
 Namespace names carry this process's id and a random tag, so a crashed run never collides with a
 new one; they are deleted at exit (atexit and SIGTERM/SIGINT), and a run deletes those left by runs
@@ -100,8 +106,9 @@ def _on_signal(signum, _frame):
 
 
 class Lab:
-    def __init__(self):
+    def __init__(self, firewall=True):
         reap_stale()
+        self.firewall = firewall
         tag = f"{PREFIX}{os.getpid()}-{random.randrange(1 << 24):06x}"
         self.ns = {"pub": f"{tag}-pub", "rA": f"{tag}-rA", "hA": f"{tag}-hA", "rB": f"{tag}-rB",
                    "hB": f"{tag}-hB"}
@@ -174,6 +181,9 @@ class Lab:
                       '    iifname "rout" ct state established,related accept;',
                       '    iifname "rout" ct status dnat accept;',
                       '    iifname "rout" drop; }',
+                      *(['  chain input { type filter hook input priority 0; policy accept;',
+                         '    iifname "rout" ct state established,related accept;',
+                         '    iifname "rout" drop; }'] if self.firewall else []),
                       "}"]
         _sh("nft", "-f", "-", ns=self.ns["r" + side], inp="\n".join(rules) + "\n")
         self.kind[side] = kind

@@ -14,11 +14,23 @@ path and the time from `call` to the first audio in B's recording. Unordered pai
 ones: NAT traversal does not depend on which side rang (both sides send checks, the easy side of
 an easy/hard pair is the one that gets through whoever calls), and 10 calls keep the test under
 three minutes under the sanitizers. Today every call is relayed by parleyd, so the path column says
-"relayed"; the direct-path columns come when the ICE agent (src/core/ice.h) is wired into calls.
+"relayed"; the call's own direct path comes when the ICE agent (src/core/ice.h) is wired into calls.
+
+Until then, the agent itself runs over the same NATs: tests/tools/icepeer, one in each LAN, gathers
+its host and server-reflexive candidates from parleyd's STUN (and learns whether its NAT is
+symmetric from two STUN addresses), swaps descriptions through this test and runs the checks; once
+a pair is nominated both send small datagrams on it for a second. Every pair but symmetric to
+symmetric must get a direct path that carries them both ways (port-restricted to symmetric by
+birthday probing, within 4 rounds), symmetric to symmetric must stay on the relay, and the table
+gets the agent's path, its time to a direct path and the probes it sent. The routers firewall
+themselves as home routers do (natlab.py says why it matters); the same port-restricted pair is
+then tried once on TESTING.md's bare recipe, and its result printed (the conntrack clash there
+defeats hole punching when one side's first check arrives before the other's first one leaves).
 
 Needs root and network namespaces; without them it says so and is skipped (exit status 77)."""
 import itertools
 import os
+import subprocess
 import sys
 import time
 
@@ -29,7 +41,10 @@ if why:
     print(f"SKIP natlab: {why}.")
     sys.exit(77)
 
-from harness import MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, Server, audiocmp, finish, speech_wav, tmpdir
+from harness import BUILD, MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, Server, audiocmp, finish, speech_wav, tmpdir
+
+ICEPEER = os.environ.get("ICEPEER", os.path.join(BUILD, "tests", "tools", "icepeer"))
+PROBE_SOCKS, PROBE_BUDGET = 256, 384  # the symmetric side's sockets, the easy side's probes a round
 
 SHORT = {"none": "no NAT", "full_cone": "full cone", "port_restricted": "port-restr.", "symmetric": "symmetric"}
 PAIRS = list(itertools.combinations_with_replacement(natlab.KINDS, 2))
@@ -46,6 +61,39 @@ def start(side, nick, password, register):
     if c.login(nick, password, register=register) is None:
         return None
     return c
+
+
+def icepeers(voice, other, run_ms):
+    """icepeer in each LAN, A controlling; returns ({A's fields}, {B's fields}), each holding the
+    'direct' line's fields (if any), 'relay' if it fell back, and the 'stats' line's."""
+    args = ["--stun", voice, "--stun2", other, "--socks", str(PROBE_SOCKS), "--budget", str(PROBE_BUDGET),
+            "--run-ms", str(run_ms), "--hold-ms", "1000"]
+    procs = [subprocess.Popen(lab.prefix(ns) + [ICEPEER, *args, *extra], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for ns, extra in (("hA", ["--controlling"]), ("hB", []))]
+    descs = [p.stdout.readline() for p in procs]
+    res = []
+    for p, d in zip(procs, reversed(descs)):
+        try:
+            p.stdin.write(d)
+            p.stdin.flush()
+        except BrokenPipeError:
+            pass
+    for p in procs:
+        try:
+            out, err = p.communicate(timeout=run_ms / 1000 + 20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+        r = {"rc": p.returncode, "err": err.strip()}
+        for line in out.splitlines():
+            f = line.split()
+            if f and f[0] in ("direct", "stats"):
+                r[f[0]] = dict(kv.split("=", 1) for kv in f[1:])
+            elif f and f[0] == "relay":
+                r["relay"] = True
+        res.append(r)
+    return res
 
 
 def stop(*cs):
@@ -144,17 +192,60 @@ try:
         path = (xa or {}).get("path", "relayed")
         table.append((ka, kb, path if connected else "failed", first, res.get("segsnr_db")))
 
-    print()
-    print(f"{'A':<12} {'B':<12} {'path':<10} {'call->audio':>12} {'segSNR':>8}")
-    for ka, kb, path, first, snr in table:
-        fs = f"{first * 1000:.0f} ms" if first is not None else "-"
-        ss = f"{snr:.1f} dB" if isinstance(snr, (int, float)) else "-"
-        print(f"{SHORT[ka]:<12} {SHORT[kb]:<12} {path:<10} {fs:>12} {ss:>8}")
-    print()
     t.check(len(table) == len(PAIRS) and all(p != "failed" and f is not None for _, _, p, f, _ in table),
             f"every one of the {len(PAIRS)} pairs connected and carried audio")
     t.check(all(f is not None and f < 3.0 for _, _, _, f, _ in table),
             "audio flows within 3 s of `call` in every pair (answering included)")
+
+    # --- the ICE agent over the same NATs (tests/tools/icepeer) ---
+    agent = {}
+    for ka, kb in PAIRS:
+        lab.set_nat("A", ka)
+        lab.set_nat("B", kb)
+        label = f"agent, A {ka} / B {kb}"
+        symsym = ka == kb == "symmetric"
+        bday = {ka, kb} == {"port_restricted", "symmetric"}
+        ra, rb = icepeers(voice, other, 17000 if bday else 4000)
+        sa, sb = ra.get("stats", {}), rb.get("stats", {})
+        da, db = ra.get("direct"), rb.get("direct")
+        t.check(ra["rc"] == 0 and rb["rc"] == 0 and sa and sb, f"{label}: both icepeers ran ({ra['err']} {rb['err']})")
+        t.check(sa.get("symmetric") == ("1" if ka == "symmetric" else "0")
+                and sb.get("symmetric") == ("1" if kb == "symmetric" else "0"),
+                f"{label}: each side's STUN test tells whether its NAT is symmetric")
+        if symsym:
+            t.check(da is None and db is None, f"{label}: no direct path, as expected: the call stays relayed")
+        else:
+            t.check(da is not None and db is not None, f"{label}: both sides nominate a direct pair: {da} / {db}")
+            t.check(int(sa.get("media_in", 0)) >= 10 and int(sb.get("media_in", 0)) >= 10,
+                    f"{label}: datagrams cross the nominated pair both ways: {sa.get('media_in')} / "
+                    f"{sb.get('media_in')}")
+        probes = int(sa.get("probes", 0)) + int(sb.get("probes", 0))
+        hard = int(sa.get("hard", 0)) + int(sb.get("hard", 0))
+        rounds = max(int(sa.get("rounds", 0)), int(sb.get("rounds", 0)), 1)
+        t.check(probes <= rounds * PROBE_BUDGET and hard <= rounds * 2 * PROBE_SOCKS and rounds <= 4,
+                f"{label}: birthday probing within budget: {probes} probes, {hard} sends from probe sockets, "
+                f"{rounds} round(s)")
+        agent[(ka, kb)] = (da and db and da.get("path"), max(int(da["t"]), int(db["t"])) if da and db else None,
+                           da and da.get("rtt"), probes + hard)
+
+    print()
+    print(f"{'A':<12} {'B':<12} {'call path':<10} {'call->audio':>12}   {'agent path':<10} {'->direct':>9} "
+          f"{'rtt':>6} {'probes':>7}")
+    for ka, kb, path, first, _ in table:
+        fs = f"{first * 1000:.0f} ms" if first is not None else "-"
+        ap, at, art, pr = agent.get((ka, kb), (None, None, None, 0))
+        print(f"{SHORT[ka]:<12} {SHORT[kb]:<12} {path:<10} {fs:>12}   {ap or 'relay':<10} "
+              f"{(str(at) + ' ms') if at is not None else '-':>9} {(art + ' ms') if art else '-':>6} {pr:>7}")
+    print()
+
+    # TESTING.md's bare recipe (routers without a firewall of their own), for the record.
+    lab.firewall = False
+    lab.set_nat("A", "port_restricted")
+    lab.set_nat("B", "port_restricted")
+    ra, rb = icepeers(voice, other, 4000)
+    print(f"measured: on TESTING.md's bare recipe (no router firewall), port-restricted / port-restricted: "
+          f"{'direct' if ra.get('direct') and rb.get('direct') else 'relay'} ({ra.get('direct')} / {rb.get('direct')})")
+    lab.firewall = True
 finally:
     try:
         finish(t, srv, clients, tmp)
