@@ -68,6 +68,8 @@ struct permit {
 struct side {
 	enum nat_kind kind;
 	struct pl_stun_addr host, pub; /* pub: the NAT's outside address (port unused) */
+	bool has6;
+	struct pl_stun_addr host6; /* a global IPv6 address: no NAT, no filter */
 	struct map maps[MAPS];
 	unsigned nmaps;
 	struct permit permits[PERMITS];
@@ -111,7 +113,7 @@ static struct pl_stun_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16
 
 static bool ip_eq(const struct pl_stun_addr *a, const struct pl_stun_addr *b)
 {
-	return a->family == b->family && memcmp(a->ip, b->ip, 4) == 0;
+	return a->family == b->family && memcmp(a->ip, b->ip, a->family == 6 ? 16 : 4) == 0;
 }
 
 static bool port_used(const struct side *s, uint16_t p)
@@ -187,17 +189,28 @@ static void send_dgram(struct net *n, int from, uint16_t sock, const struct pl_s
 {
 	struct side *a = &n->s[from];
 	struct pl_stun_addr src;
-	if (!nat_out(n, a, (uint16_t)(BASE_PORT + sock), to, &src))
-		return;
-	int dest = -1;
-	for (int k = 0; k < 2; k++)
-		if (ip_eq(to, n->s[k].kind == NAT_NONE ? &n->s[k].host : &n->s[k].pub))
-			dest = k;
+	int dest = -1, in = -1;
+	if (to->family == 6) { /* IPv6: end to end */
+		if (!a->has6)
+			return;
+		src = a->host6;
+		src.port = (uint16_t)(BASE_PORT + sock);
+		for (int k = 0; k < 2; k++)
+			if (n->s[k].has6 && ip_eq(to, &n->s[k].host6))
+				dest = k, in = to->port - BASE_PORT;
+	} else {
+		if (!nat_out(n, a, (uint16_t)(BASE_PORT + sock), to, &src))
+			return;
+		for (int k = 0; k < 2; k++)
+			if (ip_eq(to, n->s[k].kind == NAT_NONE ? &n->s[k].host : &n->s[k].pub))
+				dest = k;
+	}
 	if (dest < 0 || dest == from || n->blocked || n->nq == INFLIGHT || len > PL_ICE_DGRAM_MAX) {
 		n->dropped++;
 		return;
 	}
-	int in = nat_in(&n->s[dest], to, &src);
+	if (to->family == 4)
+		in = nat_in(&n->s[dest], to, &src);
 	if (in < 0 || in > PROBE_SOCKS) {
 		n->dropped++;
 		return;
@@ -517,6 +530,36 @@ static void test_birthday(void)
 	}
 }
 
+/* IPv4 behind NATs and global IPv6 on both sides: both families are checked, and the IPv6 host
+ * pair (the higher priority: local preference 65535 against 65534) is the one nominated. */
+static void test_ipv6(void)
+{
+	test_case("IPv6 beside IPv4");
+	struct net *n = calloc(1, sizeof *n);
+	n->rng = 11;
+	side_init(n, 0, NAT_RESTRICTED, 11, true, 0);
+	side_init(n, 1, NAT_SYMMETRIC, 11, false, 0);
+	for (int i = 0; i < 2; i++) {
+		struct side *s = &n->s[i];
+		s->has6 = true;
+		s->host6 = (struct pl_stun_addr){.family = 6, .port = BASE_PORT};
+		s->host6.ip[0] = 0x20, s->host6.ip[1] = 0x01, s->host6.ip[2] = 0x0d, s->host6.ip[3] = 0xb8;
+		s->host6.ip[5] = (uint8_t)(i + 1), s->host6.ip[15] = 2;
+		struct pl_ice_cand c = {.type = PL_ICE_HOST, .foundation = 6, .addr = s->host6};
+		CHECK(pl_ice_add_local(s->ice, &c) == 0);
+	}
+	exchange(n);
+	run_until(n, 1000);
+	for (int i = 0; i < 2; i++) {
+		CHECK(n->s[i].ndirect >= 1 && n->s[i].last.kind == PL_ICE_EV_DIRECT);
+		CHECK(n->s[i].last.remote.family == 6 && pl_ice_addr_eq(&n->s[i].last.remote, &n->s[1 - i].host6));
+		CHECK_EQ(n->s[i].last.path, PL_ICE_PATH_DIRECT); /* a global address: no NAT on the way */
+	}
+	CHECK(media_flows(n));
+	net_free(n);
+	free(n);
+}
+
 /* A drop-all block: back to the relay within about a second; lifted: direct again by itself. */
 static void test_block(void)
 {
@@ -686,6 +729,7 @@ int main(void)
 	test_answers();
 	test_pairs();
 	test_birthday();
+	test_ipv6();
 	test_block();
 	test_blocked_from_start();
 	test_role_conflict();
