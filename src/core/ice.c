@@ -122,8 +122,11 @@ static void set_role(struct pl_ice *ice, bool controlling)
 		return;
 	ice->controlling = controlling;
 	ice->st.role_conflicts++;
-	for (unsigned i = 0; i < ice->npairs; i++)
+	ice->nominating = -1; /* a nomination in flight was the old role's */
+	for (unsigned i = 0; i < ice->npairs; i++) {
+		ice->pairs[i].use_cand = false;
 		pair_prio(ice, &ice->pairs[i]);
+	}
 }
 
 static int find_pair(const struct pl_ice *ice, uint16_t sock, const struct pl_stun_addr *a)

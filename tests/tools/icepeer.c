@@ -106,8 +106,8 @@ static int stun_ask(int fd, const struct pl_stun_addr *server, struct pl_stun_ad
 		while (poll(&p, 1, 300) > 0) {
 			ssize_t got = recv(fd, buf, sizeof buf, 0);
 			struct pl_stun_msg m;
-			if (got > 0 && pl_stun_decode(&m, buf, (size_t)got) == 0 && memcmp(m.tid, tid, sizeof tid) == 0 &&
-			    m.cls == PL_STUN_SUCCESS && m.has_xor_mapped) {
+			if (got > 0 && pl_stun_decode(&m, buf, (size_t)got) == 0 &&
+			    memcmp(m.tid, tid, sizeof tid) == 0 && m.cls == PL_STUN_SUCCESS && m.has_xor_mapped) {
 				*mapped = m.xor_mapped;
 				return 0;
 			}
