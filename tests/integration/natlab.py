@@ -41,6 +41,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 
 KINDS = ("none", "full_cone", "port_restricted", "symmetric")
 PUB_NET = "203.0.113"
@@ -76,21 +77,27 @@ def _sh(*args, ns=None, inp=None, check=True):
 
 
 def _pid_alive(pid):
+    """Whether a process runs (a zombie, dead but not yet reaped, does not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def reap_stale():
-    """Deletes namespaces that runs which are gone (killed, crashed) left behind."""
+    """Deletes namespaces that runs which are gone (killed, crashed) left behind, and ends what
+    still runs in them."""
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     for line in out.splitlines():
         m = re.match(rf"^({PREFIX}(\d+)-\S+)", line)
         if m and not _pid_alive(int(m.group(2))):
+            pids = subprocess.run(["ip", "netns", "pids", m.group(1)], capture_output=True, text=True).stdout
+            for pid in (int(p) for p in pids.split() if p.isdigit()):
+                try:
+                    os.kill(pid, signal.SIGKILL)  # left inside by a run that is gone
+                except ProcessLookupError:
+                    pass
             subprocess.run(["ip", "netns", "del", m.group(1)], capture_output=True)
 
 
@@ -233,9 +240,24 @@ class Lab:
         return local, mapped
 
     def close(self):
+        """Ends every process still inside the lab's namespaces (a test that died midway leaves its
+        parleyd and clients there), then deletes the namespaces."""
         if self.closed:
             return
         self.closed = True
+        pids = set()
+        for n in self.ns.values():
+            out = subprocess.run(["ip", "netns", "pids", n], capture_output=True, text=True).stdout
+            pids |= {int(p) for p in out.split() if p.isdigit() and int(p) != os.getpid()}
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.time() + 3
+            while sig == signal.SIGTERM and time.time() < deadline and any(_pid_alive(p) for p in pids):
+                time.sleep(0.05)
         for n in self.ns.values():
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
         if self in _labs:
