@@ -21,8 +21,10 @@
  *
  * A nominated pair is kept alive and its consent checked (RFC 7675) with a request every
  * PL_ICE_CONSENT_INTERVAL_MS; no answer for PL_ICE_CONSENT_TIMEOUT_MS and it is given up: the
- * agent says "relay", and PL_ICE_RETRY_MS later checks every pair again, so a call that fell back
- * returns to direct by itself when the path comes back.
+ * agent says "relay". The controlling side then tries to nominate that pair once more (one check,
+ * PL_ICE_CHECK_TRIES tries: a path that only blinked comes back at once), and PL_ICE_RETRY_MS
+ * later every pair is checked again, so a call that fell back returns to direct by itself when
+ * the path comes back.
  *
  * A symmetric NAT (its mapping changes with the destination; the client learns this by asking two
  * STUN addresses from one socket, and signals it as PL_ICE_F_SYMMETRIC) defeats ordinary checks
