@@ -56,6 +56,7 @@ struct pl_ice {
 	int nominated, nominating; /* pair indexes, -1: none */
 	bool any_valid;
 	uint64_t next_check, first_valid, retry_at, consent_next, consent_ok;
+	uint32_t retry_ms; /* PL_ICE_RETRY_MS, doubling up to PL_ICE_RETRY_MAX_MS while nothing works */
 	uint8_t consent_tid[CONSENT_TIDS][PL_STUN_TID_LEN];
 	unsigned consent_i;
 
@@ -272,6 +273,7 @@ int pl_ice_new(struct pl_ice **out, const struct pl_ice_config *cfg)
 	for (size_t i = 0; i < PL_ICE_UFRAG_LEN; i++)
 		ice->ufrag[i] = chars[r[i] & 63];
 	ice->nominated = ice->nominating = -1;
+	ice->retry_ms = PL_ICE_RETRY_MS;
 	*out = ice;
 	return 0;
 }
@@ -387,6 +389,7 @@ static void nominate(struct pl_ice *ice, int i, uint64_t now)
 	ice->nominated = i;
 	ice->nominating = -1;
 	ice->state = S_DIRECT;
+	ice->retry_ms = PL_ICE_RETRY_MS;
 	ice->consent_ok = now;
 	ice->consent_next = now + PL_ICE_CONSENT_INTERVAL_MS;
 	ice->bday_total = ice->bday_sent; /* probing is over for this round */
@@ -400,7 +403,7 @@ static void lose(struct pl_ice *ice, uint64_t now)
 {
 	ice->nominated = -1;
 	ice->state = S_WAIT;
-	ice->retry_at = now + PL_ICE_RETRY_MS;
+	ice->retry_at = now + ice->retry_ms;
 	struct pl_ice_event ev = {.kind = PL_ICE_EV_RELAY, .path = PL_ICE_PATH_RELAY};
 	push_ev(ice, &ev);
 }
@@ -745,7 +748,10 @@ void pl_ice_tick(struct pl_ice *ice, uint64_t now)
 			pending = ice->pairs[i].state == P_WAITING || ice->pairs[i].state == P_INPROG;
 		if (!pending) { /* every check done and nothing nominated: the relay it stays, for now */
 			ice->state = S_WAIT;
-			ice->retry_at = now + PL_ICE_RETRY_MS;
+			ice->retry_at = now + ice->retry_ms;
+			ice->retry_ms *= 2;
+			if (ice->retry_ms > PL_ICE_RETRY_MAX_MS)
+				ice->retry_ms = PL_ICE_RETRY_MAX_MS;
 		}
 	}
 }

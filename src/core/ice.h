@@ -24,7 +24,8 @@
  * agent says "relay". The controlling side then tries to nominate that pair once more (one check,
  * PL_ICE_CHECK_TRIES tries: a path that only blinked comes back at once), and PL_ICE_RETRY_MS
  * later every pair is checked again, so a call that fell back returns to direct by itself when
- * the path comes back.
+ * the path comes back. Each round that finds nothing doubles the wait, up to PL_ICE_RETRY_MAX_MS:
+ * a peer that names addresses which never answer costs a few checks a minute, not a stream.
  *
  * A symmetric NAT (its mapping changes with the destination; the client learns this by asking two
  * STUN addresses from one socket, and signals it as PL_ICE_F_SYMMETRIC) defeats ordinary checks
@@ -90,6 +91,7 @@
 #define PL_ICE_CONSENT_INTERVAL_MS 200
 #define PL_ICE_CONSENT_TIMEOUT_MS 1000
 #define PL_ICE_RETRY_MS 3000      /* after falling back to the relay, or when every check failed */
+#define PL_ICE_RETRY_MAX_MS 30000 /* the wait doubles while no round succeeds, up to this */
 #define PL_ICE_PROBE_MS 4         /* pacing of birthday probes, each side */
 #define PL_ICE_PROBE_BUDGET 256   /* easy side's probes per round (default) */
 #define PL_ICE_PROBE_BUDGET_MAX 512

@@ -501,8 +501,8 @@ static void test_birthday(void)
 			test_case("birthday: A %s / B %s, seed %llu", kind_name[ka], kind_name[kb],
 				  (unsigned long long)seed);
 			struct net *n = net_new(ka, kb, seed);
-			/* Three rounds: each is about a second of probing, then PL_ICE_RETRY_MS. */
-			uint64_t end = 3 * (1500 + PL_ICE_RETRY_MS);
+			/* Three rounds: each is about a second of probing, then 3 s and 6 s of waiting. */
+			uint64_t end = 3 * 1500 + 3 * PL_ICE_RETRY_MS;
 			while (n->now < end && !(n->s[0].ndirect && n->s[1].ndirect))
 				run_until(n, n->now + 100);
 			int easy = ka == NAT_SYMMETRIC ? 1 : 0;
@@ -607,14 +607,28 @@ static void test_block(void)
 	CHECK_EQ(n->s[0].ndirect, 1);
 	unsigned during = pl_ice_stats(n->s[0].ice)->checks_sent - before;
 	CHECK(during <= 5 * PL_ICE_CHECK_TRIES * 10000 / PL_ICE_RETRY_MS);
+	/* Blocked for ten minutes: the wait between rounds has doubled up to its cap. */
+	before = pl_ice_stats(n->s[0].ice)->checks_sent;
+	run_until(n, n->now + 600000);
+	during = pl_ice_stats(n->s[0].ice)->checks_sent - before;
+	CHECK(during <= 5 * PL_ICE_CHECK_TRIES * (600000 / PL_ICE_RETRY_MAX_MS + 1));
+	CHECK(during >= 600000 / PL_ICE_RETRY_MAX_MS / 2); /* still trying */
 	uint64_t t_unblock = n->now;
 	n->blocked = false;
-	run_until(n, n->now + PL_ICE_RETRY_MS + 2000);
+	run_until(n, n->now + PL_ICE_RETRY_MAX_MS + 2000);
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ(n->s[i].ndirect, 2);
 		CHECK(n->s[i].direct_at > (int64_t)t_unblock &&
-		      n->s[i].direct_at <= (int64_t)t_unblock + PL_ICE_RETRY_MS + 1000);
+		      n->s[i].direct_at <= (int64_t)t_unblock + PL_ICE_RETRY_MAX_MS + 1000);
 	}
+	/* Direct again, and a later fallback comes back as soon as the first did (the wait was reset). */
+	n->blocked = true;
+	run_until(n, n->now + 1500);
+	CHECK_EQ(n->s[0].nrelay, 2);
+	uint64_t t_relay = (uint64_t)n->s[0].relay_at;
+	n->blocked = false;
+	run_until(n, t_relay + PL_ICE_RETRY_MS + 1000);
+	CHECK_EQ(n->s[0].ndirect, 3);
 	CHECK(media_flows(n));
 	net_free(n);
 	free(n);
