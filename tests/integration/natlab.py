@@ -213,8 +213,8 @@ class Lab:
         """Runs cmd in a namespace; returns (exit status, stdout + stderr)."""
         try:
             p = subprocess.run(self.prefix(where) + list(cmd), capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            return None, (e.stdout or "") + (e.stderr or "") if isinstance(e.stdout, str) else ""
+        except subprocess.TimeoutExpired:
+            return None, f"{' '.join(cmd)} did not finish within {timeout} s"
         return p.returncode, p.stdout + p.stderr
 
     def free_udp_port(self, where, ip):
