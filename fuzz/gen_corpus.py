@@ -504,6 +504,101 @@ CMD_JSON = [
 ]
 
 
+# fuzz_ice (fuzz/fuzz_ice.c): byte 0 picks the decoder. 0: a signalling description of core/ice.h
+# (version, flags, ufrag, candidates); 1: datagrams into a started agent, each as u8 socket,
+# u16 length, bytes. The agent's random source gives zeros, so its ufrag is "AAAAAAAA" and every
+# transaction id it writes is zeros (a hard side's: 8 zeros, 0x8000|pass, socket); the peer's
+# ufrag is "BBBBBBBB". MESSAGE-INTEGRITY is fuzz_ice's stand-in HMAC: keyed BLAKE2b, 20 bytes.
+ICE_KEY_LOCAL, ICE_KEY_REMOTE = b"fuzz-ice-key-local\0", b"fuzz-ice-key-remote\0"
+
+
+def ice_cand(ctype, ip, port, prio, foundation=1):
+    raw = bytes(int(x) for x in ip.split(".")) if "." in ip else bytes.fromhex(ip)
+    return u8(ctype) + u8(4 if len(raw) == 4 else 6) + u16(port) + raw + u32(prio) + u32(foundation)
+
+
+def ice_desc(cands, ufrag=b"BBBBBBBB", flags=0, version=1, count=None):
+    return (u8(version) + u8(flags) + u8(len(ufrag)) + ufrag + u8(len(cands) if count is None else count)
+            + b"".join(cands))
+
+
+def ice_prio(t, lp=65534):
+    return ({0: 126, 1: 100, 2: 110, 3: 0}[t] << 24) | (lp << 8) | 255
+
+
+def stun_mi(msg, key):
+    """msg (header and attributes so far) with MESSAGE-INTEGRITY appended, the header's length
+    counting it, as fuzz_ice's stand-in HMAC computes it."""
+    body = msg[20:]
+    hdr = msg[:2] + u16(len(body) + 24) + msg[4:20]
+    mac = hashlib.blake2b(hdr + body, digest_size=20, key=key).digest()
+    return hdr + body + stun_attr(0x0008, mac)
+
+
+def stun_fp(msg):
+    msg = msg[:2] + u16(len(msg) - 20 + 8) + msg[4:]
+    return msg + u16(0x8028) + u16(4) + u32((zlib.crc32(msg) ^ 0x5354554E) & 0xFFFFFFFF)
+
+
+def ice_check(user=b"AAAAAAAA:BBBBBBBB", key=ICE_KEY_LOCAL, role=0x802A, tiebreak=1, use=False,
+              tid=bytes(12), prio=ice_prio(2)):
+    attrs = stun_attr(0x0006, user) + stun_attr(0x0024, u32(prio)) + stun_attr(role, u64(tiebreak))
+    if use:
+        attrs += stun_attr(0x0025, b"")
+    return stun_fp(stun_mi(u16(BINDING_REQ) + u16(len(attrs)) + u32(STUN_COOKIE) + tid + attrs, key))
+
+
+def ice_answer(tid=bytes(12), key=ICE_KEY_REMOTE, error=None, mapped=("10.0.0.2", 5000)):
+    if error:
+        attrs = stun_attr(0x0009, u16(0) + u8(error // 100) + u8(error % 100) + b"Role Conflict")
+        mtype = BINDING_ERR
+    else:
+        attrs = stun_attr(0x0020, xor_v4(*mapped))
+        mtype = BINDING_OK
+    return stun_fp(stun_mi(u16(mtype) + u16(len(attrs)) + u32(STUN_COOKIE) + tid + attrs, key))
+
+
+def ice_dgrams(*recs):
+    return u8(1) + b"".join(u8(sock) + u16(len(d)) + d for sock, d in recs)
+
+
+ICE_HOST = ice_cand(0, "192.168.1.2", 5000, ice_prio(0))
+ICE_SRFLX = ice_cand(1, "203.0.113.7", 41000, ice_prio(1), 2)
+ICE_V6 = ice_cand(0, "20010db8000000000000000000000001", 5000, ice_prio(0, 65535), 3)
+ICE_RELAY = ice_cand(3, "203.0.113.1", 40000, ice_prio(3), 4)
+ICE = [
+    ("desc_empty", u8(0) + ice_desc([])),
+    ("desc_host_srflx_relay", u8(0) + ice_desc([ICE_HOST, ICE_SRFLX, ICE_RELAY])),
+    ("desc_v6_symmetric", u8(0) + ice_desc([ICE_V6, ICE_SRFLX], flags=1)),
+    ("desc_sixteen", u8(0) + ice_desc([ice_cand(0, "10.0.0.%d" % (i + 1), 5000 + i, ice_prio(0))
+                                       for i in range(16)])),
+    ("desc_ufrag_32", u8(0) + ice_desc([ICE_HOST], ufrag=b"abcdefghijklmnopqrstuvwxyz0123+/")),
+    ("desc_version2.bad", u8(0) + ice_desc([ICE_HOST], version=2)),
+    ("desc_flag80.bad", u8(0) + ice_desc([ICE_HOST], flags=0x80)),
+    ("desc_ufrag_short.bad", u8(0) + ice_desc([ICE_HOST], ufrag=b"abc")),
+    ("desc_ufrag_space.bad", u8(0) + ice_desc([ICE_HOST], ufrag=b"ab cd")),
+    ("desc_count17.bad", u8(0) + ice_desc([ICE_HOST] * 17)),
+    ("desc_count_more.bad", u8(0) + ice_desc([ICE_HOST], count=2)),
+    ("desc_trailing.bad", u8(0) + ice_desc([ICE_HOST]) + b"\x00"),
+    ("desc_port0.bad", u8(0) + ice_desc([ice_cand(0, "192.168.1.2", 0, ice_prio(0))])),
+    ("desc_multicast.bad", u8(0) + ice_desc([ice_cand(0, "224.0.0.1", 5000, ice_prio(0))])),
+    ("desc_prio0.bad", u8(0) + ice_desc([ice_cand(0, "192.168.1.2", 5000, 0)])),
+    ("desc_family5.bad", u8(0) + ice_desc([ICE_HOST[:1] + b"\x05" + ICE_HOST[2:]])),
+    ("agent_check", ice_dgrams((0, ice_check()))),
+    ("agent_check_nominate", ice_dgrams((0, ice_check(use=True)))),
+    ("agent_check_controlled", ice_dgrams((0, ice_check(role=0x8029, tiebreak=2**63)))),
+    ("agent_check_wrong_key", ice_dgrams((0, ice_check(key=b"not the key at all!")))),
+    ("agent_check_wrong_user", ice_dgrams((0, ice_check(user=b"AAAAAAAA:CCCCCCCC")))),
+    ("agent_check_probe_socket", ice_dgrams((2, ice_check()))),
+    ("agent_answer", ice_dgrams((0, ice_answer()))),
+    ("agent_check_answer_nominate", ice_dgrams((0, ice_check(use=True)), (0, ice_answer()), (0, ice_answer()))),
+    ("agent_role_conflict", ice_dgrams((0, ice_answer(error=487)))),
+    ("agent_hard_answer", ice_dgrams((1, ice_answer(tid=bytes(8) + u16(0x8000) + u16(1))))),
+    ("agent_voice", ice_dgrams((0, b"\x02" + bytes(23)))),
+    ("agent_indication", ice_dgrams((0, stun_fp(stun_msg(BINDING_IND))))),
+]
+
+
 def cmd_seed(form, i, mode, line):
     """(name, bytes): named by the form, a number and the line's first words."""
     b = line.encode() if isinstance(line, str) else line
@@ -788,6 +883,7 @@ def main():
     counts["fuzz_dmsg"] = write_dir("fuzz_dmsg", DMSG)
     counts["fuzz_clientcfg"] = write_dir("fuzz_clientcfg", CLIENTCFG)
     counts["fuzz_cidr"] = write_dir("fuzz_cidr", CIDR)
+    counts["fuzz_ice"] = write_dir("fuzz_ice", ICE)
     for t, n in counts.items():
         print("%s: %d seeds" % (t, n))
     return 0

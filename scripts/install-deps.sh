@@ -18,6 +18,7 @@ pkgs=(
   man-db                                     # integration tests: the man pages render (man -l)
   python3-cryptography                       # integration tests: open sealed media as a test
   stun-client coturn                         # integration tests: real STUN clients and a STUN server
+  nftables                                   # integration tests: the NAT lab's routers (tests/integration/natlab.py)
 )
 
 missing=()

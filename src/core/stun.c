@@ -243,6 +243,25 @@ int pl_stun_decode(struct pl_stun_msg *m, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+const uint8_t *pl_stun_attr_find(const struct pl_stun_msg *m, const uint8_t *buf, uint16_t type, size_t *len)
+{
+	size_t off = PL_STUN_HDR;
+	while (off + 4 <= m->len) {
+		uint16_t t = pl_be16(buf + off);
+		size_t n = pl_be16(buf + off + 2);
+		if (padded(n) > m->len - off - 4)
+			return NULL;
+		if (m->integrity_off && off > m->integrity_off && t != PL_STUN_A_FINGERPRINT)
+			return NULL;
+		if (t == type) {
+			*len = n;
+			return buf + off + 4;
+		}
+		off += 4 + padded(n);
+	}
+	return NULL;
+}
+
 /* The header as it reads for an HMAC over bytes [0, end) plus the MESSAGE-INTEGRITY attribute
  * that starts at end: its length field says the message ends after that attribute. */
 static void mi_header(uint8_t hdr[PL_STUN_HDR], const uint8_t *buf, size_t end)

@@ -134,6 +134,12 @@ static inline uint16_t pl_stun_type(uint16_t method, uint8_t cls)
  * first counts. */
 int pl_stun_decode(struct pl_stun_msg *m, const uint8_t *buf, size_t len);
 
+/* The value of the first attribute of that type in a message pl_stun_decode accepted (buf is what
+ * was decoded), and its length in *len; NULL when there is none. Attributes after
+ * MESSAGE-INTEGRITY (but FINGERPRINT) do not count, as for the decoder. For the attributes the
+ * decoder only steps over: USERNAME, PRIORITY, USE-CANDIDATE, ICE-CONTROLLING/-CONTROLLED. */
+const uint8_t *pl_stun_attr_find(const struct pl_stun_msg *m, const uint8_t *buf, uint16_t type, size_t *len);
+
 /* HMAC-SHA1 under key over hdr (20 bytes) followed by body (bodylen bytes). */
 typedef void (*pl_stun_hmac_fn)(uint8_t out[PL_STUN_MI_LEN], const uint8_t *key, size_t keylen,
 				const uint8_t hdr[PL_STUN_HDR], const uint8_t *body, size_t bodylen);

@@ -63,12 +63,15 @@ class Checks:
 
 class Server:
     def __init__(self, tmp, *args, data_dir=None, port=0, name="testserver", listen="127.0.0.1", preexec=None,
-                 env=None):
+                 env=None, prefix=None):
         self.data_dir = data_dir or os.path.join(tmp, "data")
         self.log_path = os.path.join(tmp, f"parleyd-{int(time.time()*1000)}.log")
         self.log = open(self.log_path, "w")
+        # prefix: a command that runs parleyd elsewhere, such as ["ip", "netns", "exec", NS]
+        # (tests/integration/natlab.py); the address clients reach it at is then listen's.
+        self.host = listen if prefix and listen not in ("", "0.0.0.0", "::") else "127.0.0.1"
         self.proc = subprocess.Popen(
-            [PARLEYD, "--listen", listen, "--port", str(port), "--udp-port", "0",
+            [*(prefix or []), PARLEYD, "--listen", listen, "--port", str(port), "--udp-port", "0",
              "--data-dir", self.data_dir, *(["--name", name] if name else []),
              # Tests register many accounts from 127.0.0.1; the test of that limit sets its own
              # (a later option wins).
@@ -125,14 +128,16 @@ class Server:
 class Client:
     """A parley client in JSON mode; events are read by a thread into a queue."""
 
-    def __init__(self, tmp, server, *args, name="c", json_mode=True, env=None):
+    def __init__(self, tmp, server, *args, name="c", json_mode=True, env=None, prefix=None):
+        """prefix: a command that runs parley elsewhere, such as ["ip", "netns", "exec", NS]."""
         self.name = name
         self.known_hosts = os.path.join(tmp, f"known_hosts-{name}")
         self.identity = os.path.join(tmp, f"identity-{name}")  # this client's device, its own
         cmd = [PARLEY, "--known-hosts", self.known_hosts, "--identity", self.identity, *args,
-               f"127.0.0.1:{server.tcp}"]
+               f"{getattr(server, 'host', '127.0.0.1')}:{server.tcp}"]
         if json_mode:
             cmd.insert(1, "--json")
+        cmd = [*(prefix or []), *cmd]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env)
         self.events, self.seen, self.lines = queue.Queue(), [], []
