@@ -87,7 +87,7 @@ struct pl_vengine {
 
 	/* the device's pace: how far ahead of real time it asks for samples, and the range of that */
 	uint64_t play_t0, play_samples, play_last;
-	double lead_hi, lead_lo;
+	double lead_hi, lead_lo, lead_avg;
 
 	/* the echo canceller's reference: what was played, in order */
 	int16_t ref[REF_MAX];
@@ -713,10 +713,14 @@ static void snapshot(struct pl_vengine *e, uint64_t now)
 
 /* A sound server may ask for playout in bursts (20 ms at once, then nothing for 20 ms): the lead
  * of the samples asked for over real time swings by that much, and the jitter buffers must hold
- * it on top of the network's jitter. The range is tracked by two peak followers that creep
- * toward each other by LEAD_DECAY per second, so a device that settles is believed again. */
+ * it on top of the network's jitter. The swing is measured around the lead's own slow average,
+ * so that a device that stalls now and then (an underrun asks for nothing while it lasts) moves
+ * the average instead of adding up into an ever wider range; the range is tracked by two peak
+ * followers that creep toward each other by LEAD_DECAY per second, so a device that settles is
+ * believed again. */
 #define LEAD_WARMUP_US 500000 /* a stream's first requests fill the device's buffer: not a pace */
 #define LEAD_DECAY 2.0        /* ms per second */
+#define LEAD_AVG_S 1.0        /* the average's time constant */
 
 static void track_lead(struct pl_vengine *e, size_t n, uint64_t now)
 {
@@ -729,11 +733,14 @@ static void track_lead(struct pl_vengine *e, size_t n, uint64_t now)
 	e->play_last = now;
 	e->play_samples += n;
 	if (now - e->play_t0 < LEAD_WARMUP_US) {
-		e->lead_hi = e->lead_lo = lead;
+		e->lead_avg = lead;
+		e->lead_hi = e->lead_lo = 0;
 		return;
 	}
-	e->lead_hi = lead > e->lead_hi ? lead : e->lead_hi - LEAD_DECAY * dt;
-	e->lead_lo = lead < e->lead_lo ? lead : e->lead_lo + LEAD_DECAY * dt;
+	e->lead_avg += (lead - e->lead_avg) * (dt / (LEAD_AVG_S + dt));
+	double dev = lead - e->lead_avg;
+	e->lead_hi = dev > e->lead_hi ? dev : e->lead_hi - LEAD_DECAY * dt;
+	e->lead_lo = dev < e->lead_lo ? dev : e->lead_lo + LEAD_DECAY * dt;
 	if (e->lead_hi < e->lead_lo)
 		e->lead_hi = e->lead_lo = (e->lead_hi + e->lead_lo) / 2;
 }

@@ -591,7 +591,7 @@ void pl_voice_config_default(struct pl_voice_config *c)
 	c->vad_db = -45;
 	/* Voice activation: a client that hears nothing sends nothing (a room stays quiet). */
 	c->mode = PL_VOICE_VAD;
-	c->out_ms = 20; /* the speaker's share of the delay: about 15 ms here, 25 ms at 40 (BENCHMARKS.md) */
+	c->out_ms = 20; /* the speaker's buffer to start with (media/audio_pulse.c grows it after underruns) */
 	c->bitrate = PL_BITRATE_DEFAULT;
 	/* Voice activation already stops sending in silence; DTX is for the continuous mode. */
 	c->dtx = false;

@@ -46,7 +46,7 @@ struct pl_audio_opts {
 	const char *input, *output;
 	unsigned frame;        /* capture frame, samples (480 or 960) */
 	unsigned chunk;        /* playback granularity, samples (240: 5 ms) */
-	unsigned out_ms;       /* playback buffer the device keeps (PulseAudio's tlength) */
+	unsigned out_ms;       /* playback buffer the device keeps to start with (PulseAudio's tlength; grown after underruns) */
 	struct pl_echo_sim echo;
 	const char *app_name;  /* what the sound server shows */
 };

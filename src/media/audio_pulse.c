@@ -1,8 +1,9 @@
 /*
  * audio_pulse: the PulseAudio backend of media/audio.h (PipeWire's pulse server answers the same
  * protocol). Its audio thread is libpulse's threaded main loop: the read and write callbacks of the
- * two streams call the engine. Capture is read in whole frames; playback is asked for in chunks
- * (minreq) against a short device buffer (tlength), so what plays is decided as late as possible.
+ * two streams call the engine. Capture is read in 5 ms fragments and handed on in whole frames;
+ * playback is asked for in chunks (minreq) against a short device buffer (tlength, grown after an
+ * underrun), so what plays is decided as late as possible.
  * With only one of the two devices, the other's pace drives the missing side (capture of silence,
  * or playback that goes nowhere), so the engine's clock always runs.
  */
@@ -25,7 +26,14 @@ struct pulse_dev {
 	int16_t *cap;   /* a capture frame being filled */
 	size_t ncap;
 	int16_t *scratch; /* playback for nowhere, or silence for capture */
+	unsigned out_ms;  /* the speaker's buffer now: o->out_ms, grown after underruns */
 };
+
+/* The speaker's buffer starts as short as asked (the delay is the point) and grows by OUT_STEP_MS
+ * each time the sound server ran out of sound to play, up to OUT_MAX_MS: a busy machine pays with
+ * delay rather than with clicks, and a quiet one keeps the short buffer. */
+#define OUT_STEP_MS 10
+#define OUT_MAX_MS 80
 
 static void fail_once(struct pulse_dev *p, int err)
 {
@@ -105,6 +113,22 @@ static void on_read(pa_stream *s, size_t nbytes, void *arg)
 	}
 }
 
+static void on_underflow(pa_stream *s, void *arg)
+{
+	struct pulse_dev *p = arg;
+	if (p->out_ms >= OUT_MAX_MS)
+		return;
+	p->out_ms += OUT_STEP_MS;
+	const pa_buffer_attr *cur = pa_stream_get_buffer_attr(s);
+	if (!cur)
+		return;
+	pa_buffer_attr ba = *cur;
+	ba.tlength = (uint32_t)(p->out_ms * 48 * 2);
+	pa_operation *op = pa_stream_set_buffer_attr(s, &ba, NULL, NULL);
+	if (op)
+		pa_operation_unref(op);
+}
+
 static void on_write(pa_stream *s, size_t nbytes, void *arg)
 {
 	struct pulse_dev *p = arg;
@@ -154,6 +178,7 @@ static void pulse_close(struct pl_audio *a)
 		}
 		if (p->play) {
 			pa_stream_set_write_callback(p->play, NULL, NULL);
+			pa_stream_set_underflow_callback(p->play, NULL, NULL);
 			pa_stream_disconnect(p->play);
 			pa_stream_unref(p->play);
 		}
@@ -214,6 +239,8 @@ static pa_stream *new_stream(struct pulse_dev *p, bool rec, char *err, size_t er
 		ba.minreq = o->chunk * 2;
 		ba.prebuf = o->chunk * 2;
 		pa_stream_set_write_callback(s, on_write, p);
+		pa_stream_set_underflow_callback(s, on_underflow, p);
+		p->out_ms = o->out_ms;
 		rc = pa_stream_connect_playback(s, dev, &ba, fl, NULL, NULL);
 	}
 	if (rc < 0 || wait_ready(p, s) < 0) {
@@ -224,6 +251,7 @@ static pa_stream *new_stream(struct pulse_dev *p, bool rec, char *err, size_t er
 		pa_stream_set_state_callback(s, NULL, NULL);
 		pa_stream_set_read_callback(s, NULL, NULL);
 		pa_stream_set_write_callback(s, NULL, NULL);
+		pa_stream_set_underflow_callback(s, NULL, NULL);
 		pa_stream_disconnect(s);
 		pa_stream_unref(s);
 		return NULL;
