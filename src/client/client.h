@@ -41,6 +41,8 @@ struct pl_client_opts {
 	char rooms[PL_CLIENT_ROOMS][PL_ROOM_MAX + 1]; /* joined after the first login */
 	unsigned nrooms;
 	bool no_colors;         /* the terminal UI in the terminal's own colours only */
+	bool rendezvous;        /* meet someone by room code instead of logging in (client/rdvc.h) */
+	char rdv_code[64];      /* with rendezvous: the code to join; "" asks for a new one */
 };
 
 /* Runs until the person quits or the connection ends; returns the process exit code:

@@ -168,6 +168,20 @@ void pl_ui_info(struct pl_ui *ui, const char *name, const char *sentence)
 	emit(ui, o);
 }
 
+void pl_ui_event(struct pl_ui *ui, const char *name, const char *const kv[][2], size_t n, const char *sentence)
+{
+	if (ui->mode != PL_UI_JSON) {
+		text(ui, NULL, PL_TUI_INFO, "%s", sentence);
+		return;
+	}
+	json_t *o = event(name);
+	for (size_t i = 0; i < n; i++)
+		if (kv[i][1] && kv[i][1][0])
+			jset_str(o, kv[i][0], kv[i][1]);
+	jset_str(o, "message", sentence);
+	emit(ui, o);
+}
+
 void pl_ui_context(struct pl_ui *ui, const char *cmd, uint32_t tag)
 {
 	snprintf(ui->ctx_cmd, sizeof ui->ctx_cmd, "%s", cmd ? cmd : "");

@@ -72,6 +72,9 @@ void pl_ui_help(struct pl_ui *ui);
 /* A local problem (bad command, file error): a sentence. */
 void pl_ui_local_error(struct pl_ui *ui, const char *sentence);
 void pl_ui_info(struct pl_ui *ui, const char *event, const char *sentence);
+/* An event with n string fields kv[i][0] = kv[i][1] (empty values left out) and its sentence
+ * (what the line mode and the TUI show). */
+void pl_ui_event(struct pl_ui *ui, const char *event, const char *const kv[][2], size_t n, const char *sentence);
 void pl_ui_trust(struct pl_ui *ui, const char *server, const char *fp, bool first_use);
 void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m);
 /* A message of a page of older history the TUI asked for (scrolled to the top of window). */
