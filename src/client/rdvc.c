@@ -372,6 +372,9 @@ bool pl_rdvc_msg(struct pl_rdvc *r, const struct pl_msg *m)
 		if (code == PL_ERR_RDV_PEER_LEFT && (r->phase == PUNCHING || r->phase == DONE))
 			return true; /* the other side finished with the server first */
 		pl_ui_server_msg(&r->c->ui, m); /* the error event, with its number and sentence */
+		if (code == PL_ERR_PROTOCOL)
+			pl_ui_local_error(&r->c->ui, "This server does not offer rendezvous by room code (its parleyd is "
+						     "older); ask its operator to update it, or use another server.");
 		if (r->phase != FAILED && r->phase != DONE) {
 			r->phase = FAILED;
 			r->c->exit_code = 1;

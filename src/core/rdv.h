@@ -7,7 +7,7 @@
  * enough because a code cannot be tested offline: it is only worth anything at parleyd, which
  * keeps few codes open at once (each lives rendezvous_ttl seconds and serves one pair, once) and
  * lets each address make only rendezvous_guesses wrong tries per rendezvous_guess_window. With
- * 1,000 codes open and 10 wrong tries an hour, an address needs about 650 hours for an even chance
+ * 1,000 codes open and 10 wrong tries an hour, an address needs about 450 hours for an even chance
  * of hitting any open code, and by then every one has expired. And a stranger who did hit one
  * would still fail the key exchange (core/spake2.h): the code is also its password, which the
  * server never learns from the exchange, and a wrong guess shows on both sides.

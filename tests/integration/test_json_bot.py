@@ -118,6 +118,10 @@ try:
                 emitted.setdefault(n, set()).update(fields)
         for n in re.findall(r'(?:pl_ui_info\([^,]+,|\bsay\(c,) "([a-z_]+)"', src):
             emitted.setdefault(n, set()).add("message")
+    # client/rdvc.c: say(r, "name", kv, ...) after its `const char *kv[][2] = {{"field", ...}, ...};`
+    rdvc = open(os.path.join(ROOT, "src", "client", "rdvc.c")).read()
+    for m in re.finditer(r'kv\[\]\[2\] = \{(.*?)\};.*?\bsay\(r, "([a-z_]+)"', rdvc, re.S):
+        emitted.setdefault(m.group(2), set()).update(re.findall(r'\{"([a-z_]+)",', m.group(1)) + ["message"])
     ui = open(os.path.join(ROOT, "src", "client", "ui.c")).read()
     call_body = ui[ui.index("void pl_ui_call("):]
     call_body = call_body[:call_body.index("\n}\n")]
