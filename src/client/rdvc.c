@@ -323,7 +323,8 @@ static void on_peer(struct pl_rdvc *r, const struct pl_msg *m)
 	uint8_t rnd[PL_SPAKE2_RANDOM_LEN], msg[1 + PL_SPAKE2_ELEM_LEN];
 	randombytes_buf(rnd, sizeof rnd);
 	int rc = pl_spake2_start(&r->sp, r->role == PL_RDV_OPENER ? PL_SPAKE2_A : PL_SPAKE2_B, PL_RDVC_CONTEXT, r->code,
-				 (const uint8_t *)id_a, sizeof id_a - 1, (const uint8_t *)id_b, sizeof id_b - 1, rnd, msg + 1);
+				 (const uint8_t *)id_a, sizeof id_a - 1, (const uint8_t *)id_b, sizeof id_b - 1, rnd,
+				 msg + 1);
 	sodium_memzero(rnd, sizeof rnd);
 	if (rc < 0) {
 		fail(r, "internal", "The key exchange could not start; try again.");
@@ -346,7 +347,8 @@ static void on_code(struct pl_rdvc *r, const struct pl_msg *m)
 	pl_addr_set_port((struct sockaddr *)&r->srv_udp, m->u.rdv.udp_port);
 	char ttl[16], s[400];
 	snprintf(ttl, sizeof ttl, "%u", r->ttl_s);
-	const char *kv[][2] = {{"code", r->code}, {"ttl", ttl}, {"role", r->role == PL_RDV_OPENER ? "opener" : "joiner"}};
+	const char *role = r->role == PL_RDV_OPENER ? "opener" : "joiner";
+	const char *kv[][2] = {{"code", r->code}, {"ttl", ttl}, {"role", role}};
 	if (r->role == PL_RDV_OPENER)
 		snprintf(s, sizeof s, "Your room code is %s. Tell it to the other person, who runs parley --rendezvous "
 			 "%s; waiting for them (up to %u s).", r->code, r->code, r->ttl_s);
@@ -373,8 +375,9 @@ bool pl_rdvc_msg(struct pl_rdvc *r, const struct pl_msg *m)
 			return true; /* the other side finished with the server first */
 		pl_ui_server_msg(&r->c->ui, m); /* the error event, with its number and sentence */
 		if (code == PL_ERR_PROTOCOL)
-			pl_ui_local_error(&r->c->ui, "This server does not offer rendezvous by room code (its parleyd is "
-						     "older); ask its operator to update it, or use another server.");
+			pl_ui_local_error(&r->c->ui, "This server does not offer rendezvous by room code (its "
+						     "parleyd is older); ask its operator to update it, or use another "
+						     "server.");
 		if (r->phase != FAILED && r->phase != DONE) {
 			r->phase = FAILED;
 			r->c->exit_code = 1;
@@ -396,8 +399,8 @@ int pl_rdvc_start(struct client *c)
 	r->fd = -1;
 	r->role = c->o->rdv_code[0] ? PL_RDV_JOINER : PL_RDV_OPENER;
 	if (r->role == PL_RDV_JOINER && pl_rdv_code_parse(c->o->rdv_code, r->code, sizeof r->code) < 0) {
-		pl_ui_local_error(&c->ui, "That is not a room code: a code is a number and two words, like 7-castle-river. "
-					  "Check it with the person who gave it to you.");
+		pl_ui_local_error(&c->ui, "That is not a room code: a code is a number and two words, like "
+					  "7-castle-river. Check it with the person who gave it to you.");
 		free(r);
 		c->exit_code = 2;
 		cl_quit(c);

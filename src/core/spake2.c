@@ -68,8 +68,9 @@ int pl_spake2_start(struct pl_spake2 *s, enum pl_spake2_role role, const char *c
 	fixed_point(mask, role);
 	int rc = 0;
 	/* Both fail only on a zero scalar (the identity as a result). */
-	if (crypto_scalarmult_ristretto255_base(xg, s->secret) != 0 || crypto_scalarmult_ristretto255(wm, s->w, mask) != 0 ||
-	    crypto_core_ristretto255_add(s->mine, xg, wm) != 0 || sodium_is_zero(s->mine, sizeof s->mine))
+	if (crypto_scalarmult_ristretto255_base(xg, s->secret) != 0 ||
+	    crypto_scalarmult_ristretto255(wm, s->w, mask) != 0 || crypto_core_ristretto255_add(s->mine, xg, wm) != 0 ||
+	    sodium_is_zero(s->mine, sizeof s->mine))
 		rc = -EDOM;
 	sodium_memzero(xg, sizeof xg);
 	sodium_memzero(wm, sizeof wm);
@@ -160,7 +161,8 @@ int pl_spake2_confirm(const struct pl_spake2 *s, const uint8_t *aad, size_t aad_
 	return 0;
 }
 
-int pl_spake2_verify(const struct pl_spake2 *s, const uint8_t *aad, size_t aad_len, const uint8_t mac[PL_SPAKE2_MAC_LEN])
+int pl_spake2_verify(const struct pl_spake2 *s, const uint8_t *aad, size_t aad_len,
+		     const uint8_t mac[PL_SPAKE2_MAC_LEN])
 {
 	if (s->state != 2)
 		return -EPROTO;

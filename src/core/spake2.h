@@ -70,7 +70,8 @@ int pl_spake2_confirm(const struct pl_spake2 *s, const uint8_t *aad, size_t aad_
 
 /* Checks the peer's confirmation over the transcript and the peer's aad. Returns 0 or -EACCES
  * (the codes differed, or someone changed a message). */
-int pl_spake2_verify(const struct pl_spake2 *s, const uint8_t *aad, size_t aad_len, const uint8_t mac[PL_SPAKE2_MAC_LEN]);
+int pl_spake2_verify(const struct pl_spake2 *s, const uint8_t *aad, size_t aad_len,
+		     const uint8_t mac[PL_SPAKE2_MAC_LEN]);
 
 /* The shared key, after pl_spake2_finish succeeded (and only trust it once verify has). */
 const uint8_t *pl_spake2_key(const struct pl_spake2 *s);

@@ -403,8 +403,10 @@ int pl_rdv_alloc(struct pl_rdv **rp, struct pl_server *srv)
 	r->e = calloc(r->n ? r->n : 1, sizeof *r->e);
 	int rc = -ENOMEM;
 	if (!r->e || pl_spsc_init(&r->q, QUEUE_CAP, sizeof(struct dgram)) < 0 ||
-	    pl_limiter_alloc(&r->guesses, LIMITER_SLOTS, cfg->rendezvous_guess_rate, cfg->rendezvous_guesses, keys[0]) < 0 ||
-	    pl_limiter_alloc(&r->opens, LIMITER_SLOTS, cfg->rendezvous_open_rate, cfg->rendezvous_open_burst, keys[1]) < 0)
+	    pl_limiter_alloc(&r->guesses, LIMITER_SLOTS, cfg->rendezvous_guess_rate, cfg->rendezvous_guesses,
+			     keys[0]) < 0 ||
+	    pl_limiter_alloc(&r->opens, LIMITER_SLOTS, cfg->rendezvous_open_rate, cfg->rendezvous_open_burst,
+			     keys[1]) < 0)
 		goto fail;
 	r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (r->wake < 0)

@@ -18,7 +18,8 @@ static void test_make_parse(void)
 			break;
 	unsigned bad = 0, longest = 0;
 	for (unsigned i = 0; i < 65536; i += 7) {
-		uint8_t r[PL_RDV_CODE_RANDOM] = {(uint8_t)(i >> 8), (uint8_t)i, (uint8_t)(i * 13), (uint8_t)(i * 29 + 5)};
+		uint8_t r[PL_RDV_CODE_RANDOM] = {(uint8_t)(i >> 8), (uint8_t)i, (uint8_t)(i * 13),
+						 (uint8_t)(i * 29 + 5)};
 		char code[PL_RDV_CODE_MAX + 1], back[PL_RDV_CODE_MAX + 1];
 		pl_rdv_code_make(code, sizeof code, r);
 		if (strlen(code) > longest)
