@@ -168,20 +168,6 @@ void pl_ui_info(struct pl_ui *ui, const char *name, const char *sentence)
 	emit(ui, o);
 }
 
-void pl_ui_event(struct pl_ui *ui, const char *name, const char *const kv[][2], size_t n, const char *sentence)
-{
-	if (ui->mode != PL_UI_JSON) {
-		text(ui, NULL, PL_TUI_INFO, "%s", sentence);
-		return;
-	}
-	json_t *o = event(name);
-	for (size_t i = 0; i < n; i++)
-		if (kv[i][1] && kv[i][1][0])
-			jset_str(o, kv[i][0], kv[i][1]);
-	jset_str(o, "message", sentence);
-	emit(ui, o);
-}
-
 void pl_ui_context(struct pl_ui *ui, const char *cmd, uint32_t tag)
 {
 	snprintf(ui->ctx_cmd, sizeof ui->ctx_cmd, "%s", cmd ? cmd : "");
@@ -934,6 +920,26 @@ void pl_ui_call(struct pl_ui *ui, const struct pl_ui_call *e)
 		json_object_set_new(o, "chunk_ms", json_real(e->fmt->rate ? 1000.0 * e->fmt->chunk / e->fmt->rate : 0));
 	}
 	jset_str(o, "message", e->sentence);
+	emit(ui, o);
+}
+
+void pl_ui_event(struct pl_ui *ui, const char *name, const char *const *kv, const char *sentence)
+{
+	if (ui->mode != PL_UI_JSON) {
+		text(ui, NULL, PL_TUI_INFO, "%s", sentence);
+		return;
+	}
+	json_t *o = json_object();
+	jset_str(o, "event", name);
+	for (; kv && kv[0]; kv += 2) {
+		if (!kv[1] || !kv[1][0])
+			continue;
+		if (kv[0][0] == '#')
+			jset_uint(o, kv[0] + 1, strtoull(kv[1], NULL, 10));
+		else
+			jset_str(o, kv[0], kv[1]);
+	}
+	jset_str(o, "message", sentence);
 	emit(ui, o);
 }
 

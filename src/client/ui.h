@@ -72,9 +72,6 @@ void pl_ui_help(struct pl_ui *ui);
 /* A local problem (bad command, file error): a sentence. */
 void pl_ui_local_error(struct pl_ui *ui, const char *sentence);
 void pl_ui_info(struct pl_ui *ui, const char *event, const char *sentence);
-/* An event with n string fields kv[i][0] = kv[i][1] (empty values left out) and its sentence
- * (what the line mode and the TUI show). */
-void pl_ui_event(struct pl_ui *ui, const char *event, const char *const kv[][2], size_t n, const char *sentence);
 void pl_ui_trust(struct pl_ui *ui, const char *server, const char *fp, bool first_use);
 void pl_ui_server_msg(struct pl_ui *ui, const struct pl_msg *m);
 /* A message of a page of older history the TUI asked for (scrolled to the top of window). */
@@ -112,6 +109,10 @@ struct pl_ui_call {
 	const char *sentence;
 };
 void pl_ui_call(struct pl_ui *ui, const struct pl_ui_call *e);
+/* An event of a few fields: kv holds key, value pairs and ends with NULL; a NULL or "" value is
+ * left out, and a key that starts with '#' holds a whole number (written without the '#'). The
+ * other modes show the sentence. (Direct mode's status, text and contacts, client/direct.h.) */
+void pl_ui_event(struct pl_ui *ui, const char *event, const char *const *kv, const char *sentence);
 /* Status line updates (the TUI shows them; other modes ignore them). */
 void pl_ui_status(struct pl_ui *ui, const char *connection, const char *nick, const char *presence,
 		  const char *voice);

@@ -110,7 +110,7 @@ try:
         for n in re.findall(r"`([a-z_]+)`", head):
             tables[n] = body
     emitted = {}  # event name -> fields the source writes into it
-    for f in ("ui.c", "client.c", "client_cmd.c", "call.c"):
+    for f in ("ui.c", "client.c", "client_cmd.c", "call.c", "rdvc.c"):
         src = open(os.path.join(ROOT, "src", "client", f)).read()
         for m in re.finditer(r"\bevent\(([^;]*?)\);(.*?)(?:\bemit\(|\n\t\}\n|\bbreak;)", src, re.S):
             fields = re.findall(r'(?:jset_\w+|json_object_set_new)\(o, "([a-z_0-9]+)"', m.group(2))
@@ -118,10 +118,10 @@ try:
                 emitted.setdefault(n, set()).update(fields)
         for n in re.findall(r'(?:pl_ui_info\([^,]+,|\bsay\(c,) "([a-z_]+)"', src):
             emitted.setdefault(n, set()).add("message")
-    # client/rdvc.c: say(r, "name", kv, ...) after its `const char *kv[][2] = {{"field", ...}, ...};`
-    rdvc = open(os.path.join(ROOT, "src", "client", "rdvc.c")).read()
-    for m in re.finditer(r'kv\[\]\[2\] = \{(.*?)\};.*?\bsay\(r, "([a-z_]+)"', rdvc, re.S):
-        emitted.setdefault(m.group(2), set()).update(re.findall(r'\{"([a-z_]+)",', m.group(1)) + ["message"])
+        # pl_ui_event's events (direct mode): their fields are the keys of the kv list before it.
+        for m in re.finditer(r'kv\[\] = \{(.*?)\};\s*pl_ui_event\([^,]+, "([a-z_]+)"', src, re.S):
+            keys = [k.strip().strip('"').lstrip("#") for k in m.group(1).split(",")[0::2]]
+            emitted.setdefault(m.group(2), set()).update([k for k in keys if k != "NULL"] + ["message"])
     ui = open(os.path.join(ROOT, "src", "client", "ui.c")).read()
     call_body = ui[ui.index("void pl_ui_call("):]
     call_body = call_body[:call_body.index("\n}\n")]
