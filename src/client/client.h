@@ -43,6 +43,18 @@ struct pl_client_opts {
 	bool no_colors;         /* the terminal UI in the terminal's own colours only */
 	bool rendezvous;        /* meet someone by room code instead of logging in (client/rdvc.h) */
 	char rdv_code[64];      /* with rendezvous: the code to join; "" asks for a new one */
+	struct pl_rdv_result *rdv_out; /* with rendezvous: what it gave, when it succeeded (or NULL) */
+};
+
+/* A rendezvous that succeeded: the other person's device key, verified by the code, and where
+ * they answered, for the direct call that follows (client/direct.h) on the same UDP port. */
+struct pl_rdv_result {
+	bool ok;
+	bool opener;             /* this side asked for the code */
+	char code[32];
+	char path[64];           /* "host:port" that answered a PUNCH, or "" */
+	uint8_t peer_key[32];    /* PL_DEVICE_KEY_LEN */
+	uint16_t local_port;     /* the UDP port the rendezvous used (its NAT binding) */
 };
 
 /* Runs until the person quits or the connection ends; returns the process exit code:

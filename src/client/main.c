@@ -271,6 +271,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	umask(077); /* the identity, pinned certificates and recordings are the user's alone */
+	struct pl_rdv_result met = {0};
+	if (o.rendezvous)
+		o.rdv_out = &met;
 	int rc = pl_client_run(&o);
 	sodium_memzero(o.password, sizeof o.password);
 	return rc;

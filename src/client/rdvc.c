@@ -24,6 +24,10 @@
 #define PUNCH_LEN 36
 #define CANDS_MAX 9 /* the public address and up to 8 private ones */
 
+_Static_assert(sizeof(((struct pl_rdv_result *)0)->peer_key) == PL_DEVICE_KEY_LEN, "a device key");
+_Static_assert(sizeof(((struct pl_rdv_result *)0)->code) > PL_RDV_CODE_MAX, "a code");
+_Static_assert(sizeof(((struct pl_rdv_result *)0)->path) >= PL_ADDR_STR, "an address");
+
 enum phase { WAIT_CODE, WAIT_PEER, EXCHANGE, PUNCHING, DONE, FAILED };
 
 struct pl_rdvc {
@@ -103,6 +107,19 @@ static void done(struct pl_rdvc *r, const struct sockaddr *path)
 	const char *kv[] = {"path", path ? addr : "", "peer_key", hex, "fingerprint", fp, NULL};
 	pl_ui_event(&r->c->ui, "rdv_path", kv, s);
 	evtimer_del(r->timer);
+	struct pl_rdv_result *out = r->c->o->rdv_out;
+	if (out) {
+		struct sockaddr_storage me;
+		socklen_t ml = sizeof me;
+		memset(out, 0, sizeof *out);
+		out->ok = true;
+		out->opener = r->role == PL_RDV_OPENER;
+		snprintf(out->code, sizeof out->code, "%s", r->code);
+		snprintf(out->path, sizeof out->path, "%s", path ? addr : "");
+		memcpy(out->peer_key, r->peer_dev, sizeof out->peer_key);
+		if (getsockname(r->fd, (struct sockaddr *)&me, &ml) == 0)
+			out->local_port = pl_addr_port((struct sockaddr *)&me);
+	}
 	/* The direct call over this path is client/direct.h's (not merged here): the rendezvous ends. */
 	cl_quit(r->c);
 }

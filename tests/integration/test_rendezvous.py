@@ -17,7 +17,8 @@ Real parleyd and parley processes on loopback:
     exit 1.
 (d) The guess limit: wrong codes from one address are answered 461 up to rendezvous_guesses, then
     464 (even for a right code); another address is still answered; a parley client over the
-    limit shows 464 too.
+    limit shows 464 too. Asking for codes is limited per address as well (438 past
+    rendezvous_open_burst).
 (e) The token datagram gets no answer at all (nothing to amplify), and rendezvous messages need no
     login (they work right after HELLO; before HELLO they are refused).
 """
@@ -208,6 +209,7 @@ try:
 
     # (d) the guess limit, on a server of its own so (a)-(c) spent nothing of it
     srv2 = Server(tmp, "--rendezvous-guesses", "3", "--rendezvous-guess-rate", "0.0001",
+                  "--rendezvous-open-burst", "3", "--rendezvous-open-rate", "0.0001",
                   data_dir=os.path.join(tmp, "data2"))
     o = Raw(srv2)
     o.hello()
@@ -235,6 +237,16 @@ try:
     e = h.expect("error")
     t.check(e is not None and e.get("code") == GUESSES and "wrong room codes" in e.get("message", ""),
             f"(d) a client over the limit is told so in a sentence: {e and e.get('message')}")
+    # (d) asking for codes is limited per address too: 3 at once here, the first was o's
+    opens = []
+    for _ in range(3):
+        r_ = Raw(srv2)
+        r_.hello()
+        r_.send(frame(RDV_OPEN, s16("")))
+        ty, p = next_of(r_, (RDV_CODE, ERROR))
+        opens.append("code" if ty == RDV_CODE else error_code(p))
+        r_.close()
+    t.check(opens == ["code", "code", 438], f"(d) codes asked for from one address: 3, then 438: {opens}")
     for s_ in (o, g1, g2):
         s_.close()
     t.check(srv2.stop() == 0, "the second parleyd shuts down cleanly")
