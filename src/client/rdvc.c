@@ -189,7 +189,16 @@ static void add_cand(struct pl_rdvc *r, const char *hp)
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	memset(&ss, 0, sizeof ss);
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1 && r->srv_udp.ss_family == AF_INET6) {
+		/* An IPv4 peer from our dual-stack IPv6 socket: as an IPv4-mapped address. */
+		struct in_addr a4 = s4->sin_addr;
+		memset(&ss, 0, sizeof ss);
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&s6->sin6_addr.s6_addr[12], &a4, 4);
+		len = sizeof *s6;
+	} else if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(port);
 		len = sizeof *s4;
@@ -210,7 +219,8 @@ static void add_cand(struct pl_rdvc *r, const char *hp)
 }
 
 /* Our private addresses, "host:port" separated by spaces: every interface's address of the
- * socket's family but loopback and link-local, with the socket's port. */
+ * socket's family (both, for a dual-stack IPv6 socket) but loopback and link-local, with the
+ * socket's port. */
 static void private_addrs(struct pl_rdvc *r, char *out, size_t cap)
 {
 	out[0] = '\0';
@@ -224,8 +234,10 @@ static void private_addrs(struct pl_rdvc *r, char *out, size_t cap)
 		return;
 	size_t used = 0;
 	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != me.ss_family || (i->ifa_flags & IFF_LOOPBACK) ||
-		    !(i->ifa_flags & IFF_UP))
+		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+			continue;
+		int fam = i->ifa_addr->sa_family;
+		if (fam != me.ss_family && !(fam == AF_INET && me.ss_family == AF_INET6))
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET6 &&
 		    IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
@@ -423,6 +435,9 @@ int pl_rdvc_start(struct client *c)
 	memset(&any, 0, sizeof any);
 	any.ss_family = c->addr.ss_family;
 	int fd = pl_udp_socket_for((struct sockaddr *)&c->addr, err, sizeof err);
+	int off = 0;
+	if (fd >= 0 && any.ss_family == AF_INET6) /* IPv4 peers too, as mapped addresses */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&any, any.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 										   : sizeof(struct sockaddr_in)) < 0) {
 		if (fd >= 0)

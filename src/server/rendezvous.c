@@ -159,7 +159,7 @@ static void announce(struct pl_rdv *r, struct pl_rdv_entry *x)
 		snprintf(m->u.rdv.addrs, sizeof m->u.rdv.addrs, "%s", x->side[!k].addrs);
 		pl_session_send(s, m);
 	}
-	pl_log(PL_LOG_INFO, "rendezvous %s: %s and %s", x->code, x->side[0].pub, x->side[1].pub);
+	pl_log(PL_LOG_INFO, "rendezvous: %s and %s meet", x->side[0].pub, x->side[1].pub);
 }
 
 /* --- requests --- */
@@ -208,7 +208,7 @@ static void open_code(struct pl_rdv *r, struct pl_session *s, const struct pl_ms
 	pl_env_random(r->srv->env, x->side[PL_RDV_OPENER].token, PL_RDV_TOKEN_LEN);
 	snprintf(x->side[PL_RDV_OPENER].addrs, sizeof x->side[0].addrs, "%s", m->u.rdv.addrs);
 	s->rdv = x;
-	pl_log(PL_LOG_INFO, "rendezvous %s opened by %s", x->code, s->peer);
+	pl_log(PL_LOG_INFO, "rendezvous: a code opened by %s", s->peer); /* codes stay out of logs */
 	send_code(r, s, x, PL_RDV_OPENER);
 }
 
@@ -251,7 +251,7 @@ static void join_code(struct pl_rdv *r, struct pl_session *s, const struct pl_ms
 	pl_env_random(r->srv->env, x->side[PL_RDV_JOINER].token, PL_RDV_TOKEN_LEN);
 	snprintf(x->side[PL_RDV_JOINER].addrs, sizeof x->side[1].addrs, "%s", m->u.rdv.addrs);
 	s->rdv = x;
-	pl_log(PL_LOG_INFO, "rendezvous %s joined by %s", x->code, s->peer);
+	pl_log(PL_LOG_INFO, "rendezvous: a code joined by %s", s->peer);
 	send_code(r, s, x, PL_RDV_JOINER);
 }
 
@@ -330,7 +330,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 			continue;
 		if (x->state == OPEN) {
 			struct pl_session *s = side_session(r, x, PL_RDV_OPENER);
-			pl_log(PL_LOG_INFO, "rendezvous %s expired with nobody joined", x->code);
+			pl_log(PL_LOG_INFO, "rendezvous: a code expired with nobody joined");
 			if (s)
 				pl_session_error(s, PL_ERR_RDV_NO_PEER, PL_MSG_RDV_OPEN, NULL);
 			end_entry(r, x, EXPIRED);

@@ -21,10 +21,14 @@ Real parleyd and parley processes on loopback:
     rendezvous_open_burst).
 (e) The token datagram gets no answer at all (nothing to amplify), and rendezvous messages need no
     login (they work right after HELLO; before HELLO they are refused).
+(f) Over IPv6 (where the machine has ::1): a parleyd on [::1] brings two clients together the same way.
 """
 import os
+import queue
 import socket
 import struct
+import subprocess
+import threading
 import time
 
 from harness import PARLEY, Checks, Client, Raw, Server, cleanup, error_code, frame, s16, tmpdir
@@ -60,6 +64,31 @@ def next_of(raw, types, timeout=20):
         if f[0] in types:
             return f
     return None, None
+
+
+class At(Client):
+    """A JSON-mode client of a server at an address of the test's choosing (harness.Client's is
+    127.0.0.1)."""
+
+    def __init__(self, tmp, where, *args, name="c"):
+        self.name, self.json_mode = name, True
+        self.known_hosts = os.path.join(tmp, f"known_hosts-{name}")
+        cmd = [PARLEY, "--json", "--known-hosts", self.known_hosts, "--identity",
+               os.path.join(tmp, f"identity-{name}"), *args, where]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.events, self.seen, self.lines = queue.Queue(), [], []
+        threading.Thread(target=self._read, daemon=True).start()
+
+
+def ipv6_loopback():
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind(("::1", 0))
+        s.close()
+        return True
+    except OSError:
+        return False
 
 
 def ended(c, timeout=20):
@@ -251,6 +280,28 @@ try:
         s_.close()
     t.check(srv2.stop() == 0, "the second parleyd shuts down cleanly")
     srv2 = None
+
+    # (f) IPv6
+    if not ipv6_loopback():
+        print("skip (f): this machine has no IPv6 loopback (::1)")
+    else:
+        srv2 = Server(tmp, listen="::1", data_dir=os.path.join(tmp, "data6"))
+        where = f"[::1]:{srv2.tcp}"
+        a6 = At(tmp, where, "--rendezvous", name="a6")
+        clients.append(a6)
+        c6 = a6.expect("rdv_code")
+        b6 = At(tmp, where, "--rendezvous", c6["code"] if c6 else "1-acorn-acorn", name="b6")
+        clients.append(b6)
+        p6a, p6b = a6.expect("rdv_peer"), b6.expect("rdv_peer")
+        t.check(p6a is not None and p6b is not None and p6a.get("public", "").startswith("[::1]:"),
+                f"(f) over IPv6 each learns the other's address: {p6a and p6a.get('public')}")
+        v6a, v6b = a6.expect("rdv_path"), b6.expect("rdv_path")
+        t.check(v6a is not None and v6b is not None and v6a.get("path", "").startswith("[::1]:")
+                and v6b.get("path", "").startswith("[::1]:"),
+                f"(f) and punch a direct IPv6 path: {v6a and v6a.get('path')}, {v6b and v6b.get('path')}")
+        t.check(ended(a6) == 0 and ended(b6) == 0, "(f) both end with status 0")
+        t.check(srv2.stop() == 0, "the IPv6 parleyd shuts down cleanly")
+        srv2 = None
 finally:
     for cl in clients:
         cl.quit()
