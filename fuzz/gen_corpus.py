@@ -539,6 +539,78 @@ CMD = ([cmd_seed("slash", i, IN_ROOM if i % 3 else IN_CONV if i % 2 else SLASH, 
        [cmd_seed("json", i, JSON_FORM, line) for i, line in enumerate(CMD_JSON)])
 
 
+
+# fuzz_dmsg: direct mode's datagrams (src/core/dmsg.h), built from the layout that header writes:
+# every type in clear, sealed control messages under fuzz_dmsg.c's key (when Python's
+# `cryptography` is there to seal them; else sealed ones with a wrong tag only), and each rule
+# broken once.
+DMAGIC = 0xD7
+DMSG_KEY = bytes(range(32))  # must match `key` in fuzz_dmsg.c
+
+
+def dhdr(t, call=0x1122334455667788):
+    return u8(DMAGIC) + u8(t) + u64(call)
+
+
+def dname(s):
+    return u16(len(s)) + s
+
+
+def dfmt(codec=0, rate=48000, ch=1, fmt=2, chunk=960):
+    return u8(codec) + u32(rate) + u8(ch) + u8(fmt) + u16(chunk)
+
+
+def dpad(b):
+    return b + bytes(400 - len(b))
+
+
+def dsealed(inner, counter=1, call=0x1122334455667788, key=DMSG_KEY):
+    hdr = dhdr(10, call)
+    nonce = bytes(3) + u8(0) + u64(counter)
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+        ct = ChaCha20Poly1305(key).encrypt(nonce, inner, hdr + u8(0) + u64(counter))
+    except ImportError:
+        ct = inner + bytes(16)
+    return hdr + u8(0) + u64(counter) + ct
+
+
+OFFER = bytes((i * 5) & 0xff for i in range(136))
+DMSG = [
+    ("call", dpad(dhdr(1) + dname(b"alice") + dfmt() + OFFER)),
+    ("call_pcm", dpad(dhdr(1) + dname(b"b" * 64) + dfmt(1, 16000, 2, 0, 160) + OFFER)),
+    ("ringing", dhdr(2)),
+    ("answer", dhdr(3) + dname(b"bob") + dfmt() + OFFER),
+    ("reveal", dhdr(4) + OFFER[:104]),
+    ("deny", dhdr(5)),
+    ("busy", dhdr(6)),
+    ("cancel", dhdr(7)),
+    ("status_req", dpad(dhdr(8, 0xfeed))),
+    ("status_ans", dhdr(9, 0xfeed) + dname(b"bob's desk") + u8(1) + bytes(range(32))),
+    ("sealed_confirm", dsealed(u8(1))),
+    ("sealed_keepalive", dsealed(u8(2), 7)),
+    ("sealed_hangup", dsealed(u8(3), 8)),
+    ("sealed_hangup_ack", dsealed(u8(4), 9)),
+    ("sealed_text", dsealed(u8(5) + u32(1) + dname("hi there, über".encode()), 10)),
+    ("sealed_text_max", dsealed(u8(5) + u32(2) + dname(b"t" * 1000), 11)),
+    ("sealed_text_ack", dsealed(u8(6) + u32(1), 12)),
+    ("sealed_wrong_key.bad", dsealed(u8(2), 3, key=bytes(32))),
+    ("sealed_short.bad", dhdr(10) + bytes(25)),
+    ("call_unpadded.bad", dhdr(1) + dname(b"alice") + dfmt() + OFFER),
+    ("call_padding_not_zero.bad", dpad(dhdr(1) + dname(b"alice") + dfmt() + OFFER)[:-1] + b"\x01"),
+    ("call_name_empty.bad", dpad(dhdr(1) + dname(b"") + dfmt() + OFFER)),
+    ("call_name_control.bad", dpad(dhdr(1) + dname(b"a\nb") + dfmt() + OFFER)),
+    ("ringing_long.bad", dhdr(2) + b"\x00"),
+    ("answer_short.bad", (dhdr(3) + dname(b"bob") + dfmt() + OFFER)[:-1]),
+    ("answer_no_name.bad", dhdr(3) + dfmt() + OFFER),
+    ("status_ans_state.bad", dhdr(9) + dname(b"bob") + u8(2) + bytes(32)),
+    ("magic.bad", u8(2) + u8(1) + u64(1)),
+    ("type0.bad", dhdr(0)),
+    ("type11.bad", dhdr(11)),
+    ("header_short.bad", dhdr(2)[:9]),
+]
+
+
 def write_dir(target, files):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -631,6 +703,7 @@ def main():
     counts["fuzz_vpkt"] = write_dir("fuzz_vpkt", VPKT)
     counts["fuzz_vframe"] = write_dir("fuzz_vframe", VFRAME)
     counts["fuzz_cmd"] = write_dir("fuzz_cmd", CMD)
+    counts["fuzz_dmsg"] = write_dir("fuzz_dmsg", DMSG)
     counts["fuzz_rdv"] = write_dir("fuzz_rdv", RDV)
     for t, n in counts.items():
         print("%s: %d seeds" % (t, n))

@@ -12,7 +12,7 @@
 #   FUZZ_STANDALONE  1: configure fuzz/ as a project of its own (needs only clang, libsodium, jansson)
 #                    instead of the whole tree with -DPARLEY_FUZZ=ON; useful while the rest of
 #                    the tree does not build. Use a separate BUILD_DIR for each way.
-#   FUZZ_TARGETS     the targets to use (default: fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd fuzz_e2e fuzz_stun fuzz_rdv)
+#   FUZZ_TARGETS     the targets to use (default: fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd fuzz_e2e fuzz_stun fuzz_dmsg fuzz_rdv)
 #
 # Exits non-zero if any target crashed, hung or failed to build (2 for a usage error). The last
 # line of output of every build, replay or run is `N passed, N failed`, counting targets.
@@ -20,7 +20,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
-read -ra targets <<<"${FUZZ_TARGETS:-fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd fuzz_e2e fuzz_stun fuzz_rdv}"
+read -ra targets <<<"${FUZZ_TARGETS:-fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd fuzz_e2e fuzz_stun fuzz_dmsg fuzz_rdv}"
 build=${BUILD_DIR:-build-fuzz}
 case $build in /*) ;; *) build=$root/$build ;; esac
 

@@ -140,15 +140,33 @@ static const char *verified_word(int v)
 
 /* Says loudly that a verified contact's device key is not the one verified, before the call
  * connects: what a man in the middle would look like. */
-static void key_warning(struct pl_calls *c, const char *nick, const uint8_t key[PL_DEVICE_KEY_LEN])
+void pl_call_key_warning(struct pl_ui *ui, uint64_t call, const char *nick, const uint8_t key[PL_DEVICE_KEY_LEN])
 {
 	char fp[PL_KEY_FP_STR], s[400];
 	pl_key_fingerprint(fp, key);
 	snprintf(s, sizeof s, "WARNING: %s's device key (%s) is not the one you verified. Someone may be "
 		 "intercepting this call. Compare the code aloud before you trust it; /verify %s only once it matches.",
 		 nick, fp, nick);
-	struct pl_ui_call e = {.event = "key_warning", .call = c->id, .nick = nick, .fingerprint = fp, .sentence = s};
-	pl_ui_call(c->cfg.ui, &e);
+	struct pl_ui_call e = {.event = "key_warning", .call = call, .nick = nick, .fingerprint = fp, .sentence = s};
+	pl_ui_call(ui, &e);
+}
+
+static void key_warning(struct pl_calls *c, const char *nick, const uint8_t key[PL_DEVICE_KEY_LEN])
+{
+	pl_call_key_warning(c->cfg.ui, c->id, nick, key);
+}
+
+void pl_call_show_sas(struct pl_ui *ui, uint64_t call, const char *nick, const struct pl_e2e_keys *k, int v)
+{
+	char fp[PL_KEY_FP_STR], s[400];
+	pl_key_fingerprint(fp, k->peer_key);
+	snprintf(s, sizeof s, "Code to compare with %s aloud: %s (their device %s, %s). If it differs, someone "
+		 "is in the middle: hang up.%s", nick, k->sas, fp,
+		 v > 0 ? "verified" : v < 0 ? "NOT the one verified" : "not verified yet",
+		 v > 0 ? "" : " If it matches: /verify.");
+	struct pl_ui_call e = {.event = "sas", .call = call, .nick = nick, .sas = k->sas, .fingerprint = fp,
+			       .verified = v > 0 ? "yes" : v < 0 ? "changed" : "no", .sentence = s};
+	pl_ui_call(ui, &e);
 }
 
 /* --- the call's end --- */
@@ -436,16 +454,7 @@ static void go_active(struct pl_calls *c, const struct pl_msg *m)
 		md->set_rx_key(c->cfg.arg, c->peer_session, 0, c->keys.rx);
 		snprintf(s, sizeof s, "Call with %s active (%s), end-to-end encrypted.", c->peer, fmt);
 		show_state(c, PL_CALL_ACTIVE, 0, s);
-		char fp[PL_KEY_FP_STR];
-		pl_key_fingerprint(fp, c->keys.peer_key);
-		int v = verified(c, c->peer, c->keys.peer_key);
-		snprintf(s, sizeof s, "Code to compare with %s aloud: %s (their device %s, %s). If it differs, someone "
-			 "is in the middle: hang up.%s", c->peer, c->keys.sas, fp,
-			 v > 0 ? "verified" : v < 0 ? "NOT the one verified" : "not verified yet",
-			 v > 0 ? "" : " If it matches: /verify.");
-		struct pl_ui_call e = {.event = "sas", .call = c->id, .nick = c->peer, .sas = c->keys.sas,
-				       .fingerprint = fp, .verified = verified_word(v), .sentence = s};
-		pl_ui_call(c->cfg.ui, &e);
+		pl_call_show_sas(c->cfg.ui, c->id, c->peer, &c->keys, verified(c, c->peer, c->keys.peer_key));
 	}
 	on_tick(0, 0, c);
 }

@@ -21,6 +21,7 @@
 
 #include "client/cmds.h"
 #include "core/auth.h"
+#include "core/e2e.h"
 #include "core/env.h"
 #include "core/msg.h"
 
@@ -61,5 +62,11 @@ void pl_calls_lost(struct pl_calls *c);
 /* The status line's call part ("call with bob 01:23, Opus 48000 Hz mono, verified"), or "" when
  * there is no call. */
 void pl_calls_status(struct pl_calls *c, char *out, size_t sz);
+
+/* Shared with direct mode (client/direct.h), so both say it the same way: the loud warning that a
+ * verified contact's device key changed, and the code to compare aloud once a 1:1 call has its
+ * keys (v: 1 verified, -1 a verified key and not this one, 0 nothing verified). */
+void pl_call_key_warning(struct pl_ui *ui, uint64_t call, const char *nick, const uint8_t key[PL_DEVICE_KEY_LEN]);
+void pl_call_show_sas(struct pl_ui *ui, uint64_t call, const char *nick, const struct pl_e2e_keys *k, int v);
 
 #endif

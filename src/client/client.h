@@ -41,6 +41,12 @@ struct pl_client_opts {
 	char rooms[PL_CLIENT_ROOMS][PL_ROOM_MAX + 1]; /* joined after the first login */
 	unsigned nrooms;
 	bool no_colors;         /* the terminal UI in the terminal's own colours only */
+	/* Direct mode (client/direct.h): no server; voice and signalling on one UDP port. */
+	bool direct;
+	uint16_t direct_port;   /* 0: an ephemeral one, printed at start */
+	char direct_bind[64];   /* the local address to listen on; "" every interface */
+	char passphrase_file[1024]; /* the contacts book's passphrase, else $PARLEY_PASSPHRASE or asked */
+	char contacts[4096];    /* the contacts book (default: contacts.book in the config directory) */
 	bool rendezvous;        /* meet someone by room code instead of logging in (client/rdvc.h) */
 	char rdv_code[64];      /* with rendezvous: the code to join; "" asks for a new one */
 	struct pl_rdv_result *rdv_out; /* with rendezvous: what it gave, when it succeeded (or NULL) */

@@ -11,6 +11,7 @@
 #include "client/client.h"
 #include "client/clientcfg.h"
 #include "client/confdir.h"
+#include "client/direct.h"
 #include "client/identity.h"
 #include "client/known_hosts.h"
 #include "client/stunc.h"
@@ -64,6 +65,13 @@ static const char usage[] =
 	"  --stun HOST[:PORT]     ask a STUN server (parleyd's voice port, or any; default port 3478) for\n"
 	"                         this machine's public address, print 'mapped ADDRESS:PORT' (and its\n"
 	"                         own as 'local ADDRESS:PORT') and exit\n"
+	"  --direct               direct mode: no server; listen on a UDP port and call HOST:PORT or a contact\n"
+	"                         (/call, /answer, /deny, /hangup, /status, /verify, /contact, /contacts)\n"
+	"  --port P               with --direct: the UDP port to listen on (default: any free one, printed)\n"
+	"  --bind ADDRESS         with --direct: the local address to listen on (default: every interface)\n"
+	"  --passphrase-file F    with --direct: the contacts book's passphrase (else PARLEY_PASSPHRASE, else\n"
+	"                         asked on the terminal)\n"
+	"  --contacts FILE        with --direct: the contacts book (default ~/.config/parley/contacts.book)\n"
 	"  --help, --version\n"
 	"\n"
 	"In the line mode type /help for commands; plain text goes to the current room.\n";
@@ -89,7 +97,7 @@ int main(int argc, char **argv)
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
 	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR, O_UDPVIA, O_PLC, O_ECHO, O_CONFIG,
-	       O_ROOMS, O_COLORS, O_RDV };
+	       O_ROOMS, O_COLORS, O_DIRECT, O_PORT, O_BIND, O_PASSFILE, O_CONTACTS, O_RDV };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
@@ -103,7 +111,11 @@ int main(int argc, char **argv)
 		{"udp-via", required_argument, 0, O_UDPVIA},
 		{"plc-only", no_argument, 0, O_PLC}, {"echo-sim", required_argument, 0, O_ECHO},
 		{"config", required_argument, 0, O_CONFIG},
-		{"rooms", required_argument, 0, O_ROOMS}, {"rendezvous", no_argument, 0, O_RDV}, {"colors", required_argument, 0, O_COLORS},
+		{"rooms", required_argument, 0, O_ROOMS}, {"colors", required_argument, 0, O_COLORS},
+		{"direct", no_argument, 0, O_DIRECT}, {"port", required_argument, 0, O_PORT},
+		{"bind", required_argument, 0, O_BIND}, {"passphrase-file", required_argument, 0, O_PASSFILE},
+		{"contacts", required_argument, 0, O_CONTACTS},
+		{"rendezvous", no_argument, 0, O_RDV},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
@@ -156,6 +168,20 @@ int main(int argc, char **argv)
 			break;
 		case O_JSON: o.json = true; break;
 		case O_RDV: o.rendezvous = true; break;
+		case O_DIRECT: o.direct = true; break;
+		case O_PORT: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 0 || v > 65535) {
+				fprintf(stderr, "parley: --port needs a UDP port number from 0 to 65535.\n");
+				return 2;
+			}
+			o.direct_port = (uint16_t)v;
+			break;
+		}
+		case O_BIND: bad = setstr(o.direct_bind, sizeof o.direct_bind, optarg, "--bind"); break;
+		case O_PASSFILE: bad = setstr(o.passphrase_file, sizeof o.passphrase_file, optarg, "--passphrase-file"); break;
+		case O_CONTACTS: bad = setstr(o.contacts, sizeof o.contacts, optarg, "--contacts"); break;
 		case O_PLAIN: plain = true; break;
 		case O_NICK: bad = setstr(o.nick, sizeof o.nick, optarg, "--nick"); break;
 		case O_REG: o.do_register = true; break;
@@ -228,6 +254,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		return pl_stunc_run(stun, pl_env_system(), stdout, stderr);
+	}
+	if (o.direct) {
+		if (optind < argc) {
+			fprintf(stderr, "parley: --direct uses no server; leave out '%s' (call it with /call HOST:PORT).\n",
+				argv[optind]);
+			return 2;
+		}
+		if (sodium_init() < 0) {
+			fprintf(stderr, "parley: libsodium failed to initialise.\n");
+			return 1;
+		}
+		signal(SIGPIPE, SIG_IGN);
+		umask(077);
+		return pl_direct_run(&o);
 	}
 	/* --rendezvous CODE [SERVER]: the first argument is the code when it reads as one. */
 	if (o.rendezvous && optind < argc) {

@@ -54,8 +54,17 @@ struct pl_voice {
 	struct pl_vengine_config vc;
 
 	int fd;
+	sa_family_t fd_family;
+	bool has_server; /* false: direct mode, no relay */
 	struct sockaddr_storage server;
 	socklen_t server_len;
+	/* A peer media goes to instead of the relay (pl_voice_set_peer), and who else may talk here. */
+	bool has_peer;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	uint64_t peer_id;
+	pl_voice_dgram_fn hook;
+	void *hook_arg;
 	uint64_t session;
 	uint8_t key[PL_VOICE_KEY_LEN];
 	uint64_t bind_counter; /* the last BIND's */
@@ -337,15 +346,23 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 		uint64_t now = mono_us();
 		for (int i = 0; i < n; i++) {
 			struct pl_vpkt p;
-			if (!pl_addr_eq((struct sockaddr *)&v->rx.from[i], (struct sockaddr *)&v->server) ||
-			    pl_vpkt_decode(&p, v->rx.buf[i], v->rx.msgs[i].msg_len) != 0) {
-				v->dropped++;
+			const struct sockaddr *from = (struct sockaddr *)&v->rx.from[i];
+			bool relay = v->has_server && pl_addr_eq(from, (struct sockaddr *)&v->server);
+			bool peer = !relay && v->has_peer && pl_addr_eq(from, (struct sockaddr *)&v->peer);
+			if ((!relay && !peer) || pl_vpkt_decode(&p, v->rx.buf[i], v->rx.msgs[i].msg_len) != 0 ||
+			    (peer && p.type != PL_VPKT_VOICE)) {
+				/* Not ours: STUN, signalling, or noise. */
+				if (!v->hook || !v->hook(v->hook_arg, v->rx.buf[i], v->rx.msgs[i].msg_len, from,
+							 v->rx.msgs[i].msg_hdr.msg_namelen))
+					v->dropped++;
 				continue;
 			}
-			if (p.type == PL_VPKT_CHALLENGE || p.type == PL_VPKT_BIND_ACK) {
+			if (relay && (p.type == PL_VPKT_CHALLENGE || p.type == PL_VPKT_BIND_ACK)) {
 				on_bind_reply(v, &p);
 				continue;
 			}
+			if (peer)
+				p.sender = v->peer_id; /* the address is who it is; the seal covers the header */
 			if (p.type != PL_VPKT_VOICE || p.sender == v->session) {
 				v->dropped++;
 				continue;
@@ -422,8 +439,11 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)r;
 	struct pl_spsc *ring = pl_vengine_tx(v->eng);
 	unsigned k = 0;
+	/* Where media goes is decided per packet, so a switch between relay and peer loses nothing. */
+	const struct sockaddr *to = v->has_peer ? (struct sockaddr *)&v->peer : (struct sockaddr *)&v->server;
+	socklen_t tolen = v->has_peer ? v->peer_len : v->server_len;
 	while (pl_spsc_pop(ring, &v->txi)) {
-		if (!v->bound)
+		if (!v->has_peer && (!v->has_server || !v->bound))
 			continue; /* the server would drop it: our address is not proven (yet, or any more) */
 		dump_frame(v, &v->txi);
 		int n = make_packet(v, &v->txi, v->pkts[k], sizeof v->pkts[k]);
@@ -431,8 +451,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 			v->dropped++;
 			continue;
 		}
-		pl_udp_tx_add(&v->tx, v->fd, v->pkts[k], (size_t)n, (struct sockaddr *)&v->server, v->server_len,
-			      NULL);
+		pl_udp_tx_add(&v->tx, v->fd, v->pkts[k], (size_t)n, to, tolen, NULL);
 		if (++k == TX_BATCH) {
 			pl_udp_tx_flush(&v->tx, v->fd);
 			k = 0;
@@ -597,7 +616,8 @@ int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct p
 	v->arg = arg;
 	v->cfg = *cfg;
 	v->session = session;
-	memcpy(v->key, key, PL_VOICE_KEY_LEN);
+	if (key)
+		memcpy(v->key, key, PL_VOICE_KEY_LEN);
 	v->vc = (struct pl_vengine_config){
 		.frame = cfg->frame_ms * 48, .jitter_fixed_ms = cfg->jitter_fixed_ms, .plc_only = cfg->plc_only,
 		.aec = cfg->aec, .ns = cfg->ns, .agc = cfg->agc, .vad_db = cfg->vad_db, .mode = cfg->mode,
@@ -625,13 +645,24 @@ int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct p
 		pl_voice_free(v);
 		return -EIO;
 	}
-	v->server_len = pl_sockaddr_len(server);
-	memcpy(&v->server, server, v->server_len);
-	v->fd = pl_udp_socket_for(server, err, errsz);
+	if (server) {
+		v->has_server = true;
+		v->server_len = pl_sockaddr_len(server);
+		memcpy(&v->server, server, v->server_len);
+		v->fd = pl_udp_socket_for(server, err, errsz);
+	} else {
+		v->bound = true; /* nothing to prove to anyone: a file talked with starts at once */
+		uint16_t port;
+		v->fd = pl_udp_bind(cfg->bind_addr, cfg->bind_port, &port, err, errsz);
+	}
 	if (v->fd < 0) {
 		pl_voice_free(v);
 		return -EIO;
 	}
+	struct sockaddr_storage self;
+	socklen_t selflen = sizeof self;
+	if (getsockname(v->fd, (struct sockaddr *)&self, &selflen) == 0)
+		v->fd_family = self.ss_family;
 	v->bind_timer = evtimer_new(base, on_bind_timer, v);
 	v->poll = event_new(base, -1, EV_PERSIST, on_poll, v);
 	v->rx_ev = event_new(base, v->fd, EV_READ | EV_PERSIST, on_udp, v);
@@ -656,8 +687,10 @@ int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct p
 			return -EIO;
 		}
 	}
-	send_bind(v);
-	arm_ms(v->bind_timer, BIND_RETRY_MS);
+	if (v->has_server) {
+		send_bind(v);
+		arm_ms(v->bind_timer, BIND_RETRY_MS);
+	}
 	*vp = v;
 	return 0;
 }
@@ -878,4 +911,76 @@ int pl_voice_set_format(struct pl_voice *v, const struct pl_media_format *f, cha
 	}
 	v->fmt = want;
 	return 0;
+}
+
+/* --- peers --- */
+
+/* to, in the socket's family (an IPv4 address v4-mapped on an IPv6 socket); its length, or 0. */
+static socklen_t sock_addr(const struct pl_voice *v, const struct sockaddr *to, socklen_t tolen,
+			   struct sockaddr_storage *out)
+{
+	if (!to || tolen < sizeof(struct sockaddr_in) || tolen > sizeof *out)
+		return 0;
+	if (to->sa_family == v->fd_family) {
+		if (to->sa_family == AF_INET6 && tolen < sizeof(struct sockaddr_in6))
+			return 0;
+		memcpy(out, to, tolen);
+		return tolen;
+	}
+	if (to->sa_family != AF_INET || v->fd_family != AF_INET6)
+		return 0;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)to;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+	memset(s6, 0, sizeof *s6);
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = s4->sin_port;
+	s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&s6->sin6_addr.s6_addr[12], &s4->sin_addr, 4);
+	return sizeof *s6;
+}
+
+int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t len, uint64_t peer_id)
+{
+	if (!peer) {
+		v->has_peer = false;
+		v->peer_id = 0;
+		return 0;
+	}
+	struct sockaddr_storage ss;
+	socklen_t n = sock_addr(v, peer, len, &ss);
+	if (!n)
+		return -EINVAL;
+	memcpy(&v->peer, &ss, n);
+	v->peer_len = n;
+	v->peer_id = peer_id;
+	v->has_peer = true;
+	if (v->pending)
+		start_file(v); /* the peer takes what the relay would have */
+	return 0;
+}
+
+void pl_voice_set_dgram_hook(struct pl_voice *v, pl_voice_dgram_fn fn, void *arg)
+{
+	v->hook = fn;
+	v->hook_arg = arg;
+}
+
+int pl_voice_sendto(struct pl_voice *v, const void *buf, size_t len, const struct sockaddr *to, socklen_t tolen)
+{
+	struct sockaddr_storage ss;
+	socklen_t n = sock_addr(v, to, tolen, &ss);
+	if (!n)
+		return -EAFNOSUPPORT;
+	if (sendto(v->fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss, n) < 0)
+		return -errno;
+	return 0;
+}
+
+uint16_t pl_voice_local_port(const struct pl_voice *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(v->fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	return pl_addr_port((struct sockaddr *)&ss);
 }

@@ -56,11 +56,20 @@ struct pl_voice_config {
 	bool dtx;
 	struct pl_echo_sim echo;      /* tests: an echo path from speaker to microphone (no devices) */
 	char stats_file[1024];        /* a JSON line of statistics every second, or "" */
+	/* With no server (pl_voice_alloc's server NULL): the local address and port the socket is
+	 * bound to; "" is every interface (IPv6 and IPv4 both where the machine has IPv6), port 0 an
+	 * ephemeral one (pl_voice_local_port tells which). Ignored with a server. */
+	char bind_addr[64];
+	uint16_t bind_port;
 };
 void pl_voice_config_default(struct pl_voice_config *c);
 
 /* Starts the engine and the audio thread. A sound device that cannot be opened is no error: the
- * engine runs without it and events.notice says why. */
+ * engine runs without it and events.notice says why.
+ *
+ * server NULL: no server at all (direct mode, client/direct.h): no BIND, the socket is bound to
+ * cfg->bind_addr and cfg->bind_port, key may be NULL, session is this engine's own sender id (a
+ * random one), and media goes only to a peer set with pl_voice_set_peer. */
 int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct pl_env *env,
 		   const struct sockaddr *server, uint64_t session, const uint8_t key[PL_VOICE_KEY_LEN],
 		   const struct pl_voice_config *cfg, const struct pl_voice_events *ev, void *arg,
@@ -116,5 +125,29 @@ void pl_voice_require_keys(struct pl_voice *v, bool on);
  * engine's frame. Applies to what is sent and to every sender heard. -EINVAL with a sentence in err
  * for a format the engine cannot carry. */
 int pl_voice_set_format(struct pl_voice *v, const struct pl_media_format *f, char *err, size_t errsz);
+
+/*
+ * Peers (direct mode, hole punching): media straight to another client instead of the relay.
+ *
+ * pl_voice_set_peer: from now on what is sent goes to peer (not the relay), and VOICE packets
+ * from peer are taken as sender peer_id whatever their header says (set peer_id's rx key with
+ * pl_voice_set_rx_key; the seal still covers the header as it came). Packets from the relay are
+ * still taken, so a switch loses nothing in flight either way; the audio thread does not notice.
+ * pl_voice_set_peer(v, NULL, 0, 0) returns to the relay. 0, or -EINVAL for an address of no
+ * family the socket can reach (an IPv6 peer on an IPv4 socket).
+ */
+int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t len, uint64_t peer_id);
+/* Every datagram on the voice socket that is not for the engine (not a packet from the relay or
+ * the peer that decodes as a voice packet: STUN, by RFC 7983's first-byte demultiplexing, or
+ * direct-mode signalling, core/dmsg.h) goes to fn, which returns whether it took it (if not, it
+ * is counted as dropped). NULL removes the hook. The buffer is the engine's: copy what is kept. */
+typedef bool (*pl_voice_dgram_fn)(void *arg, const uint8_t *buf, size_t len, const struct sockaddr *from,
+				  socklen_t fromlen);
+void pl_voice_set_dgram_hook(struct pl_voice *v, pl_voice_dgram_fn fn, void *arg);
+/* Sends one datagram from the voice socket (the NAT binding the media uses: what hole punching
+ * needs). An IPv4 address is sent v4-mapped on an IPv6 socket. 0, or -errno. */
+int pl_voice_sendto(struct pl_voice *v, const void *buf, size_t len, const struct sockaddr *to, socklen_t tolen);
+/* The local port of the voice socket. */
+uint16_t pl_voice_local_port(const struct pl_voice *v);
 
 #endif

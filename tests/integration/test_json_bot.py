@@ -110,7 +110,7 @@ try:
         for n in re.findall(r"`([a-z_]+)`", head):
             tables[n] = body
     emitted = {}  # event name -> fields the source writes into it
-    for f in ("ui.c", "client.c", "client_cmd.c", "call.c", "rdvc.c"):
+    for f in ("ui.c", "client.c", "client_cmd.c", "call.c", "direct.c", "direct_cmd.c", "rdvc.c"):
         src = open(os.path.join(ROOT, "src", "client", f)).read()
         for m in re.finditer(r"\bevent\(([^;]*?)\);(.*?)(?:\bemit\(|\n\t\}\n|\bbreak;)", src, re.S):
             fields = re.findall(r'(?:jset_\w+|json_object_set_new)\(o, "([a-z_0-9]+)"', m.group(2))
@@ -127,7 +127,7 @@ try:
     call_body = call_body[:call_body.index("\n}\n")]
     call_fields = set(re.findall(r'(?:jset_\w+|json_object_set_new)\(o, "([a-z_0-9]+)"', call_body))
     call_fields.update(re.findall(r'\{"([a-z_]+)", e->', call_body))
-    for f in ("call.c",):
+    for f in ("call.c", "direct.c", "direct_cmd.c"):
         for n in re.findall(r'\.event = "([a-z_]+)"', open(os.path.join(ROOT, "src", "client", f)).read()):
             emitted.setdefault(n, set()).update(call_fields)
     no_table = sorted(n for n in emitted if n not in tables)
