@@ -50,6 +50,7 @@ struct pl_client_opts {
 	bool rendezvous;        /* meet someone by room code instead of logging in (client/rdvc.h) */
 	char rdv_code[64];      /* with rendezvous: the code to join; "" asks for a new one */
 	struct pl_rdv_result *rdv_out; /* with rendezvous: what it gave, when it succeeded (or NULL) */
+	const struct pl_rdv_result *rdv_met; /* direct mode after a rendezvous: whom it met (or NULL) */
 };
 
 /* A rendezvous that succeeded: the other person's device key, verified by the code, and where

@@ -255,6 +255,11 @@ int main(int argc, char **argv)
 		}
 		return pl_stunc_run(stun, pl_env_system(), stdout, stderr);
 	}
+	if (o.direct && o.rendezvous) {
+		fprintf(stderr, "parley: --rendezvous meets through a server and then calls directly by itself; leave "
+				"out --direct.\n");
+		return 2;
+	}
 	if (o.direct) {
 		if (optind < argc) {
 			fprintf(stderr, "parley: --direct uses no server; leave out '%s' (call it with /call HOST:PORT).\n",
@@ -287,7 +292,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.rendezvous && o.nick[0]) {
-		fprintf(stderr, "parley: --rendezvous needs no account; leave out --nick (or the config file's nick).\n");
+		fprintf(stderr, "parley: --rendezvous needs no account; leave out --nick (or the config file's "
+				"nick).\n");
 		return 2;
 	}
 	if (o.nick[0]) {
@@ -315,6 +321,15 @@ int main(int argc, char **argv)
 	if (o.rendezvous)
 		o.rdv_out = &met;
 	int rc = pl_client_run(&o);
+	if (o.rendezvous && met.ok && rc == 0) {
+		/* The call over the punched path: direct mode on the rendezvous's UDP port (client/direct.h),
+		 * the NAT binding made for it still there. */
+		o.rdv_out = NULL;
+		o.rdv_met = &met;
+		o.direct = true;
+		o.direct_port = met.local_port;
+		rc = pl_direct_run(&o);
+	}
 	sodium_memzero(o.password, sizeof o.password);
 	return rc;
 }

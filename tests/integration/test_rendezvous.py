@@ -6,8 +6,12 @@ Real parleyd and parley processes on loopback:
 (a) Two clients with no account: A asks for a code (`parley --rendezvous`), B joins it
     (`parley --rendezvous CODE`); each gets the other's address (public as parleyd saw it from the
     token datagram, and private), both confirmations pass, each holds the other's device key (A's
-    view of B's key is B's own and the other way round), and a direct path answers on both sides;
-    both exit 0. The server never saw the code's key exchange in clear: its log names no key.
+    view of B's key is B's own and the other way round), and a direct path answers on both sides.
+    Then they talk with no server in between (direct mode, on the punched port): each has the other
+    as a verified contact in its encrypted book, A calls, B's client answers the key the code
+    verified, both show the same code and "verified", A talks with a test sentence and B's recording
+    matches it (the same thresholds reject a sentence not said; --jitter 3). Both exit 0. parleyd's
+    log names no device key: it only carried the exchange.
 (b) Each failure has its own error, number and sentence: a third person joining the used code
     (460 taken); a code never made (461 unknown); a code nobody joined within rendezvous_ttl (its
     opener gets 463, peer never came) and then joined too late (462 expired).
@@ -21,7 +25,8 @@ Real parleyd and parley processes on loopback:
     rendezvous_open_burst).
 (e) The token datagram gets no answer at all (nothing to amplify), and rendezvous messages need no
     login (they work right after HELLO; before HELLO they are refused).
-(f) Over IPv6 (where the machine has ::1): a parleyd on [::1] brings two clients together the same way.
+(f) Over IPv6 (where the machine has ::1): a parleyd on [::1] brings two clients together the same way,
+    and they call over the punched IPv6 path.
 """
 import os
 import queue
@@ -31,7 +36,8 @@ import subprocess
 import threading
 import time
 
-from harness import PARLEY, Checks, Client, Raw, Server, cleanup, error_code, frame, s16, tmpdir
+from harness import (MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, Raw, Server, audiocmp, cleanup, error_code, frame,
+                     heard, s16, speech_wav, tmpdir)
 
 RDV_OPEN, RDV_JOIN, RDV_SEND = 0x0025, 0x0026, 0x0027
 RDV_CODE, RDV_PEER, RDV_DATA, ERROR = 0x801C, 0x801D, 0x801E, 0x8009
@@ -107,14 +113,17 @@ try:
     srv = Server(tmp, "--rendezvous-ttl", "3")
 
     # (a) two clients with no account meet by code
-    a = Client(tmp, srv, "--rendezvous", name="a")
+    env_a, env_b = dict(os.environ, PARLEY_PASSPHRASE="alice's long passphrase"), dict(os.environ,
+                                                                                      PARLEY_PASSPHRASE="bob's own")
+    book_a, book_b = os.path.join(tmp, "a.book"), os.path.join(tmp, "b.book")
+    a = Client(tmp, srv, "--rendezvous", "--jitter", "3", "--contacts", book_a, name="a", env=env_a)
     clients.append(a)
     ca = a.expect("rdv_code")
     t.check(ca is not None and ca.get("role") == "opener" and len(ca.get("code", "").split("-")) == 3,
             f"(a) A asks for a room code and gets one to say aloud: {ca and ca.get('code')}")
     code = ca["code"] if ca else "1-acorn-acorn"
     t.check(ca is not None and ca["code"] in ca.get("message", ""), "(a) A is told the code in a sentence")
-    b = Client(tmp, srv, "--rendezvous", code, name="b")
+    b = Client(tmp, srv, "--rendezvous", code, "--jitter", "3", "--contacts", book_b, name="b", env=env_b)
     clients.append(b)
     cb = b.expect("rdv_code")
     t.check(cb is not None and cb.get("role") == "joiner" and cb.get("code") == code, "(a) B joins that code")
@@ -134,12 +143,7 @@ try:
     if ra and rb and pa and pb:
         t.check(ra["path"] == pa["public"] and rb["path"] == pb["public"],
                 "(a) the path is the public address parleyd saw, punched from the same socket")
-    t.check(ended(a) == 0 and ended(b) == 0, "(a) both clients end with status 0")
-    log = srv.logtext()
-    t.check(va is None or (va["peer_key"] not in log and vb["peer_key"] not in log),
-            "(a) parleyd's log names neither device key (it only carried the exchange)")
-
-    # (b) taken: a third person joins the used code
+    # (b) taken: a third person joins the used code (while parleyd remembers it: rendezvous_ttl)
     c = Client(tmp, srv, "--rendezvous", code, name="c")
     clients.append(c)
     e = c.expect("error")
@@ -147,6 +151,52 @@ try:
             f"(b) a third person joining a used code gets 460 taken: {e}")
     t.check(e is not None and "only once" in e.get("message", ""), "(b) ... with a sentence saying what to do")
     t.check(ended(c) == 1, "(b) ... and the client ends with status 1")
+
+    # ... and talk, with no server in between
+    da, db = a.expect("direct_ready"), b.expect("direct_ready")
+    t.check(da is not None and db is not None and pb and pa and str(da.get("port")) == pb["public"].split(":")[-1]
+            and str(db.get("port")) == pa["public"].split(":")[-1],
+            "(a) both go on in direct mode on the UDP port the rendezvous punched")
+    sa, sb = a.expect("contact_saved"), b.expect("contact_saved")
+    t.check(sa is not None and sb is not None and sa.get("verified") == "yes" and sb.get("verified") == "yes"
+            and va and vb and sa.get("fingerprint") == va["fingerprint"] and sb.get("fingerprint") == vb["fingerprint"]
+            and sa.get("name") == code,
+            f"(a) each saves the other as a verified contact, named by the code: {sa and sa.get('message')}")
+    for book in (book_a, book_b):
+        raw = open(book, "rb").read() if os.path.exists(book) else b""
+        t.check(raw and code.encode() not in raw and b"127.0.0.1" not in raw,
+                f"(a) {os.path.basename(book)} holds neither the contact's name nor its address in clear")
+    ca_, cb_ = a.expect("call_state", state="active"), b.expect("call_state", state="active")
+    t.check(ca_ is not None and cb_ is not None and ca_["call"] == cb_["call"],
+            "(a) A calls B by the new contact, and B's client answers the key the code verified")
+    qa, qb = a.expect("sas"), b.expect("sas")
+    t.check(qa and qb and qa["sas"] == qb["sas"] and qa.get("verified") == "yes" and qb.get("verified") == "yes",
+            f"(a) both show the same code, and the other's device as verified: {qa and qa['sas']}")
+    speech = speech_wav(tmp, "speech-a", "The quick brown fox jumps over the lazy dog, twice.")
+    other = speech_wav(tmp, "speech-x", "Seven silver spoons sat quietly on a wooden shelf.")
+    rec = os.path.join(tmp, "b-heard.wav")
+    b.send({"cmd": "record", "file": rec})
+    b.expect("recording")
+    a.send({"cmd": "voice_send", "file": speech})
+    sent = a.expect("voice_sent", timeout=60)
+    time.sleep(0.6)
+    b.send({"cmd": "stop_record"})
+    time.sleep(0.3)
+    t.check(sent and sent.get("frames", 0) > 100, f"(a) A talked: {sent}")
+    ok, res = heard(speech, rec)
+    print(f"measured: B heard A over the punched path: delay {res.get('delay_ms')} ms, segSNR "
+          f"{res.get('segsnr_db')} dB, LSD {res.get('lsd_db')} dB")
+    t.check(ok, f"(a) B's recording matches A's sentence (segSNR >= {MIN_SEGSNR}, LSD <= {MAX_LSD}): {res}")
+    rc, res = audiocmp("--ref", other, "--test", rec, "--opus-ref", "--min-segsnr", MIN_SEGSNR, "--max-lsd", MAX_LSD)
+    t.check(rc == 1, f"(a) the same thresholds reject a sentence that was not said: {res}")
+    a.send({"cmd": "hangup"})
+    t.check(b.expect("call_state", state="ended") is not None, "(a) A hangs up, and the call ends on B's side too")
+    a.send({"cmd": "quit"})
+    b.send({"cmd": "quit"})
+    t.check(ended(a) == 0 and ended(b) == 0, "(a) both clients end with status 0")
+    log = srv.logtext()
+    t.check(va is None or (va["peer_key"] not in log and vb["peer_key"] not in log),
+            "(a) parleyd's log names neither device key (it only carried the exchange)")
 
     # (b) unknown
     d = Client(tmp, srv, "--rendezvous", "42-zebra-zipper" if code != "42-zebra-zipper" else "43-zebra-zipper",
@@ -299,6 +349,10 @@ try:
         t.check(v6a is not None and v6b is not None and v6a.get("path", "").startswith("[::1]:")
                 and v6b.get("path", "").startswith("[::1]:"),
                 f"(f) and punch a direct IPv6 path: {v6a and v6a.get('path')}, {v6b and v6b.get('path')}")
+        c6a, c6b = a6.expect("call_state", state="active"), b6.expect("call_state", state="active")
+        t.check(c6a is not None and c6b is not None, "(f) and call each other over it")
+        for cl in (a6, b6):
+            cl.send({"cmd": "quit"})
         t.check(ended(a6) == 0 and ended(b6) == 0, "(f) both end with status 0")
         t.check(srv2.stop() == 0, "the IPv6 parleyd shuts down cleanly")
         srv2 = None
