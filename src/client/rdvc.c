@@ -120,7 +120,7 @@ static void done(struct pl_rdvc *r, const struct sockaddr *path)
 		if (getsockname(r->fd, (struct sockaddr *)&me, &ml) == 0)
 			out->local_port = pl_addr_port((struct sockaddr *)&me);
 	}
-	/* The direct call over this path is client/direct.h's (not merged here): the rendezvous ends. */
+	/* The rendezvous ends here; main.c goes on in direct mode on this port (client/direct.h). */
 	cl_quit(r->c);
 }
 
