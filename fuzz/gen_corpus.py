@@ -215,6 +215,12 @@ def msg_seeds():
         ("topic_ask", T["TOPIC"], s("#tea") + u8(0) + s("")),
         ("room_topic", T["ROOM_TOPIC"], s("#tea") + s("Darjeeling on Fridays") + s("alice") + u64(1796198400000)),
         ("room_topic_none", T["ROOM_TOPIC"], s("#tea") + s("") + s("") + u64(0)),
+        ("rdv_open", T["RDV_OPEN"], s("192.168.1.20:40000 [fd00::20]:40000")),
+        ("rdv_join", T["RDV_JOIN"], s("7-castle-river") + s("10.0.0.5:51000")),
+        ("rdv_send", T["RDV_SEND"], u16(33) + b"\x01" + key(0x20)),
+        ("rdv_code", T["RDV_CODE"], s("7-castle-river") + key(0xd0, 16) + u16(64738) + u32(300)),
+        ("rdv_peer", T["RDV_PEER"], u8(1) + s("203.0.113.7:61000") + s("192.168.20.2:5000")),
+        ("rdv_data", T["RDV_DATA"], u16(65) + b"\x02" + key(0x40) + key(0x60)),
     ]
     unknown = max(t for t in T.values() if t < 0x8000) + 1
     invalid = [
@@ -250,9 +256,30 @@ def msg_seeds():
         ("call_member_joined2", T["CALL_MEMBER"], u64(1) + s("a") + u64(2) + key(0) + u8(2)),
         ("topic_set2", T["TOPIC"], s("#tea") + u8(2) + s("x")),
         ("topic_over", T["TOPIC"], s("#tea") + u8(1) + s("x" * 301)),
+        ("rdv_join_code_over", T["RDV_JOIN"], s("x" * 25) + s("")),
+        ("rdv_send_over", T["RDV_SEND"], u16(257) + b"\x00" * 257),
+        ("rdv_peer_role2", T["RDV_PEER"], u8(2) + s("") + s("")),
+        ("rdv_code_short_token", T["RDV_CODE"], s("1-acorn-acorn") + key(0, 15)),
         ("unknown_type", unknown, s("#Lobby")),
     ]
     return valid, invalid
+
+
+# fuzz_rdv: the first byte picks the decoder (0 a typed code, 1 the UDP datagram, 2 a SPAKE2
+# element from the peer), the rest is its input (src/core/rdv.h, src/core/spake2.h).
+RDV = [
+    ("code", b"\x00" + b"7-castle-river"),
+    ("code_spaces", b"\x00" + b" 42 Zebra  acorn "),
+    ("code_bad_word", b"\x00" + b"7-castel-river"),
+    ("code_long", b"\x00" + b"7-" + b"a" * 40 + b"-river"),
+    ("dgram", b"\x01" + b"PLRV" + key(0x10, 16)),
+    ("dgram_short", b"\x01" + b"PLRV" + key(0x10, 15)),
+    ("dgram_magic", b"\x01" + b"PLRW" + key(0x10, 16)),
+    # pB of test_spake2's known-answer vector, the identity, and a non-canonical encoding
+    ("spake2_elem", b"\x02" + bytes.fromhex("6e15ed82bfa1ca713e540c26c8accbd0851f1227c7961ecfec61ea7d65d0c360")),
+    ("spake2_identity", b"\x02" + bytes(32)),
+    ("spake2_ff", b"\x02" + b"\xff" * 32),
+]
 
 
 def vpkt(ptype, sender, seq, ts, payload, version=2):
@@ -856,6 +883,7 @@ def main():
         ("client_calls", stream("call_start", "call_ring", "call_answer", "call_confirm", "media_keys_call",
                                 "media_keys_room", "call_hangup")),
         ("rooms_topics", stream("topic", "room_topic", "topic_ask", "room_topic_none")),
+        ("rendezvous", stream("hello", "rdv_open", "rdv_join", "rdv_send", "rdv_code", "rdv_peer", "rdv_data")),
         ("server_calls", stream("call_state", "call_incoming", "call_answered", "call_confirmed", "call_member",
                                 "media_key", "call_state_ended")),
         ("say_max", stream("say_max")),
@@ -884,6 +912,7 @@ def main():
     counts["fuzz_clientcfg"] = write_dir("fuzz_clientcfg", CLIENTCFG)
     counts["fuzz_cidr"] = write_dir("fuzz_cidr", CIDR)
     counts["fuzz_ice"] = write_dir("fuzz_ice", ICE)
+    counts["fuzz_rdv"] = write_dir("fuzz_rdv", RDV)
     for t, n in counts.items():
         print("%s: %d seeds" % (t, n))
     return 0

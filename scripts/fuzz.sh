@@ -13,7 +13,7 @@
 #                    instead of the whole tree with -DPARLEY_FUZZ=ON; useful while the rest of
 #                    the tree does not build. Use a separate BUILD_DIR for each way.
 #   FUZZ_TARGETS     the targets to use (default: all: fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd
-#                    fuzz_e2e fuzz_stun fuzz_dmsg fuzz_clientcfg fuzz_cidr fuzz_ice)
+#                    fuzz_e2e fuzz_stun fuzz_dmsg fuzz_clientcfg fuzz_cidr fuzz_ice fuzz_rdv)
 #
 # Exits non-zero if any target crashed, hung or failed to build (2 for a usage error). The last
 # line of output of every build, replay or run is `N passed, N failed`, counting targets.
@@ -21,7 +21,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
-read -ra targets <<<"${FUZZ_TARGETS:-fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd fuzz_e2e fuzz_stun fuzz_dmsg fuzz_clientcfg fuzz_cidr fuzz_ice}"
+read -ra targets <<<"${FUZZ_TARGETS:-fuzz_frame fuzz_msg fuzz_vpkt fuzz_vframe fuzz_cmd fuzz_e2e fuzz_stun fuzz_dmsg fuzz_clientcfg fuzz_cidr fuzz_ice fuzz_rdv}"
 build=${BUILD_DIR:-build-fuzz}
 case $build in /*) ;; *) build=$root/$build ;; esac
 

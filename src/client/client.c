@@ -498,6 +498,8 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 	if ((m->type == PL_MSG_SAY_OK || m->type == PL_MSG_ERROR) && cl_say_answer(c, m))
 		return;
 	name_sessions(c, m);
+	if (c->rdv && pl_rdvc_msg(c->rdv, m))
+		return;
 	if (pl_roomkeys_msg(c->roomkeys, m) || pl_calls_msg(c->calls, m))
 		return;
 	switch (m->type) {
@@ -505,6 +507,11 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		c->welcomed = true;
 		memcpy(c->challenge, m->u.welcome.challenge, PL_CHALLENGE_LEN);
 		pl_ui_server_msg(&c->ui, m);
+		if (c->o->rendezvous) { /* no login: a room code instead */
+			if (!c->rdv)
+				pl_rdvc_start(c);
+			return;
+		}
 		if (c->relogin_nick[0] && c->have_identity)
 			cl_start_login(c, false, c->relogin_nick, NULL, NULL); /* by the device key */
 		else if (c->relogin_nick[0])
@@ -909,6 +916,7 @@ out:
 	if (c->live)
 		event_free(c->live);
 	pl_tui_free(c->ui.tui); /* the terminal is restored before the exit status is final */
+	pl_rdvc_free(c->rdv);
 	pl_calls_free(c->calls);
 	pl_roomkeys_free(c->roomkeys);
 	cl_say_free(c);

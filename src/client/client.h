@@ -48,6 +48,21 @@ struct pl_client_opts {
 	char direct_bind[64];   /* the local address to listen on; "" every interface */
 	char passphrase_file[1024]; /* the contacts book's passphrase, else $PARLEY_PASSPHRASE or asked */
 	char contacts[4096];    /* the contacts book (default: contacts.book in the config directory) */
+	bool rendezvous;        /* meet someone by room code instead of logging in (client/rdvc.h) */
+	char rdv_code[64];      /* with rendezvous: the code to join; "" asks for a new one */
+	struct pl_rdv_result *rdv_out; /* with rendezvous: what it gave, when it succeeded (or NULL) */
+	const struct pl_rdv_result *rdv_met; /* direct mode after a rendezvous: whom it met (or NULL) */
+};
+
+/* A rendezvous that succeeded: the other person's device key, verified by the code, and where
+ * they answered, for the direct call that follows (client/direct.h) on the same UDP port. */
+struct pl_rdv_result {
+	bool ok;
+	bool opener;             /* this side asked for the code */
+	char code[32];
+	char path[64];           /* "host:port" that answered a PUNCH, or "" */
+	uint8_t peer_key[32];    /* PL_DEVICE_KEY_LEN */
+	uint16_t local_port;     /* the UDP port the rendezvous used (its NAT binding) */
 };
 
 /* The voice engine's configuration from the options (server and direct mode alike). */

@@ -19,6 +19,7 @@
 #include "client/cmds.h"
 #include "client/identity.h"
 #include "client/pending.h"
+#include "client/rdvc.h"
 #include "client/roomkey.h"
 #include "client/ui.h"
 #include "client/vmeter.h"
@@ -85,6 +86,7 @@ struct client {
 	struct event *live;   /* refreshes them while there is voice */
 	struct pl_calls *calls;
 	struct pl_roomkeys *roomkeys;
+	struct pl_rdvc *rdv; /* `--rendezvous`: the rendezvous by room code (client/rdvc.h), or NULL */
 	char rooms[MAX_ROOMS][PL_ROOM_MAX + 1];
 	unsigned nrooms;
 	uint32_t next_tag;

@@ -368,6 +368,9 @@ static void on_call(struct direct *d, const struct pl_dmsg *m, size_t len, const
 	pl_ui_call(&d->ui, &e);
 	snprintf(s, sizeof s, "ringing: %s calls", c->peer);
 	pl_ui_status(&d->ui, NULL, NULL, NULL, s);
+	/* The person just met by room code calls, with the key the code verified: they meant to. */
+	if (d->have_met && sodium_memcmp(o.caller_key, d->met_key, PL_DEVICE_KEY_LEN) == 0)
+		dr_answer(d);
 }
 
 void dr_answer(struct direct *d)

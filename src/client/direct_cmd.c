@@ -493,6 +493,38 @@ static void clean_name(char *out, size_t sz, const char *in)
 		snprintf(out, sz, "parley");
 }
 
+/* After a rendezvous (client/rdvc.h), on its UDP port: the person met becomes a verified contact,
+ * named by the code, and the side that asked for the code calls the other at the punched address;
+ * the other side answers that call by itself (direct.c), as its key is the one the code verified. */
+static void met(struct direct *d, const struct pl_rdv_result *m)
+{
+	char err[600], fp[PL_KEY_FP_STR], s[800];
+	const char *name = m->code;
+	pl_key_fingerprint(fp, m->peer_key);
+	d->have_met = true;
+	memcpy(d->met_key, m->peer_key, PL_DEVICE_KEY_LEN);
+	if (d->book && pl_cbook_put_err(d->book, name, m->path[0] ? m->path : NULL, m->peer_key, true, err,
+					 sizeof err) == 0) {
+		snprintf(s, sizeof s, "The person you met by room code is in your contacts as %s, at %s, device %s "
+			 "verified by the code.", name, m->path[0] ? m->path : "no address yet", fp);
+		const char *kv[] = {"name", name, "addr", m->path, "fingerprint", fp, "verified", "yes", NULL};
+		pl_ui_event(&d->ui, "contact_saved", kv, s);
+	} else {
+		snprintf(s, sizeof s, "The person you met (device %s) was not saved as a contact: %s", fp,
+			 d->book ? err : "the contacts book is closed (no passphrase).");
+		pl_ui_info(&d->ui, "contact_not_saved", s);
+	}
+	if (!m->opener)
+		return;
+	if (!m->path[0]) {
+		pl_ui_local_error(&d->ui, "No direct path to the person you met answered, so there is no call; "
+					  "their key is verified all the same. Try /call HOST:PORT if you know where "
+					  "they are.");
+		return;
+	}
+	cmd_call(d, d->book && pl_cbook_get(d->book, name) ? name : m->path, NULL);
+}
+
 int pl_direct_run(const struct pl_client_opts *o)
 {
 	struct direct *d = calloc(1, sizeof *d);
@@ -554,6 +586,8 @@ int pl_direct_run(const struct pl_client_opts *o)
 	const char *kv[] = {"#port", port, "name", d->name, "fingerprint", fp, "contacts", d->book ? "open" : "closed",
 			    NULL};
 	pl_ui_event(&d->ui, "direct_ready", kv, s);
+	if (o->rdv_met && o->rdv_met->ok)
+		met(d, o->rdv_met);
 
 	event_base_dispatch(d->base);
 	code = d->exit_code;

@@ -106,6 +106,9 @@ struct direct {
 	bool have_last;
 	char last_peer[PL_DMSG_NAME_MAX + 1], last_addr[PL_ADDR_STR];
 	uint8_t last_key[PL_DEVICE_KEY_LEN];
+	/* After a rendezvous (client/rdvc.h): the person met, whose call is answered by itself. */
+	bool have_met;
+	uint8_t met_key[PL_DEVICE_KEY_LEN];
 };
 
 /* direct.c */

@@ -16,6 +16,7 @@
 #include "client/known_hosts.h"
 #include "client/stunc.h"
 #include "core/env.h"
+#include "core/rdv.h"
 #include "client/vstats.h"
 
 static const char usage[] =
@@ -59,6 +60,10 @@ static const char usage[] =
 	"  --identity FILE        this device's identity, made on first use (default ~/.config/parley/identity)\n"
 	"  --no-identity          log in with passwords only, registering no device key\n"
 	"  --device-name NAME     how your device list names this device (default: the host name)\n"
+	"  --rendezvous [CODE]    meet someone without an account: with no CODE, ask the server for a room\n"
+	"                         code (like 7-castle-river) to tell the other person; with CODE, join\n"
+	"                         theirs. The code is also checked end to end (SPAKE2), so the server cannot\n"
+	"                         take part; then the other person's device key is verified\n"
 	"  --stun HOST[:PORT]     ask a STUN server (parleyd's voice port, or any; default port 3478) for\n"
 	"                         this machine's public address, print 'mapped ADDRESS:PORT' (and its\n"
 	"                         own as 'local ADDRESS:PORT') and exit\n"
@@ -94,7 +99,7 @@ int main(int argc, char **argv)
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
 	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR, O_UDPVIA, O_PLC, O_ECHO, O_CONFIG,
-	       O_ROOMS, O_COLORS, O_FRAME, O_DIRECT, O_PORT, O_BIND, O_PASSFILE, O_CONTACTS };
+	       O_ROOMS, O_COLORS, O_FRAME, O_DIRECT, O_PORT, O_BIND, O_PASSFILE, O_CONTACTS, O_RDV };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
 		{"register", no_argument, 0, O_REG}, {"realname", required_argument, 0, O_REAL},
@@ -113,6 +118,7 @@ int main(int argc, char **argv)
 		{"direct", no_argument, 0, O_DIRECT}, {"port", required_argument, 0, O_PORT},
 		{"bind", required_argument, 0, O_BIND}, {"passphrase-file", required_argument, 0, O_PASSFILE},
 		{"contacts", required_argument, 0, O_CONTACTS},
+		{"rendezvous", no_argument, 0, O_RDV},
 		{"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERS}, {0, 0, 0, 0},
 	};
 	int c;
@@ -164,6 +170,7 @@ int main(int argc, char **argv)
 			o.no_colors = !pl_clientcfg_bool(optarg);
 			break;
 		case O_JSON: o.json = true; break;
+		case O_RDV: o.rendezvous = true; break;
 		case O_DIRECT: o.direct = true; break;
 		case O_PORT: {
 			char *end;
@@ -258,6 +265,11 @@ int main(int argc, char **argv)
 		}
 		return pl_stunc_run(stun, pl_env_system(), stdout, stderr);
 	}
+	if (o.direct && o.rendezvous) {
+		fprintf(stderr, "parley: --rendezvous meets through a server and then calls directly by itself; leave "
+				"out --direct.\n");
+		return 2;
+	}
 	if (o.direct) {
 		if (optind < argc) {
 			fprintf(stderr, "parley: --direct uses no server; leave out '%s' (call it with /call HOST:PORT).\n",
@@ -272,12 +284,26 @@ int main(int argc, char **argv)
 		umask(077);
 		return pl_direct_run(&o);
 	}
-		if (optind < argc && profile)
+	/* --rendezvous CODE [SERVER]: the first argument is the code when it reads as one. */
+	if (o.rendezvous && optind < argc) {
+		char canon[PL_RDV_CODE_MAX + 1];
+		if (pl_rdv_code_parse(argv[optind], canon, sizeof canon) == 0 || optind + 1 < argc) {
+			if (setstr(o.rdv_code, sizeof o.rdv_code, argv[optind], "the room code"))
+				return 2;
+			optind++;
+		}
+	}
+	if (optind < argc && profile)
 		optind++; /* a section's name, not a host: its server came from the file */
 	else if (optind < argc && setstr(o.server, sizeof o.server, argv[optind++], "the server"))
 		return 2;
 	if (optind < argc) {
 		fprintf(stderr, "parley: unexpected argument '%s'; run parley --help.\n", argv[optind]);
+		return 2;
+	}
+	if (o.rendezvous && o.nick[0]) {
+		fprintf(stderr, "parley: --rendezvous needs no account; leave out --nick (or the config file's "
+				"nick).\n");
 		return 2;
 	}
 	if (o.nick[0]) {
@@ -301,7 +327,19 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	umask(077); /* the identity, pinned certificates and recordings are the user's alone */
+	struct pl_rdv_result met = {0};
+	if (o.rendezvous)
+		o.rdv_out = &met;
 	int rc = pl_client_run(&o);
+	if (o.rendezvous && met.ok && rc == 0) {
+		/* The call over the punched path: direct mode on the rendezvous's UDP port (client/direct.h),
+		 * the NAT binding made for it still there. */
+		o.rdv_out = NULL;
+		o.rdv_met = &met;
+		o.direct = true;
+		o.direct_port = met.local_port;
+		rc = pl_direct_run(&o);
+	}
 	sodium_memzero(o.password, sizeof o.password);
 	return rc;
 }

@@ -56,6 +56,14 @@ enum pl_err {
 	PL_ERR_NO_SUCH_CALL = 457,   /* no such call, it is over, or you are not in it */
 	PL_ERR_NEEDS_DEVICE = 458,   /* calls need this session's device key */
 	PL_ERR_BAD_FORMAT = 459,     /* a media format parley cannot send; the detail says why */
+	/* rendezvous by room code (server/rendezvous.h) */
+	PL_ERR_RDV_TAKEN = 460,      /* two people have used that code already */
+	PL_ERR_RDV_UNKNOWN = 461,    /* no such code (or not one parleyd makes) */
+	PL_ERR_RDV_EXPIRED = 462,    /* the code was made, but its time ran out */
+	PL_ERR_RDV_NO_PEER = 463,    /* nobody joined your code within its time */
+	PL_ERR_RDV_GUESSES = 464,    /* too many wrong codes from this address */
+	PL_ERR_RDV_PEER_LEFT = 465,  /* the other side disconnected during the rendezvous */
+	PL_ERR_RDV_BUSY = 466,       /* in a rendezvous already, or the server holds as many as it keeps */
 };
 
 /* The sentence for a code; a generic sentence for codes it does not know. */

@@ -367,6 +367,37 @@ static const struct pl_msg_field media_key[] = {
 	ABSENT(mkey.count),
 };
 
+/* Rendezvous by room code: RDV_OPEN and RDV_JOIN are answered by RDV_CODE; RDV_SEND's data goes
+ * to the other side as RDV_DATA. */
+#define RDV_ABSENT_REST ABSENT(rdv.token), ABSENT(rdv.udp_port), ABSENT(rdv.ttl_s), ABSENT(rdv.role)
+static const struct pl_msg_field rdv_open[] = {
+	STR("addrs", rdv.addrs, PL_RDV_ADDRS_MAX),
+	ABSENT(rdv.code), ABSENT(rdv.pub), RDV_ABSENT_REST, ABSENT(rdv.data_len), ABSENT(rdv.data),
+};
+static const struct pl_msg_field rdv_join[] = {
+	STR("code", rdv.code, PL_RDV_CODE_MAX),
+	STR("addrs", rdv.addrs, PL_RDV_ADDRS_MAX),
+	ABSENT(rdv.pub), RDV_ABSENT_REST, ABSENT(rdv.data_len), ABSENT(rdv.data),
+};
+static const struct pl_msg_field rdv_send[] = { /* RDV_SEND and RDV_DATA */
+	BYTES("data", rdv.data_len, rdv.data, PL_RDV_DATA_MAX),
+	ABSENT(rdv.code), ABSENT(rdv.addrs), ABSENT(rdv.pub), RDV_ABSENT_REST,
+};
+static const struct pl_msg_field rdv_code[] = {
+	STR("code", rdv.code, PL_RDV_CODE_MAX),
+	FIXED("token", rdv.token),
+	U16("udp_port", rdv.udp_port),
+	U32("ttl_s", rdv.ttl_s),
+	ABSENT(rdv.addrs), ABSENT(rdv.pub), ABSENT(rdv.role), ABSENT(rdv.data_len), ABSENT(rdv.data),
+};
+static const struct pl_msg_field rdv_peer[] = {
+	ENUM("role", rdv.role, PL_RDV_JOINER),
+	STR("public", rdv.pub, PL_RDV_PUBLIC_MAX),
+	STR("addrs", rdv.addrs, PL_RDV_ADDRS_MAX),
+	ABSENT(rdv.code), ABSENT(rdv.token), ABSENT(rdv.udp_port), ABSENT(rdv.ttl_s), ABSENT(rdv.data_len),
+	ABSENT(rdv.data),
+};
+
 /*
  * Indexed by type, so a lookup is one bounds check: client types 0x0000-0x003F in the first
  * half, server types 0x8000-0x803F in the second. A type past the range does not compile.
@@ -413,6 +444,9 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(CALL_HANGUP, call_hangup),
 	DESC(MEDIA_KEYS, media_keys),
 	DESC(TOPIC, topic),
+	DESC(RDV_OPEN, rdv_open),
+	DESC(RDV_JOIN, rdv_join),
+	DESC(RDV_SEND, rdv_send),
 
 	DESC(WELCOME, welcome),
 	DESC(AUTH_OK, auth_ok),
@@ -441,6 +475,9 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(CALL_MEMBER, call_member),
 	DESC(MEDIA_KEY, media_key),
 	DESC(ROOM_TOPIC, room_topic),
+	DESC(RDV_CODE, rdv_code),
+	DESC(RDV_PEER, rdv_peer),
+	DESC(RDV_DATA, rdv_send),
 };
 
 const struct pl_msg_desc *pl_msg_describe(uint16_t type)

@@ -17,6 +17,7 @@
 
 #include "core/mformat.h"
 #include "core/names.h"
+#include "core/rdv.h"
 
 #define PL_PROTO_VERSION 4
 #define PL_VOICE_KEY_LEN 32
@@ -73,6 +74,10 @@ enum pl_msg_type {
 	PL_MSG_CALL_HANGUP = 0x0022,
 	PL_MSG_MEDIA_KEYS = 0x0023,
 	PL_MSG_TOPIC = 0x0024,
+	/* rendezvous by room code (server/rendezvous.h): allowed before login, with no account */
+	PL_MSG_RDV_OPEN = 0x0025,
+	PL_MSG_RDV_JOIN = 0x0026,
+	PL_MSG_RDV_SEND = 0x0027,
 	/* server -> client */
 	PL_MSG_WELCOME = 0x8001,
 	PL_MSG_AUTH_OK = 0x8002,
@@ -101,6 +106,9 @@ enum pl_msg_type {
 	PL_MSG_CALL_MEMBER = 0x8019,
 	PL_MSG_MEDIA_KEY = 0x801A,
 	PL_MSG_ROOM_TOPIC = 0x801B,
+	PL_MSG_RDV_CODE = 0x801C,
+	PL_MSG_RDV_PEER = 0x801D,
+	PL_MSG_RDV_DATA = 0x801E,
 };
 
 enum pl_presence {
@@ -165,6 +173,9 @@ enum pl_call_confirm { PL_CALL_PROCEED = 0, PL_CALL_DROP = 1 };
 /* MEDIA_KEYS / MEDIA_KEY scopes */
 enum pl_key_scope { PL_SCOPE_CALL = 0, PL_SCOPE_ROOM = 1 };
 #define PL_SCOPE_MAX PL_SCOPE_ROOM
+
+/* RDV_PEER roles: who opened the code (SPAKE2's A) and who joined it (B) */
+enum pl_rdv_role { PL_RDV_OPENER = 0, PL_RDV_JOINER = 1 };
 
 struct pl_skey_entry {
 	uint64_t to;                  /* the participant's session */
@@ -326,6 +337,20 @@ struct pl_msg {
 			uint16_t count;                 /* MEDIA_KEYS */
 			struct pl_skey_entry keys[PL_MEDIA_KEYS_MAX]; /* MEDIA_KEY: keys[0] (to unused) */
 		} mkey;
+		/* Rendezvous: RDV_OPEN (addrs), RDV_JOIN (code, addrs), RDV_CODE (code, token, udp_port,
+		 * ttl_s), RDV_PEER (role, public, addrs: the other side's), RDV_SEND and RDV_DATA (data,
+		 * opaque to the server: the peers' key exchange). */
+		struct {
+			char code[PL_RDV_CODE_MAX + 1];
+			char addrs[PL_RDV_ADDRS_MAX + 1]; /* private "host:port"s, separated by spaces */
+			char pub[PL_RDV_PUBLIC_MAX + 1];  /* the public address parleyd saw */
+			uint8_t token[PL_RDV_TOKEN_LEN];  /* for the UDP datagram (core/rdv.h) */
+			uint16_t udp_port;                /* where to send it: parleyd's voice port */
+			uint32_t ttl_s;                   /* seconds the code stays open */
+			uint8_t role;                     /* enum pl_rdv_role: the receiver's own */
+			uint16_t data_len;
+			uint8_t data[PL_RDV_DATA_MAX];
+		} rdv;
 	} u;
 };
 

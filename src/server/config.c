@@ -61,6 +61,12 @@ static const struct setting {
 	S("stun_rate", K_DOUBLE, stun_rate, 0.001, 1e6, "STUN requests answered per second from one address, IPv6 /64 (default 10)"),
 	S("stun_burst", K_DOUBLE, stun_burst, 1, 1e6, "STUN requests answered at once from one address (default 20)"),
 	S("stun_global_rate", K_DOUBLE, stun_global_rate, 1, 1e7, "STUN requests answered per second from all addresses together (default 2000)"),
+	S("rendezvous_ttl", K_UINT, rendezvous_ttl_s, 1, 86400, "seconds a room code waits for the other person, and a rendezvous lasts (default 300)"),
+	SR("rendezvous_max", K_UINT, rendezvous_max, 1, 1000000, "rendezvous held at once, recently ended ones included (default 1000)"),
+	S("rendezvous_guesses", K_DOUBLE, rendezvous_guesses, 1, 1e6, "wrong room codes one address may try at once (default 10)"),
+	S("rendezvous_guess_rate", K_DOUBLE, rendezvous_guess_rate, 0.000001, 1e6, "then wrong room codes per second (default 0.00278: 10 an hour)"),
+	S("rendezvous_open_burst", K_DOUBLE, rendezvous_open_burst, 1, 1e6, "room codes one address may ask for at once (default 10)"),
+	S("rendezvous_open_rate", K_DOUBLE, rendezvous_open_rate, 0.000001, 1e6, "then room codes per second (default 0.0167: 1 a minute)"),
 	S("verbose", K_BOOL, verbose, 0, 1, "log debug lines too: log_level debug (default false)"),
 	S("log_level", K_LEVEL, log_level, 0, 0, "error, warn, notice, info or debug (default notice: start, stop, reloads, admin actions, warnings)"),
 	S("log_file", K_STR, log_file, 0, 0, "append the log to this file, reopened on SIGHUP (default: stderr)"),
@@ -128,6 +134,15 @@ void pl_config_defaults(struct pl_config *c)
 	c->stun_rate = 10;
 	c->stun_burst = 20;
 	c->stun_global_rate = 2000;
+	/* Rendezvous (server/rendezvous.h, core/rdv.h on why about 22.6 bits of code are enough):
+	 * five minutes to read a code out and type it; 10 wrong codes an hour per address; a code a
+	 * minute per address after 10 at once. */
+	c->rendezvous_ttl_s = 300;
+	c->rendezvous_max = 1000;
+	c->rendezvous_guesses = 10;
+	c->rendezvous_guess_rate = 10.0 / 3600.0;
+	c->rendezvous_open_burst = 10;
+	c->rendezvous_open_rate = 1.0 / 60.0;
 	c->log_level = PL_LOG_NOTICE;
 }
 

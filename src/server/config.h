@@ -54,6 +54,12 @@ struct pl_config {
 	double stun_rate;            /* STUN requests answered per source address a second ... */
 	double stun_burst;           /* ... after this many at once */
 	double stun_global_rate;     /* STUN requests answered a second from all sources together */
+	unsigned rendezvous_ttl_s;   /* a room code waits this long for its joiner (server/rendezvous.h) */
+	unsigned rendezvous_max;     /* rendezvous held at once, ended ones included */
+	double rendezvous_guesses;   /* wrong room codes one address may try at once ... */
+	double rendezvous_guess_rate; /* ... then this many a second */
+	double rendezvous_open_burst; /* room codes one address may ask for at once ... */
+	double rendezvous_open_rate; /* ... then this many a second */
 	bool verbose;                /* log_level debug */
 	unsigned log_level;          /* enum pl_log_level (net/log.h); notice by default */
 	char log_file[2048];         /* "" = stderr; reopened on SIGHUP */

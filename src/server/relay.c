@@ -576,6 +576,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 				on_stun(r, r->fd, raw, len, (unsigned)i);
 				continue;
 			}
+			if (kind == PL_DGRAM_OTHER && r->o.other &&
+			    r->o.other(r->o.other_arg, raw, len, (const struct sockaddr *)&r->rx.from[i]))
+				continue;
 			struct pl_vpkt v;
 			if (pl_vpkt_decode(&v, raw, len) != 0) {
 				r->drops[DROP_MALFORMED]++;

@@ -22,7 +22,10 @@
 #ifndef PL_RELAY_H
 #define PL_RELAY_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "core/env.h"
 #include "core/msg.h"
@@ -40,6 +43,12 @@ struct pl_relay_opts {
 	unsigned byte_burst;         /* ... after this many at once (at least PL_VPKT_MAX) */
 	double stun_rate, stun_burst; /* STUN requests answered per source address: a second, at once */
 	double stun_global_rate;      /* ... and from all sources together, a second (and at once) */
+	/* A datagram on the voice port that is neither voice nor STUN (pl_stun_classify's OTHER),
+	 * offered on the relay thread; it must not block (server/rendezvous.h's queues it). Returns
+	 * whether it was one of its own; if not (or with no hook), it is counted as malformed. Set at
+	 * alloc only. */
+	bool (*other)(void *arg, const uint8_t *buf, size_t len, const struct sockaddr *from);
+	void *other_arg;
 };
 
 /* Starts the relay thread on the bound UDP socket fd (made by pl_udp_bind, so that it reports

@@ -25,6 +25,7 @@
 #include "server/call.h"
 #include "server/metrics.h"
 #include "server/relay.h"
+#include "server/rendezvous.h"
 #include "server/room.h"
 #include "server/session.h"
 #include "server/topic.h"
@@ -147,6 +148,7 @@ void pl_server_reload(struct pl_server *s)
 	pl_limiter_set(s->login_host, cfg->login_rate, cfg->login_burst);
 	pl_limiter_set(s->login_account, cfg->login_account_rate, cfg->login_account_burst);
 	pl_limiter_set(s->register_host, cfg->register_rate, cfg->register_burst);
+	pl_rdv_reload(s->rdv);
 	struct pl_relay_opts ro = {
 		.binding_timeout_ms = cfg->voice_binding_timeout_ms,
 		.packet_rate = cfg->voice_packet_rate, .packet_burst = cfg->voice_packet_burst,
@@ -546,7 +548,13 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		.packet_rate = cfg->voice_packet_rate, .packet_burst = cfg->voice_packet_burst,
 		.byte_rate = cfg->voice_byte_rate, .byte_burst = cfg->voice_byte_burst,
 		.stun_rate = cfg->stun_rate, .stun_burst = cfg->stun_burst, .stun_global_rate = cfg->stun_global_rate,
+		.other = pl_rdv_dgram,
 	};
+	if ((rc = pl_rdv_alloc(&srv->rdv, srv)) < 0) {
+		snprintf(err, errsz, "Out of memory.");
+		goto fail;
+	}
+	ro.other_arg = srv->rdv;
 	if ((rc = pl_relay_alloc(&srv->relay, srv->udp_fd, srv->stun_fd, env, &ro)) < 0) {
 		snprintf(err, errsz, "Out of memory.");
 		goto fail;
@@ -579,6 +587,7 @@ void pl_server_free(struct pl_server *srv)
 	pl_metrics_free(srv->metrics);
 	pl_bans_free(srv->bans);
 	pl_relay_free(srv->relay);
+	pl_rdv_free(srv->rdv); /* after the relay thread, which queued its datagrams */
 	if (srv->udp_fd >= 0)
 		close(srv->udp_fd);
 	if (srv->stun_fd >= 0)

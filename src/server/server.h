@@ -36,6 +36,7 @@ struct pl_hmap;
 struct pl_metrics;
 struct pl_bans;
 struct pl_admin;
+struct pl_rdv;
 
 struct pl_server {
 	const struct pl_config *cfg;
@@ -47,6 +48,7 @@ struct pl_server {
 	struct pl_storeq *writes; /* durable writes, on the store thread */
 	struct pl_worker *worker;
 	struct pl_relay *relay;
+	struct pl_rdv *rdv;       /* rendezvous by room code */
 	int udp_fd, lock_fd;
 	int stun_fd; /* the STUN port (stun_port), or -1 */
 	uint16_t tcp_port, udp_port, stun_port;

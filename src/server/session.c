@@ -18,6 +18,7 @@
 #include "server/chat.h"
 #include "server/metrics.h"
 #include "server/relay.h"
+#include "server/rendezvous.h"
 #include "server/room.h"
 #include "server/social.h"
 #include "server/server.h"
@@ -116,6 +117,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct pl_session *s = arg;
 	const struct pl_config *cfg = s->srv->cfg;
+	if (s->state != PL_SESS_READY && s->rdv) {
+		/* In a rendezvous, which has its own deadline; the login deadline starts again after. */
+		arm(s, cfg->login_timeout_ms);
+		return;
+	}
 	if (s->state != PL_SESS_READY) {
 		/* Whatever the state (a TLS handshake that never ends, a login that never comes, a
 		 * password check still queued): the connection goes. Before TLS is up there is no way
@@ -311,6 +317,15 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_BYE:
 		pl_session_drop(s, 0, 0, NULL);
 		return;
+	case PL_MSG_RDV_OPEN:
+	case PL_MSG_RDV_JOIN:
+	case PL_MSG_RDV_SEND:
+		/* Rendezvous by room code needs no account: allowed from HELLO on. */
+		if (s->state == PL_SESS_HELLO)
+			pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "send HELLO first");
+		else
+			pl_rdv_handle(s, m);
+		return;
 	default:
 		break;
 	}
@@ -384,6 +399,7 @@ static void cleanup(struct pl_session *s)
 {
 	struct pl_server *srv = s->srv;
 	pl_auth_cancel(s);
+	pl_rdv_session_gone(s);
 	pl_call_session_gone(s); /* the other party learns the call failed */
 	if (s->presence != PL_PRESENCE_OFFLINE) {
 		s->presence = PL_PRESENCE_OFFLINE;

@@ -32,6 +32,7 @@ struct bufferevent;
 enum pl_session_state { PL_SESS_HELLO, PL_SESS_AUTH, PL_SESS_AUTH_WAIT, PL_SESS_READY };
 
 struct auth_job;
+struct pl_rdv_entry;
 
 struct pl_session {
 	struct pl_server *srv;
@@ -75,6 +76,10 @@ struct pl_session {
 	bool call_voice, busy_by_call;
 	uint8_t presence_before;
 	char note_before[PL_NOTE_MAX + 1];
+
+	/* The rendezvous by room code this connection is in (server/rendezvous.h), or NULL: while
+	 * it lasts, login_timeout does not end a connection that has not logged in. */
+	struct pl_rdv_entry *rdv;
 
 	struct pl_room *rooms[PL_SESSION_MAX_ROOMS];
 	unsigned nrooms;

@@ -35,5 +35,8 @@ struct rt_case {
 /* The call messages' cases (msg_cases_call.c). */
 extern const struct rt_case msg_call_cases[];
 extern const size_t msg_call_ncases;
+/* The rendezvous messages' cases (msg_cases_rdv.c). */
+extern const struct rt_case msg_rdv_cases[];
+extern const size_t msg_rdv_ncases;
 
 #endif

@@ -658,7 +658,8 @@ static const struct rt_case rt_old_cases[] = {
 	{"CONTACT_REQUEST refused max", b_contact_request_refused},
 };
 #define N_OLD (sizeof rt_old_cases / sizeof rt_old_cases[0])
-/* The older messages' cases here, the call messages' from msg_cases_call.c, as one table. */
+/* The older messages' cases here, the call messages' from msg_cases_call.c and the rendezvous
+ * messages' from msg_cases_rdv.c, as one table. */
 static struct rt_case rt_cases[N_OLD + 64];
 static size_t N_RT;
 
@@ -668,6 +669,8 @@ static void gather_cases(void)
 	N_RT = N_OLD;
 	for (size_t i = 0; i < msg_call_ncases && N_RT < sizeof rt_cases / sizeof rt_cases[0]; i++)
 		rt_cases[N_RT++] = msg_call_cases[i];
+	for (size_t i = 0; i < msg_rdv_ncases && N_RT < sizeof rt_cases / sizeof rt_cases[0]; i++)
+		rt_cases[N_RT++] = msg_rdv_cases[i];
 }
 
 
@@ -933,8 +936,8 @@ static void test_encode_cap(void)
 
 static void test_unknown_type(void)
 {
-	static const uint16_t types[] = {0x0000, 0x0025, 0x003f, 0x0040, 0x00ff, 0x7fff,
-					 0x8000, 0x801c, 0x803f, 0x8040, 0xc001, 0xffff};
+	static const uint16_t types[] = {0x0000, 0x0030, 0x003f, 0x0040, 0x00ff, 0x7fff,
+					 0x8000, 0x8030, 0x803f, 0x8040, 0xc001, 0xffff};
 	static uint8_t buf[BUF_CAP];
 	static const uint8_t payload[] = {0, 1, 'x'};
 	struct pl_msg *m = new_msg();

@@ -309,6 +309,8 @@ struct layout {
 #define S(member, mx) {F_STR, 0, mx, offsetof(struct pl_msg, u.member), #member}
 #define FX(member, n) {F_FIXED, 0, n, 0, #member}
 #define PICTURE {F_BLOB, 0, PL_PICTURE_MAX, 0, "picture"}
+/* A blob's off names its length member; a picture's is profile.picture_len (off 0 above). */
+#define DATA {F_BLOB, 0, PL_RDV_DATA_MAX, offsetof(struct pl_msg, u.rdv.data_len), "data"}
 
 static const struct layout layouts[] = {
 	{PL_MSG_HELLO, {I(F_U16, 2), S(hello.client, PL_VERSION_STR_MAX)}},
@@ -401,6 +403,13 @@ static const struct layout layouts[] = {
 	{PL_MSG_TOPIC, {S(topic.room, PL_ROOM_MAX), E(topic.set, 1, 1), S(topic.text, PL_TOPIC_MAX)}},
 	{PL_MSG_ROOM_TOPIC, {S(topic.room, PL_ROOM_MAX), S(topic.text, PL_TOPIC_MAX), S(topic.by, PL_NICK_MAX),
 			     I(F_U64, 1700000000000)}},
+	/* Rendezvous by room code (issue 9). */
+	{PL_MSG_RDV_OPEN, {S(rdv.addrs, PL_RDV_ADDRS_MAX)}},
+	{PL_MSG_RDV_JOIN, {S(rdv.code, PL_RDV_CODE_MAX), S(rdv.addrs, PL_RDV_ADDRS_MAX)}},
+	{PL_MSG_RDV_SEND, {DATA}},
+	{PL_MSG_RDV_CODE, {S(rdv.code, PL_RDV_CODE_MAX), FX(rdv.token, 16), I(F_U16, 64738), I(F_U32, 300)}},
+	{PL_MSG_RDV_PEER, {E(rdv.role, 1, 1), S(rdv.pub, PL_RDV_PUBLIC_MAX), S(rdv.addrs, PL_RDV_ADDRS_MAX)}},
+	{PL_MSG_RDV_DATA, {DATA}},
 #undef FMT
 };
 #define N_LAYOUTS (sizeof layouts / sizeof layouts[0])
@@ -546,6 +555,8 @@ static void test_layouts(void)
 				if (CHECK_EQ(decode_copy(d, l->type, pay, n), 0)) {
 					if (f->kind == F_STR)
 						CHECK_EQ(strlen((const char *)d + f->off), max);
+					else if (f->off)
+						CHECK_EQ(*(const uint16_t *)((const char *)d + f->off), max);
 					else
 						CHECK_EQ(d->u.profile.picture_len, max);
 					CHECK_EQ(pl_msg_encode(d, enc, sizeof enc), (int)(n + PL_FRAME_HDR));
@@ -741,6 +752,7 @@ static void test_encode_overlong(void)
 				m->u.mkey.count = 0;
 				break;
 			case PL_MSG_TOPIC: m->u.topic.set = 0; break;
+			case PL_MSG_RDV_PEER: m->u.rdv.role = 0; break;
 			default:
 				if ((l->type >= PL_MSG_CALL_START && l->type <= PL_MSG_CALL_HANGUP) ||
 				    (l->type >= PL_MSG_CALL_STATE && l->type <= PL_MSG_CALL_MEMBER)) {
