@@ -175,7 +175,10 @@ def bench_delay(tmp, speech, reps):
                           "xcorr_delay_ms": res.get("delay_ms"), "correlation": res.get("correlation"),
                           "mouth_to_ear_ms": round(m2e, 1), "b_latency_ms": st.get("latency_ms"),
                           "a_latency_ms": sa.get("latency_ms"), "b_jb_target_ms": st.get("jb_target_ms"),
-                          "b_jitter_ms": st.get("jitter_ms"), "b_play_jitter_ms": st.get("play_jitter_ms")})
+                          "b_jitter_ms": st.get("jitter_ms"), "b_play_jitter_ms": st.get("play_jitter_ms"),
+                          "b_counts": {k: st.get(k) for k in ("received", "lost", "fec", "red_recovered", "concealed",
+                                                              "late", "dup", "shrunk", "stretched", "skipped_silent")},
+                          "a_counts": {k: sa.get(k) for k in ("sent", "redundancy", "expected_loss", "remote_loss")}})
                 out[label] = (statistics.median(vals), min(vals), max(vals), st.get("latency_ms"),
                               sa.get("latency_ms"))
             finally:
