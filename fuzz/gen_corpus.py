@@ -65,6 +65,10 @@ T = {}
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
+# core/ice.h's signalling form: version 1, flags 0, ufrag "abcd", one host candidate 192.168.1.2:5000.
+ICE_DESC = (b"\x01\x00\x04abcd\x01" + b"\x00\x04" + struct.pack(">H", 5000) + bytes([192, 168, 1, 2])
+            + struct.pack(">II", 2130706431, 1))
+
 
 def u8(v): return struct.pack(">B", v)
 def u16(v): return struct.pack(">H", v)
@@ -215,6 +219,10 @@ def msg_seeds():
         ("topic_ask", T["TOPIC"], s("#tea") + u8(0) + s("")),
         ("room_topic", T["ROOM_TOPIC"], s("#tea") + s("Darjeeling on Fridays") + s("alice") + u64(1796198400000)),
         ("room_topic_none", T["ROOM_TOPIC"], s("#tea") + s("") + s("") + u64(0)),
+        ("call_cand", T["CALL_CAND"], u64(0x1122334455667788) + u16(len(ICE_DESC)) + ICE_DESC),
+        ("call_cand_empty", T["CALL_CAND"], u64(1) + u16(0)),
+        ("call_peer_cand", T["CALL_PEER_CAND"], u64(0x1122334455667788) + u64(0x100000002) + u16(len(ICE_DESC))
+         + ICE_DESC),
     ]
     unknown = max(t for t in T.values() if t < 0x8000) + 1
     invalid = [
@@ -250,6 +258,8 @@ def msg_seeds():
         ("call_member_joined2", T["CALL_MEMBER"], u64(1) + s("a") + u64(2) + key(0) + u8(2)),
         ("topic_set2", T["TOPIC"], s("#tea") + u8(2) + s("x")),
         ("topic_over", T["TOPIC"], s("#tea") + u8(1) + s("x" * 301)),
+        ("call_cand_over", T["CALL_CAND"], u64(1) + u16(485) + bytes(485)),
+        ("call_peer_cand_short", T["CALL_PEER_CAND"], u64(1) + u64(2) + u16(10) + bytes(9)),
         ("unknown_type", unknown, s("#Lobby")),
     ]
     return valid, invalid
@@ -854,10 +864,10 @@ def main():
         ("server_groups", stream("group", "group_member", "room_info", "list_end")),
         ("server_userlist_40", stream("userlist_40_more")),
         ("client_calls", stream("call_start", "call_ring", "call_answer", "call_confirm", "media_keys_call",
-                                "media_keys_room", "call_hangup")),
+                                "media_keys_room", "call_cand", "call_hangup")),
         ("rooms_topics", stream("topic", "room_topic", "topic_ask", "room_topic_none")),
         ("server_calls", stream("call_state", "call_incoming", "call_answered", "call_confirmed", "call_member",
-                                "media_key", "call_state_ended")),
+                                "media_key", "call_peer_cand", "call_state_ended")),
         ("say_max", stream("say_max")),
         ("partial_tail", stream("hello", "login") + by_name["say"][:9]),
         ("len_5.bad", u32(5) + u16(T["BYE"])),

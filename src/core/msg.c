@@ -366,6 +366,17 @@ static const struct pl_msg_field media_key[] = {
 	FIXED("sealed", mkey.keys[0].sealed),
 	ABSENT(mkey.count),
 };
+/* Candidates for a direct path (protocol 5), relayed between the two members of a 1:1 call. */
+static const struct pl_msg_field call_cand[] = {
+	U64("call", cand.id),
+	BYTES("desc", cand.len, cand.desc, PL_CALL_CAND_MAX),
+	ABSENT(cand.session),
+};
+static const struct pl_msg_field call_peer_cand[] = {
+	U64("call", cand.id),
+	U64("session", cand.session),
+	BYTES("desc", cand.len, cand.desc, PL_CALL_CAND_MAX),
+};
 
 /*
  * Indexed by type, so a lookup is one bounds check: client types 0x0000-0x003F in the first
@@ -413,6 +424,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(CALL_HANGUP, call_hangup),
 	DESC(MEDIA_KEYS, media_keys),
 	DESC(TOPIC, topic),
+	DESC(CALL_CAND, call_cand),
 
 	DESC(WELCOME, welcome),
 	DESC(AUTH_OK, auth_ok),
@@ -441,6 +453,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(CALL_MEMBER, call_member),
 	DESC(MEDIA_KEY, media_key),
 	DESC(ROOM_TOPIC, room_topic),
+	DESC(CALL_PEER_CAND, call_peer_cand),
 };
 
 const struct pl_msg_desc *pl_msg_describe(uint16_t type)

@@ -18,7 +18,7 @@
 #include "core/mformat.h"
 #include "core/names.h"
 
-#define PL_PROTO_VERSION 4
+#define PL_PROTO_VERSION 5
 #define PL_VOICE_KEY_LEN 32
 #define PL_DEVICE_KEY_LEN 32  /* an Ed25519 public key */
 #define PL_SIG_LEN 64         /* an Ed25519 signature */
@@ -27,6 +27,9 @@
 /* The end-to-end call handshake's messages (core/e2e.h), carried opaque by the server. */
 #define PL_CALL_HS_LEN 136     /* an OFFER or an ANSWER */
 #define PL_CALL_REVEAL_LEN 104 /* a REVEAL */
+/* CALL_CAND's description of a device's candidates (core/ice.h's signalling form, opaque to the
+ * server): at most this many bytes (protocol 5). */
+#define PL_CALL_CAND_MAX 484
 #define PL_SKEY_LEN 176        /* a sender key sealed to one participant's device key */
 #define PL_MEDIA_KEYS_MAX 32   /* sealed sender keys in one MEDIA_KEYS frame */
 #define PL_USERLIST_CHUNK 64 /* entries per USERLIST frame; more follow with more=1 */
@@ -73,6 +76,7 @@ enum pl_msg_type {
 	PL_MSG_CALL_HANGUP = 0x0022,
 	PL_MSG_MEDIA_KEYS = 0x0023,
 	PL_MSG_TOPIC = 0x0024,
+	PL_MSG_CALL_CAND = 0x0025,
 	/* server -> client */
 	PL_MSG_WELCOME = 0x8001,
 	PL_MSG_AUTH_OK = 0x8002,
@@ -101,6 +105,7 @@ enum pl_msg_type {
 	PL_MSG_CALL_MEMBER = 0x8019,
 	PL_MSG_MEDIA_KEY = 0x801A,
 	PL_MSG_ROOM_TOPIC = 0x801B,
+	PL_MSG_CALL_PEER_CAND = 0x801C,
 };
 
 enum pl_presence {
@@ -316,6 +321,13 @@ struct pl_msg {
 			uint8_t device[PL_DEVICE_KEY_LEN]; /* CALL_MEMBER: the member's device key */
 			uint8_t joined;                 /* CALL_MEMBER: 1 joined, 0 left */
 		} call;
+		/* CALL_CAND (the sender's candidates) and CALL_PEER_CAND (the peer's, with its session) */
+		struct {
+			uint64_t id;      /* the call */
+			uint64_t session; /* CALL_PEER_CAND: the sender's session */
+			uint16_t len;
+			uint8_t desc[PL_CALL_CAND_MAX];
+		} cand;
 		/* MEDIA_KEYS (to several) and MEDIA_KEY (to one, from one) */
 		struct {
 			uint8_t scope;                  /* enum pl_key_scope */

@@ -345,6 +345,7 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_CALL_CONFIRM:
 	case PL_MSG_CALL_HANGUP:
 	case PL_MSG_MEDIA_KEYS:
+	case PL_MSG_CALL_CAND:
 		pl_call_handle(s, m);
 		break;
 	case PL_MSG_SET_PROFILE:

@@ -522,6 +522,29 @@ static void b_room_topic(struct pl_msg *m)
 	m->u.topic.time_ms = 1796198400000ull;
 }
 
+static void b_call_cand(struct pl_msg *m)
+{
+	m->type = PL_MSG_CALL_CAND;
+	m->u.cand.id = 0x1122334455667788ull;
+	m->u.cand.len = 5;
+	memcpy(m->u.cand.desc, (const uint8_t[]){1, 0, 4, 0x61, 0x62}, 5);
+}
+
+static void b_call_cand_max(struct pl_msg *m)
+{
+	m->type = PL_MSG_CALL_CAND;
+	m->u.cand.id = UINT64_MAX;
+	m->u.cand.len = PL_CALL_CAND_MAX;
+	memset(m->u.cand.desc, 0xa5, PL_CALL_CAND_MAX);
+}
+
+static void b_call_peer_cand(struct pl_msg *m)
+{
+	b_call_cand(m);
+	m->type = PL_MSG_CALL_PEER_CAND;
+	m->u.cand.session = 0x100000002ull;
+}
+
 static void b_room_info(struct pl_msg *m)
 {
 	m->type = PL_MSG_ROOM_INFO;
@@ -650,6 +673,9 @@ static const struct rt_case rt_old_cases[] = {
 	{"TOPIC set", b_topic},
 	{"TOPIC ask", b_topic_ask},
 	{"ROOM_TOPIC", b_room_topic},
+	{"CALL_CAND", b_call_cand},
+	{"CALL_CAND max", b_call_cand_max},
+	{"CALL_PEER_CAND", b_call_peer_cand},
 	{"LIST_END", b_list_end},
 	{"OK", b_ok},
 	{"DEVICE", b_device},
@@ -933,8 +959,8 @@ static void test_encode_cap(void)
 
 static void test_unknown_type(void)
 {
-	static const uint16_t types[] = {0x0000, 0x0025, 0x003f, 0x0040, 0x00ff, 0x7fff,
-					 0x8000, 0x801c, 0x803f, 0x8040, 0xc001, 0xffff};
+	static const uint16_t types[] = {0x0000, 0x0026, 0x003f, 0x0040, 0x00ff, 0x7fff,
+					 0x8000, 0x801d, 0x803f, 0x8040, 0xc001, 0xffff};
 	static uint8_t buf[BUF_CAP];
 	static const uint8_t payload[] = {0, 1, 'x'};
 	struct pl_msg *m = new_msg();
