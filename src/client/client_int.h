@@ -84,6 +84,7 @@ struct client {
 	struct pl_vmeter vm;  /* the microphone's meter and who talks, by name */
 	struct event *live;   /* refreshes them while there is voice */
 	struct pl_calls *calls;
+	struct pl_callpath *callpath; /* the 1:1 call's direct path */
 	struct pl_roomkeys *roomkeys;
 	char rooms[MAX_ROOMS][PL_ROOM_MAX + 1];
 	unsigned nrooms;

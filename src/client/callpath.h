@@ -1,0 +1,58 @@
+/*
+ * callpath: a one-to-one call's direct path (issue 9). It drives the pure ICE agent (core/ice.h)
+ * over the voice engine's socket: when the call becomes active it gathers this device's host
+ * candidates (its interfaces' addresses in the voice socket's family: only loopback when parleyd is
+ * on loopback, since the peer then is on this host; never loopback otherwise), asks parleyd's
+ * voice port for the server-reflexive address (STUN through pl_voice_sendto, the answer through the
+ * datagram hook), names the relay, and sends the description to the peer in CALL_CAND. With the
+ * peer's (CALL_PEER_CAND) it runs the checks on a libevent timer; keys for the checks come from
+ * the call's media keys (both directions, BLAKE2b keyed with each). Media starts on the relay;
+ * a nominated pair moves it there (pl_voice_set_peer) and a lost one back to the relay. Each
+ * change is shown: a call_path event {path: lan|direct|punched|relayed, rtt_ms, local, remote}
+ * and the status line ("direct LAN 1 ms", "punched 12 ms", "relayed").
+ *
+ * Not done yet: birthday probing (no probe sockets: a symmetric NAT is not detected, so pairs with
+ * one are left to ordinary checks and usually stay relayed).
+ */
+#ifndef PL_CLIENT_CALLPATH_H
+#define PL_CLIENT_CALLPATH_H
+
+#include <event2/event.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/e2e.h"
+#include "core/env.h"
+#include "core/msg.h"
+
+struct pl_ui;
+struct pl_voice;
+struct pl_callpath;
+
+#define PL_CALLPATH_STUN_WAIT_MS 600 /* for parleyd's STUN answer before the description goes out */
+
+struct pl_callpath_cfg {
+	struct event_base *base;
+	const struct pl_env *env;
+	struct pl_ui *ui;
+	/* The voice engine (NULL when there is none: no direct path then). */
+	struct pl_voice *(*voice)(void *arg);
+	/* parleyd's voice address: the STUN server and the relay candidate. false: unknown. */
+	bool (*server_udp)(void *arg, struct sockaddr_storage *ss, socklen_t *len);
+	void (*send)(void *arg, struct pl_msg *m);
+	void *arg;
+};
+
+int pl_callpath_alloc(struct pl_callpath **out, const struct pl_callpath_cfg *cfg);
+void pl_callpath_free(struct pl_callpath *p);
+/* The 1:1 call id became active: the caller is controlling; keys are the handshake's. */
+void pl_callpath_start(struct pl_callpath *p, uint64_t call, bool controlling, const struct pl_e2e_keys *keys,
+		       uint64_t peer_session);
+/* CALL_PEER_CAND. */
+void pl_callpath_msg(struct pl_callpath *p, const struct pl_msg *m);
+/* The call ended: back to the relay, agent freed. */
+void pl_callpath_stop(struct pl_callpath *p);
+/* "direct LAN 1 ms", "punched 12 ms", "relayed", or "" when no call is running. */
+void pl_callpath_status(const struct pl_callpath *p, char *out, size_t sz);
+
+#endif

@@ -1,0 +1,88 @@
+"""Issue 9: a call between two clients on one host finds its direct path (no root, no NAT lab).
+
+Two parley processes call each other through parleyd on loopback. Media starts on the relay; both
+exchange their candidates over the call signalling (CALL_CAND, protocol 5), run the ICE agent's
+checks on the voice socket and move the media straight to each other: each emits a `call_path`
+event with path "lan", the round-trip time and the peer's loopback address, and what one says the
+other hears as Opus decodes it. The server relays candidates only inside an active 1:1 call (457
+outside one) and within its budget (438 over cand_burst)."""
+import os
+import struct
+import time
+
+from mediatap import Tap
+from harness import Checks, Client, Raw, Server, error_code, finish, frame, heard, speech_wav, tmpdir
+
+t = Checks("call_path")
+tmp = tmpdir()
+srv = Server(tmp, "--cand-burst", "4")
+tap = Tap(srv.udp)  # what the relay forwards
+clients = []
+
+CALL_CAND, ERROR = 0x0025, 0x8009
+
+
+def client(name):
+    c = Client(tmp, srv, "--jitter", "3", name=name)
+    clients.append(c)
+    return c
+
+
+try:
+    a, b = client("a"), client("b")
+    la, lb = a.login("alice", "alice-password"), b.login("bob", "bob-password")
+    t.check(la and lb, "two users register")
+    sa = int(la["session"], 16)
+    a.send({"cmd": "add", "nick": "bob"})
+    b.expect("contact_request", nick="alice", kind="incoming")
+    b.send({"cmd": "accept", "nick": "alice"})
+    t.check(a.expect("contact_added", nick="bob") and b.expect("contact_added", nick="alice"), "they are contacts")
+    a.expect("voice_ready")
+    b.expect("voice_ready")
+    speech = speech_wav(tmp, "speech", "The quick brown fox jumps over the lazy dog, twice.")
+
+    a.send({"cmd": "call", "nick": "bob"})
+    t.check(a.expect("call_state", state="ringing") and b.expect("call_incoming"), "alice's call rings bob")
+    b.send({"cmd": "answer"})
+    t0 = time.time()
+    t.check(a.expect("call_state", state="active") and b.expect("call_state", state="active"), "the call is active")
+    pa, pb = a.expect("call_path", timeout=10), b.expect("call_path", timeout=10)
+    took = time.time() - t0
+    print(f"measured: direct path after {took * 1000:.0f} ms: alice {pa}, bob {pb}")
+    for who, p in (("alice", pa), ("bob", pb)):
+        t.check(p is not None and p.get("path") == "lan", f"{who}'s call goes direct (lan) on one host: {p}")
+        t.check(p is not None and str(p.get("remote", "")).startswith("127.") and isinstance(p.get("rtt_ms"), int),
+                f"{who}'s call_path names the peer's loopback address and the round-trip time: {p}")
+    t.check(took < 5, f"the direct path is found within 5 s of the call going active ({took:.2f} s)")
+
+    rec = os.path.join(tmp, "b-heard.wav")
+    b.send({"cmd": "record", "file": rec})
+    b.expect("recording")
+    talk_start = time.time()
+    a.send({"cmd": "voice_send", "file": speech})
+    sent = a.expect("voice_sent", timeout=60)
+    relayed = len(tap.voice(sa, talk_start, time.time()))
+    time.sleep(0.6)
+    b.send({"cmd": "stop_record"})
+    time.sleep(0.3)
+    t.check(sent and sent["frames"] > 100, f"alice talked on the direct path: {sent}")
+    ok, res = heard(speech, rec)
+    t.check(ok, f"bob heard alice over the direct path as Opus decodes it: {res}")
+    t.check(sent and relayed < sent["frames"] // 10,
+            f"the relay forwarded almost none of it: {relayed} of alice's voice datagrams while she sent "
+            f"{sent and sent['frames']} frames")
+    t.check(a.expect("call_path", timeout=1) is None, "the path stays direct while the call goes on")
+
+    a.send({"cmd": "hangup"})
+    t.check(a.expect("call_state", state="ended") and b.expect("call_state", state="ended"), "the call ends")
+
+    # The server passes candidates only inside an active one-to-one call.
+    r = Raw(srv)
+    r.hello_login("mallory", "mallory-password")
+    r.send(frame(CALL_CAND, struct.pack(">QH", 1, 3) + b"abc"))
+    p = r.until(ERROR)
+    t.check(p is not None and error_code(p) == 457, f"CALL_CAND naming no call of the sender's: 457 ({p})")
+    r.close()
+finally:
+    tap.stop()
+    finish(t, srv, clients, tmp)
