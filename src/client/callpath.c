@@ -37,6 +37,7 @@ struct pl_callpath {
 	enum pl_ice_path path;
 	uint32_t rtt_ms;
 	bool loopback_peer;
+	bool hedging;
 	uint8_t key_local[32], key_remote[32];
 };
 
@@ -93,9 +94,30 @@ static const char *path_word(const struct pl_callpath *p)
 	}
 }
 
+/* Media on the relay as well while the direct path's consent answers are late; returns when to
+ * look again (UINT64_MAX: an answer or an event will tell). */
+static uint64_t hedge(struct pl_callpath *p, uint64_t now)
+{
+	struct pl_voice *v = p->cfg.voice(p->cfg.arg);
+	if (!v || !p->ice || p->path == PL_ICE_PATH_RELAY) {
+		p->hedging = false;
+		return UINT64_MAX;
+	}
+	uint64_t age = pl_ice_consent_age(p->ice, now);
+	bool on = age >= PL_CALLPATH_HEDGE_MS;
+	if (on != p->hedging) {
+		p->hedging = on;
+		pl_voice_set_hedge(v, on);
+	}
+	return on ? UINT64_MAX : now + (PL_CALLPATH_HEDGE_MS - age);
+}
+
 static void arm(struct pl_callpath *p)
 {
 	uint64_t now = pl_env_mono_ms(p->cfg.env), next = p->ice ? pl_ice_next_ms(p->ice) : UINT64_MAX;
+	uint64_t h = hedge(p, now);
+	if (h < next)
+		next = h;
 	if (p->running && !p->sent && p->stun_deadline < next)
 		next = p->stun_deadline;
 	if (next == UINT64_MAX) {
@@ -147,12 +169,15 @@ static void drain(struct pl_callpath *p)
 			socklen_t tl = to_sockaddr(&ev.remote, &to);
 			if (pl_voice_set_peer(v, (struct sockaddr *)&to, tl, p->peer_session) < 0)
 				continue;
+			pl_voice_set_hedge(v, false);
+			p->hedging = false;
 			p->path = ev.path;
 			p->rtt_ms = ev.rtt_ms;
 			p->loopback_peer = is_loopback(&ev.remote);
 			show_path(p, &ev);
 		} else if (ev.kind == PL_ICE_EV_RELAY) {
-			pl_voice_set_peer(v, NULL, 0, 0);
+			pl_voice_set_peer(v, NULL, 0, 0); /* and no hedge */
+			p->hedging = false;
 			p->path = PL_ICE_PATH_RELAY;
 			p->rtt_ms = 0;
 			show_path(p, &ev);
@@ -283,6 +308,7 @@ void pl_callpath_start(struct pl_callpath *p, uint64_t call, bool controlling, c
 		.key_local_len = sizeof p->key_local,
 		.key_remote = p->key_remote,
 		.key_remote_len = sizeof p->key_remote,
+		.consent_ms = PL_CALLPATH_CONSENT_MS,
 	};
 	if (pl_ice_new(&p->ice, &ic) < 0)
 		return;
@@ -341,7 +367,7 @@ void pl_callpath_stop(struct pl_callpath *p)
 	evtimer_del(p->timer);
 	pl_ice_free(p->ice);
 	p->ice = NULL;
-	p->running = p->sent = p->remote_set = p->remote_pending = p->have_srflx = false;
+	p->running = p->sent = p->remote_set = p->remote_pending = p->have_srflx = p->hedging = false;
 	p->path = PL_ICE_PATH_RELAY;
 	sodium_memzero(p->key_local, sizeof p->key_local);
 	sodium_memzero(p->key_remote, sizeof p->key_remote);

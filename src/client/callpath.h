@@ -7,7 +7,8 @@
  * datagram hook), names the relay, and sends the description to the peer in CALL_CAND. With the
  * peer's (CALL_PEER_CAND) it runs the checks on a libevent timer; keys for the checks come from
  * the call's media keys (both directions, BLAKE2b keyed with each). Media starts on the relay;
- * a nominated pair moves it there (pl_voice_set_peer) and a lost one back to the relay. Each
+ * a nominated pair moves it there (pl_voice_set_peer) and a lost one back to the relay (with
+ * media on both while the pair's consent answers are late: no audible gap either way). Each
  * change is shown: a call_path event {path: lan|direct|punched|relayed, rtt_ms, local, remote}
  * and the status line ("direct LAN 1 ms", "punched 12 ms", "relayed").
  *
@@ -30,6 +31,11 @@ struct pl_voice;
 struct pl_callpath;
 
 #define PL_CALLPATH_STUN_WAIT_MS 600 /* for parleyd's STUN answer before the description goes out */
+/* Consent checks on the direct path this often; no answer for PL_CALLPATH_HEDGE_MS and media goes
+ * to the relay as well (pl_voice_set_hedge) until an answer comes or the agent gives the path up
+ * (PL_ICE_CONSENT_TIMEOUT_MS): a path cut off costs at most this much audio, not a second. */
+#define PL_CALLPATH_CONSENT_MS 100
+#define PL_CALLPATH_HEDGE_MS 150
 
 struct pl_callpath_cfg {
 	struct event_base *base;

@@ -59,7 +59,7 @@ struct pl_voice {
 	struct sockaddr_storage server;
 	socklen_t server_len;
 	/* A peer media goes to instead of the relay (pl_voice_set_peer), and who else may talk here. */
-	bool has_peer;
+	bool has_peer, hedge; /* hedge: to the relay as well (pl_voice_set_hedge) */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	uint64_t peer_id;
@@ -452,6 +452,9 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		pl_udp_tx_add(&v->tx, v->fd, v->pkts[k], (size_t)n, to, tolen, NULL);
+		if (v->has_peer && v->hedge && v->has_server && v->bound)
+			pl_udp_tx_add(&v->tx, v->fd, v->pkts[k], (size_t)n, (struct sockaddr *)&v->server, v->server_len,
+				      NULL);
 		if (++k == TX_BATCH) {
 			pl_udp_tx_flush(&v->tx, v->fd);
 			k = 0;
@@ -942,7 +945,7 @@ static socklen_t sock_addr(const struct pl_voice *v, const struct sockaddr *to, 
 int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t len, uint64_t peer_id)
 {
 	if (!peer) {
-		v->has_peer = false;
+		v->has_peer = v->hedge = false;
 		v->peer_id = 0;
 		return 0;
 	}
@@ -957,6 +960,11 @@ int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t
 	if (v->pending)
 		start_file(v); /* the peer takes what the relay would have */
 	return 0;
+}
+
+void pl_voice_set_hedge(struct pl_voice *v, bool on)
+{
+	v->hedge = on;
 }
 
 void pl_voice_set_dgram_hook(struct pl_voice *v, pl_voice_dgram_fn fn, void *arg)

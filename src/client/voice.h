@@ -137,6 +137,10 @@ int pl_voice_set_format(struct pl_voice *v, const struct pl_media_format *f, cha
  * family the socket can reach (an IPv6 peer on an IPv4 socket).
  */
 int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t len, uint64_t peer_id);
+/* While a peer is set: on, each packet goes to the relay as well (a direct path that stopped
+ * answering, not yet given up: the receiver's replay window drops the second copy); off, to the
+ * peer alone. Setting no peer turns it off. */
+void pl_voice_set_hedge(struct pl_voice *v, bool on);
 /* Every datagram on the voice socket that is not for the engine (not a packet from the relay or
  * the peer that decodes as a voice packet: STUN, by RFC 7983's first-byte demultiplexing, or
  * direct-mode signalling, core/dmsg.h) goes to fn, which returns whether it took it (if not, it
