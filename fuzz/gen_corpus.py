@@ -161,7 +161,7 @@ def msg_seeds():
         ("keys_get", T["KEYS_GET"], s("carol")),
         ("contact_answer", T["CONTACT_ANSWER"], s("bob") + u8(1)),
         ("welcome", T["WELCOME"], u16(2) + s("parleyd 0.2.0 on chat.example.org") + key(0xc0)),
-        ("auth_ok", T["AUTH_OK"], s("alice") + u64(0x100000002) + u16(64738) + key(0xe0) + u8(1)),
+        ("auth_ok", T["AUTH_OK"], s("alice") + u64(0x100000002) + u16(64738) + key(0xe0) + u8(1) + u16(3478)),
         ("ping", T["PING"], u64(0xffffffffffffffff)),
         ("joined", T["JOINED"], s("#Lobby") + s("dave") + u64(17) + key(0x50)),
         ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff) + bytes(32)
@@ -232,7 +232,8 @@ def msg_seeds():
         ("login_v1", T["LOGIN"], s("bob") + s("hunter2hunter2")),  # no device fields
         ("login_key_short_sig", T["LOGIN_KEY"], s("alice") + key(0x10) + key(0x80, 63)),
         ("auth_ok_v1", T["AUTH_OK"], s("alice") + u32(42) + u16(64738) + key(0xe0)),
-        ("auth_ok_flags2", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(2)),
+        ("auth_ok_flags2", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(2) + u16(0)),
+        ("auth_ok_v4", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(0)),  # no stun_port
         ("userlist_more2", T["USERLIST"], userlist("#r", 2, [])),
         ("parted_v3", T["PARTED"], s("#tea") + s("bob") + u64(3) + bytes(32)),  # no reason
         ("parted_reason2", T["PARTED"], s("#tea") + s("bob") + u64(3) + bytes(32) + u8(2)),

@@ -159,6 +159,7 @@ static const struct pl_msg_field auth_ok[] = {
 	U16("udp_port", auth_ok.udp_port),
 	FIXED("voice_key", auth_ok.voice_key),
 	FLAGS("flags", auth_ok.flags, PL_AUTH_DEVICE_ADDED),
+	U16("stun_port", auth_ok.stun_port),
 };
 static const struct pl_msg_field member[] = { /* JOINED; PARTED adds its reason */
 	STR("room", member.room, PL_ROOM_MAX),

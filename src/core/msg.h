@@ -224,6 +224,7 @@ struct pl_msg {
 			uint16_t udp_port;
 			uint8_t voice_key[PL_VOICE_KEY_LEN];
 			uint8_t flags; /* PL_AUTH_DEVICE_ADDED */
+			uint16_t stun_port; /* a second STUN port (protocol 5), 0: none */
 		} auth_ok;
 		struct {
 			char room[PL_ROOM_MAX + 1];

@@ -287,6 +287,7 @@ static void b_auth_ok(struct pl_msg *m)
 	m->u.auth_ok.udp_port = 64738;
 	fill_key(m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN, 3);
 	m->u.auth_ok.flags = PL_AUTH_DEVICE_ADDED;
+	m->u.auth_ok.stun_port = 3478;
 }
 static void b_auth_ok_max(struct pl_msg *m)
 {
@@ -296,6 +297,7 @@ static void b_auth_ok_max(struct pl_msg *m)
 	m->u.auth_ok.udp_port = 65535;
 	memset(m->u.auth_ok.voice_key, 0, PL_VOICE_KEY_LEN); /* zeros: the key is bytes, not a string */
 	m->u.auth_ok.flags = 0;
+	m->u.auth_ok.stun_port = 65535;
 }
 static void b_ping(struct pl_msg *m)
 {

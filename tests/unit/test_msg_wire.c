@@ -73,8 +73,9 @@ static void test_golden(void)
 	m->u.auth_ok.session = 0x0102030405060708ull;
 	m->u.auth_ok.udp_port = 0x1f90;
 	m->u.auth_ok.flags = 0x01; /* DEVICE_ADDED */
-	uint8_t auth_ok[53] = {0, 0, 0, 53, 0x80, 0x02, 0, 2, 'a', 'l', 1, 2, 3, 4, 5, 6, 7, 8,
-			       0x1f, 0x90, [52] = 0x01};
+	m->u.auth_ok.stun_port = 0x0d96;
+	uint8_t auth_ok[55] = {0, 0, 0, 55, 0x80, 0x02, 0, 2, 'a', 'l', 1, 2, 3, 4, 5, 6, 7, 8,
+			       0x1f, 0x90, [52] = 0x01, 0x0d, 0x96};
 	pattern(m->u.auth_ok.voice_key, auth_ok + 20, 32, 0xe0);
 	check_golden("AUTH_OK", m, auth_ok, sizeof auth_ok);
 
@@ -349,7 +350,7 @@ static const struct layout layouts[] = {
 	{PL_MSG_CONTACT_ANSWER, {S(contact_req.nick, PL_NICK_MAX), E(contact_req.accept, 1, 1)}},
 	{PL_MSG_WELCOME, {I(F_U16, 2), S(welcome.server, PL_SERVER_NAME_MAX), FX(welcome.challenge, 32)}},
 	{PL_MSG_AUTH_OK, {S(auth_ok.nick, PL_NICK_MAX), I(F_U64, 0x100000005ull), I(F_U16, 4000),
-			  FX(auth_ok.voice_key, 32), MASK(auth_ok.flags, 0x01, 0x01)}},
+			  FX(auth_ok.voice_key, 32), MASK(auth_ok.flags, 0x01, 0x01), I(F_U16, 3478)}},
 	{PL_MSG_PING, {I(F_U64, 1)}},
 	{PL_MSG_JOINED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9), FX(member.device, 32)}},
 	{PL_MSG_PARTED, {S(member.room, PL_ROOM_MAX), S(member.nick, PL_NICK_MAX), I(F_U64, 9), FX(member.device, 32),
