@@ -12,8 +12,10 @@
  * change is shown: a call_path event {path: lan|direct|punched|relayed, rtt_ms, local, remote}
  * and the status line ("direct LAN 1 ms", "punched 12 ms", "relayed").
  *
- * Not done yet: birthday probing (no probe sockets: a symmetric NAT is not detected, so pairs with
- * one are left to ordinary checks and usually stay relayed).
+ * When parleyd has a second STUN port (AUTH_OK's stun_port) both are asked from the voice socket: two
+ * mapped ports mean a symmetric NAT, and that side opens PL_CALLPATH_PROBE_SOCKS probe sockets when
+ * the agent asks (birthday probing); if one of them wins, media to the peer leaves from it
+ * (pl_voice_set_peer_fd) and what arrives on it goes to the engine (pl_voice_input).
  */
 #ifndef PL_CLIENT_CALLPATH_H
 #define PL_CLIENT_CALLPATH_H
@@ -36,6 +38,8 @@ struct pl_callpath;
  * (PL_ICE_CONSENT_TIMEOUT_MS): a path cut off costs at most this much audio, not a second. */
 #define PL_CALLPATH_CONSENT_MS 100
 #define PL_CALLPATH_HEDGE_MS 150
+/* Sockets a side behind a symmetric NAT opens for birthday probing (core/ice.h). */
+#define PL_CALLPATH_PROBE_SOCKS 256
 
 struct pl_callpath_cfg {
 	struct event_base *base;
@@ -43,8 +47,9 @@ struct pl_callpath_cfg {
 	struct pl_ui *ui;
 	/* The voice engine (NULL when there is none: no direct path then). */
 	struct pl_voice *(*voice)(void *arg);
-	/* parleyd's voice address: the STUN server and the relay candidate. false: unknown. */
-	bool (*server_udp)(void *arg, struct sockaddr_storage *ss, socklen_t *len);
+	/* parleyd's voice address (the STUN server and the relay candidate) and its second STUN port
+	 * (AUTH_OK's, 0: none). false: no direct path. */
+	bool (*server_udp)(void *arg, struct sockaddr_storage *ss, socklen_t *len, uint16_t *stun_port);
 	void (*send)(void *arg, struct pl_msg *m);
 	void *arg;
 };

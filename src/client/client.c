@@ -160,7 +160,7 @@ static struct pl_voice *path_voice(void *arg)
 
 /* parleyd's voice address as the engine uses it; false: no direct path (--relay-only, or
  * --udp-via, whose proxy is meant to carry all the voice). */
-static bool path_server(void *arg, struct sockaddr_storage *ss, socklen_t *len)
+static bool path_server(void *arg, struct sockaddr_storage *ss, socklen_t *len, uint16_t *stun_port)
 {
 	struct client *c = arg;
 	if (!c->voice || c->o->relay_only || c->o->udp_via[0])
@@ -168,6 +168,7 @@ static bool path_server(void *arg, struct sockaddr_storage *ss, socklen_t *len)
 	memcpy(ss, &c->addr, c->addrlen);
 	pl_addr_set_port((struct sockaddr *)ss, c->udp_port);
 	*len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	*stun_port = c->stun_port;
 	return true;
 }
 
@@ -554,6 +555,7 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		snprintf(c->ui.self, sizeof c->ui.self, "%s", m->u.auth_ok.nick);
 		c->session = m->u.auth_ok.session;
 		c->udp_port = m->u.auth_ok.udp_port;
+		c->stun_port = m->u.auth_ok.stun_port;
 		memcpy(c->voice_key, m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN);
 		pl_calls_login(c->calls, c->have_identity ? c->device_sk : NULL, c->device_pk, c->cert_hash, c->session,
 			       c->nick);

@@ -85,6 +85,7 @@ struct client {
 	struct event *live;   /* refreshes them while there is voice */
 	struct pl_calls *calls;
 	struct pl_callpath *callpath; /* the 1:1 call's direct path */
+	uint16_t stun_port;           /* AUTH_OK's: parleyd's second STUN port, or 0 */
 	struct pl_roomkeys *roomkeys;
 	char rooms[MAX_ROOMS][PL_ROOM_MAX + 1];
 	unsigned nrooms;
