@@ -11,7 +11,7 @@ import struct
 import time
 
 from mediatap import Tap
-from harness import Checks, Client, Raw, Server, error_code, finish, frame, heard, speech_wav, tmpdir
+from harness import Checks, Client, Raw, Server, error_code, finish, frame, heard, s16, speech_wav, tmpdir
 
 t = Checks("call_path")
 tmp = tmpdir()
@@ -19,7 +19,11 @@ srv = Server(tmp, "--cand-burst", "4")
 tap = Tap(srv.udp)  # what the relay forwards
 clients = []
 
-CALL_CAND, ERROR = 0x0025, 0x8009
+CALL_CAND, ERROR, CALL_PEER_CAND = 0x0025, 0x8009, 0x801C
+CONTACT_ADD, CONTACT_ANSWER, CONTACT_REQUEST, CONTACT_ADDED = 0x000C, 0x001D, 0x8014, 0x800B
+CALL_START, CALL_RING, CALL_ANSWER, CALL_CONFIRM = 0x001E, 0x001F, 0x0020, 0x0021
+CALL_STATE, CALL_INCOMING, CALL_ANSWERED = 0x8015, 0x8016, 0x8017
+FMT = struct.pack(">BIBBH", 0, 48000, 1, 2, 960)  # Opus 48 kHz mono, i16, 20 ms
 
 
 def client(name):
@@ -76,13 +80,52 @@ try:
     a.send({"cmd": "hangup"})
     t.check(a.expect("call_state", state="ended") and b.expect("call_state", state="ended"), "the call ends")
 
-    # The server passes candidates only inside an active one-to-one call.
-    r = Raw(srv)
-    r.hello_login("mallory", "mallory-password")
-    r.send(frame(CALL_CAND, struct.pack(">QH", 1, 3) + b"abc"))
-    p = r.until(ERROR)
+    # --- what the server passes on, spoken by hand: only inside an active one-to-one call, only to
+    # the other party, within the sender's budget (cand_burst 4) ---
+    x, y, m = Raw(srv), Raw(srv), Raw(srv)
+    lx = x.hello_login("xena", "xena-password", device_key=os.urandom(32))
+    ly = y.hello_login("yuri", "yuri-password", device_key=os.urandom(32))
+    m.hello_login("mallory", "mallory-password")
+    x.send(frame(CONTACT_ADD, s16("yuri")))
+    y.until(CONTACT_REQUEST)
+    y.send(frame(CONTACT_ANSWER, s16("xena") + b"\x01"))
+    x.until(CONTACT_ADDED)
+    x.send(frame(CALL_CAND, struct.pack(">QH", 1, 3) + b"abc"))
+    p = x.until(ERROR)
     t.check(p is not None and error_code(p) == 457, f"CALL_CAND naming no call of the sender's: 457 ({p})")
-    r.close()
+    x.send(frame(CALL_START, struct.pack(">I", 0) + s16("yuri") + FMT))
+    st = x.until(CALL_STATE)
+    call = struct.unpack(">Q", st[:8])[0] if st else 0
+    x.send(frame(CALL_CAND, struct.pack(">QH", call, 3) + b"abc"))
+    p = x.until(ERROR)
+    t.check(p is not None and error_code(p) == 430, f"CALL_CAND before the call is active: 430 ({p})")
+    x.send(frame(CALL_RING, struct.pack(">Q", call) + b"\x11" * 136))
+    y.until(CALL_INCOMING)
+    y.send(frame(CALL_ANSWER, struct.pack(">QB", call, 0) + FMT + b"\x22" * 136))
+    x.until(CALL_ANSWERED)
+    x.send(frame(CALL_CONFIRM, struct.pack(">QB", call, 0) + b"\x33" * 104))
+    ax, ay = x.until(CALL_STATE), y.until(CALL_STATE)
+    t.check(ax is not None and ay is not None and ax[8] == 2 and ay[8] == 2, "a raw call between xena and yuri is active")
+    descs = [bytes([i]) * (40 + i) for i in range(5)]
+    for d in descs:
+        x.send(frame(CALL_CAND, struct.pack(">QH", call, len(d)) + d))
+    p = x.until(ERROR)
+    t.check(p is not None and error_code(p) == 438, f"the fifth description at once is over the budget: 438 ({p})")
+    got = []
+    while True:
+        f = y.until(CALL_PEER_CAND, timeout=1)
+        if f is None:
+            break
+        got.append(f)
+    want = [struct.pack(">QQH", call, lx["session"], len(d)) + d for d in descs[:4]]
+    t.check(got == want, f"yuri got the first four, unchanged, with xena's call and session ({len(got)} frames)")
+    m.send(frame(CALL_CAND, struct.pack(">QH", call, 3) + b"abc"))
+    p = m.until(ERROR)
+    t.check(p is not None and error_code(p) == 457 and y.until(CALL_PEER_CAND, timeout=1) is None,
+            f"a third party naming their call gets 457, and yuri gets nothing ({p})")
+    t.check(ly is not None, "yuri logged in")
+    for r in (x, y, m):
+        r.close()
 finally:
     tap.stop()
     finish(t, srv, clients, tmp)
