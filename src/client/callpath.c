@@ -149,8 +149,9 @@ static void show_path(struct pl_callpath *p, const struct pl_ice_event *ev)
 	char local[80] = "", remote[80] = "", rtt[16];
 	if (ev->kind == PL_ICE_EV_DIRECT) {
 		pl_stunc_fmt(&ev->remote, remote, sizeof remote);
-		pl_stunc_fmt(p->path == PL_ICE_PATH_PUNCHED && p->have_srflx ? &p->srflx : &p->host_first, local,
-			     sizeof local);
+		if (!ev->sock) /* a probe socket's mapping is known only to the peer */
+			pl_stunc_fmt(p->path == PL_ICE_PATH_PUNCHED && p->have_srflx ? &p->srflx : &p->host_first,
+				     local, sizeof local);
 	}
 	snprintf(rtt, sizeof rtt, "%u", p->rtt_ms);
 	const char *word = path_word(p);
