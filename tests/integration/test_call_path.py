@@ -16,7 +16,10 @@ from harness import Checks, Client, Raw, Server, error_code, finish, frame, hear
 t = Checks("call_path")
 tmp = tmpdir()
 srv = Server(tmp, "--cand-burst", "4")
-tap = Tap(srv.udp)  # what the relay forwards
+try:
+    tap = Tap(srv.udp)  # what the relay forwards (an AF_PACKET socket: root, or CAP_NET_RAW)
+except PermissionError:
+    tap = None
 clients = []
 
 CALL_CAND, ERROR, CALL_PEER_CAND = 0x0025, 0x8009, 0x801C
@@ -65,16 +68,19 @@ try:
     talk_start = time.time()
     a.send({"cmd": "voice_send", "file": speech})
     sent = a.expect("voice_sent", timeout=60)
-    relayed = len(tap.voice(sa, talk_start, time.time()))
+    relayed = len(tap.voice(sa, talk_start, time.time())) if tap else None
     time.sleep(0.6)
     b.send({"cmd": "stop_record"})
     time.sleep(0.3)
     t.check(sent and sent["frames"] > 100, f"alice talked on the direct path: {sent}")
     ok, res = heard(speech, rec)
     t.check(ok, f"bob heard alice over the direct path as Opus decodes it: {res}")
-    t.check(sent and relayed < sent["frames"] // 10,
-            f"the relay forwarded almost none of it: {relayed} of alice's voice datagrams while she sent "
-            f"{sent and sent['frames']} frames")
+    if tap:
+        t.check(sent and relayed < sent["frames"] // 10,
+                f"the relay forwarded almost none of it: {relayed} of alice's voice datagrams while she sent "
+                f"{sent and sent['frames']} frames")
+    else:
+        print("note: not root, so what the relay forwards is not tapped (the rest needs no privilege)")
     t.check(a.expect("call_path", timeout=1) is None, "the path stays direct while the call goes on")
 
     a.send({"cmd": "hangup"})
@@ -127,5 +133,6 @@ try:
     for r in (x, y, m):
         r.close()
 finally:
-    tap.stop()
+    if tap:
+        tap.stop()
     finish(t, srv, clients, tmp)
