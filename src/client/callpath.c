@@ -281,6 +281,7 @@ static void begin(struct pl_callpath *p)
 		.key_remote_len = sizeof p->key_remote,
 		.symmetric = symmetric,
 		.probe_socks = symmetric ? PL_CALLPATH_PROBE_SOCKS : 0,
+		.probe_budget = PL_CALLPATH_PROBE_BUDGET,
 		.consent_ms = PL_CALLPATH_CONSENT_MS,
 	};
 	if (pl_ice_new(&p->ice, &ic) < 0)
