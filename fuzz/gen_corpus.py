@@ -65,6 +65,10 @@ T = {}
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
+# core/ice.h's signalling form: version 1, flags 0, ufrag "abcd", one host candidate 192.168.1.2:5000.
+ICE_DESC = (b"\x01\x00\x04abcd\x01" + b"\x00\x04" + struct.pack(">H", 5000) + bytes([192, 168, 1, 2])
+            + struct.pack(">II", 2130706431, 1))
+
 
 def u8(v): return struct.pack(">B", v)
 def u16(v): return struct.pack(">H", v)
@@ -157,7 +161,7 @@ def msg_seeds():
         ("keys_get", T["KEYS_GET"], s("carol")),
         ("contact_answer", T["CONTACT_ANSWER"], s("bob") + u8(1)),
         ("welcome", T["WELCOME"], u16(2) + s("parleyd 0.2.0 on chat.example.org") + key(0xc0)),
-        ("auth_ok", T["AUTH_OK"], s("alice") + u64(0x100000002) + u16(64738) + key(0xe0) + u8(1)),
+        ("auth_ok", T["AUTH_OK"], s("alice") + u64(0x100000002) + u16(64738) + key(0xe0) + u8(1) + u16(3478)),
         ("ping", T["PING"], u64(0xffffffffffffffff)),
         ("joined", T["JOINED"], s("#Lobby") + s("dave") + u64(17) + key(0x50)),
         ("parted", T["PARTED"], s("#Lobby") + s(fill(32, "n\u00fc")) + u64(0xffffffffffffffff) + bytes(32)
@@ -221,6 +225,10 @@ def msg_seeds():
         ("rdv_code", T["RDV_CODE"], s("7-castle-river") + key(0xd0, 16) + u16(64738) + u32(300)),
         ("rdv_peer", T["RDV_PEER"], u8(1) + s("203.0.113.7:61000") + s("192.168.20.2:5000")),
         ("rdv_data", T["RDV_DATA"], u16(65) + b"\x02" + key(0x40) + key(0x60)),
+        ("call_cand", T["CALL_CAND"], u64(0x1122334455667788) + u16(len(ICE_DESC)) + ICE_DESC),
+        ("call_cand_empty", T["CALL_CAND"], u64(1) + u16(0)),
+        ("call_peer_cand", T["CALL_PEER_CAND"], u64(0x1122334455667788) + u64(0x100000002) + u16(len(ICE_DESC))
+         + ICE_DESC),
     ]
     unknown = max(t for t in T.values() if t < 0x8000) + 1
     invalid = [
@@ -230,7 +238,8 @@ def msg_seeds():
         ("login_v1", T["LOGIN"], s("bob") + s("hunter2hunter2")),  # no device fields
         ("login_key_short_sig", T["LOGIN_KEY"], s("alice") + key(0x10) + key(0x80, 63)),
         ("auth_ok_v1", T["AUTH_OK"], s("alice") + u32(42) + u16(64738) + key(0xe0)),
-        ("auth_ok_flags2", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(2)),
+        ("auth_ok_flags2", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(2) + u16(0)),
+        ("auth_ok_v4", T["AUTH_OK"], s("alice") + u64(42) + u16(64738) + key(0xe0) + u8(0)),  # no stun_port
         ("userlist_more2", T["USERLIST"], userlist("#r", 2, [])),
         ("parted_v3", T["PARTED"], s("#tea") + s("bob") + u64(3) + bytes(32)),  # no reason
         ("parted_reason2", T["PARTED"], s("#tea") + s("bob") + u64(3) + bytes(32) + u8(2)),
@@ -260,6 +269,8 @@ def msg_seeds():
         ("rdv_send_over", T["RDV_SEND"], u16(257) + b"\x00" * 257),
         ("rdv_peer_role2", T["RDV_PEER"], u8(2) + s("") + s("")),
         ("rdv_code_short_token", T["RDV_CODE"], s("1-acorn-acorn") + key(0, 15)),
+        ("call_cand_over", T["CALL_CAND"], u64(1) + u16(485) + bytes(485)),
+        ("call_peer_cand_short", T["CALL_PEER_CAND"], u64(1) + u64(2) + u16(10) + bytes(9)),
         ("unknown_type", unknown, s("#Lobby")),
     ]
     return valid, invalid
@@ -881,11 +892,11 @@ def main():
         ("server_groups", stream("group", "group_member", "room_info", "list_end")),
         ("server_userlist_40", stream("userlist_40_more")),
         ("client_calls", stream("call_start", "call_ring", "call_answer", "call_confirm", "media_keys_call",
-                                "media_keys_room", "call_hangup")),
+                                "media_keys_room", "call_cand", "call_hangup")),
         ("rooms_topics", stream("topic", "room_topic", "topic_ask", "room_topic_none")),
         ("rendezvous", stream("hello", "rdv_open", "rdv_join", "rdv_send", "rdv_code", "rdv_peer", "rdv_data")),
         ("server_calls", stream("call_state", "call_incoming", "call_answered", "call_confirmed", "call_member",
-                                "media_key", "call_state_ended")),
+                                "media_key", "call_peer_cand", "call_state_ended")),
         ("say_max", stream("say_max")),
         ("partial_tail", stream("hello", "login") + by_name["say"][:9]),
         ("len_5.bad", u32(5) + u16(T["BYE"])),

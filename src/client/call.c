@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "client/callpath.h"
 #include "client/confdir.h"
 #include "client/ui.h"
 #include "core/e2e.h"
@@ -184,6 +185,8 @@ static void media_clear(struct pl_calls *c)
 
 static void reset(struct pl_calls *c)
 {
+	if (c->cfg.path)
+		pl_callpath_stop(c->cfg.path);
 	if (c->state == C_ACTIVE || c->keyed || c->tx_keyed)
 		media_clear(c);
 	if (c->keyed && !c->group) {
@@ -457,6 +460,9 @@ static void go_active(struct pl_calls *c, const struct pl_msg *m)
 		snprintf(s, sizeof s, "Call with %s active (%s), end-to-end encrypted.", c->peer, fmt);
 		show_state(c, PL_CALL_ACTIVE, 0, s);
 		pl_call_show_sas(c->cfg.ui, c->id, c->peer, &c->keys, verified(c, c->peer, c->keys.peer_key));
+		/* Media is on the relay now; a direct path is looked for beside it. */
+		if (c->cfg.path)
+			pl_callpath_start(c->cfg.path, c->id, c->outgoing, &c->keys, c->peer_session);
 	}
 	on_tick(0, 0, c);
 }
@@ -657,6 +663,10 @@ bool pl_calls_msg(struct pl_calls *c, const struct pl_msg *m)
 	case PL_MSG_CALL_CONFIRMED: on_confirmed(c, m); return true;
 	case PL_MSG_CALL_MEMBER: on_member(c, m); return true;
 	case PL_MSG_MEDIA_KEY: on_media_key(c, m); return true;
+	case PL_MSG_CALL_PEER_CAND:
+		if (c->cfg.path && c->state == C_ACTIVE && !c->group && m->u.cand.id == c->id)
+			pl_callpath_msg(c->cfg.path, m);
+		return true;
 	default: return false;
 	}
 }
@@ -698,9 +708,14 @@ void pl_calls_status(struct pl_calls *c, char *out, size_t sz)
 	if (c->group)
 		snprintf(out, sz, "call %u, %u others %02u:%02u, %s", c->group, c->nmembers, (unsigned)(secs / 60),
 			 (unsigned)(secs % 60), fmt);
-	else
-		snprintf(out, sz, "call with %s %02u:%02u, %s, %s", c->peer, (unsigned)(secs / 60), (unsigned)(secs % 60),
-			 fmt, verified(c, c->peer, c->keys.peer_key) > 0 ? "verified" : "not verified");
+	else {
+		char path[64] = "";
+		if (c->cfg.path)
+			pl_callpath_status(c->cfg.path, path, sizeof path);
+		snprintf(out, sz, "call with %s %02u:%02u, %s, %s%s%s", c->peer, (unsigned)(secs / 60),
+			 (unsigned)(secs % 60), fmt, verified(c, c->peer, c->keys.peer_key) > 0 ? "verified" : "not verified",
+			 path[0] ? ", " : "", path);
+	}
 }
 
 void pl_calls_login(struct pl_calls *c, const uint8_t sk[PL_DEVICE_SECRET_LEN], const uint8_t pk[PL_DEVICE_KEY_LEN],

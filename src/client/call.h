@@ -47,6 +47,8 @@ struct pl_calls_cfg {
 	unsigned frame_ms;
 	/* Where verified device keys are kept ("" for nowhere: nothing is remembered). */
 	char verified_path[4096];
+	/* A 1:1 call's direct path (client/callpath.h); NULL: always relayed. */
+	struct pl_callpath *path;
 };
 
 int pl_calls_alloc(struct pl_calls **cp, const struct pl_calls_cfg *cfg);

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "client/callpath.h"
 #include "client/client_int.h"
 #include "client/confdir.h"
 #include "client/winlog.h"
@@ -150,6 +151,25 @@ int cl_ensure_voice(struct client *c)
 	if (rc == 0 && (c->o->input[0] || c->o->echo.on)) /* the echo path is a microphone too */
 		pl_roomkeys_talk(c->roomkeys); /* a microphone may speak at any moment: sealed from the first */
 	return rc;
+}
+
+static struct pl_voice *path_voice(void *arg)
+{
+	return ((struct client *)arg)->voice;
+}
+
+/* parleyd's voice address as the engine uses it; false: no direct path (--relay-only, or
+ * --udp-via, whose proxy is meant to carry all the voice). */
+static bool path_server(void *arg, struct sockaddr_storage *ss, socklen_t *len, uint16_t *stun_port)
+{
+	struct client *c = arg;
+	if (!c->voice || c->o->relay_only || c->o->udp_via[0])
+		return false;
+	memcpy(ss, &c->addr, c->addrlen);
+	pl_addr_set_port((struct sockaddr *)ss, c->udp_port);
+	*len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	*stun_port = c->stun_port;
+	return true;
 }
 
 void pl_client_voice_config(const struct pl_client_opts *o, struct pl_voice_config *vc)
@@ -542,6 +562,7 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		snprintf(c->ui.self, sizeof c->ui.self, "%s", m->u.auth_ok.nick);
 		c->session = m->u.auth_ok.session;
 		c->udp_port = m->u.auth_ok.udp_port;
+		c->stun_port = m->u.auth_ok.stun_port;
 		memcpy(c->voice_key, m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN);
 		pl_calls_login(c->calls, c->have_identity ? c->device_sk : NULL, c->device_pk, c->cert_hash, c->session,
 			       c->nick);
@@ -873,8 +894,14 @@ int pl_client_run(const struct pl_client_opts *o)
 		pl_ui_local_error(&c->ui, c->tls ? "Cannot start the event loop." : err);
 		goto out;
 	}
+	struct pl_callpath_cfg pcfg = {.base = c->base, .env = c->env, .ui = &c->ui, .voice = path_voice,
+				       .server_udp = path_server, .send = call_send, .arg = c};
+	if (pl_callpath_alloc(&c->callpath, &pcfg) < 0) {
+		pl_ui_local_error(&c->ui, "Out of memory.");
+		goto out;
+	}
 	struct pl_calls_cfg ccfg = {.base = c->base, .env = c->env, .ui = &c->ui, .send = call_send,
-				    .media = &call_media, .arg = c, .frame_ms = c->o->frame_ms};
+				    .media = &call_media, .arg = c, .frame_ms = c->o->frame_ms, .path = c->callpath};
 	verified_path(o, ccfg.verified_path, sizeof ccfg.verified_path);
 	struct pl_roomkeys_cfg rcfg = {.env = c->env, .send = call_send, .set_tx_key = media_tx_key,
 				       .set_rx_key = media_rx_key, .forget_sender = media_forget,
@@ -918,6 +945,7 @@ out:
 	pl_tui_free(c->ui.tui); /* the terminal is restored before the exit status is final */
 	pl_rdvc_free(c->rdv);
 	pl_calls_free(c->calls);
+	pl_callpath_free(c->callpath); /* before the voice engine whose hook it holds */
 	pl_roomkeys_free(c->roomkeys);
 	cl_say_free(c);
 	pl_voice_free(c->voice);

@@ -39,6 +39,7 @@ struct pl_client_opts {
 	struct pl_echo_sim echo; /* tests: an echo path from speaker to microphone on the clock backend */
 	bool plc_only;          /* no FEC or redundancy: plain Opus concealment (a reference) */
 	char udp_via[300];      /* "host:port" voice is sent to instead of the server's (tests), or "" */
+	bool relay_only;        /* no direct path for calls (also with udp_via: the proxy carries the voice) */
 	char rooms[PL_CLIENT_ROOMS][PL_ROOM_MAX + 1]; /* joined after the first login */
 	unsigned nrooms;
 	bool no_colors;         /* the terminal UI in the terminal's own colours only */

@@ -85,6 +85,8 @@ struct client {
 	struct pl_vmeter vm;  /* the microphone's meter and who talks, by name */
 	struct event *live;   /* refreshes them while there is voice */
 	struct pl_calls *calls;
+	struct pl_callpath *callpath; /* the 1:1 call's direct path */
+	uint16_t stun_port;           /* AUTH_OK's: parleyd's second STUN port, or 0 */
 	struct pl_roomkeys *roomkeys;
 	struct pl_rdvc *rdv; /* `--rendezvous`: the rendezvous by room code (client/rdvc.h), or NULL */
 	char rooms[MAX_ROOMS][PL_ROOM_MAX + 1];

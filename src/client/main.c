@@ -54,6 +54,8 @@ static const char usage[] =
 	"                         for testing the echo canceller (WAV files talked with are mixed in)\n"
 	"  --plc-only             no in-band FEC or redundant copies, sent or used: plain Opus loss\n"
 	"                         concealment (the reference that benchmarks and tests compare with)\n"
+	"  --relay-only           calls stay on the server's relay: no direct path, so the peer never\n"
+	"                         learns this machine's addresses\n"
 	"  --udp-via HOST:PORT    send voice to HOST:PORT instead of the server's voice port (a test\n"
 	"                         aid: an impairment proxy such as tests/tools/impair in between)\n"
 	"  --known-hosts FILE     pinned server certificates (default ~/.config/parley/known_hosts)\n"
@@ -98,7 +100,7 @@ int main(int argc, char **argv)
 	gethostname(o.device_name, sizeof o.device_name - 1);
 
 	enum { O_JSON = 256, O_PLAIN, O_NICK, O_REG, O_REAL, O_VIN, O_VOUT, O_JIT, O_KH, O_HELP, O_VERS, O_ID, O_NOID,
-	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR, O_UDPVIA, O_PLC, O_ECHO, O_CONFIG,
+	       O_DEV, O_STUN, O_IN, O_OUT, O_MODE, O_NOPROC, O_VSTATS, O_LOGDIR, O_UDPVIA, O_RELAYONLY, O_PLC, O_ECHO, O_CONFIG,
 	       O_ROOMS, O_COLORS, O_FRAME, O_DIRECT, O_PORT, O_BIND, O_PASSFILE, O_CONTACTS, O_RDV };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, O_JSON}, {"plain", no_argument, 0, O_PLAIN}, {"nick", required_argument, 0, O_NICK},
@@ -112,6 +114,7 @@ int main(int argc, char **argv)
 		{"voice-mode", required_argument, 0, O_MODE}, {"no-processing", no_argument, 0, O_NOPROC},
 		{"voice-stats", required_argument, 0, O_VSTATS}, {"log-dir", required_argument, 0, O_LOGDIR},
 		{"udp-via", required_argument, 0, O_UDPVIA},
+		{"relay-only", no_argument, 0, O_RELAYONLY},
 		{"plc-only", no_argument, 0, O_PLC}, {"echo-sim", required_argument, 0, O_ECHO},
 		{"config", required_argument, 0, O_CONFIG},
 		{"rooms", required_argument, 0, O_ROOMS}, {"colors", required_argument, 0, O_COLORS},
@@ -200,6 +203,7 @@ int main(int argc, char **argv)
 		case O_VSTATS: bad = setstr(o.voice_stats, sizeof o.voice_stats, optarg, "--voice-stats"); break;
 		case O_LOGDIR: bad = setstr(o.log_dir, sizeof o.log_dir, optarg, "--log-dir"); break;
 		case O_PLC: o.plc_only = true; break;
+		case O_RELAYONLY: o.relay_only = true; break;
 		case O_ECHO: {
 			unsigned d, tail;
 			double g;

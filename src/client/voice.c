@@ -59,7 +59,8 @@ struct pl_voice {
 	struct sockaddr_storage server;
 	socklen_t server_len;
 	/* A peer media goes to instead of the relay (pl_voice_set_peer), and who else may talk here. */
-	bool has_peer;
+	bool has_peer, hedge; /* hedge: to the relay as well (pl_voice_set_hedge) */
+	int peer_fd;          /* -1: the voice socket; else the probe socket media to the peer leaves from */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	uint64_t peer_id;
@@ -335,72 +336,82 @@ void pl_voice_require_keys(struct pl_voice *v, bool on)
 
 /* --- receiving --- */
 
+/* One datagram from from; hook: hand what is not the engine's to the datagram hook. */
+static void rx_dgram(struct pl_voice *v, const uint8_t *buf, size_t len, const struct sockaddr *from,
+		     socklen_t fromlen, uint64_t now, bool hook)
+{
+	struct pl_spsc *ring = pl_vengine_rx(v->eng);
+	struct pl_vpkt p;
+	bool relay = v->has_server && pl_addr_eq(from, (struct sockaddr *)&v->server);
+	bool peer = !relay && v->has_peer && pl_addr_eq(from, (struct sockaddr *)&v->peer);
+	if ((!relay && !peer) || pl_vpkt_decode(&p, buf, len) != 0 || (peer && p.type != PL_VPKT_VOICE)) {
+		/* Not ours: STUN, signalling, or noise. */
+		if (!hook || !v->hook || !v->hook(v->hook_arg, buf, len, from, fromlen))
+			v->dropped++;
+		return;
+	}
+	if (relay && (p.type == PL_VPKT_CHALLENGE || p.type == PL_VPKT_BIND_ACK)) {
+		on_bind_reply(v, &p);
+		return;
+	}
+	if (peer)
+		p.sender = v->peer_id; /* the address is who it is; the seal covers the header */
+	if (p.type != PL_VPKT_VOICE || p.sender == v->session) {
+		v->dropped++;
+		return;
+	}
+	struct pl_ve_rx *it = &v->rxi;
+	int opened = open_media(v, &p, buf, it->data, sizeof it->data);
+	if (opened == -ENOKEY && p.plen == PL_VFRAME_REPORT_LEN && p.payload[0] == PL_VFRAME_REPORT) {
+		/* A receiver's report from a member who never talked, so has no key to
+		 * seal it with: loss and jitter figures, never sound, so taken in clear. */
+		memcpy(it->data, p.payload, p.plen);
+		opened = (int)p.plen;
+	} else if (opened == -ENOKEY) {
+		v->dropped++;
+		return;
+	}
+	if (opened == -EBADMSG || opened == -EALREADY)
+		return; /* counted: tampered, replayed, or in clear from a keyed sender */
+	if (opened == -ENOENT) {
+		if (v->require_keys || p.plen > sizeof it->data) {
+			v->dropped++;
+			return;
+		}
+		memcpy(it->data, p.payload, p.plen);
+		opened = (int)p.plen;
+	}
+	if (opened == 0 || it->data[0] != PL_VFRAME_REPORT)
+		v->received++; /* as sent: the audio thread drops what does not parse */
+	it->sender = p.sender;
+	it->arrival_us = now;
+	it->ts = p.ts;
+	it->seq = p.seq;
+	it->len = (uint16_t)opened;
+	if (!pl_spsc_push(ring, it))
+		v->dropped++; /* the audio thread is not draining: no device pace */
+}
+
 static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct pl_voice *v = arg;
-	struct pl_spsc *ring = pl_vengine_rx(v->eng);
 	for (;;) {
 		int n = pl_udp_recv(v->fd, &v->rx);
 		if (n <= 0)
 			return;
 		uint64_t now = mono_us();
-		for (int i = 0; i < n; i++) {
-			struct pl_vpkt p;
-			const struct sockaddr *from = (struct sockaddr *)&v->rx.from[i];
-			bool relay = v->has_server && pl_addr_eq(from, (struct sockaddr *)&v->server);
-			bool peer = !relay && v->has_peer && pl_addr_eq(from, (struct sockaddr *)&v->peer);
-			if ((!relay && !peer) || pl_vpkt_decode(&p, v->rx.buf[i], v->rx.msgs[i].msg_len) != 0 ||
-			    (peer && p.type != PL_VPKT_VOICE)) {
-				/* Not ours: STUN, signalling, or noise. */
-				if (!v->hook || !v->hook(v->hook_arg, v->rx.buf[i], v->rx.msgs[i].msg_len, from,
-							 v->rx.msgs[i].msg_hdr.msg_namelen))
-					v->dropped++;
-				continue;
-			}
-			if (relay && (p.type == PL_VPKT_CHALLENGE || p.type == PL_VPKT_BIND_ACK)) {
-				on_bind_reply(v, &p);
-				continue;
-			}
-			if (peer)
-				p.sender = v->peer_id; /* the address is who it is; the seal covers the header */
-			if (p.type != PL_VPKT_VOICE || p.sender == v->session) {
-				v->dropped++;
-				continue;
-			}
-			struct pl_ve_rx *it = &v->rxi;
-			int opened = open_media(v, &p, v->rx.buf[i], it->data, sizeof it->data);
-			if (opened == -ENOKEY && p.plen == PL_VFRAME_REPORT_LEN && p.payload[0] == PL_VFRAME_REPORT) {
-				/* A receiver's report from a member who never talked, so has no key to
-				 * seal it with: loss and jitter figures, never sound, so taken in clear. */
-				memcpy(it->data, p.payload, p.plen);
-				opened = (int)p.plen;
-			} else if (opened == -ENOKEY) {
-				v->dropped++;
-				continue;
-			}
-			if (opened == -EBADMSG || opened == -EALREADY)
-				continue; /* counted: tampered, replayed, or in clear from a keyed sender */
-			if (opened == -ENOENT) {
-				if (v->require_keys || p.plen > sizeof it->data) {
-					v->dropped++;
-					continue;
-				}
-				memcpy(it->data, p.payload, p.plen);
-				opened = (int)p.plen;
-			}
-			if (opened == 0 || it->data[0] != PL_VFRAME_REPORT)
-				v->received++; /* as sent: the audio thread drops what does not parse */
-			it->sender = p.sender;
-			it->arrival_us = now;
-			it->ts = p.ts;
-			it->seq = p.seq;
-			it->len = (uint16_t)opened;
-			if (!pl_spsc_push(ring, it))
-				v->dropped++; /* the audio thread is not draining: no device pace */
-		}
+		for (int i = 0; i < n; i++)
+			rx_dgram(v, v->rx.buf[i], v->rx.msgs[i].msg_len, (struct sockaddr *)&v->rx.from[i],
+				 v->rx.msgs[i].msg_hdr.msg_namelen, now, true);
 		if (n < PL_UDP_RX_BATCH)
 			return;
 	}
+}
+
+void pl_voice_input(struct pl_voice *v, const uint8_t *buf, size_t len, const struct sockaddr *from,
+		    socklen_t fromlen)
+{
+	rx_dgram(v, buf, len, from, fromlen, mono_us(), false);
 }
 
 /* --- sending: what the audio thread encoded, sealed when a call has a key, in batches --- */
@@ -451,7 +462,13 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 			v->dropped++;
 			continue;
 		}
-		pl_udp_tx_add(&v->tx, v->fd, v->pkts[k], (size_t)n, to, tolen, NULL);
+		if (v->has_peer && v->peer_fd >= 0) /* a probe socket won: media to the peer leaves from it */
+			sendto(v->peer_fd, v->pkts[k], (size_t)n, MSG_DONTWAIT, to, tolen);
+		else
+			pl_udp_tx_add(&v->tx, v->fd, v->pkts[k], (size_t)n, to, tolen, NULL);
+		if (v->has_peer && v->hedge && v->has_server && v->bound)
+			pl_udp_tx_add(&v->tx, v->fd, v->pkts[k], (size_t)n, (struct sockaddr *)&v->server, v->server_len,
+				      NULL);
 		if (++k == TX_BATCH) {
 			pl_udp_tx_flush(&v->tx, v->fd);
 			k = 0;
@@ -610,6 +627,7 @@ int pl_voice_alloc(struct pl_voice **vp, struct event_base *base, const struct p
 	if (!v)
 		return -ENOMEM;
 	v->fd = -1;
+	v->peer_fd = -1;
 	v->base = base;
 	v->env = env;
 	v->ev = *ev;
@@ -942,7 +960,8 @@ static socklen_t sock_addr(const struct pl_voice *v, const struct sockaddr *to, 
 int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t len, uint64_t peer_id)
 {
 	if (!peer) {
-		v->has_peer = false;
+		v->has_peer = v->hedge = false;
+		v->peer_fd = -1;
 		v->peer_id = 0;
 		return 0;
 	}
@@ -957,6 +976,16 @@ int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t
 	if (v->pending)
 		start_file(v); /* the peer takes what the relay would have */
 	return 0;
+}
+
+void pl_voice_set_peer_fd(struct pl_voice *v, int fd)
+{
+	v->peer_fd = fd;
+}
+
+void pl_voice_set_hedge(struct pl_voice *v, bool on)
+{
+	v->hedge = on;
 }
 
 void pl_voice_set_dgram_hook(struct pl_voice *v, pl_voice_dgram_fn fn, void *arg)

@@ -137,6 +137,17 @@ int pl_voice_set_format(struct pl_voice *v, const struct pl_media_format *f, cha
  * family the socket can reach (an IPv6 peer on an IPv4 socket).
  */
 int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t len, uint64_t peer_id);
+/* Birthday probing (client/callpath.c): media to the peer leaves from fd, a probe socket the caller
+ * owns, instead of the voice socket (-1: the voice socket again; setting no peer resets it). What
+ * arrives on that socket the caller hands to pl_voice_input (a peer's packet is taken as on the
+ * voice socket; anything else is counted as dropped). */
+void pl_voice_set_peer_fd(struct pl_voice *v, int fd);
+void pl_voice_input(struct pl_voice *v, const uint8_t *buf, size_t len, const struct sockaddr *from,
+		    socklen_t fromlen);
+/* While a peer is set: on, each packet goes to the relay as well (a direct path that stopped
+ * answering, not yet given up: the receiver's replay window drops the second copy); off, to the
+ * peer alone. Setting no peer turns it off. */
+void pl_voice_set_hedge(struct pl_voice *v, bool on);
 /* Every datagram on the voice socket that is not for the engine (not a packet from the relay or
  * the peer that decodes as a voice packet: STUN, by RFC 7983's first-byte demultiplexing, or
  * direct-mode signalling, core/dmsg.h) goes to fn, which returns whether it took it (if not, it

@@ -38,7 +38,7 @@ struct pl_ice {
 	pl_stun_hmac_fn hmac;
 	uint8_t kl[PL_ICE_KEY_MAX], kr[PL_ICE_KEY_MAX];
 	size_t kll, krl;
-	unsigned probe_socks, probe_budget, ta;
+	unsigned probe_socks, probe_budget, ta, consent_ms;
 	uint64_t tiebreak;
 	char ufrag[PL_ICE_UFRAG_LEN + 1], rufrag[PL_ICE_UFRAG_MAX + 1];
 	bool have_remote;
@@ -266,6 +266,7 @@ int pl_ice_new(struct pl_ice **out, const struct pl_ice_config *cfg)
 	ice->probe_socks = cfg->probe_socks;
 	ice->probe_budget = cfg->probe_budget ? cfg->probe_budget : PL_ICE_PROBE_BUDGET;
 	ice->ta = cfg->ta_ms ? cfg->ta_ms : PL_ICE_TA_MS;
+	ice->consent_ms = cfg->consent_ms ? cfg->consent_ms : PL_ICE_CONSENT_INTERVAL_MS;
 	pl_env_random(ice->env, &ice->tiebreak, sizeof ice->tiebreak);
 	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint8_t r[PL_ICE_UFRAG_LEN];
@@ -391,7 +392,7 @@ static void nominate(struct pl_ice *ice, int i, uint64_t now)
 	ice->state = S_DIRECT;
 	ice->retry_ms = PL_ICE_RETRY_MS;
 	ice->consent_ok = now;
-	ice->consent_next = now + PL_ICE_CONSENT_INTERVAL_MS;
+	ice->consent_next = now + ice->consent_ms;
 	ice->bday_total = ice->bday_sent; /* probing is over for this round */
 	ice->hard_total = ice->hard_i;
 	struct pl_ice_event ev = {.kind = PL_ICE_EV_DIRECT, .path = path_of(p), .sock = p->sock, .remote = p->raddr,
@@ -716,7 +717,7 @@ void pl_ice_tick(struct pl_ice *ice, uint64_t now)
 			uint8_t *tid = ice->consent_tid[ice->consent_i++ % CONSENT_TIDS];
 			new_tid(ice, tid);
 			send_request(ice, p->sock, &p->raddr, tid, false);
-			ice->consent_next = now + PL_ICE_CONSENT_INTERVAL_MS;
+			ice->consent_next = now + ice->consent_ms;
 			ice->st.consent_sent++;
 		}
 	}
@@ -816,3 +817,10 @@ enum pl_ice_path pl_ice_path(const struct pl_ice *ice)
 }
 
 const struct pl_ice_stats *pl_ice_stats(const struct pl_ice *ice) { return &ice->st; }
+
+uint64_t pl_ice_consent_age(const struct pl_ice *ice, uint64_t now_ms)
+{
+	if (ice->state != S_DIRECT || ice->nominated < 0 || now_ms <= ice->consent_ok)
+		return 0;
+	return now_ms - ice->consent_ok;
+}

@@ -159,6 +159,7 @@ struct pl_ice_config {
 	unsigned probe_socks; /* extra sockets the caller will open for birthday probing; 0: none */
 	unsigned probe_budget; /* easy side's probes per round; 0: PL_ICE_PROBE_BUDGET */
 	unsigned ta_ms;       /* 0: PL_ICE_TA_MS */
+	unsigned consent_ms;  /* between consent checks on the nominated pair; 0: PL_ICE_CONSENT_INTERVAL_MS */
 };
 
 enum pl_ice_path {
@@ -230,6 +231,10 @@ uint64_t pl_ice_next_ms(const struct pl_ice *ice);
 bool pl_ice_pop_tx(struct pl_ice *ice, struct pl_ice_tx *tx);
 bool pl_ice_pop_event(struct pl_ice *ice, struct pl_ice_event *ev);
 
+/* ms since the nominated pair last answered a consent check (0 when none is nominated). It climbs
+ * past the consent interval plus the round trip only when answers stop: a caller may hedge then
+ * (send media on the relay as well) long before PL_ICE_CONSENT_TIMEOUT_MS gives the pair up. */
+uint64_t pl_ice_consent_age(const struct pl_ice *ice, uint64_t now_ms);
 bool pl_ice_controlling(const struct pl_ice *ice);
 enum pl_ice_path pl_ice_path(const struct pl_ice *ice);
 const struct pl_ice_stats *pl_ice_stats(const struct pl_ice *ice);

@@ -159,6 +159,7 @@ static const struct pl_msg_field auth_ok[] = {
 	U16("udp_port", auth_ok.udp_port),
 	FIXED("voice_key", auth_ok.voice_key),
 	FLAGS("flags", auth_ok.flags, PL_AUTH_DEVICE_ADDED),
+	U16("stun_port", auth_ok.stun_port),
 };
 static const struct pl_msg_field member[] = { /* JOINED; PARTED adds its reason */
 	STR("room", member.room, PL_ROOM_MAX),
@@ -366,6 +367,17 @@ static const struct pl_msg_field media_key[] = {
 	FIXED("sealed", mkey.keys[0].sealed),
 	ABSENT(mkey.count),
 };
+/* Candidates for a direct path (protocol 5), relayed between the two members of a 1:1 call. */
+static const struct pl_msg_field call_cand[] = {
+	U64("call", cand.id),
+	BYTES("desc", cand.len, cand.desc, PL_CALL_CAND_MAX),
+	ABSENT(cand.session),
+};
+static const struct pl_msg_field call_peer_cand[] = {
+	U64("call", cand.id),
+	U64("session", cand.session),
+	BYTES("desc", cand.len, cand.desc, PL_CALL_CAND_MAX),
+};
 
 /* Rendezvous by room code: RDV_OPEN and RDV_JOIN are answered by RDV_CODE; RDV_SEND's data goes
  * to the other side as RDV_DATA. */
@@ -447,6 +459,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(RDV_OPEN, rdv_open),
 	DESC(RDV_JOIN, rdv_join),
 	DESC(RDV_SEND, rdv_send),
+	DESC(CALL_CAND, call_cand),
 
 	DESC(WELCOME, welcome),
 	DESC(AUTH_OK, auth_ok),
@@ -478,6 +491,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(RDV_CODE, rdv_code),
 	DESC(RDV_PEER, rdv_peer),
 	DESC(RDV_DATA, rdv_send),
+	DESC(CALL_PEER_CAND, call_peer_cand),
 };
 
 const struct pl_msg_desc *pl_msg_describe(uint16_t type)

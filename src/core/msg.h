@@ -19,7 +19,7 @@
 #include "core/names.h"
 #include "core/rdv.h"
 
-#define PL_PROTO_VERSION 4
+#define PL_PROTO_VERSION 5
 #define PL_VOICE_KEY_LEN 32
 #define PL_DEVICE_KEY_LEN 32  /* an Ed25519 public key */
 #define PL_SIG_LEN 64         /* an Ed25519 signature */
@@ -28,6 +28,9 @@
 /* The end-to-end call handshake's messages (core/e2e.h), carried opaque by the server. */
 #define PL_CALL_HS_LEN 136     /* an OFFER or an ANSWER */
 #define PL_CALL_REVEAL_LEN 104 /* a REVEAL */
+/* CALL_CAND's description of a device's candidates (core/ice.h's signalling form, opaque to the
+ * server): at most this many bytes (protocol 5). */
+#define PL_CALL_CAND_MAX 484
 #define PL_SKEY_LEN 176        /* a sender key sealed to one participant's device key */
 #define PL_MEDIA_KEYS_MAX 32   /* sealed sender keys in one MEDIA_KEYS frame */
 #define PL_USERLIST_CHUNK 64 /* entries per USERLIST frame; more follow with more=1 */
@@ -78,6 +81,7 @@ enum pl_msg_type {
 	PL_MSG_RDV_OPEN = 0x0025,
 	PL_MSG_RDV_JOIN = 0x0026,
 	PL_MSG_RDV_SEND = 0x0027,
+	PL_MSG_CALL_CAND = 0x0028,
 	/* server -> client */
 	PL_MSG_WELCOME = 0x8001,
 	PL_MSG_AUTH_OK = 0x8002,
@@ -109,6 +113,7 @@ enum pl_msg_type {
 	PL_MSG_RDV_CODE = 0x801C,
 	PL_MSG_RDV_PEER = 0x801D,
 	PL_MSG_RDV_DATA = 0x801E,
+	PL_MSG_CALL_PEER_CAND = 0x801F,
 };
 
 enum pl_presence {
@@ -230,6 +235,7 @@ struct pl_msg {
 			uint16_t udp_port;
 			uint8_t voice_key[PL_VOICE_KEY_LEN];
 			uint8_t flags; /* PL_AUTH_DEVICE_ADDED */
+			uint16_t stun_port; /* a second STUN port (protocol 5), 0: none */
 		} auth_ok;
 		struct {
 			char room[PL_ROOM_MAX + 1];
@@ -327,6 +333,13 @@ struct pl_msg {
 			uint8_t device[PL_DEVICE_KEY_LEN]; /* CALL_MEMBER: the member's device key */
 			uint8_t joined;                 /* CALL_MEMBER: 1 joined, 0 left */
 		} call;
+		/* CALL_CAND (the sender's candidates) and CALL_PEER_CAND (the peer's, with its session) */
+		struct {
+			uint64_t id;      /* the call */
+			uint64_t session; /* CALL_PEER_CAND: the sender's session */
+			uint16_t len;
+			uint8_t desc[PL_CALL_CAND_MAX];
+		} cand;
 		/* MEDIA_KEYS (to several) and MEDIA_KEY (to one, from one) */
 		struct {
 			uint8_t scope;                  /* enum pl_key_scope */

@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/hmap.h"
 #include "core/mformat.h"
+#include "core/ratelimit.h"
 #include "net/conn.h"
 #include "net/log.h"
 #include "server/chat.h"
@@ -29,6 +30,7 @@ struct member {
 	uint64_t session; /* 0 until rung */
 	char nick[PL_NICK_MAX + 1];
 	uint8_t state;    /* enum mstate */
+	struct pl_bucket cand; /* CALL_CAND budget (cand_rate, cand_burst) */
 };
 
 struct pl_call {
@@ -561,6 +563,33 @@ static void media_keys(struct pl_session *s, const struct pl_msg *m)
 		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "some recipients are not in that call or room");
 }
 
+/* A member's candidates for a direct path, passed on unread to the other member of an active
+ * one-to-one call only, within the member's budget (cand_rate, cand_burst). */
+static void cand(struct pl_session *s, struct pl_call *c, struct member *mb, const struct pl_msg *m)
+{
+	const struct pl_config *cfg = s->srv->cfg;
+	if (c->group || c->phase != PH_ACTIVE || mb->state != M_JOINED) {
+		pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "candidates go to the other party of an active one-to-one call");
+		return;
+	}
+	if (!pl_bucket_take(&mb->cand, pl_env_mono_ms(s->srv->env), cfg->cand_rate, cfg->cand_burst)) {
+		pl_session_error(s, PL_ERR_RATE_LIMITED, m->type, "too many candidate descriptions for this call");
+		return;
+	}
+	struct member *other = &c->m[mb == &c->m[0] ? 1 : 0];
+	struct pl_session *to = other->state == M_JOINED ? pl_server_session(c->srv, other->session) : NULL;
+	if (!to)
+		return;
+	struct pl_msg *k = &s->srv->scratch;
+	memset(&k->u.cand, 0, sizeof k->u.cand);
+	k->type = PL_MSG_CALL_PEER_CAND;
+	k->u.cand.id = c->id;
+	k->u.cand.session = s->id;
+	k->u.cand.len = m->u.cand.len;
+	memcpy(k->u.cand.desc, m->u.cand.desc, m->u.cand.len);
+	pl_session_send(to, k);
+}
+
 void pl_call_handle(struct pl_session *s, const struct pl_msg *m)
 {
 	if (m->type == PL_MSG_CALL_START) {
@@ -571,6 +600,7 @@ void pl_call_handle(struct pl_session *s, const struct pl_msg *m)
 		media_keys(s, m);
 		return;
 	}
+	_Static_assert(offsetof(struct pl_msg, u.cand.id) == offsetof(struct pl_msg, u.call.id), "the call's id");
 	struct pl_call *c = find(s->srv, m->u.call.id);
 	struct member *mb = c ? member_of(c, s->id) : NULL;
 	if (!mb) {
@@ -599,6 +629,9 @@ void pl_call_handle(struct pl_session *s, const struct pl_msg *m)
 		break;
 	case PL_MSG_CALL_HANGUP:
 		leave(s, c, mb, false);
+		break;
+	case PL_MSG_CALL_CAND:
+		cand(s, c, mb, m);
 		break;
 	default:
 		break;

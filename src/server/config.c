@@ -35,6 +35,8 @@ static const struct setting {
 	S("ping_timeout", K_UINT, ping_timeout_ms, 50, 3600000, "ms to answer a PING before the connection is dropped (default 20000)"),
 	S("login_timeout", K_UINT, login_timeout_ms, 50, 3600000, "ms from connect to login (default 30000)"),
 	S("ring_timeout", K_UINT, ring_timeout_ms, 100, 3600000, "ms a call rings before it ends unanswered (default 300000: 5 minutes)"),
+	S("cand_burst", K_DOUBLE, cand_burst, 1, 1e6, "candidate descriptions (CALL_CAND) one member of a call may send at once (default 4)"),
+	S("cand_rate", K_DOUBLE, cand_rate, 0.001, 1e6, "then candidate descriptions per second (default 0.1: one every 10 s)"),
 	S("message_burst", K_DOUBLE, message_burst, 1, 1e6, "chat messages a user may send at once (default 8)"),
 	S("message_rate", K_DOUBLE, message_rate, 0.01, 1e6, "then chat messages per second (default 2)"),
 	S("request_burst", K_DOUBLE, request_burst, 1, 1e6, "other requests at once (default 60)"),
@@ -103,6 +105,9 @@ void pl_config_defaults(struct pl_config *c)
 	c->ping_timeout_ms = 20000;
 	c->login_timeout_ms = 30000;
 	c->ring_timeout_ms = 300000;
+	/* A device sends its candidates once a call, again when its addresses change. */
+	c->cand_burst = 4;
+	c->cand_rate = 0.1;
 	c->message_burst = 8;
 	c->message_rate = 2;
 	c->request_burst = 60;

@@ -28,6 +28,8 @@ struct pl_config {
 	unsigned ping_timeout_ms;   /* to answer a PING: the idle timeout of a dead connection */
 	unsigned login_timeout_ms;  /* from connect to a successful login */
 	unsigned ring_timeout_ms;   /* an unanswered call is ended after this (seed 002: 5 minutes) */
+	double cand_burst;          /* candidate descriptions per call member at once ... */
+	double cand_rate;           /* ... then this many per second */
 	double message_burst;       /* chat messages at once ... */
 	double message_rate;        /* ... then this many per second */
 	double request_burst;       /* other requests at once ... */

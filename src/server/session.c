@@ -195,6 +195,7 @@ void pl_session_enter_ready(struct pl_session *s, const char *nick, const char *
 	m.u.auth_ok.udp_port = srv->udp_port;
 	memcpy(m.u.auth_ok.voice_key, s->voice_key, PL_VOICE_KEY_LEN);
 	m.u.auth_ok.flags = flags;
+	m.u.auth_ok.stun_port = srv->stun_port; /* 0 when off */
 	pl_session_send(s, &m);
 	pl_log(PL_LOG_INFO, "%s logged in from %s (session %016llx%s)", s->nick, s->peer, (unsigned long long)s->id,
 	       device ? ", device key" : "");
@@ -360,6 +361,7 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_CALL_CONFIRM:
 	case PL_MSG_CALL_HANGUP:
 	case PL_MSG_MEDIA_KEYS:
+	case PL_MSG_CALL_CAND:
 		pl_call_handle(s, m);
 		break;
 	case PL_MSG_SET_PROFILE:

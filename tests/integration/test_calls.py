@@ -33,7 +33,9 @@ def client(name, srv=srv):
     # A fixed 60 ms jitter buffer: these recordings judge what crosses the wire, and a machine
     # busy with sanitizers and parallel tests must not make the adaptive one time-scale them (it
     # has its own tests: unit_ajb, integration_voice_loss).
-    c = Client(tmp, srv, "--jitter", "3", name=name, env=env)
+    # --relay-only: the tap below judges what the relay forwards, so the calls must stay on it
+    # (test_call_path shows them going direct).
+    c = Client(tmp, srv, "--jitter", "3", "--relay-only", name=name, env=env)
     clients.append(c)
     return c
 

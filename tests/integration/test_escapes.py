@@ -148,7 +148,7 @@ class FakeServer:
         while time.time() < deadline and next_frame(max(0.05, deadline - time.time())) not in LOGINS:
             pass
         c.sendall(frame(AUTH_OK, s(NICK) + u64(0x1122334455667788) + u16(self.udp.getsockname()[1]) +
-                        os.urandom(32) + u8(1)))
+                        os.urandom(32) + u8(1) + u16(0)))
         frames, _ = barrage()
         for f in frames:
             c.sendall(f)

@@ -110,7 +110,7 @@ try:
         for n in re.findall(r"`([a-z_]+)`", head):
             tables[n] = body
     emitted = {}  # event name -> fields the source writes into it
-    for f in ("ui.c", "client.c", "client_cmd.c", "call.c", "direct.c", "direct_cmd.c", "rdvc.c"):
+    for f in ("ui.c", "client.c", "client_cmd.c", "call.c", "callpath.c", "direct.c", "direct_cmd.c", "rdvc.c"):
         src = open(os.path.join(ROOT, "src", "client", f)).read()
         for m in re.finditer(r"\bevent\(([^;]*?)\);(.*?)(?:\bemit\(|\n\t\}\n|\bbreak;)", src, re.S):
             fields = re.findall(r'(?:jset_\w+|json_object_set_new)\(o, "([a-z_0-9]+)"', m.group(2))

@@ -13,8 +13,10 @@ the sentence as Opus decodes it (test_calls.py's thresholds), and a table prints
 path and the time from `call` to the first audio in B's recording. Unordered pairs, not ordered
 ones: NAT traversal does not depend on which side rang (both sides send checks, the easy side of
 an easy/hard pair is the one that gets through whoever calls), and 10 calls keep the test under
-three minutes under the sanitizers. Today every call is relayed by parleyd, so the path column says
-"relayed"; the call's own direct path comes when the ICE agent (src/core/ice.h) is wired into calls.
+three minutes under the sanitizers. The call's path comes from its `call_path` events (the client's
+ICE agent, client/callpath.c): direct in every pair but symmetric to symmetric (port-restricted to
+symmetric by birthday probing from the client's probe sockets); the table adds the time from `call`
+to the direct path.
 
 Until then, the agent itself runs over the same NATs: tests/tools/icepeer, one in each LAN, gathers
 its host and server-reflexive candidates from parleyd's STUN (and learns whether its NAT is
@@ -22,22 +24,26 @@ symmetric from two STUN addresses), swaps descriptions through this test and run
 a pair is nominated both send small datagrams on it for a second. Every pair but symmetric to
 symmetric must get a direct path that carries them both ways (port-restricted to symmetric by
 birthday probing, within 3 rounds: 26 s at most), symmetric to symmetric must stay on the relay, and the table
-gets the agent's path, its time to a direct path and the probes it sent. Then the agent's half of
-path changes (issue 9 must-show 2): with a port-restricted pair direct, a drop rule on router A
-cuts the direct path (the relay's stays open): both icepeers must say "relay" within about a
-second; the rule lifted 2.5 s later, both must return to direct by themselves. The routers firewall
+gets the agent's path, its time to a direct path and the probes it sent. Then path changes on a
+real call (issue 9 must-show 2): alice talks a steady tone to bob over a port-restricted pair gone
+direct; a drop rule on router A cuts the direct path (the relay's stays open): the call must move
+to the relay within about a second; the rule lifted 2.5 s later, it must return to direct by
+itself; bob's recording must show no gap over 200 ms at either switch. The routers firewall
 themselves as home routers do (natlab.py says why it matters); the same port-restricted pair is
 then tried once on TESTING.md's bare recipe, and its result printed (the conntrack clash there
 defeats hole punching when one side's first check arrives before the other's first one leaves).
 
 Needs root and network namespaces; without them it says so and is skipped (exit status 77)."""
+import array
 import itertools
+import math
 import os
 import queue
 import subprocess
 import sys
 import threading
 import time
+import wave
 
 import natlab
 
@@ -53,6 +59,10 @@ PROBE_SOCKS, PROBE_BUDGET = 256, 384  # the symmetric side's sockets, the easy s
 
 SHORT = {"none": "no NAT", "full_cone": "full cone", "port_restricted": "port-restr.", "symmetric": "symmetric"}
 PAIRS = list(itertools.combinations_with_replacement(natlab.KINDS, 2))
+# Calls that stay on the relay: symmetric to symmetric (nothing gets through).
+RELAYED = {("symmetric", "symmetric")}
+# Direct by birthday probing: 78 % a round (client/callpath.h), 3 rounds in 40 s: 99 %.
+BIRTHDAY = {("port_restricted", "symmetric")}
 
 t = Checks("natlab")
 tmp = tmpdir()
@@ -99,6 +109,33 @@ def icepeers(voice, other, run_ms):
                 r["relay"] = True
         res.append(r)
     return res
+
+
+def tone_gaps(wav, spans):
+    """For each (what, from_s, to_s) of the recording: (what, the longest run of 5 ms windows in it
+    below a quarter of the tone's level, in ms, from_s, to_s); None when the recording is missing
+    or the tone does not cover the span."""
+    try:
+        w = wave.open(wav)
+        rate, data = w.getframerate(), array.array("h", w.readframes(w.getnframes()))
+    except (OSError, EOFError, wave.Error):
+        return [(what, None, lo, hi) for what, lo, hi in spans]
+    win = rate // 200
+    rms = [math.sqrt(sum(x * x for x in data[i:i + win]) / win) for i in range(0, len(data) - win, win)]
+    loud = sorted(r for r in rms if r > 1000)
+    level = loud[len(loud) // 2] if loud else 0
+    out = []
+    for what, lo, hi in spans:
+        seg = rms[max(0, int(lo * 200)):int(hi * 200)]
+        if not level or len(seg) < (hi - lo) * 200 - 2:
+            out.append((what, None, lo, hi))
+            continue
+        run = best = 0
+        for r in seg:
+            run = run + 1 if r < level / 4 else 0
+            best = max(best, run)
+        out.append((what, best * 5, lo, hi))
+    return out
 
 
 def stop(*cs):
@@ -176,6 +213,11 @@ try:
         xb = b.expect("call_state", state="active")
         connected = t.check(inc is not None and xa is not None and xb is not None,
                             f"{label}: the call connects (both sides active)")
+        # The call's own direct path: each side's call_path event (none where it stays relayed).
+        wait = 3 if (ka, kb) in RELAYED else 40 if (ka, kb) in BIRTHDAY else 8
+        pa = a.expect("call_path", timeout=wait) if connected else None
+        t_direct = time.time() - t_call if pa else None
+        pb = b.expect("call_path", timeout=2 if pa else 0.5) if connected else None
         sent = a.expect("voice_sent", timeout=60) if xa else None
         time.sleep(0.6)  # the last frames cross the jitter buffer
         b.send({"cmd": "stop_record"})
@@ -194,12 +236,20 @@ try:
         first = None
         if "delay_ms" in res:
             first = res["delay_ms"] / 1000.0 - (t_call - t_rec)
-        path = (xa or {}).get("path", "relayed")
-        table.append((ka, kb, path if connected else "failed", first, res.get("segsnr_db")))
+        # Each side names the path by the address it sends to: behind no NAT, the peer's host
+        # address is reachable (lan to it) while the other side reaches us at our public one.
+        path = pa["path"] if pa and pb else "relayed"
+        if (ka, kb) in RELAYED:
+            t.check(pa is None and pb is None, f"{label}: the call stays on the relay, as expected ({pa} / {pb})")
+        else:
+            t.check(pa is not None and pb is not None and pa.get("path") in ("lan", "direct", "punched")
+                    and pb.get("path") in ("lan", "direct", "punched"),
+                    f"{label}: the call goes direct (call_path on both sides): {pa} / {pb}")
+        table.append((ka, kb, path if connected else "failed", first, res.get("segsnr_db"), t_direct))
 
-    t.check(len(table) == len(PAIRS) and all(p != "failed" and f is not None for _, _, p, f, _ in table),
+    t.check(len(table) == len(PAIRS) and all(p != "failed" and f is not None for _, _, p, f, _, _ in table),
             f"every one of the {len(PAIRS)} pairs connected and carried audio")
-    t.check(all(f is not None and f < 3.0 for _, _, _, f, _ in table),
+    t.check(all(f is not None and f < 3.0 for _, _, _, f, _, _ in table),
             "audio flows within 3 s of `call` in every pair (answering included)")
 
     # --- the ICE agent over the same NATs (tests/tools/icepeer) ---
@@ -234,67 +284,73 @@ try:
                            da and da.get("rtt"), probes + hard)
 
     print()
-    print(f"{'A':<12} {'B':<12} {'call path':<10} {'call->audio':>12}   {'agent path':<10} {'->direct':>9} "
-          f"{'rtt':>6} {'probes':>7}")
-    for ka, kb, path, first, _ in table:
+    print(f"{'A':<12} {'B':<12} {'call path':<10} {'call->audio':>12} {'call->direct':>13}   {'agent path':<10} "
+          f"{'->direct':>9} {'rtt':>6} {'probes':>7}")
+    for ka, kb, path, first, _, td in table:
         fs = f"{first * 1000:.0f} ms" if first is not None else "-"
+        ds = f"{td * 1000:.0f} ms" if td is not None else "-"
         ap, at, art, pr = agent.get((ka, kb), (None, None, None, 0))
-        print(f"{SHORT[ka]:<12} {SHORT[kb]:<12} {path:<10} {fs:>12}   {ap or 'relay':<10} "
+        print(f"{SHORT[ka]:<12} {SHORT[kb]:<12} {path:<10} {fs:>12} {ds:>13}   {ap or 'relay':<10} "
               f"{(str(at) + ' ms') if at is not None else '-':>9} {(art + ' ms') if art else '-':>6} {pr:>7}")
     print()
 
-    # --- path changes, the agent's part: block the direct path, the agent goes back to the relay;
-    # lift the block, it returns to direct by itself ---
+    # --- path changes (must-show 2), on a real call: alice talks a steady tone, bob records; a drop
+    # rule on router A cuts the direct path (the relay's stays open): the call moves to the relay and
+    # the tone goes on; lifted, the call returns to direct by itself. The gap at each switch is
+    # measured in bob's recording. ---
     lab.set_nat("A", "port_restricted")
     lab.set_nat("B", "port_restricted")
-    args = ["--stun", voice, "--stun2", other, "--run-ms", "18000"]
-    procs = [subprocess.Popen(lab.prefix(ns) + [ICEPEER, *args, *extra], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for ns, extra in (("hA", ["--controlling"]), ("hB", []))]
-    lines = queue.Queue()
-
-    def reader(i, p):
-        for line in p.stdout:
-            lines.put((i, time.time(), line.split()))
-    descs = [p.stdout.readline() for p in procs]
-    for p, d in zip(procs, reversed(descs)):
-        p.stdin.write(d)
-        p.stdin.flush()
-    for i, p in enumerate(procs):
-        threading.Thread(target=reader, args=(i, p), daemon=True).start()
-
-    def both(word, timeout):
-        """Waits until both icepeers print a line starting with word; returns when the later did."""
-        seen, deadline = {}, time.time() + timeout
-        while len(seen) < 2 and time.time() < deadline:
-            try:
-                i, at, f = lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if f and f[0] == word:
-                seen.setdefault(i, at)
-        return max(seen.values()) if len(seen) == 2 else None
-    t_direct = both("direct", 5)
-    t.check(t_direct is not None, "path change: both icepeers (port-restricted / port-restricted) go direct")
+    tone = os.path.join(tmp, "tone.wav")
+    subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", tone,
+                    "synth", "16", "sine", "440", "gain", "-6"], check=True)
+    a = start("A", "alice", "alice-password", False)
+    b = start("B", "bob", "bob-password", False)
+    a.expect("voice_ready")
+    b.expect("voice_ready")
+    rec = os.path.join(tmp, "heard-switch.wav")
+    b.send({"cmd": "record", "file": rec})
+    b.expect("recording")
+    t_rec = time.time()
+    a.send({"cmd": "call", "nick": "bob"})
+    if b.expect("call_incoming"):
+        b.send({"cmd": "answer"})
+    if a.expect("call_state", state="active"):
+        a.send({"cmd": "voice_send", "file": tone})
+    b.expect("call_state", state="active")
+    pa, pb = a.expect("call_path", timeout=8), b.expect("call_path", timeout=3)
+    t.check(pa is not None and pb is not None and pa.get("path") == "punched" and pb.get("path") == "punched",
+            f"path change: the call (port-restricted / port-restricted) goes direct, punched: {pa} / {pb}")
+    time.sleep(1.0)
     t_block = time.time()
     lab.block("A", natlab.SIDES["B"]["out"])
-    t_relay = both("relay", 4)
-    t.check(t_relay is not None and t_relay - t_block <= 1.6,
-            f"path change: with the direct path blocked, both go back to the relay within about a second "
-            f"({(t_relay - t_block) * 1000:.0f} ms)" if t_relay else "path change: both go back to the relay")
-    # Blocked a while longer, so that the one re-check of the lost pair fails too: the way back is
-    # then the retry every PL_ICE_RETRY_MS (3 s).
-    time.sleep(2.5)
+    ra = a.expect("call_path", path="relayed", timeout=4)
+    rb = b.expect("call_path", path="relayed", timeout=2)
+    t_relay = time.time()
+    t.check(ra is not None and rb is not None and t_relay - t_block <= 2.0,
+            f"path change: blocked, the call moves to the relay within about a second "
+            f"({(t_relay - t_block) * 1000:.0f} ms): {ra} / {rb}")
+    time.sleep(2.5)  # so that the one re-check of the lost pair fails too: the way back is the retry
     t_unblock = time.time()
     lab.unblock("A")
-    t_back = both("direct", 7)
-    t.check(t_back is not None and t_back - t_unblock <= 4.5,
-            f"path change: unblocked, both return to direct by themselves at the next retry "
-            f"({(t_back - t_unblock) * 1000:.0f} ms after the block was lifted)" if t_back else
-            "path change: unblocked, both return to direct by themselves")
-    for p in procs:
-        p.kill()
-        p.wait()
+    ba = a.expect("call_path", path="punched", timeout=7)
+    bb = b.expect("call_path", path="punched", timeout=2)
+    t_back = time.time()
+    t.check(ba is not None and bb is not None,
+            f"path change: unblocked, the call returns to direct by itself "
+            f"({(t_back - t_unblock) * 1000:.0f} ms after the block was lifted): {ba} / {bb}")
+    sent = a.expect("voice_sent", timeout=30)
+    time.sleep(0.6)
+    b.send({"cmd": "stop_record"})
+    time.sleep(0.3)
+    a.send({"cmd": "hangup"})
+    a.expect("call_state", state="ended")
+    stop(a, b)
+    spans = (("to the relay", t_block - 0.5 - t_rec, t_relay + 1.0 - t_rec),
+             ("back to direct", t_unblock - 0.5 - t_rec, t_back + 1.0 - t_rec))
+    for what, gap, lo, hi in tone_gaps(rec, spans):
+        print(f"measured: audio gap at the switch {what}: {gap} ms (bob's recording {lo:.2f}-{hi:.2f} s)")
+        t.check(sent is not None and gap is not None and gap <= 200,
+                f"path change: the switch {what} leaves no gap over 200 ms in the tone bob hears ({gap} ms)")
 
     # TESTING.md's bare recipe (routers without a firewall of their own), for the record.
     # Whether the conntrack clash strikes is a race (whose first check arrives before the other's

@@ -160,6 +160,8 @@ try:
          f"the code to compare aloud is shown, the same as dave's ({sas and sas['sas']})")
     wait(lambda r: "call with dave 00:0" in status(r) and "Opus 48000 Hz mono" in status(r)
          and "not verified" in status(r), "the status line shows the call, its duration, format and trust")
+    wait(lambda r: "direct LAN" in status(r) or shows("(direct LAN")(r),
+         "the call's path is shown: direct LAN (both clients on this host)")
     wait(lambda r: "[mic [" in bar(r) and "] vad]" in bar(r), "the window bar shows carol's microphone meter and mode")
     keys("M-3")
     dave.send({"cmd": "voice_send", "file": speech})

@@ -592,9 +592,16 @@ static void test_block(void)
 	struct net *n = net_new(NAT_RESTRICTED, NAT_FULL, 3);
 	run_until(n, 1000);
 	CHECK(n->s[0].ndirect == 1 && n->s[1].ndirect == 1);
+	/* Consent answers keep coming: their age stays within an interval and a round trip. */
+	CHECK(pl_ice_consent_age(n->s[0].ice, n->now) <= PL_ICE_CONSENT_INTERVAL_MS + 100);
 	uint64_t t_block = n->now;
 	n->blocked = true;
-	run_until(n, n->now + 2000);
+	run_until(n, t_block + 600);
+	/* Cut off: the age climbs (a caller hedges on it) before the pair is given up. */
+	CHECK(pl_ice_consent_age(n->s[0].ice, n->now) >= 600 - PL_ICE_CONSENT_INTERVAL_MS);
+	CHECK_EQ(n->s[0].nrelay, 0);
+	run_until(n, t_block + 2000);
+	CHECK_EQ(pl_ice_consent_age(n->s[0].ice, n->now), 0); /* given up: nothing nominated */
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ(n->s[i].nrelay, 1);
 		CHECK(n->s[i].relay_at >= (int64_t)t_block + PL_ICE_CONSENT_TIMEOUT_MS - PL_ICE_CONSENT_INTERVAL_MS);

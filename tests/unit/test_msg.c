@@ -287,6 +287,7 @@ static void b_auth_ok(struct pl_msg *m)
 	m->u.auth_ok.udp_port = 64738;
 	fill_key(m->u.auth_ok.voice_key, PL_VOICE_KEY_LEN, 3);
 	m->u.auth_ok.flags = PL_AUTH_DEVICE_ADDED;
+	m->u.auth_ok.stun_port = 3478;
 }
 static void b_auth_ok_max(struct pl_msg *m)
 {
@@ -296,6 +297,7 @@ static void b_auth_ok_max(struct pl_msg *m)
 	m->u.auth_ok.udp_port = 65535;
 	memset(m->u.auth_ok.voice_key, 0, PL_VOICE_KEY_LEN); /* zeros: the key is bytes, not a string */
 	m->u.auth_ok.flags = 0;
+	m->u.auth_ok.stun_port = 65535;
 }
 static void b_ping(struct pl_msg *m)
 {
@@ -522,6 +524,29 @@ static void b_room_topic(struct pl_msg *m)
 	m->u.topic.time_ms = 1796198400000ull;
 }
 
+static void b_call_cand(struct pl_msg *m)
+{
+	m->type = PL_MSG_CALL_CAND;
+	m->u.cand.id = 0x1122334455667788ull;
+	m->u.cand.len = 5;
+	memcpy(m->u.cand.desc, (const uint8_t[]){1, 0, 4, 0x61, 0x62}, 5);
+}
+
+static void b_call_cand_max(struct pl_msg *m)
+{
+	m->type = PL_MSG_CALL_CAND;
+	m->u.cand.id = UINT64_MAX;
+	m->u.cand.len = PL_CALL_CAND_MAX;
+	memset(m->u.cand.desc, 0xa5, PL_CALL_CAND_MAX);
+}
+
+static void b_call_peer_cand(struct pl_msg *m)
+{
+	b_call_cand(m);
+	m->type = PL_MSG_CALL_PEER_CAND;
+	m->u.cand.session = 0x100000002ull;
+}
+
 static void b_room_info(struct pl_msg *m)
 {
 	m->type = PL_MSG_ROOM_INFO;
@@ -650,6 +675,9 @@ static const struct rt_case rt_old_cases[] = {
 	{"TOPIC set", b_topic},
 	{"TOPIC ask", b_topic_ask},
 	{"ROOM_TOPIC", b_room_topic},
+	{"CALL_CAND", b_call_cand},
+	{"CALL_CAND max", b_call_cand_max},
+	{"CALL_PEER_CAND", b_call_peer_cand},
 	{"LIST_END", b_list_end},
 	{"OK", b_ok},
 	{"DEVICE", b_device},

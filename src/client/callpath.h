@@ -1,0 +1,71 @@
+/*
+ * callpath: a one-to-one call's direct path (issue 9). It drives the pure ICE agent (core/ice.h)
+ * over the voice engine's socket: when the call becomes active it gathers this device's host
+ * candidates (its interfaces' addresses in the voice socket's family: only loopback when parleyd is
+ * on loopback, since the peer then is on this host; never loopback otherwise), asks parleyd's
+ * voice port for the server-reflexive address (STUN through pl_voice_sendto, the answer through the
+ * datagram hook), names the relay, and sends the description to the peer in CALL_CAND. With the
+ * peer's (CALL_PEER_CAND) it runs the checks on a libevent timer; keys for the checks come from
+ * the call's media keys (both directions, BLAKE2b keyed with each). Media starts on the relay;
+ * a nominated pair moves it there (pl_voice_set_peer) and a lost one back to the relay (with
+ * media on both while the pair's consent answers are late: no audible gap either way). Each
+ * change is shown: a call_path event {path: lan|direct|punched|relayed, rtt_ms, local, remote}
+ * and the status line ("direct LAN 1 ms", "punched 12 ms", "relayed").
+ *
+ * When parleyd has a second STUN port (AUTH_OK's stun_port) both are asked from the voice socket: two
+ * mapped ports mean a symmetric NAT, and that side opens PL_CALLPATH_PROBE_SOCKS probe sockets when
+ * the agent asks (birthday probing); if one of them wins, media to the peer leaves from it
+ * (pl_voice_set_peer_fd) and what arrives on it goes to the engine (pl_voice_input).
+ */
+#ifndef PL_CLIENT_CALLPATH_H
+#define PL_CLIENT_CALLPATH_H
+
+#include <event2/event.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/e2e.h"
+#include "core/env.h"
+#include "core/msg.h"
+
+struct pl_ui;
+struct pl_voice;
+struct pl_callpath;
+
+#define PL_CALLPATH_STUN_WAIT_MS 600 /* for parleyd's STUN answer before the description goes out */
+/* Consent checks on the direct path this often; no answer for PL_CALLPATH_HEDGE_MS and media goes
+ * to the relay as well (pl_voice_set_hedge) until an answer comes or the agent gives the path up
+ * (PL_ICE_CONSENT_TIMEOUT_MS): a path cut off costs at most this much audio, not a second. */
+#define PL_CALLPATH_CONSENT_MS 100
+#define PL_CALLPATH_HEDGE_MS 150
+/* Birthday probing (core/ice.h): the sockets a side behind a symmetric NAT opens, and the probes
+ * the other side sends a round: about 1 - e^(-256*384/64512), 78 %, of a round getting through. */
+#define PL_CALLPATH_PROBE_SOCKS 256
+#define PL_CALLPATH_PROBE_BUDGET 384
+
+struct pl_callpath_cfg {
+	struct event_base *base;
+	const struct pl_env *env;
+	struct pl_ui *ui;
+	/* The voice engine (NULL when there is none: no direct path then). */
+	struct pl_voice *(*voice)(void *arg);
+	/* parleyd's voice address (the STUN server and the relay candidate) and its second STUN port
+	 * (AUTH_OK's, 0: none). false: no direct path. */
+	bool (*server_udp)(void *arg, struct sockaddr_storage *ss, socklen_t *len, uint16_t *stun_port);
+	void (*send)(void *arg, struct pl_msg *m);
+	void *arg;
+};
+
+int pl_callpath_alloc(struct pl_callpath **out, const struct pl_callpath_cfg *cfg);
+void pl_callpath_free(struct pl_callpath *p);
+/* The 1:1 call id became active: the caller is controlling; keys are the handshake's. */
+void pl_callpath_start(struct pl_callpath *p, uint64_t call, bool controlling, const struct pl_e2e_keys *keys,
+		       uint64_t peer_session);
+/* CALL_PEER_CAND. */
+void pl_callpath_msg(struct pl_callpath *p, const struct pl_msg *m);
+/* The call ended: back to the relay, agent freed. */
+void pl_callpath_stop(struct pl_callpath *p);
+/* "direct LAN 1 ms", "punched 12 ms", "relayed", or "" when no call is running. */
+void pl_callpath_status(const struct pl_callpath *p, char *out, size_t sz);
+
+#endif
