@@ -25,75 +25,16 @@
 #include "client/cmds.h"
 #include "client/sanitize.h"
 #include "client/scrollback.h"
+#include "client/tui_int.h"
 #include "client/wtext.h"
 
-#define HISTORY 100                  /* input lines kept for Up/Down */
-#define INPUT_MAX (PL_TEXT_MAX + 600) /* characters: a longest message and its command */
-#define WIN_MAX 100                  /* more conversations than this land in the status window */
-#define LIST_W 18                    /* the user list, its border included */
-#define LIST_MIN_COLS 60             /* narrower terminals get no user list */
-#define TAIL 8                       /* notices printed to stderr when the UI closes */
-#define WIN_NAME_MAX (PL_ROOM_MAX > PL_NICK_MAX ? PL_ROOM_MAX : PL_NICK_MAX)
-
-#define NICK_COLORS 5
-enum { P_ERR = 1, P_BAR, P_HI, P_NICK };
-
-struct win {
-	char name[WIN_NAME_MAX + 1]; /* "#room" or a nickname; "" is the status window */
-	struct pl_sb sb;          /* its lines, oldest first */
-	int scroll;               /* screen rows scrolled back from the newest */
-	/* Older history: asked for when the person scrolls to the top; its lines go in at ins. */
-	bool fetching, started;   /* a page is on its way; the start of history was reached */
-	unsigned ins;
-	int act;                  /* unseen activity: 0 none, 1 notices, 2 chat, 3 errors, 4 mentions */
-	char (*users)[PL_NICK_MAX + 1]; /* rooms: sorted case-insensitively */
-	unsigned nusers, capusers;
-};
-
-struct pl_tui {
-	struct event *ev_in, *ev_winch, *ev_draw;
-	SCREEN *scr;
-	attr_t a_err, a_info, a_bar, a_hi;
-	attr_t a_nick[NICK_COLORS]; /* nicknames' colours; 0 on a terminal without colours */
-	void (*on_line)(const char *line, size_t len, void *arg);
-	bool (*on_top)(const char *window, uint64_t before_id, void *arg);
-	void *arg;
-
-	struct win *wins[WIN_MAX];
-	unsigned nwins, cur;
-
-	wchar_t in[INPUT_MAX + 1]; /* the input line */
-	unsigned len, pos, off;    /* its length, the cursor, the first character shown */
-	bool esc;                  /* ESC came: the next key is Alt+key */
-	unsigned idle;             /* wake-ups of the input event in a row that read no key */
-	char *hist[HISTORY];       /* oldest first */
-	unsigned nhist;
-	int hidx;                  /* the history entry shown, -1 when editing a new line */
-	char *draft;               /* the new line, kept while browsing history */
-	struct {                   /* tab completion; active while Tab is pressed again and again */
-		bool active, cmd;
-		unsigned start, end; /* the completed word in in[] */
-		char prefix[PL_NICK_MAX + 1];
-		int idx;
-	} comp;
-
-	char conn[PL_SERVER_NAME_MAX + 1], nick[PL_NICK_MAX + 1], presence[32], voice[160], live[200];
-	char talking[PL_TUI_TALKING][PL_NICK_MAX + 1];
-	unsigned ntalking;
-	char *tail[TAIL];          /* the last notices and errors, printed on the terminal as the UI ends */
-	unsigned ntail;
-	wchar_t *wbuf;             /* scratch for decoding one line */
-	size_t wcap;
-	char out[INPUT_MAX * 4 + MB_LEN_MAX]; /* the line handed to on_line */
-};
-
-static void dirty(struct pl_tui *t)
+void tui_dirty(struct pl_tui *t)
 {
 	event_active(t->ev_draw, 0, 0);
 }
 
 /* Appends a copy of s to a list of at most cap strings, dropping the oldest when full. */
-static void push(char **list, unsigned *n, unsigned cap, const char *s)
+void tui_push(char **list, unsigned *n, unsigned cap, const char *s)
 {
 	char *copy = strdup(s);
 	if (!copy)
@@ -156,19 +97,19 @@ static int put(int y, int x, int maxx, const char *s, attr_t a)
 
 /* --- windows --- */
 
-static struct win *cur_win(const struct pl_tui *t)
+struct win *tui_cur_win(const struct pl_tui *t)
 {
 	return t->wins[t->cur];
 }
 
-static bool is_room(const struct win *w)
+bool tui_is_room(const struct win *w)
 {
 	return w->name[0] == '#';
 }
 
 static int text_width(const struct win *w)
 {
-	return is_room(w) && COLS >= LIST_MIN_COLS ? COLS - LIST_W : COLS;
+	return tui_is_room(w) && COLS >= LIST_MIN_COLS ? COLS - LIST_W : COLS;
 }
 
 static int text_height(void)
@@ -199,7 +140,7 @@ static struct win *win_get(struct pl_tui *t, const char *name)
 		return t->wins[0];
 	snprintf(w->name, sizeof w->name, "%s", name);
 	t->wins[t->nwins++] = w;
-	dirty(t);
+	tui_dirty(t);
 	return w;
 }
 
@@ -210,7 +151,7 @@ static void win_free(struct win *w)
 	free(w);
 }
 
-static void comp_reset(struct pl_tui *t)
+void tui_comp_reset(struct pl_tui *t)
 {
 	t->comp.active = false;
 }
@@ -221,8 +162,8 @@ static void switch_to(struct pl_tui *t, unsigned i)
 		return;
 	t->cur = i;
 	t->wins[i]->act = 0;
-	comp_reset(t);
-	dirty(t);
+	tui_comp_reset(t);
+	tui_dirty(t);
 }
 
 /* --- public: lines, users, windows, status --- */
@@ -242,11 +183,11 @@ void pl_tui_message(struct pl_tui *t, const char *window, enum pl_tui_kind kind,
 		w->scroll += s ? pl_wtext_rows(s, n, text_width(w)) : 1;
 	}
 	int level = kind == PL_TUI_MENTION ? 4 : kind == PL_TUI_ERROR ? 3 : kind == PL_TUI_CHAT ? 2 : 1;
-	if (w != cur_win(t) && level > w->act)
+	if (w != tui_cur_win(t) && level > w->act)
 		w->act = level;
 	if (kind == PL_TUI_ERROR || (kind == PL_TUI_INFO && w == t->wins[0]))
-		push(t->tail, &t->ntail, TAIL, text);
-	dirty(t);
+		tui_push(t->tail, &t->ntail, TAIL, text);
+	tui_dirty(t);
 }
 
 void pl_tui_line(struct pl_tui *t, const char *window, enum pl_tui_kind kind, const char *text)
@@ -264,7 +205,7 @@ void pl_tui_older(struct pl_tui *t, const char *window, enum pl_tui_kind kind, c
 	struct win *w = t->wins[i];
 	if (pl_sb_insert(&w->sb, w->ins, text, (int)kind, id) == 0)
 		w->ins++;
-	dirty(t);
+	tui_dirty(t);
 }
 
 void pl_tui_older_end(struct pl_tui *t, const char *window, bool more, const char *start, const char *seam)
@@ -281,7 +222,7 @@ void pl_tui_older_end(struct pl_tui *t, const char *window, bool more, const cha
 		w->started = true;
 		pl_sb_insert(&w->sb, 0, start, PL_TUI_INFO, 0);
 	}
-	dirty(t);
+	tui_dirty(t);
 }
 
 static int nickcmp(const void *a, const void *b)
@@ -311,7 +252,7 @@ void pl_tui_users(struct pl_tui *t, const char *room, char (*nicks)[PL_NICK_MAX 
 			w->users[i][PL_NICK_MAX] = '\0';
 		qsort(w->users, n, sizeof *w->users, nickcmp);
 	}
-	dirty(t);
+	tui_dirty(t);
 }
 
 void pl_tui_member(struct pl_tui *t, const char *room, const char *nick, bool joined)
@@ -340,7 +281,7 @@ void pl_tui_member(struct pl_tui *t, const char *room, const char *nick, bool jo
 		memmove(&w->users[i], &w->users[i + 1], (w->nusers - i - 1) * sizeof *w->users);
 		w->nusers--;
 	}
-	dirty(t);
+	tui_dirty(t);
 }
 
 void pl_tui_show(struct pl_tui *t, const char *window)
@@ -365,27 +306,27 @@ void pl_tui_close_window(struct pl_tui *t, const char *window)
 		switch_to(t, (unsigned)i - 1);
 	else if (t->cur > (unsigned)i)
 		t->cur--;
-	comp_reset(t);
-	dirty(t);
+	tui_comp_reset(t);
+	tui_dirty(t);
 }
 
 void pl_tui_clear(struct pl_tui *t)
 {
 	if (!t)
 		return;
-	struct win *w = cur_win(t);
+	struct win *w = tui_cur_win(t);
 	pl_sb_clear(&w->sb);
 	w->scroll = 0;
 	w->started = false; /* scrolling up fetches it again, from the newest */
 	w->ins = 0;        /* a page on its way goes in at the top of what is left */
-	dirty(t);
+	tui_dirty(t);
 }
 
 const char *pl_tui_current(const struct pl_tui *t)
 {
 	if (!t)
 		return NULL;
-	const struct win *w = cur_win(t);
+	const struct win *w = tui_cur_win(t);
 	return w->name[0] ? w->name : NULL;
 }
 
@@ -408,7 +349,7 @@ void pl_tui_status(struct pl_tui *t, const char *connection, const char *nick, c
 		snprintf(t->presence, sizeof t->presence, "%s", presence);
 	if (voice)
 		snprintf(t->voice, sizeof t->voice, "%s", voice);
-	dirty(t);
+	tui_dirty(t);
 }
 
 void pl_tui_voice_live(struct pl_tui *t, const char *live)
@@ -416,7 +357,7 @@ void pl_tui_voice_live(struct pl_tui *t, const char *live)
 	if (!t || !strcmp(t->live, live))
 		return;
 	snprintf(t->live, sizeof t->live, "%s", live);
-	dirty(t);
+	tui_dirty(t);
 }
 
 void pl_tui_talking(struct pl_tui *t, const char (*nicks)[PL_NICK_MAX + 1], unsigned n)
@@ -425,7 +366,7 @@ void pl_tui_talking(struct pl_tui *t, const char (*nicks)[PL_NICK_MAX + 1], unsi
 		return;
 	t->ntalking = n < PL_TUI_TALKING ? n : PL_TUI_TALKING;
 	memcpy(t->talking, nicks, t->ntalking * sizeof t->talking[0]);
-	dirty(t);
+	tui_dirty(t);
 }
 
 static bool is_talking(const struct pl_tui *t, const char *nick)
@@ -560,12 +501,12 @@ static void draw_users(struct pl_tui *t, const struct win *w, int y0, int h, int
 
 static void draw_status(struct pl_tui *t, int y)
 {
-	const struct win *w = cur_win(t);
+	const struct win *w = tui_cur_win(t);
 	char buf[512];
 	int n = snprintf(buf, sizeof buf, "[%s (%s)] [%s] [%s] [%u:%s]", t->nick[0] ? t->nick : "-",
 			 t->presence[0] ? t->presence : "-", t->conn[0] ? t->conn : "-", t->voice[0] ? t->voice : "-",
 			 t->cur + 1, w->name[0] ? w->name : "status");
-	if (is_room(w) && n > 0 && (size_t)n < sizeof buf)
+	if (tui_is_room(w) && n > 0 && (size_t)n < sizeof buf)
 		snprintf(buf + n, sizeof buf - (size_t)n, " %u user%s", w->nusers, w->nusers == 1 ? "" : "s");
 	mvhline(y, 0, ' ' | t->a_bar, COLS);
 	/* What does not fit is left out from a space on, not cut inside a word. */
@@ -584,7 +525,7 @@ static void draw_status(struct pl_tui *t, int y)
 
 static void draw_input(struct pl_tui *t, int y)
 {
-	const struct win *w = cur_win(t);
+	const struct win *w = tui_cur_win(t);
 	char prompt[WIN_NAME_MAX + 8];
 	snprintf(prompt, sizeof prompt, "[%s] ", w->name[0] ? w->name : "status");
 	int px = put(y, 0, COLS / 2, prompt, A_BOLD);
@@ -615,7 +556,7 @@ static void draw(struct pl_tui *t)
 		refresh();
 		return;
 	}
-	struct win *w = cur_win(t);
+	struct win *w = tui_cur_win(t);
 	int cols = text_width(w), h = text_height();
 	draw_bar(t);
 	draw_text(t, w, 1, h, cols);
@@ -629,137 +570,6 @@ static void draw(struct pl_tui *t)
 static void on_draw(evutil_socket_t fd, short what, void *arg)
 {
 	draw(arg);
-}
-
-/* --- input line --- */
-
-static void del(struct pl_tui *t, unsigned from, unsigned to)
-{
-	if (from >= to || to > t->len)
-		return;
-	memmove(&t->in[from], &t->in[to], (t->len - to + 1) * sizeof t->in[0]);
-	t->len -= to - from;
-	if (t->pos >= to)
-		t->pos -= to - from;
-	else if (t->pos > from)
-		t->pos = from;
-}
-
-/* Puts characters at the cursor, as many as fit. */
-static void insert(struct pl_tui *t, const wchar_t *w, size_t n)
-{
-	if (n > INPUT_MAX - t->len)
-		n = INPUT_MAX - t->len;
-	memmove(&t->in[t->pos + n], &t->in[t->pos], (t->len - t->pos + 1) * sizeof t->in[0]);
-	memcpy(&t->in[t->pos], w, n * sizeof w[0]);
-	t->len += (unsigned)n;
-	t->pos += (unsigned)n;
-}
-
-/* Replaces the input line with UTF-8 s (NULL: empty). */
-static void set_input(struct pl_tui *t, const char *s)
-{
-	size_t len = s ? strlen(s) : 0;
-	explicit_bzero(t->in, sizeof t->in);
-	/* History holds lines typed here, so they fit; a longer one is cut, never overflows. */
-	t->len = t->pos = (unsigned)pl_wtext_decode(s ? s : "", len < INPUT_MAX ? len : INPUT_MAX, t->in, INPUT_MAX + 1);
-	t->off = 0;
-}
-
-static void history(struct pl_tui *t, int dir)
-{
-	if (dir < 0) {
-		if (t->hidx == 0 || t->nhist == 0)
-			return;
-		if (t->hidx < 0) {
-			pl_wtext_encode(t->in, t->len, t->out, sizeof t->out);
-			free(t->draft);
-			t->draft = strdup(t->out);
-			explicit_bzero(t->out, sizeof t->out);
-			t->hidx = (int)t->nhist;
-		}
-		set_input(t, t->hist[--t->hidx]);
-	} else {
-		if (t->hidx < 0)
-			return;
-		if (++t->hidx < (int)t->nhist) {
-			set_input(t, t->hist[t->hidx]);
-			return;
-		}
-		set_input(t, t->draft);
-		free(t->draft);
-		t->draft = NULL;
-		t->hidx = -1;
-	}
-}
-
-static void submit(struct pl_tui *t)
-{
-	size_t n = pl_wtext_encode(t->in, t->len, t->out, sizeof t->out);
-	/* Lines with a password are not kept. */
-	if (n && !pl_cmd_secret(t->out) && (!t->nhist || strcmp(t->hist[t->nhist - 1], t->out) != 0))
-		push(t->hist, &t->nhist, HISTORY, t->out);
-	free(t->draft);
-	t->draft = NULL;
-	t->hidx = -1;
-	set_input(t, NULL);
-	cur_win(t)->scroll = 0;
-	dirty(t);
-	/* on_line may print, switch or close windows, or quit: nothing of ours is held across it. */
-	t->on_line(t->out, n, t->arg);
-	explicit_bzero(t->out, sizeof t->out);
-}
-
-/* Tab: the word before the cursor becomes the next nickname of the room (or command, at the start
- * of the line) that begins with it; pressing Tab again goes on to the next one. */
-static void complete(struct pl_tui *t)
-{
-	const struct win *w = cur_win(t);
-	if (!t->comp.active) {
-		unsigned s = t->pos;
-		while (s > 0 && t->in[s - 1] != L' ')
-			s--;
-		if (s == t->pos)
-			return;
-		char pre[PL_NICK_MAX * 4 + MB_LEN_MAX];
-		size_t n;
-		if (t->pos - s > PL_NICK_MAX || (n = pl_wtext_encode(&t->in[s], t->pos - s, pre, sizeof pre)) > PL_NICK_MAX)
-			return; /* longer than any nickname or command */
-		memcpy(t->comp.prefix, pre, n + 1);
-		t->comp.cmd = s == 0 && t->comp.prefix[0] == '/';
-		t->comp.start = s;
-		t->comp.end = t->pos;
-		t->comp.idx = -1;
-		t->comp.active = true;
-	}
-	unsigned count = 0;
-	if (t->comp.cmd) /* the command words of client/cmds.c's table */
-		while (pl_cmd_verb(count))
-			count++;
-	else
-		count = is_room(w) ? w->nusers : w->name[0] ? 1 : 0;
-	for (unsigned step = 1; step <= count; step++) {
-		unsigned i = (unsigned)(t->comp.idx + (int)step) % count;
-		const char *cand = t->comp.cmd ? pl_cmd_verb(i) : is_room(w) ? w->users[i] : w->name;
-		const char *pre = t->comp.prefix + (t->comp.cmd ? 1 : 0); /* a command without its '/' */
-		if (strncasecmp(cand, pre, strlen(pre)) != 0)
-			continue;
-		char with[PL_NICK_MAX + 4];
-		snprintf(with, sizeof with, "%s%s%s", t->comp.cmd ? "/" : "", cand,
-			 t->comp.start == 0 && !t->comp.cmd ? ": " : " ");
-		wchar_t ww[PL_TERM_SAFE_SIZE(sizeof with)];
-		size_t wn = pl_wtext_decode(with, strlen(with), ww, sizeof ww / sizeof ww[0]);
-		if (t->len - (t->comp.end - t->comp.start) + wn > INPUT_MAX)
-			break;
-		t->pos = t->comp.end;
-		del(t, t->comp.start, t->comp.end);
-		insert(t, ww, wn);
-		t->comp.end = t->pos;
-		t->comp.idx = (int)i;
-		return;
-	}
-	beep();
-	comp_reset(t);
 }
 
 /* The rows all of w's lines take. */
@@ -779,7 +589,7 @@ static int total_rows(struct pl_tui *t, const struct win *w)
  * history is reached); they go in above, and the view stays where it is. */
 static void scroll_page(struct pl_tui *t, int dir)
 {
-	struct win *w = cur_win(t);
+	struct win *w = tui_cur_win(t);
 	int h = text_height(), page = h > 3 ? h - 2 : 1;
 	w->scroll += dir * page;
 	if (w->scroll < 0)
@@ -801,7 +611,7 @@ static void scroll_page(struct pl_tui *t, int dir)
 static void on_resize(struct pl_tui *t)
 {
 	clearok(curscr, TRUE);
-	dirty(t);
+	tui_dirty(t);
 }
 
 static void key_code(struct pl_tui *t, wint_t c)
@@ -811,14 +621,14 @@ static void key_code(struct pl_tui *t, wint_t c)
 	case KEY_RIGHT: if (t->pos < t->len) t->pos++; break;
 	case KEY_HOME: t->pos = 0; break;
 	case KEY_END: t->pos = t->len; break;
-	case KEY_BACKSPACE: if (t->pos) del(t, t->pos - 1, t->pos); break;
-	case KEY_DC: del(t, t->pos, t->pos + 1); break;
-	case KEY_UP: history(t, -1); break;
-	case KEY_DOWN: history(t, 1); break;
+	case KEY_BACKSPACE: if (t->pos) tui_del(t, t->pos - 1, t->pos); break;
+	case KEY_DC: tui_del(t, t->pos, t->pos + 1); break;
+	case KEY_UP: tui_history(t, -1); break;
+	case KEY_DOWN: tui_history(t, 1); break;
 	case KEY_PPAGE: scroll_page(t, 1); break;
 	case KEY_NPAGE: scroll_page(t, -1); break;
 	case KEY_RESIZE: on_resize(t); break;
-	case KEY_ENTER: submit(t); break;
+	case KEY_ENTER: tui_submit(t); break;
 	default: break;
 	}
 }
@@ -833,23 +643,23 @@ static void key_char(struct pl_tui *t, wint_t c)
 	}
 	switch (c) {
 	case 27: t->esc = true; break;
-	case L'\r': case L'\n': submit(t); break;
-	case L'\t': complete(t); break;
+	case L'\r': case L'\n': tui_submit(t); break;
+	case L'\t': tui_complete(t); break;
 	case 127: case 8: key_code(t, KEY_BACKSPACE); break;
 	case 1: t->pos = 0; break;                                /* Ctrl-A */
 	case 5: t->pos = t->len; break;                           /* Ctrl-E */
 	case 2: key_code(t, KEY_LEFT); break;                     /* Ctrl-B */
 	case 6: key_code(t, KEY_RIGHT); break;                    /* Ctrl-F */
 	case 4: key_code(t, KEY_DC); break;                       /* Ctrl-D */
-	case 11: del(t, t->pos, t->len); break;                   /* Ctrl-K */
-	case 21: del(t, 0, t->pos); break;                        /* Ctrl-U */
+	case 11: tui_del(t, t->pos, t->len); break;                   /* Ctrl-K */
+	case 21: tui_del(t, 0, t->pos); break;                        /* Ctrl-U */
 	case 23: {                                                /* Ctrl-W */
 		unsigned s = t->pos;
 		while (s > 0 && t->in[s - 1] == L' ')
 			s--;
 		while (s > 0 && t->in[s - 1] != L' ')
 			s--;
-		del(t, s, t->pos);
+		tui_del(t, s, t->pos);
 		break;
 	}
 	case 12: on_resize(t); break;                             /* Ctrl-L */
@@ -860,7 +670,7 @@ static void key_char(struct pl_tui *t, wint_t c)
 		break;
 	default:
 		if (c >= 32 && wcwidth((wchar_t)c) >= 0)
-			insert(t, &(wchar_t){(wchar_t)c}, 1);
+			tui_insert(t, &(wchar_t){(wchar_t)c}, 1);
 		break;
 	}
 }
@@ -873,14 +683,14 @@ static unsigned read_keys(struct pl_tui *t)
 	while ((r = wget_wch(stdscr, &c)) != ERR) {
 		n++;
 		if (!(r == OK && c == L'\t'))
-			comp_reset(t);
+			tui_comp_reset(t);
 		if (r == KEY_CODE_YES) {
 			t->esc = false;
 			key_code(t, c);
 		} else {
 			key_char(t, c);
 		}
-		dirty(t);
+		tui_dirty(t);
 	}
 	t->esc = false; /* ncurses waits ESCDELAY for Alt's second byte, so a lone ESC ends here */
 	return n;
