@@ -23,91 +23,8 @@
 #include "net/addr.h"
 #include "net/udp.h"
 
-#define BIND_RETRY_MS 250
-/* Well inside the server's voice_binding_timeout (30 s by default), and a NAT's UDP timeout. */
-#define BIND_KEEPALIVE_MS 10000
-/* A keepalive BIND unanswered this long means the server forgot our address (or the path
- * changed): bind again, through a CHALLENGE, at the retry pace. */
-#define BIND_ACK_LATE_MS 2000
-#define POLL_MS 20           /* snapshots, recordings and events from the audio thread */
-#define RX_KEYS PL_VOICE_RX_KEYS
-#define TX_BATCH 32          /* datagrams sent with one sendmmsg */
-#define FILE_MAX_S 3600      /* a file talked with is loaded whole: an hour at most */
-#define OUT_CHUNK 240        /* playback pulled in 5 ms chunks */
+#include "client/voice_int.h"
 
-/* A key to open one sender's media with, and its replay window (core/media.h). */
-struct rx_key {
-	uint64_t sender; /* 0: free */
-	bool has_key;    /* false: the sender's packets must open, and its key has not come yet */
-	uint8_t id;
-	uint64_t since;  /* when it was set: the older of a sender's two keys makes way */
-	uint8_t key[PL_MEDIA_KEY_LEN];
-	struct pl_replay win;
-};
-
-struct pl_voice {
-	struct event_base *base;
-	const struct pl_env *env;
-	struct pl_voice_events ev;
-	void *arg;
-	struct pl_voice_config cfg;
-	struct pl_vengine_config vc;
-
-	int fd;
-	sa_family_t fd_family;
-	bool has_server; /* false: direct mode, no relay */
-	struct sockaddr_storage server;
-	socklen_t server_len;
-	/* A peer media goes to instead of the relay (pl_voice_set_peer), and who else may talk here. */
-	bool has_peer, hedge; /* hedge: to the relay as well (pl_voice_set_hedge) */
-	int peer_fd;          /* -1: the voice socket; else the probe socket media to the peer leaves from */
-	struct sockaddr_storage peer;
-	socklen_t peer_len;
-	uint64_t peer_id;
-	pl_voice_dgram_fn hook;
-	void *hook_arg;
-	uint64_t session;
-	uint8_t key[PL_VOICE_KEY_LEN];
-	uint64_t bind_counter; /* the last BIND's */
-	uint64_t confirmed;    /* the counter of the last CHALLENGE answered */
-	bool bound, ever_bound, awaiting_ack;
-	struct event *bind_timer, *poll, *rx_ev, *wake_ev;
-	struct pl_udp_rx rx;
-	struct pl_udp_tx tx;
-
-	/* the audio thread's half, and the devices that call it */
-	struct pl_vengine *eng;
-	struct pl_audio *audio;
-	char in_dev[256], out_dev[256]; /* what was asked for */
-	struct pl_media_format fmt;     /* what the engine carries now */
-
-	/* a file to talk with: loaded whole, handed to the audio thread, freed after FILE_DONE */
-	int16_t *pending;      /* waits for the BIND_ACK, or the server would drop it */
-	size_t pending_n;
-
-	/* the recording */
-	struct pl_wav *rec;
-	uint64_t rec_samples;
-
-	/* End to end (a call): what seals our media, and what opens each sender's. A sender with a
-	 * key is never heard in clear. */
-	bool tx_keyed, require_keys;
-	uint8_t tx_key[PL_MEDIA_KEY_LEN], tx_key_id;
-	uint64_t tx_counter;
-	struct rx_key rx_keys[RX_KEYS];
-	uint64_t rx_key_clock;
-	FILE *dump; /* PARLEY_VOICE_DUMP: every frame sent, before sealing, for tests */
-	FILE *stats; /* cfg.stats_file */
-	uint64_t stats_at_ms;
-
-	struct pl_voice_stats st;      /* the audio thread's latest snapshot */
-	uint64_t tampered, replayed, dropped; /* the event loop's own */
-	uint64_t received;   /* audio packets from others accepted (opened, or clear from an unkeyed sender) */
-	struct pl_ve_rx rxi;
-	struct pl_ve_tx txi;
-	uint8_t pkts[TX_BATCH][PL_VPKT_MAX];
-	uint8_t zeros[PL_VPKT_MAX_PAYLOAD];
-};
 
 static void drain_events(struct pl_voice *v);
 static void drain_rec(struct pl_voice *v);
@@ -174,7 +91,7 @@ static void on_bind_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void start_file(struct pl_voice *v)
+void voice_start_file(struct pl_voice *v)
 {
 	struct pl_ve_cmd stop = {.kind = PL_VE_FILE_STOP};
 	struct pl_ve_cmd c = {.kind = PL_VE_FILE, .p = v->pending, .n = v->pending_n};
@@ -208,7 +125,7 @@ static void on_bind_reply(struct pl_voice *v, const struct pl_vpkt *p)
 	evtimer_del(v->bind_timer);
 	arm_ms(v->bind_timer, BIND_KEEPALIVE_MS);
 	if (v->pending)
-		start_file(v);
+		voice_start_file(v);
 	if (!v->ever_bound) {
 		v->ever_bound = true;
 		if (v->ev.bound)
@@ -780,7 +697,7 @@ int pl_voice_send_file(struct pl_voice *v, const char *path, char *err, size_t e
 	v->pending = pcm;
 	v->pending_n = (size_t)got;
 	if (v->bound)
-		start_file(v);
+		voice_start_file(v);
 	return 0;
 }
 
@@ -932,84 +849,3 @@ int pl_voice_set_format(struct pl_voice *v, const struct pl_media_format *f, cha
 }
 
 /* --- peers --- */
-
-/* to, in the socket's family (an IPv4 address v4-mapped on an IPv6 socket); its length, or 0. */
-static socklen_t sock_addr(const struct pl_voice *v, const struct sockaddr *to, socklen_t tolen,
-			   struct sockaddr_storage *out)
-{
-	if (!to || tolen < sizeof(struct sockaddr_in) || tolen > sizeof *out)
-		return 0;
-	if (to->sa_family == v->fd_family) {
-		if (to->sa_family == AF_INET6 && tolen < sizeof(struct sockaddr_in6))
-			return 0;
-		memcpy(out, to, tolen);
-		return tolen;
-	}
-	if (to->sa_family != AF_INET || v->fd_family != AF_INET6)
-		return 0;
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)to;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
-	memset(s6, 0, sizeof *s6);
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = s4->sin_port;
-	s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
-	memcpy(&s6->sin6_addr.s6_addr[12], &s4->sin_addr, 4);
-	return sizeof *s6;
-}
-
-int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t len, uint64_t peer_id)
-{
-	if (!peer) {
-		v->has_peer = v->hedge = false;
-		v->peer_fd = -1;
-		v->peer_id = 0;
-		return 0;
-	}
-	struct sockaddr_storage ss;
-	socklen_t n = sock_addr(v, peer, len, &ss);
-	if (!n)
-		return -EINVAL;
-	memcpy(&v->peer, &ss, n);
-	v->peer_len = n;
-	v->peer_id = peer_id;
-	v->has_peer = true;
-	if (v->pending)
-		start_file(v); /* the peer takes what the relay would have */
-	return 0;
-}
-
-void pl_voice_set_peer_fd(struct pl_voice *v, int fd)
-{
-	v->peer_fd = fd;
-}
-
-void pl_voice_set_hedge(struct pl_voice *v, bool on)
-{
-	v->hedge = on;
-}
-
-void pl_voice_set_dgram_hook(struct pl_voice *v, pl_voice_dgram_fn fn, void *arg)
-{
-	v->hook = fn;
-	v->hook_arg = arg;
-}
-
-int pl_voice_sendto(struct pl_voice *v, const void *buf, size_t len, const struct sockaddr *to, socklen_t tolen)
-{
-	struct sockaddr_storage ss;
-	socklen_t n = sock_addr(v, to, tolen, &ss);
-	if (!n)
-		return -EAFNOSUPPORT;
-	if (sendto(v->fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss, n) < 0)
-		return -errno;
-	return 0;
-}
-
-uint16_t pl_voice_local_port(const struct pl_voice *v)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	if (getsockname(v->fd, (struct sockaddr *)&ss, &len) < 0)
-		return 0;
-	return pl_addr_port((struct sockaddr *)&ss);
-}
