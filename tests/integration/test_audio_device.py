@@ -28,6 +28,7 @@ from harness import Checks, Client, Server, audiocmp, decode_dump, finish, speec
 MIN_SEGSNR, MAX_LSD = "20", "2"
 MIN_SEGSNR_SPEECH, MAX_LSD_SPEECH = "3", "5"
 MAX_DELAY_MS = "30000"  # parecord starts seconds before A speaks
+TRACK_MS = "100"  # audiocmp --track-ms: each 200 ms segment may move this much against the one before
 
 
 def start_pulse(tmp):
@@ -137,13 +138,19 @@ try:
     sent = os.path.join(tmp, "a-sent.wav")
     n = decode_dump(dump, sent)
     t.check(n >= sa.get("sent"), f"A's dump holds every frame it sent: {n} >= {sa.get('sent')}")
-    rc, res = audiocmp("--ref", sent, "--test", heard, "--min-segsnr", MIN_SEGSNR, "--max-lsd", MAX_LSD,
+    # Judged tracked (each 200 ms segment aligned apart): paplay, the sentence's "mouth", under-runs
+    # into the mic sink when the machine is busy (a shared VM's hypervisor steals up to a quarter of
+    # a core), which puts silence into the microphone's signal before parley sees it, and moves
+    # everything after it; one alignment of the whole recording then judges paplay, not parley.
+    rc, res = audiocmp("--ref", sent, "--test", heard, "--track-ms", TRACK_MS, "--min-segsnr", MIN_SEGSNR,
+                       "--max-lsd", MAX_LSD,
                        "--max-delay-ms", MAX_DELAY_MS)
     print(f"measured: B's speaker against what A sent: segSNR {res.get('segsnr_db')} dB, LSD {res.get('lsd_db')} "
           f"dB, correlation {res.get('correlation')}")
     t.check(rc == 0, f"B's speaker played what A sent as a loss-free receiver decodes it (segSNR >= {MIN_SEGSNR}, "
             f"LSD <= {MAX_LSD}): {res}")
-    rc, res = audiocmp("--ref", speech, "--test", sent, "--opus-ref", "--min-segsnr", MIN_SEGSNR_SPEECH,
+    rc, res = audiocmp("--ref", speech, "--test", sent, "--opus-ref", "--track-ms", TRACK_MS,
+                       "--min-segsnr", MIN_SEGSNR_SPEECH,
                        "--max-lsd", MAX_LSD_SPEECH)
     print(f"measured: what A sent against the sentence through a fresh encoder: segSNR {res.get('segsnr_db')} dB, "
           f"LSD {res.get('lsd_db')} dB")
@@ -151,7 +158,8 @@ try:
             f"LSD <= {MAX_LSD_SPEECH}): {res}")
     for what, ref, args in (("B's speaker", wrong, ("--min-segsnr", MIN_SEGSNR, "--max-lsd", MAX_LSD)),
                             ("what A sent", wrong, ("--min-segsnr", MIN_SEGSNR_SPEECH, "--max-lsd", MAX_LSD_SPEECH))):
-        rc, res = audiocmp("--ref", ref, "--test", heard if what == "B's speaker" else sent, "--opus-ref", *args,
+        rc, res = audiocmp("--ref", ref, "--test", heard if what == "B's speaker" else sent, "--opus-ref",
+                           "--track-ms", TRACK_MS, *args,
                            "--max-delay-ms", MAX_DELAY_MS)
         print(f"wrong signal, {what}: segSNR {res.get('segsnr_db')} dB, LSD {res.get('lsd_db')} dB")
         t.check(rc == 1, f"the same thresholds reject a different sentence in {what}: {res}")
