@@ -8,7 +8,7 @@ alice talking a short sentence from the moment her side is active, bob recording
 call. Per call:
 
   first_pkt_ms   `call` -> the callee's first received voice packet: bob's voice_stats polled
-                 (the `stats` command, every ~10 ms once he has answered) until `received` > 0;
+                 (the `stats` command, again 2 ms after each answer, once he has answered) until `received` > 0;
                  the time is when that voice_stats line reached us.
   audio_ms       `call` -> the sentence's start in bob's recording (audiocmp's cross-correlation
                  delay, less the time between his recording's start and alice's `call`): what a
@@ -25,8 +25,10 @@ round trips are a few ms). Side by side, in the same run, two references:
                  call talks when nothing tries to go direct. parley starts every call on the relay,
                  so the ICE calls should talk as soon as these.
   stun floor     coturn's turnutils_stunclient from host A (the pair's router A) to parleyd's STUN,
-                 wall time of the process less that of `ip netns exec NS true`: one STUN exchange
-                 in the lab, the floor under any check or direct path.
+                 wall time of the process less that of `ip netns exec NS true` (so process start
+                 noise of a few ms is in it), and the same exchange timed inside one process in
+                 host A (stun_rtt: sendto to the answer, from one socket): one STUN exchange in the
+                 lab, the floor under any connectivity check and so under any direct path.
 
 Each call also records the hypervisor's steal time over its span (% of one core, /proc/stat): this
 VM shares its cores, and stolen CPU delays every process and every packet of the lab alike.
@@ -146,7 +148,7 @@ class Bench:
                 if vs and vs.get("received", 0) > 0:
                     first = vs["_t"]
                 else:
-                    time.sleep(0.01)
+                    time.sleep(0.002)
             m["first_pkt_ms"] = round((first - t_call) * 1000, 1) if first else None
             # the direct path, on both sides
             if mode == "ice":
@@ -181,6 +183,11 @@ class Bench:
         finally:
             self.stop(a, b)
 
+    def stun_rtt(self, n, port):
+        """n STUN exchanges from one socket in host A, each timed inside that process (ms)."""
+        rc, out = self.lab.run("hA", sys.executable, "-c", STUN_RTT, natlab.SERVER_IP, str(port), str(n))
+        return [float(x) for x in out.split()] if rc == 0 else []
+
     def stun_floor(self, n, port):
         """turnutils_stunclient's wall time from host A less `ip netns exec NS true`'s, n times."""
         out = []
@@ -198,16 +205,35 @@ class Bench:
         return out
 
 
+# One STUN Binding exchange timed inside the process that makes it (run in a namespace by
+# Bench.stun_rtt): argv = server IP, port, count; prints one round trip in ms per line.
+STUN_RTT = """
+import os, socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1.0)
+for _ in range(int(sys.argv[3])):
+    tid = os.urandom(12)
+    t = time.perf_counter()
+    s.sendto(struct.pack(">HHI", 1, 0, 0x2112A442) + tid, (sys.argv[1], int(sys.argv[2])))
+    try:
+        while s.recv(2048)[8:20] != tid:
+            pass
+    except socket.timeout:
+        continue
+    print(round((time.perf_counter() - t) * 1000, 3))
+"""
+
+
 def stats(xs):
     xs = [x for x in xs if x is not None]
     if not xs:
         return None
-    return {"median": round(statistics.median(xs), 1), "min": round(min(xs), 1), "max": round(max(xs), 1),
+    return {"median": round(statistics.median(xs), 2), "min": round(min(xs), 2), "max": round(max(xs), 2),
             "n": len(xs)}
 
 
-def fmt(s):
-    return f"{s['median']:.0f} ({s['min']:.0f}-{s['max']:.0f})" if s else "-"
+def fmt(s, digits=0):
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})" if s else "-"
 
 
 def parse_pairs(text):
@@ -287,6 +313,9 @@ def main():
             floor = bench.stun_floor(n, srv.udp)
             for x in floor:
                 emit({"item": "stun_floor", "a": ka, "b": kb, "ms": x})
+            rtt = bench.stun_rtt(n, srv.udp)
+            for x in rtt:
+                emit({"item": "stun_rtt", "a": ka, "b": kb, "ms": x})
             ice, rel = per["ice"], per["relay"]
             paths = sorted({m.get("path", "failed") for m in ice if "error" not in m})
             row = {"item": "pair", "a": ka, "b": kb,
@@ -299,18 +328,19 @@ def main():
                    "relay_first_pkt_ms": stats([m.get("first_pkt_ms") for m in rel]),
                    "relay_audio_ms": stats([m.get("audio_ms") for m in rel]),
                    "stun_floor_ms": stats(floor),
+                   "stun_rtt_ms": stats(rtt),
                    "steal_pct": stats([m.get("steal_pct") for m in ice + rel])}
             emit(row)
             rows.append(row)
             log(f"   {'/'.join(paths)}: first packet {fmt(row['ice_first_pkt_ms'])} ms (relay-only "
                 f"{fmt(row['relay_first_pkt_ms'])}), heard {fmt(row['ice_audio_ms'])} ms (relay-only "
                 f"{fmt(row['relay_audio_ms'])}), direct {fmt(row['direct_ms'])} ms in {row['direct_n']}/{n}, "
-                f"STUN {fmt(row['stun_floor_ms'])} ms, steal {fmt(row['steal_pct'])} %")
+                f"turnutils_stunclient {fmt(row['stun_floor_ms'])} ms, STUN RTT {fmt(row['stun_rtt_ms'], 2)} ms, steal {fmt(row['steal_pct'])} %")
 
         print(file=sys.stderr)
         print("Times from `call`, ms: median (min-max) over the calls; answering included.", file=sys.stderr)
         head = (f"{'A':<12} {'B':<12} {'path':<8} {'direct':>6} {'to direct':>18} {'1st packet':>16} "
-                f"{'relay-only':>16} {'heard':>16} {'relay-only':>16} {'STUN':>10} {'steal %':>12}")
+                f"{'relay-only':>16} {'heard':>16} {'relay-only':>16} {'stunclient':>10} {'STUN rtt':>8} {'steal %':>12}")
         print(head, file=sys.stderr)
         for r in rows:
             print(f"{SHORT[r['a']]:<12} {SHORT[r['b']]:<12} {'/'.join(r['paths']):<8} "
@@ -318,6 +348,7 @@ def main():
                   f"{fmt(r['ice_first_pkt_ms']):>16} {fmt(r['relay_first_pkt_ms']):>16} "
                   f"{fmt(r['ice_audio_ms']):>16} {fmt(r['relay_audio_ms']):>16} "
                   f"{(str(r['stun_floor_ms']['median']) if r['stun_floor_ms'] else '-'):>10} "
+                  f"{(str(r['stun_rtt_ms']['median']) if r['stun_rtt_ms'] else '-'):>8} "
                   f"{fmt(r['steal_pct']):>12}", file=sys.stderr)
         print(file=sys.stderr)
     finally:
