@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every parley test: builds with AddressSanitizer and UndefinedBehaviorSanitizer in
+# Runs every parley test: installs what is missing (scripts/install-deps.sh: nothing when it is all
+# there), builds with AddressSanitizer and UndefinedBehaviorSanitizer in
 # build-asan/ and runs the unit, tool and integration tests with ctest; then builds the libFuzzer
 # targets, fuzzes each for a few seconds and replays every committed corpus (scripts/fuzz.sh).
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
