@@ -75,10 +75,6 @@ def emit(obj):
     print(json.dumps(obj), flush=True)
 
 
-def steal_s():
-    return rb.machine_times()[1]
-
-
 class TClient(h.Client):
     """harness.Client whose events carry the monotonic time they reached us ("_t")."""
 
@@ -125,7 +121,7 @@ class Bench:
             rec = os.path.join(self.tmp, f"heard-{ka}-{kb}-{mode}-{i}.wav")
             b.send({"cmd": "record", "file": rec})
             r = b.expect("recording")
-            w0, s0 = time.monotonic(), steal_s()
+            w0, s0 = time.monotonic(), rb.machine_times()[1]
             t_call = time.monotonic()
             a.send({"cmd": "call", "nick": "bob"})
             inc = b.expect("call_incoming")
@@ -172,7 +168,7 @@ class Bench:
             a.send({"cmd": "hangup"})
             a.expect("call_state", state="ended")
             b.expect("call_state", state="ended")
-            m["steal_pct"] = round(100.0 * (steal_s() - s0) / (time.monotonic() - w0), 1)
+            m["steal_pct"] = rb.steal_share(w0, s0)
             rc, res = h.audiocmp("--ref", self.speech, "--test", rec, "--max-delay-ms", "30000")
             if sent and "delay_ms" in res:
                 m["audio_ms"] = round(res["delay_ms"] - (t_call - r["_t"]) * 1000, 1)
@@ -275,7 +271,7 @@ def main():
     emit({"machine": rb.machine(), "build": bt, "calls": n, "pairs": [list(p) for p in pairs]})
     tmp = h.tmpdir()
     lab = srv = None
-    w_all, s_all = time.monotonic(), steal_s()
+    w_all, s_all = time.monotonic(), rb.machine_times()[1]
     bench = None
     try:
         lab = natlab.Lab()
@@ -359,9 +355,8 @@ def main():
         if lab:
             lab.close()
         h.cleanup(tmp)
-    wall = time.monotonic() - w_all
     emit({"summary": {"seconds": round(time.monotonic() - T0, 1),
-                      "steal_pct": round(100.0 * (steal_s() - s_all) / wall, 1) if wall > 0 else 0.0}})
+                      "steal_pct": rb.steal_share(w_all, s_all)}})
     if args.out:
         with open(args.out, "w") as f:
             f.writelines(json.dumps(x) + "\n" for x in LINES)

@@ -269,6 +269,13 @@ def machine_times():
     return (x[0] + x[1] + x[2] + x[5] + x[6]) / CLK_TCK, x[7] / CLK_TCK
 
 
+def steal_share(wall0, steal0):
+    """Steal time since (wall0, steal0), as a percentage of one core: the CPU a shared machine's
+    hypervisor kept from us, which delays audio threads however idle the machine looks."""
+    wall = time.monotonic() - wall0
+    return round(100.0 * (machine_times()[1] - steal0) / wall, 1) if wall > 0 else 0.0
+
+
 DISTURBED_FRACTION = 0.10  # of one core: more CPU than that used by others spoils a measurement
 
 

@@ -61,13 +61,6 @@ def log(*a):
     print(f"[{time.monotonic() - T0:6.1f}s]", *a, file=sys.stderr, flush=True)
 
 
-def steal_share(wall0, steal0):
-    """Steal time since (wall0, steal0), as a percentage of one core: the CPU a shared machine's
-    hypervisor kept from us, which delays audio threads however idle the machine looks."""
-    wall = time.monotonic() - wall0
-    return round(100.0 * (rb.machine_times()[1] - steal0) / wall, 1) if wall > 0 else 0.0
-
-
 def emit(obj):
     LINES.append(obj)
     print(json.dumps(obj), flush=True)
@@ -366,7 +359,7 @@ def main():
             short = h.speech_wav(tmp, "short", "The quick brown fox jumps over the lazy dog.")
             w0, s0 = time.monotonic(), rb.machine_times()[1]
             d = bench_delay(tmp, short, 2 if args.quick else 5)
-            steal = steal_share(w0, s0)
+            steal = rb.steal_share(w0, s0)
             emit({"item": "delay_steal", "steal_pct_of_one_core": steal})
             log(f"   the hypervisor took {steal:.1f}% of a core meanwhile (steal time; real-time sound suffers)")
             log(f"   tools alone: median {d['calibration_ms'][0]:.1f} ms (min {d['calibration_ms'][1]:.1f}, "
@@ -379,7 +372,7 @@ def main():
             log("6. quality under loss")
             w0, s0 = time.monotonic(), rb.machine_times()[1]
             r = bench_loss(tmp, speech, [8] if args.quick else [8, 9])
-            steal = steal_share(w0, s0)
+            steal = rb.steal_share(w0, s0)
             emit({"item": "loss_steal", "steal_pct_of_one_core": steal})
             log(f"   the hypervisor took {steal:.1f}% of a core meanwhile (steal time)")
             log(f"   {'loss':9} " + " ".join(f"{c + ' segSNR LSD tracked delay jb':>36}" for c in CHAINS))
