@@ -21,12 +21,14 @@
 
 #define PL_PENDING_MAX 64
 #define PL_PENDING_CMD_MAX 24
+/* A room, a nickname or a group name (GROUP_CREATE's answer names the group). */
+#define PL_PENDING_KEY_MAX (PL_TARGET_MAX > PL_GROUP_NAME_MAX ? PL_TARGET_MAX : PL_GROUP_NAME_MAX)
 
 struct pl_pending_req {
 	uint16_t type;                     /* the request's message type; 0: a free slot */
 	uint32_t tag;                      /* the command's tag (0: none given) */
 	char cmd[PL_PENDING_CMD_MAX];      /* the command's JSON name */
-	char key[PL_TARGET_MAX + 1];       /* the room or nickname the answer names, or "" */
+	char key[PL_PENDING_KEY_MAX + 1];  /* the room or nickname the answer names, or "" */
 	uint32_t wire_tag;                 /* SAY: the tag it carries, which SAY_OK echoes */
 };
 

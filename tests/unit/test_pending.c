@@ -136,6 +136,14 @@ static void test_keys(void)
 	want(&p, &g, "group_create", 31);
 	struct pl_msg a = {.type = PL_MSG_AUTH_OK};
 	want(&p, &a, "login", 30);
+
+	test_case("a group name longer than any nickname or room still finds its command");
+	const char *longname = "the-band-that-plays-on-thursday-evenings-at-9"; /* 45 bytes */
+	sent(&p, PL_MSG_GROUP_CREATE, longname, "group_create", 32);
+	snprintf(g.u.group.name, sizeof g.u.group.name, "%.32s", longname); /* its first 32 bytes */
+	want(&p, &g, NULL, 0);
+	snprintf(g.u.group.name, sizeof g.u.group.name, "%s", longname);
+	want(&p, &g, "group_create", 32);
 }
 
 static void test_unanswered(void)
