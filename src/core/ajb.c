@@ -14,9 +14,15 @@
  * 10 ms, since playout decides in device chunks of 5 ms and a sender of short packets (10 ms PCM
  * from 20 ms captures) sends them in pairs. */
 #define HI_MIN_US 10000
-/* Running dry in a spurt is evidence the target was too low: it is held at least at the delay the
- * concealment left, a floor that sinks by this much a second (so one stall is not undone by
- * compressing the next seconds of speech, yet the delay comes back down later). */
+/* Running dry in a spurt more than once is evidence the target is too low: a network or host that
+ * stalls now and then (a Wi-Fi scan, a busy hypervisor) will stall again. From the second stall
+ * within PEAK_PERIOD_US of the one before, the target is held at least at the delay the
+ * concealments left, a floor that sinks by PEAK_DECAY_US_PER_S (so the stalls are not undone by
+ * compressing the next seconds of speech, yet the delay comes back down when they stop). A single
+ * stall raises nothing: the percentile already holds its late frames for a window, and holding a
+ * frame more for ten seconds after one hiccup is what kept a clean call's delay a frame high. As
+ * NetEQ's peak detector does (two peaks at most 10 s apart). */
+#define PEAK_PERIOD_US 10000000
 #define PEAK_DECAY_US_PER_S 2000
 /* With loss, the next frame must be at hand when one is missing (FEC and redundancy are in it):
  * the target holds a frame more, and this much on top, since playout asks in device chunks (5 ms)
@@ -45,6 +51,8 @@ struct pl_ajb {
 	uint32_t play_us;   /* the playout side's unevenness (pl_ajb_set_playout_jitter) */
 	uint32_t peak_us;   /* the floor after running dry, as of peak_at */
 	uint64_t peak_at;
+	uint32_t stall_us;  /* the last stall's floor, and when: a second one within PEAK_PERIOD_US */
+	uint64_t stall_at;  /* sets the floor (0: none yet) */
 
 	bool started;
 	uint16_t next;      /* started: the next period's sequence number */
@@ -423,11 +431,18 @@ static enum pl_ajb_action play(struct pl_ajb *jb, struct slot *s, int64_t d, enu
 {
 	if (jb->idle && !jb->c.fixed_us) {
 		/* The spurt went on after running dry: the frame was late, and the delay grew by what was
-		 * concealed. The target follows it (PEAK_DECAY_US_PER_S). A stream that just ended
-		 * without END never gets here. */
+		 * concealed. From the second such stall in PEAK_PERIOD_US the target follows the higher
+		 * of the two (PEAK_DECAY_US_PER_S). A stream that just ended without END never gets
+		 * here. */
 		uint64_t floor = (uint64_t)jb->st.target_us + (uint64_t)jb->idle * jb->c.frame_us;
-		jb->peak_us = (uint32_t)(floor > jb->c.max_us ? jb->c.max_us : floor);
-		jb->peak_at = now;
+		if (floor > jb->c.max_us)
+			floor = jb->c.max_us;
+		if (jb->stall_at && now - jb->stall_at <= PEAK_PERIOD_US) {
+			jb->peak_us = (uint32_t)(floor > jb->stall_us ? floor : jb->stall_us);
+			jb->peak_at = now;
+		}
+		jb->stall_us = (uint32_t)floor;
+		jb->stall_at = now ? now : 1;
 	}
 	out->data = s->data;
 	out->len = s->len;

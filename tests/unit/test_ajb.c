@@ -11,7 +11,8 @@
  * silent are skipped); frames come out in order, each once; a clean stream is never time-scaled;
  * loss on a jitter-free path, with redundant copies (RED) riding in later packets, singly or in
  * bursts, neither raises the target past one frame of lookahead nor makes the buffer time-scale
- * (a loss is not lateness);
+ * (a loss is not lateness); a single network stall raises the target only while its late frames
+ * are in the window, and stalls that recur hold it at their height;
  * and a sound card that pulls 40 ms at once, once the buffer is told so, plays a clean stream
  * without running dry (untold, it conceals and shrinks all along).
  */
@@ -276,6 +277,11 @@ struct sim {
 	/* loss in bursts: a loss starts a burst of burst frames (loss_pct is then the chance a
 	 * burst starts) */
 	unsigned burst;
+	/* network stalls: from frame st0's time, every st_every frames (0: once), st_n of them, the
+	 * path holds every packet for stall_us and then lets them all through */
+	unsigned st0, st_every, st_n;
+	uint32_t stall_us;
+	unsigned probe; /* the target is also read at this frame's time (0: not) */
 };
 
 struct arrival {
@@ -296,7 +302,7 @@ static uint32_t rnd(uint32_t *s)
 }
 
 struct sim_result {
-	uint32_t target_before, target_peak, target_after;
+	uint32_t target_before, target_peak, target_after, target_probe;
 	unsigned late_dup, late_after_adapt, missing_in_time, skipped_speech, out_of_order, twice;
 	unsigned copies_used; /* copies of lost frames taken in (not necessarily played in time) */
 	struct pl_ajb_stats st;
@@ -324,6 +330,11 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 		}
 		uint64_t j = k >= s->j0 && k < s->j1 ? rnd(&seed) % (s->jit_us + 1) : rnd(&seed) % 300;
 		uint64_t at = (uint64_t)k * FRAME_US + base + j;
+		for (unsigned i = 0; i < s->st_n; i++) {
+			uint64_t from = (uint64_t)(s->st0 + i * s->st_every) * FRAME_US;
+			if (at >= from && at < from + s->stall_us)
+				at = from + s->stall_us;
+		}
 		arr[na++] = (struct arrival){at, k};
 		if (rnd(&seed) % 100 < s->dup_pct)
 			arr[na++] = (struct arrival){at + rnd(&seed) % 30000, k};
@@ -395,6 +406,8 @@ static void run_sim(const struct sim *s, struct sim_result *r)
 			r->target_peak = st.target_us;
 		if (t >= tj1)
 			r->target_after = st.target_us;
+		if (s->probe && t < (uint64_t)s->probe * FRAME_US)
+			r->target_probe = st.target_us;
 	}
 	for (unsigned k = 0; k < n; k++) {
 		if (late[k] && k >= s->j0 + 100 && k < s->j1)
@@ -430,14 +443,14 @@ static void report(const struct sim *s, const struct sim_result *r)
 
 static void test_sims(void)
 {
-	static const struct sim clean = {"clean", 1, 3000, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0};
-	static const struct sim jitter = {"40 ms jitter, then clean", 2, 4000, 65000, 0, 500, 2000, 40000, 0, 0, 0, 0, 0, false, 0, 0};
+	static const struct sim clean = {"clean", 1, 3000, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0, 0, 0};
+	static const struct sim jitter = {"40 ms jitter, then clean", 2, 4000, 65000, 0, 500, 2000, 40000, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0, 0, 0};
 	static const struct sim silent = {"jitter, silence to shrink in", 3, 4000, 7, 0, 500, 2000, 40000, 0, 0,
-					  2000, 2400, 0, false, 0, 0};
-	static const struct sim loss = {"10% loss, duplicates", 4, 3000, 30000, 0, 0, 3000, 3000, 10, 5, 0, 0, 0, false, 0, 0};
-	static const struct sim fixed = {"fixed 60 ms", 5, 3000, 0, 60000, 0, 3000, 10000, 5, 0, 0, 0, 0, false, 0, 0};
-	static const struct sim bursty = {"device pulls 40 ms, told", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, true, 0, 0};
-	static const struct sim untold = {"device pulls 40 ms, untold", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, false, 0, 0};
+					  2000, 2400, 0, false, 0, 0, 0, 0, 0, 0, 0};
+	static const struct sim loss = {"10% loss, duplicates", 4, 3000, 30000, 0, 0, 3000, 3000, 10, 5, 0, 0, 0, false, 0, 0, 0, 0, 0, 0, 0};
+	static const struct sim fixed = {"fixed 60 ms", 5, 3000, 0, 60000, 0, 3000, 10000, 5, 0, 0, 0, 0, false, 0, 0, 0, 0, 0, 0, 0};
+	static const struct sim bursty = {"device pulls 40 ms, told", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, true, 0, 0, 0, 0, 0, 0, 0};
+	static const struct sim untold = {"device pulls 40 ms, untold", 6, 3000, 9, 0, 0, 0, 0, 0, 0, 0, 0, 40000, false, 0, 0, 0, 0, 0, 0, 0};
 	struct sim_result r;
 
 	run_sim(&clean, &r);
@@ -488,9 +501,9 @@ static void test_sims(void)
 	 * buffer does not time-scale (a stretch or two where the lookahead first builds up), and the
 	 * copies come in time to be played. */
 	static const struct sim red10 = {"10% loss, RED, no jitter", 7, 3000, 500, 0, 0, 3000, 0, 10, 0, 0, 0, 0,
-					 false, 1, 0};
+					 false, 1, 0, 0, 0, 0, 0, 0};
 	static const struct sim burst = {"bursts of 3, 2 copies", 8, 3000, 900, 0, 0, 3000, 0, 4, 0, 0, 0, 0,
-					 false, 2, 3};
+					 false, 2, 3, 0, 0, 0, 0, 0};
 	run_sim(&red10, &r);
 	report(&red10, &r);
 	test_case("sim loss with RED, no jitter");
@@ -516,6 +529,30 @@ static void test_sims(void)
 	CHECK_EQ(r.st.shrunk + r.st.stretched + r.st.skipped_silent + r.st.expanded, 0);
 	CHECK_EQ(r.out_of_order + r.twice + r.skipped_speech + r.missing_in_time, 0);
 	CHECK_EQ(r.st.played + r.st.lost, 3000);
+
+	/* A single stall of 50 ms on a clean path: it is concealed, the late frames raise the target
+	 * while the window holds them, and then the target comes back down (it used to stay a frame
+	 * or two high for the next ten seconds). Stalls every 3 s: from the second the target holds
+	 * the stall's height, so the later ones are not concealed. */
+	static const struct sim once = {"one 50 ms stall", 9, 3000, 300, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0,
+					1000, 0, 1, 50000, 1000 + 200};
+	static const struct sim often = {"a 50 ms stall every 3 s", 10, 3000, 300, 0, 0, 0, 0, 0, 0, 0, 0, 0, false,
+					 0, 0, 500, 150, 12, 50000, 500 + 5 * 150 - 5};
+	run_sim(&once, &r);
+	report(&once, &r);
+	fprintf(stderr, "  target 4 s after the stall %.1f ms\n", r.target_probe / 1000.0);
+	test_case("sim one stall");
+	CHECK_EQ(r.out_of_order + r.twice + r.skipped_speech + r.missing_in_time, 0);
+	CHECK(r.st.expanded >= 2);          /* the stall was concealed */
+	CHECK(r.target_probe <= 5000);      /* and the target came back down */
+	unsigned once_expanded = (unsigned)r.st.expanded;
+	run_sim(&often, &r);
+	report(&often, &r);
+	fprintf(stderr, "  target just before the 6th stall %.1f ms\n", r.target_probe / 1000.0);
+	test_case("sim stalls every 3 s");
+	CHECK_EQ(r.out_of_order + r.twice + r.skipped_speech + r.missing_in_time, 0);
+	CHECK(r.target_probe >= 40000);     /* held at the stalls' height between them */
+	CHECK(r.st.expanded < 4 * once_expanded); /* twelve stalls, not twelve times concealed */
 
 	/* A sound server that takes 40 ms at once asks for frames up to 40 ms before their time: the
 	 * buffer must hold that on top of the network's jitter, or it runs dry between arrivals. */
