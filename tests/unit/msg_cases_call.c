@@ -1,7 +1,7 @@
 /*
- * Round-trip cases for the call messages (protocol 3), kept apart from test_msg.c's table of the
- * older ones so neither file grows past one idea: every call message at ordinary values and with
- * every string, list and opaque field full.
+ * Round-trip cases for the call messages (protocol 3), their media keys and their ICE candidates
+ * (CALL_CAND, CALL_PEER_CAND): every call message at ordinary values and with every string, list
+ * and opaque field full.
  */
 #include <string.h>
 
@@ -138,6 +138,27 @@ static void b_media_key(struct pl_msg *m)
 	pattern(m->u.mkey.keys[0].sealed, PL_SKEY_LEN, 120);
 }
 
+static void b_call_cand(struct pl_msg *m)
+{
+	m->type = PL_MSG_CALL_CAND;
+	m->u.cand.id = 0x1122334455667788ull;
+	m->u.cand.len = 5;
+	memcpy(m->u.cand.desc, (const uint8_t[]){1, 0, 4, 0x61, 0x62}, 5);
+}
+static void b_call_cand_max(struct pl_msg *m)
+{
+	m->type = PL_MSG_CALL_CAND;
+	m->u.cand.id = UINT64_MAX;
+	m->u.cand.len = PL_CALL_CAND_MAX;
+	memset(m->u.cand.desc, 0xa5, PL_CALL_CAND_MAX);
+}
+static void b_call_peer_cand(struct pl_msg *m)
+{
+	b_call_cand(m);
+	m->type = PL_MSG_CALL_PEER_CAND;
+	m->u.cand.session = 0x100000002ull;
+}
+
 const struct rt_case msg_call_cases[] = {
 	{"CALL_START", b_call_start},
 	{"CALL_START group", b_call_start_group},
@@ -153,5 +174,8 @@ const struct rt_case msg_call_cases[] = {
 	{"CALL_CONFIRMED", b_call_confirmed},
 	{"CALL_MEMBER", b_call_member},
 	{"MEDIA_KEY", b_media_key},
+	{"CALL_CAND", b_call_cand},
+	{"CALL_CAND max", b_call_cand_max},
+	{"CALL_PEER_CAND", b_call_peer_cand},
 };
 const size_t msg_call_ncases = sizeof msg_call_cases / sizeof msg_call_cases[0];

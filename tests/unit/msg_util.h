@@ -32,6 +32,16 @@ struct rt_case {
 	const char *name;
 	void (*build)(struct pl_msg *m);
 };
+/* The round-trip cases, one table per family of messages: session and account
+ * (msg_cases_auth.c), rooms, text and history (msg_cases_chat.c), profiles, contacts and groups
+ * (msg_cases_social.c), calls and their media keys and candidates (msg_cases_call.c), rendezvous
+ * (msg_cases_rdv.c). */
+extern const struct rt_case msg_auth_cases[];
+extern const size_t msg_auth_ncases;
+extern const struct rt_case msg_chat_cases[];
+extern const size_t msg_chat_ncases;
+extern const struct rt_case msg_social_cases[];
+extern const size_t msg_social_ncases;
 /* The call messages' cases (msg_cases_call.c). */
 extern const struct rt_case msg_call_cases[];
 extern const size_t msg_call_ncases;
