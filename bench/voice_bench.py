@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Benchmarks parley's voice path (issue 8, must-show 5-7) side by side, in one run:
 
-  delay     mouth-to-ear delay through the real device path on a clean loopback: a PulseAudio
-            server of the run's own with null sinks (as tests/integration/test_audio_device.py):
-            paplay feeds the sentence into sink "mic", whose monitor is A's microphone; B plays to
-            sink "spk", whose monitor parecord records. The delay is the cross-correlation delay
-            (audiocmp) of B's recording against the sentence, minus the measured gap between
-            starting parecord and starting paplay, minus what paplay -> null sink -> monitor ->
-            parecord adds by itself (the calibration: the same tools, paplay straight into "spk",
-            measured the same way, several times). B with its adaptive buffer (the default) and
-            with a fixed 60 ms one (--jitter 3), with 20 ms frames, and the adaptive one with 10 ms
-            frames (--frame-ms 10 on both clients).
+  delay     mouth-to-ear delay through the real device path on a clean loopback, measured on one
+            clock: a PulseAudio server of the run's own (as tests/integration/test_audio_device.py)
+            with a stereo null sink "both" and two mono sinks remapped onto its channels: "mic"
+            onto the left, "spk" onto the right. paplay feeds the sentence into "mic", whose monitor
+            is A's microphone; B plays to "spk". One parecord records both.monitor, so the left
+            channel is the speech as it enters A's source and the right is B's sound as it leaves
+            B's sink, each at the moment the sound server renders it; the delay is the
+            cross-correlation delay (audiocmp) of the right channel against the left. Nothing of
+            the tools' own start-up is in it (it used to be two streams and a calibration, which
+            spread by 40 ms and read 20-30 ms high). A self-check first measures PulseAudio's own
+            module-loopback from "mic"'s monitor to "spk", held at 60 ms, the same way. B with its adaptive buffer (the default) and with a fixed 60 ms one
+            (--jitter 3), with 20 ms frames, and the adaptive one with 10 ms frames (--frame-ms 10
+            on both clients).
   loss      quality under loss: A talks the sentence (a WAV: voice_send) through
             tests/tools/impair to B, which records; segSNR and LSD of B's recording against the
             loss-free decode of the frames A sent (PARLEY_VOICE_DUMP), for three chains:
@@ -68,7 +71,9 @@ def emit(obj):
 
 # --- PulseAudio of our own (test_audio_device.py's setup) ----------------------------------------
 
-def start_pulse(tmp, sinks):
+def start_pulse(tmp, sinks, lines=()):
+    """A PulseAudio of the run's own with mono null sinks (the first is the default) and any further
+    configuration lines."""
     xdg = os.path.join(tmp, "xdg")
     os.makedirs(xdg, mode=0o700, exist_ok=True)
     sock = os.path.join(xdg, "pulse.sock")
@@ -78,6 +83,8 @@ def start_pulse(tmp, sinks):
         for s in sinks:
             f.write(f"load-module module-null-sink sink_name={s} rate=48000 channels=1 norewinds=1\n")
         f.write(f"set-default-sink {sinks[0]}\n")
+        for line in lines:
+            f.write(line + "\n")
     env = dict(os.environ, XDG_RUNTIME_DIR=xdg, PULSE_SERVER=f"unix:{sock}", HOME=tmp)
     logf = open(os.path.join(tmp, "pa.log"), "w")
     # No shared memory (as test_audio_device.py): its memfd blocks glitched this sound server.
@@ -103,23 +110,21 @@ def stop(p):
             p.wait()
 
 
-def parecord(env, dev, out):
-    return subprocess.Popen(["parecord", "--latency-msec=10", "-d", dev, "--rate=48000", "--channels=1",
-                             "--format=s16le", "--file-format=wav", out], env=env)
+def parecord(env, dev, out, channels=1):
+    cmap = ["--channel-map=front-left,front-right"] if channels == 2 else []
+    return subprocess.Popen(["parecord", "--latency-msec=10", "-d", dev, "--rate=48000", f"--channels={channels}",
+                             *cmap, "--format=s16le", "--file-format=wav", out], env=env)
 
 
-def play_recorded(env, rec_dev, play_dev, speech, out, tail_s):
-    """parecord rec_dev, then paplay speech into play_dev; returns the wall-clock gap (ms) between
-    starting the two, or None when paplay failed."""
-    t_rec = time.monotonic()
-    rec = parecord(env, rec_dev, out)
+def play_recorded(env, rec_dev, play_dev, speech, out, tail_s, channels=1):
+    """parecord rec_dev, then paplay speech into play_dev; False when paplay failed."""
+    rec = parecord(env, rec_dev, out, channels)
     time.sleep(1.0)
-    t_play = time.monotonic()
     p = subprocess.run(["paplay", "--latency-msec=10", "-d", play_dev, speech], env=env, timeout=60)
     time.sleep(tail_s)
     rec.send_signal(signal.SIGTERM)
     rec.wait(timeout=10)
-    return (t_play - t_rec) * 1000.0 if p.returncode == 0 else None
+    return p.returncode == 0
 
 
 # --- 5. mouth-to-ear delay --------------------------------------------------------------------------
@@ -128,56 +133,86 @@ def play_recorded(env, rec_dev, play_dev, speech, out, tail_s):
 DELAY_RUNS = (("adaptive", [], []), ("adaptive10", ["--frame-ms", "10"], []),
               ("fixed60", [], ["--jitter", "3"]))
 
+# "mic" and "spk" are the left and right channels of "both"; the clients' other ends (A's speaker,
+# B's microphone) go to "void".
+ONE_CLOCK = ("load-module module-null-sink sink_name=both rate=48000 channels=2 "
+             "channel_map=front-left,front-right norewinds=1",
+             "load-module module-remap-sink sink_name=mic master=both channels=1 channel_map=mono "
+             "master_channel_map=front-left remix=no",
+             "load-module module-remap-sink sink_name=spk master=both channels=1 channel_map=mono "
+             "master_channel_map=front-right remix=no",
+             "set-default-source void.monitor")
+
+
+def split_delay(rec, tmp):
+    """The delay (ms) of a stereo recording's right channel after its left, with the audiocmp
+    result and the left channel's file."""
+    left, right = os.path.join(tmp, "left.wav"), os.path.join(tmp, "right.wav")
+    subprocess.run(["sox", rec, left, "remix", "1"], check=True)
+    subprocess.run(["sox", rec, right, "remix", "2"], check=True)
+    rc, res = h.audiocmp("--ref", left, "--test", right, "--max-delay-ms", "2000")
+    return res.get("delay_ms"), res, left
+
+
 def bench_delay(tmp, speech, reps):
-    pulse, env = start_pulse(tmp, ["spk", "mic"])
+    pulse, env = start_pulse(tmp, ["void"], ONE_CLOCK)
     srv = h.Server(tmp)
     out = {}
     try:
-        cal = []
-        for i in range(reps + 1):
-            rec = os.path.join(tmp, f"cal-{i}.wav")
-            gap = play_recorded(env, "spk.monitor", "spk", speech, rec, 0.3)
-            rc, res = h.audiocmp("--ref", speech, "--test", rec, "--max-delay-ms", MAX_DELAY_MS)
-            cal.append(res.get("delay_ms", 0) - gap)
-            emit({"item": "delay", "run": "calibration", "rep": i, "gap_ms": round(gap, 2),
-                  "xcorr_delay_ms": res.get("delay_ms"), "correlation": res.get("correlation"),
-                  "tools_ms": round(cal[-1], 2)})
-        cal_ms = statistics.median(cal)
-        out["calibration_ms"] = (cal_ms, min(cal), max(cal))
+        # Self-check of the method: PulseAudio's own loopback from A's microphone to B's speaker,
+        # held at 60 ms, measured as the calls are.
+        mod = subprocess.run(["pactl", "load-module", "module-loopback", "source=mic.monitor", "sink=spk",
+                              "latency_msec=60"], env=env, capture_output=True, text=True, check=True).stdout.strip()
+        time.sleep(4.0)  # the loopback settles on its latency
+        rec = os.path.join(tmp, "selfcheck.wav")
+        ok = play_recorded(env, "both.monitor", "mic", speech, rec, 0.5, channels=2)
+        subprocess.run(["pactl", "unload-module", mod], env=env, check=True)
+        if not ok:
+            raise RuntimeError("paplay failed in the self-check")
+        d, res, _ = split_delay(rec, tmp)
+        emit({"item": "delay", "run": "selfcheck", "want_ms": 60.0, "delay_ms": d,
+              "correlation": res.get("correlation")})
+        out["selfcheck_ms"] = d
+        # Each repetition is a call of its own (new clients): within a call the delay measured on
+        # one clock does not move, from call to call it does (the buffers each starts with).
         for label, fargs, bargs in DELAY_RUNS:
-            a = h.Client(tmp, srv, "--input", "mic.monitor", "--no-processing", "--voice-mode", "continuous",
-                         *fargs, name=f"da-{label}", env=env)
-            b = h.Client(tmp, srv, "--output", "spk", *fargs, *bargs, name=f"db-{label}", env=env)
-            try:
-                a.login(f"da{label}", "correct horse")
-                b.login(f"db{label}", "battery staple")
-                a.expect("voice_ready")
-                b.expect("voice_ready")
-                time.sleep(1.0)  # both streams settle
-                vals = []
-                for i in range(reps):
+            vals = []
+            for i in range(reps):
+                a = h.Client(tmp, srv, "--input", "mic.monitor", "--output", "void", "--no-processing",
+                             "--voice-mode", "continuous", *fargs, name=f"da-{label}-{i}", env=env)
+                b = h.Client(tmp, srv, "--input", "void.monitor", "--output", "spk", *fargs, *bargs,
+                             name=f"db-{label}-{i}", env=env)
+                try:
+                    a.login(f"da{label}{i}", "correct horse")
+                    b.login(f"db{label}{i}", "battery staple")
+                    a.expect("voice_ready")
+                    b.expect("voice_ready")
+                    time.sleep(1.0)  # both streams settle
                     rec = os.path.join(tmp, f"m2e-{label}-{i}.wav")
-                    gap = play_recorded(env, "spk.monitor", "mic", speech, rec, 1.0)
-                    rc, res = h.audiocmp("--ref", speech, "--test", rec, "--max-delay-ms", MAX_DELAY_MS)
-                    m2e = res.get("delay_ms", 0) - gap - cal_ms
+                    if not play_recorded(env, "both.monitor", "mic", speech, rec, 1.0, channels=2):
+                        raise RuntimeError("paplay failed")
+                    m2e, res, left = split_delay(rec, tmp)
+                    rc, said = h.audiocmp("--ref", speech, "--test", left, "--max-delay-ms", "30000")
                     vals.append(m2e)
                     b.send({"cmd": "stats"})
                     st = b.expect("voice_stats") or {}
                     a.send({"cmd": "stats"})
                     sa = a.expect("voice_stats") or {}
-                    emit({"item": "delay", "run": label, "frame_ms": 10 if "10" in label else 20, "rep": i, "gap_ms": round(gap, 2),
-                          "xcorr_delay_ms": res.get("delay_ms"), "correlation": res.get("correlation"),
-                          "mouth_to_ear_ms": round(m2e, 1), "b_latency_ms": st.get("latency_ms"),
+                    emit({"item": "delay", "run": label, "frame_ms": 10 if "10" in label else 20, "rep": i,
+                          "mouth_to_ear_ms": m2e, "correlation": res.get("correlation"),
+                          "segsnr_db": res.get("segsnr_db"), "mic_correlation": said.get("correlation"),
+                          "b_latency_ms": st.get("latency_ms"),
                           "a_latency_ms": sa.get("latency_ms"), "b_jb_target_ms": st.get("jb_target_ms"),
                           "b_jitter_ms": st.get("jitter_ms"), "b_play_jitter_ms": st.get("play_jitter_ms"),
                           "b_counts": {k: st.get(k) for k in ("received", "lost", "fec", "red_recovered", "concealed",
                                                               "late", "dup", "shrunk", "stretched", "skipped_silent")},
                           "a_counts": {k: sa.get(k) for k in ("sent", "redundancy", "expected_loss", "remote_loss")}})
-                out[label] = (statistics.median(vals), min(vals), max(vals), st.get("latency_ms"),
-                              sa.get("latency_ms"))
-            finally:
-                a.quit()
-                b.quit()
+                finally:
+                    a.quit()
+                    b.quit()
+                os.unlink(rec)
+            out[label] = (statistics.median(vals), min(vals), max(vals), st.get("latency_ms"),
+                          sa.get("latency_ms"))
     finally:
         srv.stop()
         stop(pulse)
@@ -358,12 +393,11 @@ def main():
             log("5. mouth-to-ear delay")
             short = h.speech_wav(tmp, "short", "The quick brown fox jumps over the lazy dog.")
             w0, s0 = time.monotonic(), rb.machine_times()[1]
-            d = bench_delay(tmp, short, 2 if args.quick else 5)
+            d = bench_delay(tmp, short, 3 if args.quick else 7)
             steal = rb.steal_share(w0, s0)
             emit({"item": "delay_steal", "steal_pct_of_one_core": steal})
             log(f"   the hypervisor took {steal:.1f}% of a core meanwhile (steal time; real-time sound suffers)")
-            log(f"   tools alone: median {d['calibration_ms'][0]:.1f} ms (min {d['calibration_ms'][1]:.1f}, "
-                f"max {d['calibration_ms'][2]:.1f})")
+            log(f"   self-check: PulseAudio's loopback held at 60 ms measured {d['selfcheck_ms']} ms")
             for k, _, _ in DELAY_RUNS:
                 v = d[k]
                 log(f"   B {k}: mouth-to-ear median {v[0]:.1f} ms (min {v[1]:.1f}, max {v[2]:.1f}); "
