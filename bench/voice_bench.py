@@ -10,7 +10,7 @@
             B's sink, each at the moment the sound server renders it; the delay is the
             cross-correlation delay (audiocmp) of the right channel against the left. Nothing of
             the tools' own start-up is in it (it used to be two streams and a calibration, which
-            spread by 40 ms and read 20-30 ms high). A self-check first measures PulseAudio's own
+            spread by 40 ms and read about 35 ms high). A self-check first measures PulseAudio's own
             module-loopback from "mic"'s monitor to "spk", held at 60 ms, the same way. B with its adaptive buffer (the default) and with a fixed 60 ms one
             (--jitter 3), with 20 ms frames, and the adaptive one with 10 ms frames (--frame-ms 10
             on both clients).
