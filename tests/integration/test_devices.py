@@ -6,6 +6,7 @@ keys are shown to contacts only; a contact request can be refused, and then reve
 the identity file is its owner's alone and never written through a link."""
 import os
 import select
+import socket
 import shutil
 import signal
 import stat
@@ -57,16 +58,22 @@ try:
     # --- later: a signature, no password, checked on the wire ---
     if os.geteuid() == 0 and shutil.which("tshark"):
         keys, cap = os.path.join(tmp, "tls-keys"), os.path.join(tmp, "login.pcapng")
-        tsh = subprocess.Popen(["tshark", "-i", "lo", "-f", f"tcp port {srv.tcp}", "-w", cap],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        # tshark says "Capturing on" once it listens; a file with a header in it is not proof enough
-        # on a loaded machine (the handshake it would miss is what decrypts the rest).
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            ready, _, _ = select.select([tsh.stderr], [], [], max(0.0, deadline - time.time()))
-            if not ready or "Capturing on" in tsh.stderr.readline():
-                break
-        time.sleep(0.5)
+        # "Capturing on" on stderr, or a file with a header in it, is not proof that packets are
+        # being taken (it once missed the whole login: types []); a UDP datagram to a port nobody
+        # uses, seen in tshark's per-packet lines (-P -l), is. UDP makes no TCP stream, so the
+        # login stays stream 0.
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.bind(("127.0.0.1", 0))
+        pport = probe.getsockname()[1]
+        tsh = subprocess.Popen(["tshark", "-i", "lo", "-f", f"tcp port {srv.tcp} or udp dst port {pport}", "-P", "-l",
+                                "-w", cap], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        deadline, seen = time.time() + 30, False
+        while time.time() < deadline and not seen:
+            probe.sendto(b"probe", ("127.0.0.1", pport))
+            ready, _, _ = select.select([tsh.stdout], [], [], 0.3)
+            seen = bool(ready) and "UDP" in tsh.stdout.readline()
+        probe.close()
+        t.check(seen, "tshark takes packets before the login (a probe datagram was seen)")
         env = dict(os.environ, SSLKEYLOGFILE=keys, PARLEY_PASSWORD="alice-password")
         a = client("a1", "--nick", "alice", env=env)  # the password is there, and must stay unused
         li = a.expect("logged_in")
