@@ -41,29 +41,33 @@
  * A probe that lands on one of those mappings is a birthday collision: about 1 - e^(-S*P/64512)
  * per round for S sockets and P probes (64 % for 256 and 256).
  *
- * How the client drives it (client/call.c and voice.c, the lead's follow-up):
+ * How the client drives it (client/callpath.c):
  *  1. When a call is set up: pl_ice_new with the role (the caller is controlling), env, HMAC
  *     (net/stun_mi.h's pl_stun_hmac_sha1), two keys derived from the call's media key material
  *     (key_local verifies checks sent to us; the peer's key_local is our key_remote: derive them
  *     with the two directions' labels, or pass one key twice), symmetric (from the client's STUN
- *     test) and probe_socks. pl_ice_add_local for each host address of the voice socket (port:
- *     the voice socket's), the server-reflexive address and the relay. pl_ice_local_desc +
+ *     test) and probe_socks. pl_ice_add_local for each host address of both families (port: that
+ *     family's host socket's), the server-reflexive address and the relay. pl_ice_local_desc +
  *     pl_ice_desc_encode give the bytes for signalling ("info call").
  *  2. On the peer's bytes: pl_ice_desc_decode, pl_ice_set_remote, pl_ice_start(now). Media
  *     stays on the relay.
- *  3. Every datagram on the voice socket (sock 0; pl_voice_set_dgram_hook hands over what is not
- *     voice) and on probe sockets 1..n goes to pl_ice_input with its source: 0 means "not STUN"
+ *  3. Every datagram on the voice socket and the second host socket (both sock 0;
+ *     pl_voice_set_dgram_hook hands over what is not voice) and on probe sockets 1..n goes to pl_ice_input with its source: 0 means "not STUN"
  *     (media: the voice engine's), 1 consumed, negative dropped (-ENOENT: STUN, not this agent's:
  *     an answer to the client's own STUN request, say).
  *  4. pl_ice_tick(now) at pl_ice_next_ms() at the latest (a timer), and after each input; then
- *     pl_ice_pop_tx until empty: send each datagram on its socket (sock 0: pl_voice_sendto) to its
- *     address; then pl_ice_pop_event until empty:
+ *     pl_ice_pop_tx until empty: send each datagram on its socket (sock 0: pl_voice_sendto, or the
+ *     second host socket when the address is of the other family) to its address; then
+ *     pl_ice_pop_event until empty:
  *       PL_ICE_EV_DIRECT: pl_voice_set_peer(v, remote, ...) (media to the peer; from socket ev.sock,
- *         which is 0 except on a hard side that won by birthday probing) and a JSON call_path event
+ *         which is 0 except on a hard side that won by birthday probing; sock 0 of the other family:
+ *         pl_voice_set_peer_via the second host socket) and a JSON call_path event
  *         with ev.path and ev.rtt_ms; probe sockets other than ev.sock may be closed.
  *       PL_ICE_EV_RELAY: pl_voice_set_peer(v, NULL, ...): back to the relay at once, call_path.
  *       PL_ICE_EV_OPEN_SOCKS: open ev.nsocks UDP sockets (1..nsocks) of the voice socket's family.
- *  5. pl_ice_free when the call ends.
+ *  5. When the interfaces change: pl_ice_remove_local / pl_ice_add_local, pl_ice_locals_changed,
+ *     and the description to the peer again, which gives it to pl_ice_update_remote.
+ *  6. pl_ice_free when the call ends.
  */
 #ifndef PL_ICE_H
 #define PL_ICE_H
