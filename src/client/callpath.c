@@ -247,10 +247,10 @@ static void drain(struct pl_callpath *p)
 	while (pl_ice_pop_tx(p->ice, &tx)) {
 		struct sockaddr_storage to;
 		socklen_t tl = to_sockaddr(&tx.to, &to);
-		if (tx.sock == 0 && tx.to.family == p->voice_family)
-			pl_voice_sendto(v, tx.buf, tx.len, (struct sockaddr *)&to, tl);
-		else if (tx.sock == 0 && p->alt_fd >= 0) /* the host socket of the other family */
+		if (tx.sock == 0 && tx.to.family != p->voice_family && p->alt_fd >= 0) /* the other family's */
 			sendto(p->alt_fd, tx.buf, tx.len, MSG_DONTWAIT, (struct sockaddr *)&to, tl);
+		else if (tx.sock == 0)
+			pl_voice_sendto(v, tx.buf, tx.len, (struct sockaddr *)&to, tl);
 		else if (tx.sock <= p->nprobes && p->probe_fd[tx.sock] >= 0)
 			sendto(p->probe_fd[tx.sock], tx.buf, tx.len, MSG_DONTWAIT, (struct sockaddr *)&to, tl);
 	}
@@ -259,8 +259,8 @@ static void drain(struct pl_callpath *p)
 		if (ev.kind == PL_ICE_EV_DIRECT) {
 			struct sockaddr_storage to;
 			socklen_t tl = to_sockaddr(&ev.remote, &to);
-			bool alt = !ev.sock && ev.remote.family != p->voice_family;
-			if ((ev.sock && (ev.sock > p->nprobes || p->probe_fd[ev.sock] < 0)) || (alt && p->alt_fd < 0))
+			bool alt = !ev.sock && ev.remote.family != p->voice_family && p->alt_fd >= 0;
+			if (ev.sock && (ev.sock > p->nprobes || p->probe_fd[ev.sock] < 0))
 				continue;
 			int fd = ev.sock ? p->probe_fd[ev.sock] : alt ? p->alt_fd : -1;
 			if (pl_voice_set_peer_via(v, fd, (struct sockaddr *)&to, tl, p->peer_session) < 0)
@@ -301,7 +301,6 @@ static void try_start(struct pl_callpath *p)
 	p->remote_set = true;
 	pl_ice_start(p->ice, pl_env_mono_ms(p->cfg.env));
 }
-
 
 /* Our description to the peer: at the start, and again whenever the interfaces changed. */
 static void send_desc(struct pl_callpath *p)
