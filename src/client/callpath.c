@@ -50,6 +50,11 @@ struct pl_callpath {
 	unsigned nhosts;
 	int nl_fd;
 	struct event *nl_ev, *scan_timer;
+	/* Descriptions sent, paced to parleyd's default budget (PL_CALLPATH_CAND_BURST): tokens left
+	 * as of cand_at; desc_timer sends the newest when one is due. */
+	double cand_tokens;
+	uint64_t cand_at;
+	struct event *desc_timer;
 	/* The nominated pair's local address (the one the kernel sends from to the peer). */
 	struct pl_stun_addr nom_local;
 	bool have_nom_local;
@@ -302,9 +307,27 @@ static void try_start(struct pl_callpath *p)
 	pl_ice_start(p->ice, pl_env_mono_ms(p->cfg.env));
 }
 
-/* Our description to the peer: at the start, and again whenever the interfaces changed. */
+/* Our description to the peer: at the start, and again whenever the interfaces changed; within
+ * parleyd's default budget, so interfaces that flap cost a later description, not a 438 the person
+ * would see (the newest goes when a token is there). */
 static void send_desc(struct pl_callpath *p)
 {
+	uint64_t now = pl_env_mono_ms(p->cfg.env);
+	if (p->cand_at) {
+		p->cand_tokens += (double)(now - p->cand_at) * PL_CALLPATH_CAND_PER_S / 1000.0;
+		if (p->cand_tokens > PL_CALLPATH_CAND_BURST)
+			p->cand_tokens = PL_CALLPATH_CAND_BURST;
+	} else {
+		p->cand_tokens = PL_CALLPATH_CAND_BURST;
+	}
+	p->cand_at = now;
+	if (p->cand_tokens < 1.0) {
+		uint64_t wait = (uint64_t)((1.0 - p->cand_tokens) * 1000.0 / PL_CALLPATH_CAND_PER_S) + 1;
+		struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000};
+		evtimer_add(p->desc_timer, &tv);
+		return;
+	}
+	p->cand_tokens -= 1.0;
 	struct pl_ice_desc d;
 	pl_ice_local_desc(p->ice, &d);
 	struct pl_msg m = {.type = PL_MSG_CALL_CAND};
@@ -387,6 +410,15 @@ static void rescan(struct pl_callpath *p)
 	pl_ice_locals_changed(p->ice, path_gone, now);
 	send_desc(p);
 	after_input(p, now);
+}
+
+static void on_desc_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pl_callpath *p = arg;
+	if (p->ice && p->sent)
+		send_desc(p);
 }
 
 static void on_scan(evutil_socket_t fd, short what, void *arg)
@@ -700,6 +732,8 @@ void pl_callpath_stop(struct pl_callpath *p)
 	}
 	evtimer_del(p->timer);
 	evtimer_del(p->scan_timer);
+	evtimer_del(p->desc_timer);
+	p->cand_at = 0;
 	close_probes(p, 0);
 	if (p->alt_fd >= 0) {
 		event_free(p->alt_ev);
@@ -749,9 +783,14 @@ int pl_callpath_alloc(struct pl_callpath **out, const struct pl_callpath_cfg *cf
 	p->alt_fd = p->nl_fd = -1;
 	p->timer = evtimer_new(cfg->base, on_timer, p);
 	p->scan_timer = evtimer_new(cfg->base, on_scan, p);
-	if (!p->timer || !p->scan_timer) {
+	p->desc_timer = evtimer_new(cfg->base, on_desc_timer, p);
+	if (!p->timer || !p->scan_timer || !p->desc_timer) {
 		if (p->timer)
 			event_free(p->timer);
+		if (p->scan_timer)
+			event_free(p->scan_timer);
+		if (p->desc_timer)
+			event_free(p->desc_timer);
 		free(p);
 		return -ENOMEM;
 	}
@@ -766,5 +805,6 @@ void pl_callpath_free(struct pl_callpath *p)
 	pl_callpath_stop(p);
 	event_free(p->timer);
 	event_free(p->scan_timer);
+	event_free(p->desc_timer);
 	free(p);
 }

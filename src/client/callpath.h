@@ -55,6 +55,10 @@ struct pl_callpath;
  * kernel says an address changed (netlink): a path whose address went is left at once. */
 #define PL_CALLPATH_SCAN_MS 2000
 #define PL_CALLPATH_SETTLE_MS 50
+/* Descriptions (CALL_CAND) go out within parleyd's default budget (cand_burst 4, cand_rate 0.1 a
+ * second); one that would pass it waits, and the newest goes when it fits. */
+#define PL_CALLPATH_CAND_BURST 4
+#define PL_CALLPATH_CAND_PER_S 0.1
 #define PL_CALLPATH_PROBE_BUDGET 384
 
 struct pl_callpath_cfg {

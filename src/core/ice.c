@@ -546,10 +546,18 @@ int pl_ice_update_remote(struct pl_ice *ice, const struct pl_ice_desc *d, uint64
 		if (c->type == PL_ICE_RELAY || !local_host(ice, c->addr.family))
 			continue;
 		int p = add_pair(ice, 0, c->type, &c->addr, c->priority);
-		if (p >= 0) {
-			ice->pairs[p].rtype = c->type;
-			ice->pairs[p].rprio = c->priority;
-			pair_prio(ice, &ice->pairs[p]);
+		if (p < 0)
+			continue;
+		struct pair *pp = &ice->pairs[p];
+		enum pl_ice_path was = path_of(pp);
+		pp->rtype = c->type;
+		pp->rprio = c->priority;
+		pair_prio(ice, pp);
+		if (ice->state == S_DIRECT && ice->nominated == p && path_of(pp) != was) {
+			/* the path's address, met as peer-reflexive, is named now: say what it is */
+			struct pl_ice_event ev = {.kind = PL_ICE_EV_DIRECT, .path = path_of(pp), .sock = pp->sock,
+						  .remote = pp->raddr, .rtt_ms = pp->rtt_ms};
+			push_ev(ice, &ev);
 		}
 	}
 	recheck(ice, now);

@@ -240,7 +240,8 @@ void pl_ice_locals_changed(struct pl_ice *ice, bool local_gone, uint64_t now_ms)
 /* The peer's description again (trickled after its network changed; the same ufrag, else -EINVAL):
  * signalled candidates it no longer names go with their pairs (and peer-reflexive ones at the same
  * addresses); if the nominated pair's goes, PL_ICE_EV_RELAY at once and a new round now. New ones
- * are paired and checked as with pl_ice_locals_changed. Before pl_ice_set_remote: -EINVAL. */
+ * are paired and checked as with pl_ice_locals_changed; one the nominated pair met as
+ * peer-reflexive gets its type, and PL_ICE_EV_DIRECT again when that changes the path's kind.  Before pl_ice_set_remote: -EINVAL. */
 int pl_ice_update_remote(struct pl_ice *ice, const struct pl_ice_desc *d, uint64_t now_ms);
 
 /* Which of an interface's addresses makes a host candidate: a usable address, not link-local

@@ -15,7 +15,9 @@ gathered again when a device's addresses change during the call.
    steady tone to bob on the direct path; then A gets fd99::12 and loses fd99::2, the address the
    path used. The call must move to the relay at once (within a second, both sides), go direct
    again on the new address (bob's call_path names [fd99::12]), and the tone must go on: the
-   longest gap in bob's recording around the change is printed and must stay under 300 ms.
+   longest gap in bob's recording around the change is printed and must stay under 300 ms. Then the
+   address flaps (three more moves 300 ms apart): the call ends direct on the last one, and no
+   description draws a 438 from parleyd (the client paces them to its default budget).
 
 Needs root, network namespaces and nft; without them it says so and is skipped (exit status 77)."""
 import atexit
@@ -173,7 +175,7 @@ try:
     t.check(ok, "alice on host A and bob on host B (parleyd on the bridge at 10.99.0.1) are contacts")
     tone = os.path.join(tmp, "tone.wav")
     subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", tone,
-                    "synth", "12", "sine", "440", "gain", "-6"], check=True)
+                    "synth", "14", "sine", "440", "gain", "-6"], check=True)
     rec = os.path.join(tmp, "b-heard-change.wav")
     b.send({"cmd": "record", "file": rec})
     b.expect("recording")
@@ -204,6 +206,30 @@ try:
     t.check(da is not None and db is not None and remote(db).startswith("[fd99::12]:") and
             remote(da).startswith("[fd99::3]:"),
             f"direct again on A's new address {(t_back - t_change) * 1000:.0f} ms after the change: {da} / {db}")
+    # The address flaps: three more moves 300 ms apart. Descriptions beyond parleyd's budget
+    # (cand_burst 4) wait rather than draw a 438: bob meets A's last address in its checks first (a
+    # peer-reflexive candidate: "punched") and calls the path lan when the description comes.
+    old = "fd99::12"
+    for k in (13, 14, 15):
+        sh("ip", "-n", ha, "addr", "add", f"fd99::{k}/64", "dev", "h0", "nodad")
+        sh("ip", "-n", ha, "addr", "del", f"{old}/64", "dev", "h0")
+        old = f"fd99::{k}"
+        t_flap = time.time()  # the last move
+        time.sleep(0.3)
+    first = last = None
+    while time.time() < t_flap + 15 and not (last and last.get("path") == "lan" and
+                                             remote(last).startswith("[fd99::15]:")):
+        last = b.expect("call_path", timeout=max(0.1, t_flap + 15 - time.time()))
+        if last and last.get("path") != "relayed" and remote(last).startswith("[fd99::15]:") and not first:
+            first = (round(time.time() - t_flap, 3), last.get("path"))
+    print(f"measured: after the flaps, bob direct to A's last address (s after the last move, path): {first}; lan "
+          f"{(time.time() - t_flap) * 1000:.0f} ms after the last move")
+    t.check(first is not None and first[0] < 2.0, f"after three more moves, bob's path goes direct to A's last "
+            f"address within 2 s: {first}")
+    t.check(last is not None and last.get("path") == "lan" and remote(last).startswith("[fd99::15]:"),
+            f"and is named lan once A's paced description names it: {last}")
+    err = a.expect("error", timeout=0.1)
+    t.check(err is None, f"no description drew an error from parleyd (its budget is kept): {err}")
     sent = a.expect("voice_sent", timeout=30)
     time.sleep(0.6)
     b.send({"cmd": "stop_record"})

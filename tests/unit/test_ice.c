@@ -890,6 +890,34 @@ static void test_regather_family(void)
 	free(n);
 }
 
+/* The description of the new address comes late (paced by the client): the peer meets it in
+ * checks first, as peer-reflexive, goes direct to it, and says the path's kind again when the
+ * description names it. */
+static void test_regather_late_desc(void)
+{
+	test_case("the new address met before its description");
+	struct net *n = net_dual(25);
+	run_until(n, 1000);
+	struct side *a = &n->s[0], *b = &n->s[1];
+	CHECK(b->ndirect == 1 && b->last.path == PL_ICE_PATH_LAN);
+	struct pl_stun_addr old = a->host6;
+	a->host6.ip[15] = 7;
+	CHECK_EQ(pl_ice_remove_local(a->ice, &old), 0);
+	struct pl_ice_cand c = {.type = PL_ICE_HOST, .foundation = 4, .addr = a->host6};
+	CHECK(pl_ice_add_local(a->ice, &c) == 0);
+	pl_ice_locals_changed(a->ice, true, n->now);
+	run_until(n, n->now + 1000);
+	CHECK(a->ndirect == 2 && b->ndirect == 2 && b->nrelay == 0); /* b moved straight over */
+	CHECK(pl_ice_addr_eq(&b->last.remote, &a->host6) && b->last.path == PL_ICE_PATH_PUNCHED);
+	CHECK(media_flows(n));
+	CHECK_EQ(resend(n, 0), 0);
+	pump(n, 1);
+	CHECK(b->ndirect == 3 && b->last.path == PL_ICE_PATH_LAN && pl_ice_addr_eq(&b->last.remote, &a->host6));
+	CHECK_EQ(b->nrelay, 0);
+	net_free(n);
+	free(n);
+}
+
 /* Which interface addresses make host candidates, and the difference of two sets of them. */
 static void test_host_addrs(void)
 {
@@ -945,6 +973,7 @@ int main(void)
 	test_role_conflict();
 	test_regather();
 	test_regather_family();
+	test_regather_late_desc();
 	test_host_addrs();
 	return test_done();
 }
