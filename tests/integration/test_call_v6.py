@@ -102,6 +102,16 @@ def hangup(a, b):
     return a.expect("call_state", state="ended") and b.expect("call_state", state="ended")
 
 
+def quit_clean(*cs):
+    """Each client quits with status 0: no sanitizer report from the second socket, the interface
+    watch or the paced descriptions."""
+    for c in cs:
+        rc = c.quit()
+        clients.remove(c)
+        err = c.proc.stderr.read() if rc else ""
+        t.check(rc == 0, f"client {c.name} quits cleanly (status {rc}) {err[-2000:]}")
+
+
 def remote(ev):
     return str((ev or {}).get("remote", ""))
 
@@ -150,9 +160,7 @@ try:
         t.check(p is not None and p.get("path") == "lan" and remote(p).startswith("127.0.0.1:"),
                 f"{who}'s call goes direct over IPv4 when IPv6 is what is dropped: {p}")
     t.check(hangup(a, b), "the second call ends")
-    for c in (a, b):
-        c.quit()
-        clients.remove(c)
+    quit_clean(a, b)
     t.check(srv1.stop() == 0, "the first parleyd shuts down cleanly")
     srv = None
 
@@ -235,6 +243,7 @@ try:
     b.send({"cmd": "stop_record"})
     time.sleep(0.3)
     t.check(hangup(a, b), "the call across the bridge ends")
+    quit_clean(a, b)
     spans = (("the address change", t_change - 0.5 - t_rec, t_back + 1.0 - t_rec),)
     for what, gap, lo, hi in tone_gaps(rec, spans):
         print(f"measured: audio gap at {what}: {gap} ms (bob's recording {lo:.2f}-{hi:.2f} s); to the relay "
