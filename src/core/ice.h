@@ -52,9 +52,10 @@
  *  2. On the peer's bytes: pl_ice_desc_decode, pl_ice_set_remote, pl_ice_start(now). Media
  *     stays on the relay.
  *  3. Every datagram on the voice socket and the second host socket (both sock 0;
- *     pl_voice_set_dgram_hook hands over what is not voice) and on probe sockets 1..n goes to pl_ice_input with its source: 0 means "not STUN"
- *     (media: the voice engine's), 1 consumed, negative dropped (-ENOENT: STUN, not this agent's:
- *     an answer to the client's own STUN request, say).
+ *     pl_voice_set_dgram_hook hands over what is not voice) and on probe sockets 1..n goes to
+ *     pl_ice_input with its source: 0 means "not STUN" (media: the voice engine's), 1 consumed,
+ *     negative dropped (-ENOENT: STUN, not this agent's: an answer to the client's own STUN
+ *     request, say).
  *  4. pl_ice_tick(now) at pl_ice_next_ms() at the latest (a timer), and after each input; then
  *     pl_ice_pop_tx until empty: send each datagram on its socket (sock 0: pl_voice_sendto, or the
  *     second host socket when the address is of the other family) to its address; then
@@ -241,7 +242,8 @@ void pl_ice_locals_changed(struct pl_ice *ice, bool local_gone, uint64_t now_ms)
  * signalled candidates it no longer names go with their pairs (and peer-reflexive ones at the same
  * addresses); if the nominated pair's goes, PL_ICE_EV_RELAY at once and a new round now. New ones
  * are paired and checked as with pl_ice_locals_changed; one the nominated pair met as
- * peer-reflexive gets its type, and PL_ICE_EV_DIRECT again when that changes the path's kind.  Before pl_ice_set_remote: -EINVAL. */
+ * peer-reflexive gets its type, and PL_ICE_EV_DIRECT again when that changes the path's kind.
+ * Before pl_ice_set_remote: -EINVAL. */
 int pl_ice_update_remote(struct pl_ice *ice, const struct pl_ice_desc *d, uint64_t now_ms);
 
 /* Which of an interface's addresses makes a host candidate: a usable address, not link-local
