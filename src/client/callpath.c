@@ -18,6 +18,7 @@
 #include "client/ui.h"
 #include "client/voice.h"
 #include "core/ice.h"
+#include "core/ratelimit.h"
 #include "core/stun.h"
 #include "net/addr.h"
 #include "net/stun_mi.h"
@@ -50,10 +51,9 @@ struct pl_callpath {
 	unsigned nhosts;
 	int nl_fd;
 	struct event *nl_ev, *scan_timer;
-	/* Descriptions sent, paced to parleyd's default budget (PL_CALLPATH_CAND_BURST): tokens left
-	 * as of cand_at; desc_timer sends the newest when one is due. */
-	double cand_tokens;
-	uint64_t cand_at;
+	/* Descriptions sent, paced to parleyd's default budget (PL_CALLPATH_CAND_BURST, the bucket the
+	 * server keeps for us); desc_timer sends the newest when a token is due. */
+	struct pl_bucket cand_bucket;
 	struct event *desc_timer;
 	/* The nominated pair's local address (the one the kernel sends from to the peer). */
 	struct pl_stun_addr nom_local;
@@ -313,21 +313,12 @@ static void try_start(struct pl_callpath *p)
 static void send_desc(struct pl_callpath *p)
 {
 	uint64_t now = pl_env_mono_ms(p->cfg.env);
-	if (p->cand_at) {
-		p->cand_tokens += (double)(now - p->cand_at) * PL_CALLPATH_CAND_PER_S / 1000.0;
-		if (p->cand_tokens > PL_CALLPATH_CAND_BURST)
-			p->cand_tokens = PL_CALLPATH_CAND_BURST;
-	} else {
-		p->cand_tokens = PL_CALLPATH_CAND_BURST;
-	}
-	p->cand_at = now;
-	if (p->cand_tokens < 1.0) {
-		uint64_t wait = (uint64_t)((1.0 - p->cand_tokens) * 1000.0 / PL_CALLPATH_CAND_PER_S) + 1;
+	if (!pl_bucket_take(&p->cand_bucket, now, PL_CALLPATH_CAND_PER_S, PL_CALLPATH_CAND_BURST)) {
+		uint64_t wait = (uint64_t)((1.0 - p->cand_bucket.tokens) * 1000.0 / PL_CALLPATH_CAND_PER_S) + 1;
 		struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000};
 		evtimer_add(p->desc_timer, &tv);
 		return;
 	}
-	p->cand_tokens -= 1.0;
 	struct pl_ice_desc d;
 	pl_ice_local_desc(p->ice, &d);
 	struct pl_msg m = {.type = PL_MSG_CALL_CAND};
@@ -733,7 +724,7 @@ void pl_callpath_stop(struct pl_callpath *p)
 	evtimer_del(p->timer);
 	evtimer_del(p->scan_timer);
 	evtimer_del(p->desc_timer);
-	p->cand_at = 0;
+	p->cand_bucket = (struct pl_bucket){0};
 	close_probes(p, 0);
 	if (p->alt_fd >= 0) {
 		event_free(p->alt_ev);
