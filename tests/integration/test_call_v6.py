@@ -7,7 +7,9 @@ gathered again when a device's addresses change during the call.
    path exists. The clients gather loopback of both families (their second socket, of the family
    parleyd is not on, carries IPv6), and the call must go direct over IPv6: both `call_path` events
    name the peer at [::1], and what alice says bob hears (Opus as it decodes it). Then the other
-   way round: IPv6 UDP dropped, the next call goes direct over IPv4 (127.0.0.1).
+   way round: IPv6 UDP dropped, the next call goes direct over IPv4 (127.0.0.1); and the mirror,
+   parleyd on ::1 (the voice socket IPv6, the second socket IPv4) with direct IPv6 dropped: direct
+   over IPv4, and bob hears alice.
 
 2. An address changes during a call. A bridge in a namespace carries parleyd (10.99.0.1) and two
    hosts, A (10.99.0.2, fd99::2) and B (10.99.0.3, fd99::3); each host drops IPv4 UDP to the other,
@@ -162,6 +164,35 @@ try:
     t.check(hangup(a, b), "the second call ends")
     quit_clean(a, b)
     t.check(srv1.stop() == 0, "the first parleyd shuts down cleanly")
+    srv = None
+
+    # --- 1b: the mirror: parleyd on ::1 (the voice socket IPv6, the second socket IPv4), direct IPv6
+    # UDP dropped but parleyd's: the call goes direct over IPv4 ---
+    sh("nft", "delete", "table", "ip6", "v6cut", ns=n1)
+    srv = Server(tmp, listen="::1", prefix=prefix(n1), data_dir=os.path.join(tmp, "data3"))
+    srv.host = "[::1]"
+    sh("nft", "-f", "-", ns=n1, inp=f"table ip6 v6cut {{ chain out {{ type filter hook output priority 0;\n"
+                                     f"udp sport {srv.udp} accept\nudp dport {srv.udp} accept\n"
+                                     f"meta l4proto udp drop\n}}\n}}\n")
+    a, b, ok = pair(srv, n1, n1, "3")
+    t.check(ok and call(a, b), "with parleyd on ::1, alice's call to bob is active")
+    pa, pb = a.expect("call_path", timeout=10), b.expect("call_path", timeout=5)
+    for who, p in (("alice", pa), ("bob", pb)):
+        t.check(p is not None and p.get("path") == "lan" and remote(p).startswith("127.0.0.1:"),
+                f"parleyd on ::1, direct IPv6 dropped: {who}'s call goes direct over IPv4: {p}")
+    rec = os.path.join(tmp, "b-heard-v4.wav")
+    b.send({"cmd": "record", "file": rec})
+    b.expect("recording")
+    a.send({"cmd": "voice_send", "file": speech})
+    sent = a.expect("voice_sent", timeout=60)
+    time.sleep(0.6)
+    b.send({"cmd": "stop_record"})
+    time.sleep(0.3)
+    res = heard(speech, rec)
+    t.check(sent and sent["frames"] > 100 and res[0], f"bob heard alice over IPv4 beside IPv6: {sent}, {res[1]}")
+    t.check(hangup(a, b), "the call ends")
+    quit_clean(a, b)
+    t.check(srv.stop() == 0, "the IPv6 parleyd shuts down cleanly")
     srv = None
 
     # --- 2: A's address changes during a call ---
