@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sodium.h>
@@ -16,6 +18,7 @@
 #include "client/ui.h"
 #include "client/voice.h"
 #include "core/ice.h"
+#include "core/ratelimit.h"
 #include "core/stun.h"
 #include "net/addr.h"
 #include "net/stun_mi.h"
@@ -35,7 +38,26 @@ struct pl_callpath {
 	bool ask2, have2;
 	struct pl_stun_addr mapped2;
 	bool controlling;
-	struct pl_stun_addr host_first; /* for the event's local address */
+	uint8_t voice_family; /* 4 or 6: the voice socket's (parleyd's) */
+	bool loopback_only;   /* parleyd on loopback: so is the peer */
+	/* The host socket of the other family (IPv6 beside an IPv4 voice socket, IPv4 beside an IPv6
+	 * one), on the voice socket's port when that was free: the agent's sock 0 for that family. */
+	int alt_fd;
+	struct event *alt_ev;
+	uint16_t voice_port, alt_port;
+	/* The host candidates as last gathered; the interfaces are watched during the call (a netlink
+	 * socket, and every PL_CALLPATH_SCAN_MS) and gathered again when they change. */
+	struct pl_stun_addr hosts[PL_ICE_MAX_CANDS];
+	unsigned nhosts;
+	int nl_fd;
+	struct event *nl_ev, *scan_timer;
+	/* Descriptions sent, paced to parleyd's default budget (PL_CALLPATH_CAND_BURST, the bucket the
+	 * server keeps for us); desc_timer sends the newest when a token is due. */
+	struct pl_bucket cand_bucket;
+	struct event *desc_timer;
+	/* The nominated pair's local address (the one the kernel sends from to the peer). */
+	struct pl_stun_addr nom_local;
+	bool have_nom_local;
 	struct pl_stun_addr srflx;
 	bool have_srflx;
 	struct pl_ice_desc remote; /* a peer's that came before our agent could take it */
@@ -97,6 +119,22 @@ static bool is_loopback(const struct pl_stun_addr *a)
 	return a->family == 4 ? a->ip[0] == 127 : memcmp(a->ip, v6lo, 16) == 0;
 }
 
+/* The local address the kernel sends from to `to` (a route lookup: a UDP socket connected, never
+ * used). */
+static bool route_src(const struct pl_stun_addr *to, struct pl_stun_addr *src)
+{
+	struct sockaddr_storage ss, me;
+	socklen_t tl = to_sockaddr(to, &ss), ml = sizeof me;
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool ok = connect(fd, (struct sockaddr *)&ss, tl) == 0 && getsockname(fd, (struct sockaddr *)&me, &ml) == 0;
+	close(fd);
+	if (ok)
+		to_stun((struct sockaddr *)&me, src);
+	return ok;
+}
+
 /* --- driving the agent --- */
 
 static const char *path_word(const struct pl_callpath *p)
@@ -149,9 +187,11 @@ static void show_path(struct pl_callpath *p, const struct pl_ice_event *ev)
 	char local[80] = "", remote[80] = "", rtt[16];
 	if (ev->kind == PL_ICE_EV_DIRECT) {
 		pl_stunc_fmt(&ev->remote, remote, sizeof remote);
-		if (!ev->sock) /* a probe socket's mapping is known only to the peer */
-			pl_stunc_fmt(p->path == PL_ICE_PATH_PUNCHED && p->have_srflx ? &p->srflx : &p->host_first,
-				     local, sizeof local);
+		/* A probe socket's mapping is known only to the peer. */
+		if (!ev->sock && p->path == PL_ICE_PATH_PUNCHED && p->have_srflx && p->srflx.family == ev->remote.family)
+			pl_stunc_fmt(&p->srflx, local, sizeof local);
+		else if (!ev->sock && p->have_nom_local)
+			pl_stunc_fmt(&p->nom_local, local, sizeof local);
 	}
 	snprintf(rtt, sizeof rtt, "%u", p->rtt_ms);
 	const char *word = path_word(p);
@@ -212,7 +252,9 @@ static void drain(struct pl_callpath *p)
 	while (pl_ice_pop_tx(p->ice, &tx)) {
 		struct sockaddr_storage to;
 		socklen_t tl = to_sockaddr(&tx.to, &to);
-		if (tx.sock == 0)
+		if (tx.sock == 0 && tx.to.family != p->voice_family && p->alt_fd >= 0) /* the other family's */
+			sendto(p->alt_fd, tx.buf, tx.len, MSG_DONTWAIT, (struct sockaddr *)&to, tl);
+		else if (tx.sock == 0)
 			pl_voice_sendto(v, tx.buf, tx.len, (struct sockaddr *)&to, tl);
 		else if (tx.sock <= p->nprobes && p->probe_fd[tx.sock] >= 0)
 			sendto(p->probe_fd[tx.sock], tx.buf, tx.len, MSG_DONTWAIT, (struct sockaddr *)&to, tl);
@@ -222,11 +264,15 @@ static void drain(struct pl_callpath *p)
 		if (ev.kind == PL_ICE_EV_DIRECT) {
 			struct sockaddr_storage to;
 			socklen_t tl = to_sockaddr(&ev.remote, &to);
-			if ((ev.sock && (ev.sock > p->nprobes || p->probe_fd[ev.sock] < 0)) ||
-			    pl_voice_set_peer(v, (struct sockaddr *)&to, tl, p->peer_session) < 0)
+			bool alt = !ev.sock && ev.remote.family != p->voice_family && p->alt_fd >= 0;
+			if (ev.sock && (ev.sock > p->nprobes || p->probe_fd[ev.sock] < 0))
+				continue;
+			int fd = ev.sock ? p->probe_fd[ev.sock] : alt ? p->alt_fd : -1;
+			if (pl_voice_set_peer_via(v, fd, (struct sockaddr *)&to, tl, p->peer_session) < 0)
 				continue;
 			p->media_sock = ev.sock;
-			pl_voice_set_peer_fd(v, ev.sock ? p->probe_fd[ev.sock] : -1);
+			p->have_nom_local = route_src(&ev.remote, &p->nom_local);
+			p->nom_local.port = alt ? p->alt_port : p->voice_port;
 			if (ev.sock)
 				close_probes(p, ev.sock); /* the one that won stays */
 			pl_voice_set_hedge(v, false);
@@ -241,6 +287,7 @@ static void drain(struct pl_callpath *p)
 			pl_voice_set_peer(v, NULL, 0, 0); /* and no hedge, from the voice socket */
 			p->hedging = false;
 			p->media_sock = 0;
+			p->have_nom_local = false;
 			p->path = PL_ICE_PATH_RELAY;
 			p->rtt_ms = 0;
 			show_path(p, &ev);
@@ -260,7 +307,186 @@ static void try_start(struct pl_callpath *p)
 	pl_ice_start(p->ice, pl_env_mono_ms(p->cfg.env));
 }
 
-static void gather_hosts(struct pl_callpath *p, uint16_t port, bool loopback_only);
+/* Our description to the peer: at the start, and again whenever the interfaces changed; within
+ * parleyd's default budget, so interfaces that flap cost a later description, not a 438 the person
+ * would see (the newest goes when a token is there). */
+static void send_desc(struct pl_callpath *p)
+{
+	uint64_t now = pl_env_mono_ms(p->cfg.env);
+	if (!pl_bucket_take(&p->cand_bucket, now, PL_CALLPATH_CAND_PER_S, PL_CALLPATH_CAND_BURST)) {
+		uint64_t wait = (uint64_t)((1.0 - p->cand_bucket.tokens) * 1000.0 / PL_CALLPATH_CAND_PER_S) + 1;
+		struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000};
+		evtimer_add(p->desc_timer, &tv);
+		return;
+	}
+	struct pl_ice_desc d;
+	pl_ice_local_desc(p->ice, &d);
+	struct pl_msg m = {.type = PL_MSG_CALL_CAND};
+	int n = pl_ice_desc_encode(&d, m.u.cand.desc, sizeof m.u.cand.desc);
+	if (n < 0)
+		return;
+	m.u.cand.id = p->call;
+	m.u.cand.len = (uint16_t)n;
+	p->cfg.send(p->cfg.arg, &m);
+}
+
+/* Host candidates: every up interface's address of both families (pl_ice_host_wanted says which),
+ * each on the port of its family's host socket; at most max. */
+static unsigned scan_hosts(const struct pl_callpath *p, struct pl_stun_addr *out, unsigned max)
+{
+	struct ifaddrs *ifa = NULL;
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	unsigned n = 0;
+	/* The voice socket's family first: when there are too many, those are kept. */
+	for (int pass = 0; pass < 2; pass++)
+		for (struct ifaddrs *i = ifa; i && n < max; i = i->ifa_next) {
+			if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6) ||
+			    !(i->ifa_flags & IFF_UP))
+				continue;
+			struct pl_stun_addr a;
+			to_stun(i->ifa_addr, &a);
+			if ((a.family == p->voice_family) != (pass == 0) || (a.family != p->voice_family && p->alt_fd < 0))
+				continue;
+			a.port = a.family == p->voice_family ? p->voice_port : p->alt_port;
+			bool dup = false;
+			for (unsigned k = 0; k < n && !dup; k++)
+				dup = pl_ice_addr_eq(&out[k], &a);
+			if (!dup && pl_ice_host_wanted(&a, p->loopback_only))
+				out[n++] = a;
+		}
+	freeifaddrs(ifa);
+	return n;
+}
+
+static void add_host(struct pl_callpath *p, const struct pl_stun_addr *a)
+{
+	struct pl_ice_cand c = {.type = PL_ICE_HOST, .foundation = a->family == 6 ? 4 : 1, .addr = *a};
+	pl_ice_add_local(p->ice, &c);
+}
+
+static void after_input(struct pl_callpath *p, uint64_t now);
+
+/* The interfaces again: what went is taken out of our candidates (and if the media's path left
+ * from it, the call is on the relay at once and checks start over), what came is added, and the
+ * peer gets our description again. */
+static void rescan(struct pl_callpath *p)
+{
+	if (!p->ice || !p->sent)
+		return;
+	struct pl_stun_addr cur[PL_ICE_MAX_CANDS], gone[PL_ICE_MAX_CANDS], came[PL_ICE_MAX_CANDS];
+	unsigned n = scan_hosts(p, cur, PL_ICE_MAX_CANDS - 2), ngone, ncame;
+	if (!pl_ice_addrs_diff(p->hosts, p->nhosts, cur, n, gone, &ngone, came, &ncame))
+		return;
+	bool path_gone = false;
+	for (unsigned i = 0; i < ngone; i++) {
+		pl_ice_remove_local(p->ice, &gone[i]);
+		struct pl_stun_addr ip = gone[i];
+		ip.port = p->nom_local.port;
+		path_gone |= p->have_nom_local && pl_ice_addr_eq(&ip, &p->nom_local);
+	}
+	for (unsigned i = 0; i < ncame; i++)
+		add_host(p, &came[i]);
+	memcpy(p->hosts, cur, n * sizeof *cur);
+	p->nhosts = n;
+	uint64_t now = pl_env_mono_ms(p->cfg.env);
+	char a[16], r[16];
+	snprintf(a, sizeof a, "%u", ncame);
+	snprintf(r, sizeof r, "%u", ngone);
+	const char *kv[] = {"#added", a, "#removed", r, "path_gone", path_gone ? "yes" : "no", NULL};
+	pl_ui_event(p->cfg.ui, "call_addresses", kv,
+		    path_gone ? "This device's address that the call's direct path used went away: the media goes "
+				"through the server until a new path is found."
+			      : "This device's addresses changed: the peer is told the new ones.");
+	pl_ice_locals_changed(p->ice, path_gone, now);
+	send_desc(p);
+	after_input(p, now);
+}
+
+static void on_desc_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pl_callpath *p = arg;
+	if (p->ice && p->sent)
+		send_desc(p);
+}
+
+static void on_scan(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pl_callpath *p = arg;
+	rescan(p);
+	struct timeval tv = {PL_CALLPATH_SCAN_MS / 1000, (PL_CALLPATH_SCAN_MS % 1000) * 1000};
+	evtimer_add(p->scan_timer, &tv);
+}
+
+/* The kernel says an address or a link changed: look soon (its messages come in bursts). */
+static void on_netlink(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct pl_callpath *p = arg;
+	uint8_t buf[8192];
+	while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		;
+	struct timeval tv = {0, PL_CALLPATH_SETTLE_MS * 1000};
+	evtimer_add(p->scan_timer, &tv);
+}
+
+static void watch_interfaces(struct pl_callpath *p)
+{
+	struct timeval tv = {PL_CALLPATH_SCAN_MS / 1000, (PL_CALLPATH_SCAN_MS % 1000) * 1000};
+	evtimer_add(p->scan_timer, &tv);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return; /* the timer alone, then */
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR};
+	struct event *ev = event_new(p->cfg.base, fd, EV_READ | EV_PERSIST, on_netlink, p);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || !ev || event_add(ev, NULL) < 0) {
+		if (ev)
+			event_free(ev);
+		close(fd);
+		return;
+	}
+	p->nl_fd = fd;
+	p->nl_ev = ev;
+}
+
+static void on_alt(evutil_socket_t fd, short what, void *arg);
+
+/* The host socket of the other family, on the voice socket's port when it is free. */
+static void open_alt(struct pl_callpath *p)
+{
+	int af = p->voice_family == 4 ? AF_INET6 : AF_INET;
+	int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return; /* no such family here: one family's candidates, as before */
+	int on = 1;
+	if (af == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	struct sockaddr_storage ss = {.ss_family = (sa_family_t)af}, me;
+	socklen_t len = af == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), ml = sizeof me;
+	pl_addr_set_port((struct sockaddr *)&ss, p->voice_port);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		pl_addr_set_port((struct sockaddr *)&ss, 0);
+		if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+			close(fd);
+			return;
+		}
+	}
+	struct event *ev = event_new(p->cfg.base, fd, EV_READ | EV_PERSIST, on_alt, p);
+	if (getsockname(fd, (struct sockaddr *)&me, &ml) < 0 || !ev || event_add(ev, NULL) < 0) {
+		if (ev)
+			event_free(ev);
+		close(fd);
+		return;
+	}
+	p->alt_port = pl_addr_port((struct sockaddr *)&me);
+	p->alt_fd = fd;
+	p->alt_ev = ev;
+}
 
 /* STUN is done (or has had its time): the agent, with what it said, and our description out. */
 static void begin(struct pl_callpath *p)
@@ -288,22 +514,23 @@ static void begin(struct pl_callpath *p)
 		return;
 	struct pl_stun_addr server;
 	to_stun((const struct sockaddr *)&p->server, &server);
-	gather_hosts(p, pl_voice_local_port(v), is_loopback(&server));
-	if (p->have_srflx && !pl_ice_addr_eq(&p->srflx, &p->host_first)) {
+	p->voice_port = pl_voice_local_port(v);
+	p->loopback_only = is_loopback(&server);
+	open_alt(p);
+	p->nhosts = scan_hosts(p, p->hosts, PL_ICE_MAX_CANDS - 2);
+	bool srflx_new = p->have_srflx;
+	for (unsigned i = 0; i < p->nhosts; i++) {
+		add_host(p, &p->hosts[i]);
+		srflx_new &= !pl_ice_addr_eq(&p->srflx, &p->hosts[i]);
+	}
+	if (srflx_new) {
 		struct pl_ice_cand c = {.type = PL_ICE_SRFLX, .foundation = 2, .addr = p->srflx};
 		pl_ice_add_local(p->ice, &c);
 	}
 	struct pl_ice_cand relay = {.type = PL_ICE_RELAY, .foundation = 3, .addr = server};
 	pl_ice_add_local(p->ice, &relay);
-	struct pl_ice_desc d;
-	pl_ice_local_desc(p->ice, &d);
-	struct pl_msg m = {.type = PL_MSG_CALL_CAND};
-	int n = pl_ice_desc_encode(&d, m.u.cand.desc, sizeof m.u.cand.desc);
-	if (n < 0)
-		return;
-	m.u.cand.id = p->call;
-	m.u.cand.len = (uint16_t)n;
-	p->cfg.send(p->cfg.arg, &m);
+	send_desc(p);
+	watch_interfaces(p);
 	try_start(p);
 }
 
@@ -368,6 +595,28 @@ static bool on_dgram(void *arg, const uint8_t *buf, size_t len, const struct soc
 	return rc != 0;
 }
 
+/* The host socket of the other family: checks and their answers, and the peer's media once a
+ * pair of that family carries it (the engine takes it only from the peer's address). */
+static void on_alt(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct pl_callpath *p = arg;
+	uint8_t buf[1500];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof from;
+	ssize_t n;
+	uint64_t now = pl_env_mono_ms(p->cfg.env);
+	struct pl_voice *v = p->cfg.voice(p->cfg.arg);
+	while ((n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) >= 0) {
+		struct pl_stun_addr fa;
+		to_stun((struct sockaddr *)&from, &fa);
+		if (p->ice && pl_ice_input(p->ice, 0, &fa, buf, (size_t)n, now) == 0 && v)
+			pl_voice_input(v, buf, (size_t)n, (struct sockaddr *)&from, fl);
+		fl = sizeof from;
+	}
+	after_input(p, now);
+}
+
 static void on_probe(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
@@ -388,30 +637,6 @@ static void on_probe(evutil_socket_t fd, short what, void *arg)
 		fl = sizeof from;
 	}
 	after_input(p, now);
-}
-
-/* Host candidates: every interface's address of the voice socket's family, on its port. */
-static void gather_hosts(struct pl_callpath *p, uint16_t port, bool loopback_only)
-{
-	struct ifaddrs *ifa = NULL;
-	if (getifaddrs(&ifa) < 0)
-		return;
-	unsigned n = 0;
-	for (struct ifaddrs *i = ifa; i && n < PL_ICE_MAX_CANDS - 2; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != p->server.ss_family || !(i->ifa_flags & IFF_UP))
-			continue;
-		struct pl_stun_addr a;
-		to_stun(i->ifa_addr, &a);
-		a.port = port;
-		if (is_loopback(&a) != loopback_only || !pl_ice_addr_usable(&a))
-			continue;
-		if (a.family == 6 && a.ip[0] == 0xfe && (a.ip[1] & 0xc0) == 0x80)
-			continue; /* link-local: it needs a scope the signalling form does not carry */
-		struct pl_ice_cand c = {.type = PL_ICE_HOST, .foundation = 1, .addr = a};
-		if (pl_ice_add_local(p->ice, &c) == 0 && n++ == 0)
-			p->host_first = a;
-	}
-	freeifaddrs(ifa);
 }
 
 /* One Binding request from the voice socket. */
@@ -444,6 +669,7 @@ void pl_callpath_start(struct pl_callpath *p, uint64_t call, bool controlling, c
 	p->call = call;
 	p->peer_session = peer_session;
 	p->controlling = controlling;
+	p->voice_family = p->server.ss_family == AF_INET6 ? 6 : 4;
 	p->running = true;
 	p->path = PL_ICE_PATH_RELAY;
 	p->started_ms = pl_env_mono_ms(p->cfg.env);
@@ -464,15 +690,23 @@ void pl_callpath_start(struct pl_callpath *p, uint64_t call, bool controlling, c
 void pl_callpath_msg(struct pl_callpath *p, const struct pl_msg *m)
 {
 	if (m->type != PL_MSG_CALL_PEER_CAND || !p->running || m->u.cand.id != p->call ||
-	    m->u.cand.session != p->peer_session || p->remote_set)
+	    m->u.cand.session != p->peer_session)
 		return;
-	if (pl_ice_desc_decode(&p->remote, m->u.cand.desc, m->u.cand.len) < 0) {
-		pl_ui_local_error(p->cfg.ui, "The peer's addresses for a direct path did not decode; the call stays on "
-					     "the server's relay.");
+	struct pl_ice_desc d;
+	if (pl_ice_desc_decode(&d, m->u.cand.desc, m->u.cand.len) < 0) {
+		pl_ui_local_error(p->cfg.ui, p->remote_set ? "The peer's new addresses for a direct path did not decode; "
+							     "the call keeps the path it has."
+							   : "The peer's addresses for a direct path did not decode; the call "
+							     "stays on the server's relay.");
 		return;
 	}
-	p->remote_pending = true;
-	try_start(p);
+	if (p->remote_set) { /* the peer's interfaces changed: its description again */
+		pl_ice_update_remote(p->ice, &d, pl_env_mono_ms(p->cfg.env));
+	} else {
+		p->remote = d; /* the newest, if our agent is not there yet */
+		p->remote_pending = true;
+		try_start(p);
+	}
 	drain(p);
 	arm(p);
 }
@@ -488,7 +722,22 @@ void pl_callpath_stop(struct pl_callpath *p)
 			pl_voice_set_peer(v, NULL, 0, 0);
 	}
 	evtimer_del(p->timer);
+	evtimer_del(p->scan_timer);
+	evtimer_del(p->desc_timer);
+	p->cand_bucket = (struct pl_bucket){0};
 	close_probes(p, 0);
+	if (p->alt_fd >= 0) {
+		event_free(p->alt_ev);
+		close(p->alt_fd);
+		p->alt_fd = -1;
+	}
+	if (p->nl_fd >= 0) {
+		event_free(p->nl_ev);
+		close(p->nl_fd);
+		p->nl_fd = -1;
+	}
+	p->nhosts = 0;
+	p->have_nom_local = false;
 	pl_ice_free(p->ice);
 	p->ice = NULL;
 	p->running = p->sent = p->remote_set = p->remote_pending = p->have_srflx = p->hedging = false;
@@ -522,8 +771,17 @@ int pl_callpath_alloc(struct pl_callpath **out, const struct pl_callpath_cfg *cf
 	p->cfg = *cfg;
 	for (unsigned i = 0; i <= PL_ICE_PROBE_SOCKS_MAX; i++)
 		p->probe_fd[i] = -1;
+	p->alt_fd = p->nl_fd = -1;
 	p->timer = evtimer_new(cfg->base, on_timer, p);
-	if (!p->timer) {
+	p->scan_timer = evtimer_new(cfg->base, on_scan, p);
+	p->desc_timer = evtimer_new(cfg->base, on_desc_timer, p);
+	if (!p->timer || !p->scan_timer || !p->desc_timer) {
+		if (p->timer)
+			event_free(p->timer);
+		if (p->scan_timer)
+			event_free(p->scan_timer);
+		if (p->desc_timer)
+			event_free(p->desc_timer);
 		free(p);
 		return -ENOMEM;
 	}
@@ -537,5 +795,7 @@ void pl_callpath_free(struct pl_callpath *p)
 		return;
 	pl_callpath_stop(p);
 	event_free(p->timer);
+	event_free(p->scan_timer);
+	event_free(p->desc_timer);
 	free(p);
 }

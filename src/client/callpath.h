@@ -1,8 +1,10 @@
 /*
  * callpath: a one-to-one call's direct path (issue 9). It drives the pure ICE agent (core/ice.h)
- * over the voice engine's socket: when the call becomes active it gathers this device's host
- * candidates (its interfaces' addresses in the voice socket's family: only loopback when parleyd is
- * on loopback, since the peer then is on this host; never loopback otherwise), asks parleyd's
+ * over the voice engine's socket and a second socket of the other family (IPv6 beside an IPv4 voice
+ * socket, and the reverse; on the voice socket's port when free): when the call becomes active it
+ * gathers this device's host candidates (its interfaces' addresses of both families, global and
+ * ULA, not link-local: only loopback when parleyd is on loopback, since the peer then is on this
+ * host; never loopback otherwise), each on its family's socket; asks parleyd's
  * voice port for the server-reflexive address (STUN through pl_voice_sendto, the answer through the
  * datagram hook), names the relay, and sends the description to the peer in CALL_CAND. With the
  * peer's (CALL_PEER_CAND) it runs the checks on a libevent timer; keys for the checks come from
@@ -15,7 +17,15 @@
  * When parleyd has a second STUN port (AUTH_OK's stun_port) both are asked from the voice socket: two
  * mapped ports mean a symmetric NAT, and that side opens PL_CALLPATH_PROBE_SOCKS probe sockets when
  * the agent asks (birthday probing); if one of them wins, media to the peer leaves from it
- * (pl_voice_set_peer_fd) and what arrives on it goes to the engine (pl_voice_input).
+ * (pl_voice_set_peer_fd) and what arrives on it goes to the engine (pl_voice_input). A pair of the
+ * other family carries media the same way, from and to the second socket (pl_voice_set_peer_via).
+ *
+ * During the call the interfaces are watched (netlink's address messages, and a look every
+ * PL_CALLPATH_SCAN_MS): when this device's addresses change, what went leaves the agent's
+ * candidates, what came joins them, and the description goes to the peer again in CALL_CAND (the
+ * peer's agent drops pairs to addresses no longer named and checks the new ones). If the nominated
+ * pair's local address went, the media is on the relay at once and checks start over: a call_path
+ * event each way, and a call_addresses event {added, removed, path_gone} for the change.
  */
 #ifndef PL_CLIENT_CALLPATH_H
 #define PL_CLIENT_CALLPATH_H
@@ -41,6 +51,14 @@ struct pl_callpath;
 /* Birthday probing (core/ice.h): the sockets a side behind a symmetric NAT opens, and the probes
  * the other side sends a round: about 1 - e^(-256*384/64512), 78 %, of a round getting through. */
 #define PL_CALLPATH_PROBE_SOCKS 256
+/* During a call the interfaces are gathered again this often, and PL_CALLPATH_SETTLE_MS after the
+ * kernel says an address changed (netlink): a path whose address went is left at once. */
+#define PL_CALLPATH_SCAN_MS 2000
+#define PL_CALLPATH_SETTLE_MS 50
+/* Descriptions (CALL_CAND) go out within parleyd's default budget (cand_burst 4, cand_rate 0.1 a
+ * second); one that would pass it waits, and the newest goes when it fits. */
+#define PL_CALLPATH_CAND_BURST 4
+#define PL_CALLPATH_CAND_PER_S 0.1
 #define PL_CALLPATH_PROBE_BUDGET 384
 
 struct pl_callpath_cfg {

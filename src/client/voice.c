@@ -696,7 +696,7 @@ int pl_voice_send_file(struct pl_voice *v, const char *path, char *err, size_t e
 	free(v->pending);
 	v->pending = pcm;
 	v->pending_n = (size_t)got;
-	if (v->bound)
+	if (v->bound || v->has_peer) /* a direct peer takes it whether the relay knows us or not */
 		voice_start_file(v);
 	return 0;
 }

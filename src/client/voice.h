@@ -142,6 +142,11 @@ int pl_voice_set_peer(struct pl_voice *v, const struct sockaddr *peer, socklen_t
  * arrives on that socket the caller hands to pl_voice_input (a peer's packet is taken as on the
  * voice socket; anything else is counted as dropped). */
 void pl_voice_set_peer_fd(struct pl_voice *v, int fd);
+/* A call's second host socket (client/callpath.c: one of the other family than the voice socket's):
+ * pl_voice_set_peer with the peer reached from fd, whose family the peer's address has (any, then:
+ * an IPv6 peer beside an IPv4 voice socket); fd -1 is pl_voice_set_peer itself. What arrives on fd
+ * the caller hands to pl_voice_input. 0 or -EINVAL. */
+int pl_voice_set_peer_via(struct pl_voice *v, int fd, const struct sockaddr *peer, socklen_t len, uint64_t peer_id);
 void pl_voice_input(struct pl_voice *v, const uint8_t *buf, size_t len, const struct sockaddr *from,
 		    socklen_t fromlen);
 /* While a peer is set: on, each packet goes to the relay as well (a direct path that stopped

@@ -58,6 +58,28 @@ void pl_voice_set_peer_fd(struct pl_voice *v, int fd)
 	v->peer_fd = fd;
 }
 
+int pl_voice_set_peer_via(struct pl_voice *v, int fd, const struct sockaddr *peer, socklen_t len, uint64_t peer_id)
+{
+	if (fd < 0 || !peer) {
+		int rc = pl_voice_set_peer(v, peer, len, peer_id);
+		if (rc == 0)
+			v->peer_fd = -1;
+		return rc;
+	}
+	if (!((peer->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
+	      (peer->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))) ||
+	    len > sizeof v->peer)
+		return -EINVAL;
+	memcpy(&v->peer, peer, len);
+	v->peer_len = len;
+	v->peer_id = peer_id;
+	v->peer_fd = fd;
+	v->has_peer = true;
+	if (v->pending)
+		voice_start_file(v);
+	return 0;
+}
+
 void pl_voice_set_hedge(struct pl_voice *v, bool on)
 {
 	v->hedge = on;

@@ -295,6 +295,12 @@ int pl_ice_add_local(struct pl_ice *ice, const struct pl_ice_cand *c)
 	*l = *c;
 	if (!l->priority)
 		l->priority = pl_ice_priority(c->type, (uint16_t)local_pref(c->addr.family));
+	if (ice->have_remote && c->type == PL_ICE_HOST) /* gathered again during the call */
+		for (unsigned k = 0; k < ice->nremote; k++) {
+			const struct pl_ice_cand *r = &ice->remote[k];
+			if (r->type != PL_ICE_RELAY && r->addr.family == c->addr.family)
+				add_pair(ice, 0, r->type, &r->addr, r->priority);
+		}
 	return 0;
 }
 
@@ -419,6 +425,143 @@ static void got_valid(struct pl_ice *ice, int i, uint64_t now)
 	}
 	if ((ice->controlling && p->use_cand) || (!ice->controlling && p->peer_nominated))
 		nominate(ice, i, now);
+}
+
+/* --- the network changed --- */
+
+/* Pair i goes (its address went): indexes after it move down one. The nominated one: media back to
+ * the relay at once and a new round at the next tick. */
+static void drop_pair(struct pl_ice *ice, unsigned i)
+{
+	if (ice->nominated == (int)i) {
+		struct pl_ice_event ev = {.kind = PL_ICE_EV_RELAY, .path = PL_ICE_PATH_RELAY};
+		push_ev(ice, &ev);
+		ice->nominated = -1;
+		ice->state = S_WAIT;
+		ice->retry_at = 0;
+	} else if (ice->nominated > (int)i) {
+		ice->nominated--;
+	}
+	if (ice->nominating == (int)i)
+		ice->nominating = -1;
+	else if (ice->nominating > (int)i)
+		ice->nominating--;
+	unsigned k = 0;
+	for (unsigned j = 0; j < ice->ntrig; j++)
+		if (ice->trig[j] != i)
+			ice->trig[k++] = (uint8_t)(ice->trig[j] > i ? ice->trig[j] - 1 : ice->trig[j]);
+	ice->ntrig = k;
+	memmove(&ice->pairs[i], &ice->pairs[i + 1], (ice->npairs - i - 1) * sizeof *ice->pairs);
+	ice->npairs--;
+}
+
+int pl_ice_remove_local(struct pl_ice *ice, const struct pl_stun_addr *a)
+{
+	unsigned i = 0;
+	while (i < ice->nlocal && !pl_ice_addr_eq(&ice->local[i].addr, a))
+		i++;
+	if (i == ice->nlocal)
+		return -ENOENT;
+	memmove(&ice->local[i], &ice->local[i + 1], (ice->nlocal - i - 1) * sizeof *ice->local);
+	ice->nlocal--;
+	if (!local_host(ice, a->family)) /* no address of that family left to send from */
+		for (unsigned k = ice->npairs; k-- > 0;)
+			if (ice->pairs[k].sock == 0 && ice->pairs[k].raddr.family == a->family)
+				drop_pair(ice, k);
+	return 0;
+}
+
+/* After candidates changed: a round now if none is on (or the nominated pair went), else the new
+ * pairs checked beside the nominated one. */
+static void recheck(struct pl_ice *ice, uint64_t now)
+{
+	if (ice->state == S_IDLE)
+		return;
+	if (ice->state == S_WAIT) {
+		start_round(ice, now);
+		return;
+	}
+	if (ice->state == S_DIRECT)
+		for (unsigned i = 0; i < ice->npairs; i++)
+			if (ice->pairs[i].state == P_WAITING && !ice->pairs[i].valid)
+				trigger(ice, (int)i, false);
+}
+
+void pl_ice_locals_changed(struct pl_ice *ice, bool local_gone, uint64_t now)
+{
+	if (local_gone && ice->state == S_DIRECT)
+		lose(ice, now);
+	recheck(ice, now);
+}
+
+static bool desc_has(const struct pl_ice_desc *d, const struct pl_stun_addr *a)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		if (pl_ice_addr_eq(&d->c[i].addr, a))
+			return true;
+	return false;
+}
+
+/* Remote candidate k goes, with every pair to its address and any peer-reflexive one there. */
+static void drop_remote(struct pl_ice *ice, unsigned k)
+{
+	struct pl_stun_addr a = ice->remote[k].addr;
+	for (unsigned j = ice->nremote; j-- > 0;)
+		if (pl_ice_addr_eq(&ice->remote[j].addr, &a)) {
+			memmove(&ice->remote[j], &ice->remote[j + 1], (ice->nremote - j - 1) * sizeof *ice->remote);
+			ice->nremote--;
+		}
+	for (unsigned i = ice->npairs; i-- > 0;)
+		if (pl_ice_addr_eq(&ice->pairs[i].raddr, &a))
+			drop_pair(ice, i);
+}
+
+int pl_ice_update_remote(struct pl_ice *ice, const struct pl_ice_desc *d, uint64_t now)
+{
+	if (!ice->have_remote || d->n > PL_ICE_MAX_CANDS || strncmp(d->ufrag, ice->rufrag, sizeof ice->rufrag) != 0)
+		return -EINVAL;
+	for (bool again = true; again;) { /* dropping one may move the others */
+		again = false;
+		for (unsigned k = 0; k < ice->nremote && !again; k++)
+			if (ice->remote[k].type != PL_ICE_PRFLX && !desc_has(d, &ice->remote[k].addr)) {
+				drop_remote(ice, k);
+				again = true;
+			}
+	}
+	for (unsigned i = 0; i < d->n; i++) {
+		const struct pl_ice_cand *c = &d->c[i];
+		if (c->type > PL_ICE_RELAY || !pl_ice_addr_usable(&c->addr))
+			continue;
+		unsigned k = 0;
+		while (k < ice->nremote && !pl_ice_addr_eq(&ice->remote[k].addr, &c->addr))
+			k++;
+		if (k < ice->nremote && ice->remote[k].type != PL_ICE_PRFLX)
+			continue; /* named before */
+		if (k == ice->nremote) {
+			if (ice->nremote == PL_ICE_MAX_REMOTE)
+				continue;
+			ice->nremote++;
+		}
+		ice->remote[k] = *c; /* new, or one seen as peer-reflexive now signalled */
+		if (c->type == PL_ICE_RELAY || !local_host(ice, c->addr.family))
+			continue;
+		int p = add_pair(ice, 0, c->type, &c->addr, c->priority);
+		if (p < 0)
+			continue;
+		struct pair *pp = &ice->pairs[p];
+		enum pl_ice_path was = path_of(pp);
+		pp->rtype = c->type;
+		pp->rprio = c->priority;
+		pair_prio(ice, pp);
+		if (ice->state == S_DIRECT && ice->nominated == p && path_of(pp) != was) {
+			/* the path's address, met as peer-reflexive, is named now: say what it is */
+			struct pl_ice_event ev = {.kind = PL_ICE_EV_DIRECT, .path = path_of(pp), .sock = pp->sock,
+						  .remote = pp->raddr, .rtt_ms = pp->rtt_ms};
+			push_ev(ice, &ev);
+		}
+	}
+	recheck(ice, now);
+	return 0;
 }
 
 /* --- input --- */

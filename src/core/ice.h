@@ -5,7 +5,9 @@
  * starts on parleyd's relay; this agent finds a direct one and says when to move to it and when
  * to move back.
  *
- * Candidates: host (the voice socket's addresses, IPv4 and IPv6), server-reflexive (what parleyd's
+ * Candidates: host (every interface's address, IPv4 and IPv6, on sock 0: the caller's host socket
+ * of that family, the voice socket for one family and a second socket for the other, so a pair is
+ * (sock, remote address) whatever the family), server-reflexive (what parleyd's
  * STUN answer said), relay (parleyd's relay: signalled so the peer knows it, never checked: it is
  * the path the call is on until a direct pair is nominated). Priorities are RFC 8445's
  * (pl_ice_priority, pl_ice_pair_priority). Checks are STUN Binding requests with USERNAME
@@ -39,29 +41,34 @@
  * A probe that lands on one of those mappings is a birthday collision: about 1 - e^(-S*P/64512)
  * per round for S sockets and P probes (64 % for 256 and 256).
  *
- * How the client drives it (client/call.c and voice.c, the lead's follow-up):
+ * How the client drives it (client/callpath.c):
  *  1. When a call is set up: pl_ice_new with the role (the caller is controlling), env, HMAC
  *     (net/stun_mi.h's pl_stun_hmac_sha1), two keys derived from the call's media key material
  *     (key_local verifies checks sent to us; the peer's key_local is our key_remote: derive them
  *     with the two directions' labels, or pass one key twice), symmetric (from the client's STUN
- *     test) and probe_socks. pl_ice_add_local for each host address of the voice socket (port:
- *     the voice socket's), the server-reflexive address and the relay. pl_ice_local_desc +
+ *     test) and probe_socks. pl_ice_add_local for each host address of both families (port: that
+ *     family's host socket's), the server-reflexive address and the relay. pl_ice_local_desc +
  *     pl_ice_desc_encode give the bytes for signalling ("info call").
  *  2. On the peer's bytes: pl_ice_desc_decode, pl_ice_set_remote, pl_ice_start(now). Media
  *     stays on the relay.
- *  3. Every datagram on the voice socket (sock 0; pl_voice_set_dgram_hook hands over what is not
- *     voice) and on probe sockets 1..n goes to pl_ice_input with its source: 0 means "not STUN"
- *     (media: the voice engine's), 1 consumed, negative dropped (-ENOENT: STUN, not this agent's:
- *     an answer to the client's own STUN request, say).
+ *  3. Every datagram on the voice socket and the second host socket (both sock 0;
+ *     pl_voice_set_dgram_hook hands over what is not voice) and on probe sockets 1..n goes to
+ *     pl_ice_input with its source: 0 means "not STUN" (media: the voice engine's), 1 consumed,
+ *     negative dropped (-ENOENT: STUN, not this agent's: an answer to the client's own STUN
+ *     request, say).
  *  4. pl_ice_tick(now) at pl_ice_next_ms() at the latest (a timer), and after each input; then
- *     pl_ice_pop_tx until empty: send each datagram on its socket (sock 0: pl_voice_sendto) to its
- *     address; then pl_ice_pop_event until empty:
+ *     pl_ice_pop_tx until empty: send each datagram on its socket (sock 0: pl_voice_sendto, or the
+ *     second host socket when the address is of the other family) to its address; then
+ *     pl_ice_pop_event until empty:
  *       PL_ICE_EV_DIRECT: pl_voice_set_peer(v, remote, ...) (media to the peer; from socket ev.sock,
- *         which is 0 except on a hard side that won by birthday probing) and a JSON call_path event
+ *         which is 0 except on a hard side that won by birthday probing; sock 0 of the other family:
+ *         pl_voice_set_peer_via the second host socket) and a JSON call_path event
  *         with ev.path and ev.rtt_ms; probe sockets other than ev.sock may be closed.
  *       PL_ICE_EV_RELAY: pl_voice_set_peer(v, NULL, ...): back to the relay at once, call_path.
  *       PL_ICE_EV_OPEN_SOCKS: open ev.nsocks UDP sockets (1..nsocks) of the voice socket's family.
- *  5. pl_ice_free when the call ends.
+ *  5. When the interfaces change: pl_ice_remove_local / pl_ice_add_local, pl_ice_locals_changed,
+ *     and the description to the peer again, which gives it to pl_ice_update_remote.
+ *  6. pl_ice_free when the call ends.
  */
 #ifndef PL_ICE_H
 #define PL_ICE_H
@@ -186,7 +193,7 @@ struct pl_ice_event {
 };
 
 struct pl_ice_tx {
-	uint16_t sock; /* 0: the voice socket; 1..probe_socks: probe sockets */
+	uint16_t sock; /* 0: the host socket of to's family; 1..probe_socks: probe sockets */
 	struct pl_stun_addr to;
 	size_t len;
 	uint8_t buf[PL_ICE_DGRAM_MAX];
@@ -210,7 +217,8 @@ int pl_ice_new(struct pl_ice **out, const struct pl_ice_config *cfg);
 void pl_ice_free(struct pl_ice *ice);
 
 /* A local candidate (host, srflx or relay); priority 0: computed with local_pref 65535 (IPv6) or
- * 65534 (IPv4). Host candidates are the voice socket's (sock 0). 0, -EINVAL or -ENOSPC. */
+ * 65534 (IPv4). Host candidates are sock 0's: the host socket of the address's family (the voice
+ * socket, or the caller's second socket of the other family). 0, -EINVAL or -ENOSPC. */
 int pl_ice_add_local(struct pl_ice *ice, const struct pl_ice_cand *c);
 /* Ours for signalling: ufrag, flags, local candidates. */
 void pl_ice_local_desc(const struct pl_ice *ice, struct pl_ice_desc *d);
@@ -219,6 +227,34 @@ void pl_ice_local_desc(const struct pl_ice *ice, struct pl_ice_desc *d);
 int pl_ice_set_remote(struct pl_ice *ice, const struct pl_ice_desc *d);
 /* Starts checking (and birthday probing where it applies). */
 void pl_ice_start(struct pl_ice *ice, uint64_t now_ms);
+
+/* The network changed during a call (client/callpath.c watches the interfaces and re-gathers).
+ * pl_ice_add_local may be called at any time: a host candidate of a family that had none is paired
+ * with the peer's candidates of that family. pl_ice_remove_local takes a local candidate (by
+ * address and port) out of what pl_ice_local_desc gives: 0 or -ENOENT. After either,
+ * pl_ice_locals_changed: local_gone says the nominated pair's local address went (the caller knows
+ * which of its addresses the kernel sends from): media goes back to the relay at once
+ * (PL_ICE_EV_RELAY) and a new round of checks starts now, to nominate again; otherwise new pairs are
+ * checked (at once after a round that found nothing), and a nominated pair stays. */
+int pl_ice_remove_local(struct pl_ice *ice, const struct pl_stun_addr *a);
+void pl_ice_locals_changed(struct pl_ice *ice, bool local_gone, uint64_t now_ms);
+/* The peer's description again (trickled after its network changed; the same ufrag, else -EINVAL):
+ * signalled candidates it no longer names go with their pairs (and peer-reflexive ones at the same
+ * addresses); if the nominated pair's goes, PL_ICE_EV_RELAY at once and a new round now. New ones
+ * are paired and checked as with pl_ice_locals_changed; one the nominated pair met as
+ * peer-reflexive gets its type, and PL_ICE_EV_DIRECT again when that changes the path's kind.
+ * Before pl_ice_set_remote: -EINVAL. */
+int pl_ice_update_remote(struct pl_ice *ice, const struct pl_ice_desc *d, uint64_t now_ms);
+
+/* Which of an interface's addresses makes a host candidate: a usable address, not link-local
+ * (fe80::/10: its scope id is not signalled); loopback ones only, and only they, when
+ * loopback_only (parleyd on loopback: the peer is on this host). Both families. */
+bool pl_ice_host_wanted(const struct pl_stun_addr *a, bool loopback_only);
+/* Two sets of addresses (address and port compared): removed gets those of old not in cur, added
+ * those of cur not in old (each with room for as many as its set has); their counts returned.
+ * Returns whether the sets differ. */
+bool pl_ice_addrs_diff(const struct pl_stun_addr *old, unsigned nold, const struct pl_stun_addr *cur, unsigned ncur,
+		       struct pl_stun_addr *removed, unsigned *nremoved, struct pl_stun_addr *added, unsigned *nadded);
 
 /* A datagram that arrived on socket sock from from: 0 not STUN (media), 1 consumed, -ENOENT STUN
  * but not this agent's, -EBADMSG malformed, -EACCES unauthenticated, -EPROTO another method. */

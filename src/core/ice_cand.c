@@ -160,3 +160,39 @@ const char *pl_ice_path_name(enum pl_ice_path p)
 	default: return "relay";
 	}
 }
+
+bool pl_ice_host_wanted(const struct pl_stun_addr *a, bool loopback_only)
+{
+	static const uint8_t v6lo[16] = {[15] = 1};
+	if ((a->family != 4 && a->family != 6) || !pl_ice_addr_usable(a))
+		return false;
+	bool lo = a->family == 4 ? a->ip[0] == 127 : memcmp(a->ip, v6lo, 16) == 0;
+	if (lo != loopback_only)
+		return false;
+	if (a->family == 6 && a->ip[0] == 0xFE && (a->ip[1] & 0xC0) == 0x80)
+		return false; /* link-local: it needs a scope the signalling form does not carry */
+	if (a->family == 6 && a->ip[10] == 0xFF && a->ip[11] == 0xFF && !memcmp(a->ip, (const uint8_t[10]){0}, 10))
+		return false; /* v4-mapped: the IPv4 address is gathered as itself */
+	return true;
+}
+
+static bool addr_in(const struct pl_stun_addr *a, const struct pl_stun_addr *set, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (pl_ice_addr_eq(a, &set[i]))
+			return true;
+	return false;
+}
+
+bool pl_ice_addrs_diff(const struct pl_stun_addr *old, unsigned nold, const struct pl_stun_addr *cur, unsigned ncur,
+		       struct pl_stun_addr *removed, unsigned *nremoved, struct pl_stun_addr *added, unsigned *nadded)
+{
+	*nremoved = *nadded = 0;
+	for (unsigned i = 0; i < nold; i++)
+		if (!addr_in(&old[i], cur, ncur) && !addr_in(&old[i], removed, *nremoved))
+			removed[(*nremoved)++] = old[i];
+	for (unsigned i = 0; i < ncur; i++)
+		if (!addr_in(&cur[i], old, nold) && !addr_in(&cur[i], added, *nadded))
+			added[(*nadded)++] = cur[i];
+	return *nremoved || *nadded;
+}

@@ -2,10 +2,12 @@
 free ports chosen by the kernel (port 0, read back from parleyd's "ready" line), JSON-mode
 clients driven line by line, test speech from espeak-ng, and a raw TLS speaker of the wire
 protocol for feeding the server bytes no real client would send."""
+import array
 import atexit
 import ctypes
 import ctypes.util
 import json
+import math
 import os
 import queue
 import random
@@ -252,6 +254,33 @@ def heard(ref, rec):
     rc, res = audiocmp("--ref", ref, "--test", rec, "--opus-ref",
                        "--min-segsnr", MIN_SEGSNR, "--max-lsd", MAX_LSD)
     return rc == 0, res
+
+
+def tone_gaps(wav, spans):
+    """For each (what, from_s, to_s) of the recording: (what, the longest run of 5 ms windows in it
+    below a quarter of the tone's level, in ms, from_s, to_s); None when the recording is missing
+    or the tone does not cover the span."""
+    try:
+        w = wave.open(wav)
+        rate, data = w.getframerate(), array.array("h", w.readframes(w.getnframes()))
+    except (OSError, EOFError, wave.Error):
+        return [(what, None, lo, hi) for what, lo, hi in spans]
+    win = rate // 200
+    rms = [math.sqrt(sum(x * x for x in data[i:i + win]) / win) for i in range(0, len(data) - win, win)]
+    loud = sorted(r for r in rms if r > 1000)
+    level = loud[len(loud) // 2] if loud else 0
+    out = []
+    for what, lo, hi in spans:
+        seg = rms[max(0, int(lo * 200)):int(hi * 200)]
+        if not level or len(seg) < (hi - lo) * 200 - 2:
+            out.append((what, None, lo, hi))
+            continue
+        run = best = 0
+        for r in seg:
+            run = run + 1 if r < level / 4 else 0
+            best = max(best, run)
+        out.append((what, best * 5, lo, hi))
+    return out
 
 
 def audiocmp(*args):

@@ -34,16 +34,13 @@ then tried once on TESTING.md's bare recipe, and its result printed (the conntra
 defeats hole punching when one side's first check arrives before the other's first one leaves).
 
 Needs root and network namespaces; without them it says so and is skipped (exit status 77)."""
-import array
 import itertools
-import math
 import os
 import queue
 import subprocess
 import sys
 import threading
 import time
-import wave
 
 import natlab
 
@@ -52,7 +49,8 @@ if why:
     print(f"SKIP natlab: {why}.")
     sys.exit(77)
 
-from harness import BUILD, MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, Server, audiocmp, finish, speech_wav, tmpdir
+from harness import (BUILD, MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, Server, audiocmp, finish, speech_wav,
+                     tmpdir, tone_gaps)
 
 ICEPEER = os.environ.get("ICEPEER", os.path.join(BUILD, "tests", "tools", "icepeer"))
 PROBE_SOCKS, PROBE_BUDGET = 256, 384  # the symmetric side's sockets, the easy side's probes a round
@@ -109,33 +107,6 @@ def icepeers(voice, other, run_ms):
                 r["relay"] = True
         res.append(r)
     return res
-
-
-def tone_gaps(wav, spans):
-    """For each (what, from_s, to_s) of the recording: (what, the longest run of 5 ms windows in it
-    below a quarter of the tone's level, in ms, from_s, to_s); None when the recording is missing
-    or the tone does not cover the span."""
-    try:
-        w = wave.open(wav)
-        rate, data = w.getframerate(), array.array("h", w.readframes(w.getnframes()))
-    except (OSError, EOFError, wave.Error):
-        return [(what, None, lo, hi) for what, lo, hi in spans]
-    win = rate // 200
-    rms = [math.sqrt(sum(x * x for x in data[i:i + win]) / win) for i in range(0, len(data) - win, win)]
-    loud = sorted(r for r in rms if r > 1000)
-    level = loud[len(loud) // 2] if loud else 0
-    out = []
-    for what, lo, hi in spans:
-        seg = rms[max(0, int(lo * 200)):int(hi * 200)]
-        if not level or len(seg) < (hi - lo) * 200 - 2:
-            out.append((what, None, lo, hi))
-            continue
-        run = best = 0
-        for r in seg:
-            run = run + 1 if r < level / 4 else 0
-            best = max(best, run)
-        out.append((what, best * 5, lo, hi))
-    return out
 
 
 def stop(*cs):

@@ -767,6 +767,197 @@ static void test_config(void)
 	pl_ice_free(ice);
 }
 
+/* Each side with a global IPv6 address beside its IPv4 one (no NAT on either). */
+static struct net *net_dual(uint64_t seed)
+{
+	struct net *n = calloc(1, sizeof *n);
+	n->rng = seed;
+	side_init(n, 0, NAT_NONE, seed, true, 0);
+	side_init(n, 1, NAT_NONE, seed, false, 0);
+	for (int i = 0; i < 2; i++) {
+		struct side *s = &n->s[i];
+		s->has6 = true;
+		s->host6 = (struct pl_stun_addr){.family = 6, .port = BASE_PORT};
+		s->host6.ip[0] = 0xfd, s->host6.ip[1] = 0x99, s->host6.ip[15] = (uint8_t)(i + 2);
+		struct pl_ice_cand c = {.type = PL_ICE_HOST, .foundation = 4, .addr = s->host6};
+		CHECK(pl_ice_add_local(s->ice, &c) == 0);
+	}
+	exchange(n);
+	return n;
+}
+
+/* Side i's description to the other side again, through the codec, as a trickled update. */
+static int resend(struct net *n, int i)
+{
+	struct pl_ice_desc d, r;
+	uint8_t buf[PL_ICE_DESC_MAX];
+	pl_ice_local_desc(n->s[i].ice, &d);
+	int len = pl_ice_desc_encode(&d, buf, sizeof buf);
+	if (len <= 0 || pl_ice_desc_decode(&r, buf, (size_t)len) != 0)
+		return -EBADMSG;
+	return pl_ice_update_remote(n->s[1 - i].ice, &r, n->now);
+}
+
+/* An address goes during a call and another comes: the side it was on drops the path at once
+ * (the caller saw its interfaces change), the peer too when the new description reaches it, and
+ * both are direct again on the new address within a round of checks. */
+static void test_regather(void)
+{
+	test_case("the nominated pair's address goes, another comes");
+	struct net *n = net_dual(21);
+	run_until(n, 1000);
+	for (int i = 0; i < 2; i++)
+		CHECK(n->s[i].ndirect == 1 && n->s[i].last.remote.family == 6); /* ULA over IPv4: IPv6 wins */
+	CHECK(media_flows(n));
+	struct side *a = &n->s[0], *b = &n->s[1];
+	struct pl_stun_addr old = a->host6;
+	a->host6.ip[15] = 9; /* the kernel now sends from the new one */
+	CHECK_EQ(pl_ice_remove_local(a->ice, &old), 0);
+	CHECK_EQ(pl_ice_remove_local(a->ice, &old), -ENOENT);
+	struct pl_ice_cand c = {.type = PL_ICE_HOST, .foundation = 4, .addr = a->host6};
+	CHECK(pl_ice_add_local(a->ice, &c) == 0);
+	uint64_t t0 = n->now;
+	pl_ice_locals_changed(a->ice, true, n->now);
+	pump(n, 0);
+	CHECK(a->nrelay == 1 && a->relay_at == (int64_t)t0 && a->last.kind == PL_ICE_EV_RELAY);
+	run_until(n, t0 + LATENCY_MS); /* the description crosses the server */
+	CHECK_EQ(resend(n, 0), 0);
+	pump(n, 1);
+	CHECK(b->nrelay == 1 && b->last.kind == PL_ICE_EV_RELAY); /* its path went with the address */
+	run_until(n, t0 + 1000);
+	for (int i = 0; i < 2; i++)
+		CHECK(n->s[i].ndirect == 2 && n->s[i].direct_at < (int64_t)t0 + 500 && n->s[i].last.remote.family == 6);
+	CHECK(pl_ice_addr_eq(&b->last.remote, &a->host6));
+	CHECK(media_flows(n));
+	/* The description again with nothing new: the path stays. */
+	CHECK_EQ(resend(n, 0), 0);
+	run_until(n, n->now + 1000);
+	CHECK(b->nrelay == 1 && b->ndirect == 2);
+
+	test_case("an address the path does not use goes");
+	unsigned relays = a->nrelay;
+	struct pl_stun_addr v4old = a->host;
+	CHECK_EQ(pl_ice_remove_local(a->ice, &v4old), 0);
+	pl_ice_locals_changed(a->ice, false, n->now);
+	CHECK_EQ(resend(n, 0), 0);
+	run_until(n, n->now + 3000);
+	CHECK(a->nrelay == relays && b->nrelay == 1); /* IPv6 carries on */
+	struct pl_ice_desc d;
+	pl_ice_local_desc(a->ice, &d);
+	bool named = false;
+	for (unsigned i = 0; i < d.n; i++)
+		named |= pl_ice_addr_eq(&d.c[i].addr, &v4old);
+	CHECK(!named);
+	CHECK(media_flows(n));
+
+	test_case("an update under another ufrag, or before the first description");
+	pl_ice_local_desc(a->ice, &d);
+	d.ufrag[0] = d.ufrag[0] == 'x' ? 'y' : 'x';
+	CHECK_EQ(pl_ice_update_remote(b->ice, &d, n->now), -EINVAL);
+	struct net *m = calloc(1, sizeof *m);
+	side_init(m, 0, NAT_NONE, 3, true, 0);
+	side_init(m, 1, NAT_NONE, 3, false, 0);
+	pl_ice_local_desc(m->s[0].ice, &d);
+	CHECK_EQ(pl_ice_update_remote(m->s[1].ice, &d, 0), -EINVAL);
+	net_free(m);
+	free(m);
+	net_free(n);
+	free(n);
+}
+
+/* The peer's update drops one of its addresses that no pair is nominated on, and the last host
+ * candidate of a family going takes that family's pairs with it. */
+static void test_regather_family(void)
+{
+	test_case("the whole family the path used goes");
+	struct net *n = net_dual(23);
+	run_until(n, 1000);
+	struct side *a = &n->s[0], *b = &n->s[1];
+	CHECK(a->ndirect == 1 && a->last.remote.family == 6);
+	struct pl_stun_addr old6 = b->host6;
+	b->has6 = false; /* side 1's IPv6 is gone altogether */
+	CHECK_EQ(pl_ice_remove_local(b->ice, &old6), 0);
+	pl_ice_locals_changed(b->ice, true, n->now);
+	CHECK_EQ(resend(n, 1), 0);
+	pump(n, 0);
+	pump(n, 1);
+	CHECK(a->nrelay == 1 && b->nrelay == 1);
+	run_until(n, n->now + 1000);
+	for (int i = 0; i < 2; i++)
+		CHECK(n->s[i].ndirect == 2 && n->s[i].last.remote.family == 4); /* IPv4 takes over */
+	CHECK(media_flows(n));
+	net_free(n);
+	free(n);
+}
+
+/* The description of the new address comes late (paced by the client): the peer meets it in
+ * checks first, as peer-reflexive, goes direct to it, and says the path's kind again when the
+ * description names it. */
+static void test_regather_late_desc(void)
+{
+	test_case("the new address met before its description");
+	struct net *n = net_dual(25);
+	run_until(n, 1000);
+	struct side *a = &n->s[0], *b = &n->s[1];
+	CHECK(b->ndirect == 1 && b->last.path == PL_ICE_PATH_LAN);
+	struct pl_stun_addr old = a->host6;
+	a->host6.ip[15] = 7;
+	CHECK_EQ(pl_ice_remove_local(a->ice, &old), 0);
+	struct pl_ice_cand c = {.type = PL_ICE_HOST, .foundation = 4, .addr = a->host6};
+	CHECK(pl_ice_add_local(a->ice, &c) == 0);
+	pl_ice_locals_changed(a->ice, true, n->now);
+	run_until(n, n->now + 1000);
+	CHECK(a->ndirect == 2 && b->ndirect == 2 && b->nrelay == 0); /* b moved straight over */
+	CHECK(pl_ice_addr_eq(&b->last.remote, &a->host6) && b->last.path == PL_ICE_PATH_PUNCHED);
+	CHECK(media_flows(n));
+	CHECK_EQ(resend(n, 0), 0);
+	pump(n, 1);
+	CHECK(b->ndirect == 3 && b->last.path == PL_ICE_PATH_LAN && pl_ice_addr_eq(&b->last.remote, &a->host6));
+	CHECK_EQ(b->nrelay, 0);
+	net_free(n);
+	free(n);
+}
+
+/* Which interface addresses make host candidates, and the difference of two sets of them. */
+static void test_host_addrs(void)
+{
+	struct {
+		const char *name;
+		struct pl_stun_addr a;
+		bool lo_only, want;
+	} rows[] = {
+		{"IPv4 private", v4(192, 168, 1, 2, 5000), false, true},
+		{"IPv4 loopback, server elsewhere", v4(127, 0, 0, 1, 5000), false, false},
+		{"IPv4 loopback, server on loopback", v4(127, 0, 0, 1, 5000), true, true},
+		{"IPv4 private, server on loopback", v4(10, 0, 0, 1, 5000), true, false},
+		{"IPv4 no port", v4(10, 0, 0, 1, 0), false, false},
+		{"IPv6 global", {.family = 6, .port = 5000, .ip = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}}, false, true},
+		{"IPv6 ULA", {.family = 6, .port = 5000, .ip = {0xfd, 0x12, [15] = 1}}, false, true},
+		{"IPv6 link-local", {.family = 6, .port = 5000, .ip = {0xfe, 0x80, [15] = 1}}, false, false},
+		{"IPv6 loopback, server on loopback", {.family = 6, .port = 5000, .ip = {[15] = 1}}, true, true},
+		{"IPv6 loopback, server elsewhere", {.family = 6, .port = 5000, .ip = {[15] = 1}}, false, false},
+		{"IPv6 v4-mapped", {.family = 6, .port = 5000, .ip = {[10] = 0xff, [11] = 0xff, 10, 0, 0, 1}}, false,
+		 false},
+		{"IPv6 multicast", {.family = 6, .port = 5000, .ip = {0xff, 0x02, [15] = 1}}, false, false},
+		{"no family", {.family = 5, .port = 5000, .ip = {1}}, false, false},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		test_case("host candidate: %s", rows[i].name);
+		CHECK_EQ(pl_ice_host_wanted(&rows[i].a, rows[i].lo_only), rows[i].want);
+	}
+	test_case("address sets");
+	struct pl_stun_addr x = v4(10, 0, 0, 1, 5000), y = v4(10, 0, 0, 2, 5000), z = rows[6].a, y2 = y;
+	y2.port = 5001;
+	struct pl_stun_addr old[] = {x, y, z}, cur[] = {z, y2, x, y2}, rem[4], add[4];
+	unsigned nr, na;
+	CHECK(pl_ice_addrs_diff(old, 3, cur, 4, rem, &nr, add, &na));
+	CHECK(nr == 1 && pl_ice_addr_eq(&rem[0], &y));
+	CHECK(na == 1 && pl_ice_addr_eq(&add[0], &y2)); /* once, though listed twice */
+	CHECK(!pl_ice_addrs_diff(old, 3, old, 3, rem, &nr, add, &na) && nr == 0 && na == 0);
+	CHECK(pl_ice_addrs_diff(old, 3, NULL, 0, rem, &nr, add, &na) && nr == 3 && na == 0);
+	CHECK(pl_ice_addrs_diff(NULL, 0, old, 2, rem, &nr, add, &na) && nr == 0 && na == 2);
+}
+
 int main(void)
 {
 	test_priorities();
@@ -780,5 +971,9 @@ int main(void)
 	test_block();
 	test_blocked_from_start();
 	test_role_conflict();
+	test_regather();
+	test_regather_family();
+	test_regather_late_desc();
+	test_host_addrs();
 	return test_done();
 }

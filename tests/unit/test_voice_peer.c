@@ -4,7 +4,8 @@
  * A talks through a stand-in relay to B, then switches to B directly in the middle of a file, and
  * back; B hears every frame A sent, some by each path, none lost at the switches. Datagrams that
  * are not voice reach the hook; pl_voice_sendto leaves from the voice socket; an engine with no
- * server binds where it is told.
+ * server binds where it is told, and reaches an IPv6 peer through a second socket
+ * (pl_voice_set_peer_via).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -203,6 +204,45 @@ int main(void)
 		v6.sin6_addr = in6addr_loopback;
 		CHECK_EQ(pl_voice_set_peer(c, (struct sockaddr *)&v6, sizeof v6, 1), -EINVAL); /* an IPv4 socket */
 		CHECK_EQ(pl_voice_sendto(c, "x", 1, (struct sockaddr *)&v6, sizeof v6), -EAFNOSUPPORT);
+
+		/* An IPv6 peer beside the IPv4 voice socket, through a second socket of that family (a
+		 * call's, client/callpath.c): what the engine sends goes out of it to the peer. */
+		test_case("a peer of the other family, through a second socket");
+		struct sockaddr_in6 peer = {.sin6_family = AF_INET6, .sin6_addr = in6addr_loopback}, mine = peer;
+		socklen_t pl = sizeof peer, ml = sizeof mine;
+		int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0), o6 = socket(AF_INET6, SOCK_DGRAM, 0);
+		if (s6 >= 0 && o6 >= 0 && bind(s6, (struct sockaddr *)&peer, sizeof peer) == 0 &&
+		    bind(o6, (struct sockaddr *)&mine, sizeof mine) == 0 &&
+		    getsockname(s6, (struct sockaddr *)&peer, &pl) == 0 && getsockname(o6, (struct sockaddr *)&mine, &ml) == 0) {
+			CHECK_EQ(pl_voice_set_peer_via(c, -1, (struct sockaddr *)&peer, sizeof peer, 1), -EINVAL);
+			CHECK_EQ(pl_voice_set_peer_via(c, o6, (struct sockaddr *)&peer, sizeof peer - 1, 1), -EINVAL);
+			CHECK_EQ(pl_voice_set_peer_via(c, o6, (struct sockaddr *)&peer, sizeof peer, 1), 0);
+			CHECK_EQ(pl_voice_send_file(c, wav, err, sizeof err), 0);
+			struct timeval half = {0, 500000};
+			event_base_loopexit(w.base, &half);
+			event_base_dispatch(w.base);
+			uint8_t buf[2048];
+			struct sockaddr_in6 from;
+			socklen_t fl = sizeof from;
+			unsigned got = 0, right = 0;
+			ssize_t n;
+			while ((n = recvfrom(s6, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl)) > 0) {
+				struct pl_vpkt vp;
+				got++;
+				right += from.sin6_port == mine.sin6_port && pl_vpkt_decode(&vp, buf, (size_t)n) == 0 &&
+					 vp.type == PL_VPKT_VOICE;
+				fl = sizeof from;
+			}
+			fprintf(stderr, "through the IPv6 socket: %u datagrams, %u voice from it\n", got, right);
+			CHECK(got >= 10 && right == got); /* half a second of 20 ms frames */
+			CHECK_EQ(pl_voice_set_peer(c, NULL, 0, 0), 0);
+		} else {
+			fprintf(stderr, "no IPv6 loopback here: the second socket's case is not run\n");
+		}
+		if (s6 >= 0)
+			close(s6);
+		if (o6 >= 0)
+			close(o6);
 		pl_voice_free(c);
 	}
 
