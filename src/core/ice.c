@@ -892,10 +892,17 @@ void pl_ice_tick(struct pl_ice *ice, uint64_t now)
 			pending = ice->pairs[i].state == P_WAITING || ice->pairs[i].state == P_INPROG;
 		if (!pending) { /* every check done and nothing nominated: the relay it stays, for now */
 			ice->state = S_WAIT;
-			ice->retry_at = now + ice->retry_ms;
-			ice->retry_ms *= 2;
-			if (ice->retry_ms > PL_ICE_RETRY_MAX_MS)
-				ice->retry_ms = PL_ICE_RETRY_MAX_MS;
+			if ((ice->easy || ice->hard) && ice->rounds < PL_ICE_BDAY_ROUNDS) {
+				/* A birthday round missed (one in three does): the next goes soon, since each
+				 * round is a fresh draw against the same mappings; the wait grows only once
+				 * the rounds are spent. */
+				ice->retry_at = now + PL_ICE_BDAY_RETRY_MS;
+			} else {
+				ice->retry_at = now + ice->retry_ms;
+				ice->retry_ms *= 2;
+				if (ice->retry_ms > PL_ICE_RETRY_MAX_MS)
+					ice->retry_ms = PL_ICE_RETRY_MAX_MS;
+			}
 		}
 	}
 }

@@ -27,7 +27,8 @@
  * PL_ICE_CHECK_TRIES tries: a path that only blinked comes back at once), and PL_ICE_RETRY_MS
  * later every pair is checked again, so a call that fell back returns to direct by itself when
  * the path comes back. Each round that finds nothing doubles the wait, up to PL_ICE_RETRY_MAX_MS:
- * a peer that names addresses which never answer costs a few checks a minute, not a stream.
+ * a peer that names addresses which never answer costs a few checks a minute, not a stream. While
+ * birthday rounds are left (below), the next one follows a missed one after PL_ICE_BDAY_RETRY_MS.
  *
  * A symmetric NAT (its mapping changes with the destination; the client learns this by asking two
  * STUN addresses from one socket, and signals it as PL_ICE_F_SYMMETRIC) defeats ordinary checks
@@ -105,6 +106,7 @@
 #define PL_ICE_PROBE_SOCKS_MAX 256
 #define PL_ICE_PREDICT 8          /* port prediction: srflx port +-1..8 first */
 #define PL_ICE_BDAY_ROUNDS 4      /* rounds of birthday probing per call */
+#define PL_ICE_BDAY_RETRY_MS 500  /* the wait before the next birthday round (not doubling) */
 #define PL_ICE_DGRAM_MAX 192      /* the largest datagram the agent writes */
 #define PL_ICE_TXQ 32
 #define PL_ICE_EVQ 8

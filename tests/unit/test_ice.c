@@ -501,8 +501,9 @@ static void test_birthday(void)
 			test_case("birthday: A %s / B %s, seed %llu", kind_name[ka], kind_name[kb],
 				  (unsigned long long)seed);
 			struct net *n = net_new(ka, kb, seed);
-			/* Three rounds: each is about a second of probing, then 3 s and 6 s of waiting. */
-			uint64_t end = 3 * 1500 + 3 * PL_ICE_RETRY_MS;
+			/* Three rounds: each about a second of probing, 1.7 s for the last checks to fail,
+			 * then PL_ICE_BDAY_RETRY_MS of waiting (it was 3 s, then 6 s). */
+			uint64_t end = 3 * (1000 + 1700 + PL_ICE_BDAY_RETRY_MS) + 500;
 			while (n->now < end && !(n->s[0].ndirect && n->s[1].ndirect))
 				run_until(n, n->now + 100);
 			int easy = ka == NAT_SYMMETRIC ? 1 : 0;
@@ -516,12 +517,17 @@ static void test_birthday(void)
 			if (n->s[0].ndirect && n->s[1].ndirect) {
 				through++;
 				first_round += se->bday_rounds == 1;
+				/* A round is about 1.1 s of probing; one that missed costs its checks' 1.7 s
+				 * and PL_ICE_BDAY_RETRY_MS more (it cost 3 s, then 6 s, of waiting). */
+				int64_t at = n->s[0].direct_at > n->s[1].direct_at ? n->s[0].direct_at : n->s[1].direct_at;
+				CHECK(at <= 1100 + (int64_t)(se->bday_rounds - 1) * (1100 + 1700 + PL_ICE_BDAY_RETRY_MS));
 				CHECK(media_flows(n));
 				CHECK_EQ(n->s[0].last.path, PL_ICE_PATH_PUNCHED);
 			}
-			printf("birthday A %s / B %s seed %llu: %s after %u round(s), %u probes, %u hard sends\n",
+			printf("birthday A %s / B %s seed %llu: %s after %u round(s) (%.1f s), %u probes, %u hard sends\n",
 			       kind_name[ka], kind_name[kb], (unsigned long long)seed,
 			       n->s[0].ndirect && n->s[1].ndirect ? "direct" : "relay", se->bday_rounds,
+			       (double)(n->s[0].direct_at > n->s[1].direct_at ? n->s[0].direct_at : n->s[1].direct_at) / 1000.0,
 			       se->probes_sent, sh->hard_probes_sent);
 			net_free(n);
 			free(n);
