@@ -503,11 +503,12 @@ static void met(struct direct *d, const struct pl_rdv_result *m)
 	pl_key_fingerprint(fp, m->peer_key);
 	d->have_met = true;
 	memcpy(d->met_key, m->peer_key, PL_DEVICE_KEY_LEN);
-	if (d->book && pl_cbook_put_err(d->book, name, m->path[0] ? m->path : NULL, m->peer_key, true, err,
-					 sizeof err) == 0) {
+	/* A relayed path is parleyd's, for this call only: the contact is kept with no address. */
+	const char *addr = m->path[0] && !m->relayed ? m->path : NULL;
+	if (d->book && pl_cbook_put_err(d->book, name, addr, m->peer_key, true, err, sizeof err) == 0) {
 		snprintf(s, sizeof s, "The person you met by room code is in your contacts as %s, at %s, device %s "
-			 "verified by the code.", name, m->path[0] ? m->path : "no address yet", fp);
-		const char *kv[] = {"name", name, "addr", m->path, "fingerprint", fp, "verified", "yes", NULL};
+			 "verified by the code.", name, addr ? addr : "no address yet", fp);
+		const char *kv[] = {"name", name, "addr", addr ? addr : "", "fingerprint", fp, "verified", "yes", NULL};
 		pl_ui_event(&d->ui, "contact_saved", kv, s);
 	} else {
 		snprintf(s, sizeof s, "The person you met (device %s) was not saved as a contact: %s", fp,
@@ -522,7 +523,7 @@ static void met(struct direct *d, const struct pl_rdv_result *m)
 					  "they are.");
 		return;
 	}
-	cmd_call(d, d->book && pl_cbook_get(d->book, name) ? name : m->path, NULL);
+	cmd_call(d, d->book && !m->relayed && pl_cbook_get(d->book, name) ? name : m->path, NULL);
 }
 
 int pl_direct_run(const struct pl_client_opts *o)

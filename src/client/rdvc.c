@@ -28,7 +28,7 @@ _Static_assert(sizeof(((struct pl_rdv_result *)0)->peer_key) == PL_DEVICE_KEY_LE
 _Static_assert(sizeof(((struct pl_rdv_result *)0)->code) > PL_RDV_CODE_MAX, "a code");
 _Static_assert(sizeof(((struct pl_rdv_result *)0)->path) >= PL_ADDR_STR, "an address");
 
-enum phase { WAIT_CODE, WAIT_PEER, EXCHANGE, PUNCHING, DONE, FAILED };
+enum phase { WAIT_CODE, WAIT_PEER, EXCHANGE, PUNCHING, RELAYING, DONE, FAILED };
 
 struct pl_rdvc {
 	struct client *c;
@@ -88,7 +88,9 @@ static void punch_to(struct pl_rdvc *r, const struct sockaddr *to, socklen_t len
 	(void)n;
 }
 
-static void done(struct pl_rdvc *r, const struct sockaddr *path)
+/* The rendezvous ends: path is the peer's punched address, parleyd's voice port when relayed
+ * (both sides asked RDV_RELAY), or NULL when neither worked. */
+static void done(struct pl_rdvc *r, const struct sockaddr *path, bool relayed)
 {
 	if (r->phase == DONE)
 		return;
@@ -99,12 +101,16 @@ static void done(struct pl_rdvc *r, const struct sockaddr *path)
 	if (path)
 		pl_addr_fmt(path, addr, sizeof addr);
 	char s[400];
-	if (path)
+	if (path && relayed)
+		snprintf(s, sizeof s, "No direct path to the other person got through your two routers, so the call goes "
+			 "through the server's relay at %s, encrypted end to end all the same (their key %s).", addr, fp);
+	else if (path)
 		snprintf(s, sizeof s, "A direct path to the other person works: %s (their key %s).", addr, fp);
 	else
-		snprintf(s, sizeof s, "No direct path to the other person answered; their key %s is verified all the "
-			 "same.", fp);
-	const char *kv[] = {"path", path ? addr : "", "peer_key", hex, "fingerprint", fp, NULL};
+		snprintf(s, sizeof s, "No direct path to the other person answered, and the server did not relay; their "
+			 "key %s is verified all the same.", fp);
+	const char *via = !path ? "none" : relayed ? "relay" : "direct";
+	const char *kv[] = {"path", path ? addr : "", "via", via, "peer_key", hex, "fingerprint", fp, NULL};
 	pl_ui_event(&r->c->ui, "rdv_path", kv, s);
 	evtimer_del(r->timer);
 	struct pl_rdv_result *out = r->c->o->rdv_out;
@@ -114,6 +120,7 @@ static void done(struct pl_rdvc *r, const struct sockaddr *path)
 		memset(out, 0, sizeof *out);
 		out->ok = true;
 		out->opener = r->role == PL_RDV_OPENER;
+		out->relayed = path && relayed;
 		snprintf(out->code, sizeof out->code, "%s", r->code);
 		snprintf(out->path, sizeof out->path, "%s", path ? addr : "");
 		memcpy(out->peer_key, r->peer_dev, sizeof out->peer_key);
@@ -139,10 +146,21 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		arm(r, PL_RDVC_DGRAM_MS);
 		return;
 	}
+	if (r->phase == RELAYING) {
+		done(r, NULL, false); /* the other side never asked too */
+		return;
+	}
 	if (r->phase != PUNCHING)
 		return;
 	if (++r->rounds > PL_RDVC_PUNCH_TRIES) {
-		done(r, NULL);
+		/* No path: ask parleyd to carry the datagrams; it does once the other side asks too. */
+		struct pl_msg m = {.type = PL_MSG_RDV_RELAY};
+		cl_send(r->c, &m);
+		r->phase = RELAYING;
+		const char *kv[] = {NULL};
+		pl_ui_event(&r->c->ui, "rdv_relaying", kv, "No direct path got through; asking the server to relay the "
+			    "call.");
+		arm(r, PL_RDVC_RELAY_WAIT_MS);
 		return;
 	}
 	uint8_t nonce[16];
@@ -162,16 +180,14 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = recvfrom(r->fd, p, sizeof p, 0, (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return;
-		if (n != PUNCH_LEN || p[0] != 0x50 || p[1] != 'P' || p[2] != 'U' || p[3] != 'N' ||
-		    (r->phase != PUNCHING && r->phase != DONE))
+		bool looking = r->phase == PUNCHING || r->phase == RELAYING;
+		if (n != PUNCH_LEN || p[0] != 0x50 || p[1] != 'P' || p[2] != 'U' || p[3] != 'N' || !looking)
 			continue;
 		if (sodium_memcmp(p + 4, r->tag_theirs, 16) != 0)
 			continue; /* not the peer: no answer at all */
-		if (r->phase != PUNCHING)
-			continue;
 		/* The peer's own PUNCH: answer it once (the same size), so its side sees the path too. */
 		punch_to(r, (struct sockaddr *)&from, flen, r->tag_mine, p + 20);
-		done(r, (struct sockaddr *)&from);
+		done(r, (struct sockaddr *)&from, false);
 		return;
 	}
 }
@@ -389,14 +405,24 @@ bool pl_rdvc_msg(struct pl_rdvc *r, const struct pl_msg *m)
 	case PL_MSG_RDV_CODE: on_code(r, m); return true;
 	case PL_MSG_RDV_PEER: on_peer(r, m); return true;
 	case PL_MSG_RDV_DATA: on_data(r, m->u.rdv.data, m->u.rdv.data_len); return true;
+	case PL_MSG_RDV_RELAYED:
+		if (r->phase == RELAYING)
+			done(r, (struct sockaddr *)&r->srv_udp, true);
+		return true;
 	case PL_MSG_ERROR: {
 		uint16_t code = m->u.error.code, about = m->u.error.about;
 		bool ours = (code >= PL_ERR_RDV_TAKEN && code <= PL_ERR_RDV_BUSY) || about == PL_MSG_RDV_OPEN ||
-			    about == PL_MSG_RDV_JOIN || about == PL_MSG_RDV_SEND;
+			    about == PL_MSG_RDV_JOIN || about == PL_MSG_RDV_SEND || about == PL_MSG_RDV_RELAY;
 		if (!ours)
 			return false;
 		if (code == PL_ERR_RDV_PEER_LEFT && (r->phase == PUNCHING || r->phase == DONE))
 			return true; /* the other side finished with the server first */
+		if (r->phase == RELAYING) {
+			/* The other side left without asking for the relay (its punching worked, or it gave
+			 * up), or this server cannot relay: the key is verified all the same. */
+			done(r, NULL, false);
+			return true;
+		}
 		pl_ui_server_msg(&r->c->ui, m); /* the error event, with its number and sentence */
 		if (code == PL_ERR_PROTOCOL)
 			pl_ui_local_error(&r->c->ui, "This server does not offer rendezvous by room code (its "
