@@ -220,6 +220,7 @@ int dr_call_start(struct direct *d, const struct sockaddr *to, socklen_t tolen, 
 	pl_addr_fmt(to, c->addr_str, sizeof c->addr_str);
 	snprintf(c->peer, sizeof c->peer, "%s", shown);
 	c->by_contact = contact;
+	dr_tui_call_window(d);
 	do
 		pl_env_random(d->env, &c->id, sizeof c->id);
 	while (!c->id);
@@ -351,6 +352,7 @@ static void on_call(struct direct *d, const struct pl_dmsg *m, size_t len, const
 	c->peer_id = d->self_id ^ 1;
 	c->heard_ms = c->since_ms = pl_env_mono_ms(d->env);
 	peer_name(d, o.caller_key, c->addr_str, m->name, c->peer, sizeof c->peer);
+	dr_tui_call_window(d);
 	c->state = D_RINGING_IN;
 	struct pl_dmsg r = {.type = PL_DMSG_RINGING, .call_id = c->id};
 	send_call_clear(d, &r);

@@ -266,8 +266,9 @@ static void usage(struct direct *d, const char *u)
 	pl_ui_local_error(&d->ui, s);
 }
 
-/* A line in the line mode: a direct command, text for the peer, or a shared command. */
-static void slash_line(struct direct *d, char *line, size_t len)
+/* A line in the line mode or the terminal UI: a direct command, text for the peer, or a shared
+ * command. */
+void dr_line(struct direct *d, char *line, size_t len)
 {
 	if (line[0] != '/' || (len > 1 && line[1] == '/')) {
 		if (len)
@@ -419,7 +420,7 @@ static void on_stdin(evutil_socket_t fd, short what, void *arg)
 		if (d->o->json)
 			json_line(d, d->line, len);
 		else
-			slash_line(d, d->line, len);
+			dr_line(d, d->line, len);
 		sodium_memzero(d->line, sizeof d->line);
 	}
 }
@@ -570,12 +571,21 @@ int pl_direct_run(const struct pl_client_opts *o)
 	}
 	pl_voice_set_dgram_hook(d->voice, dr_on_dgram, d);
 	dr_timers_init(d);
-	d->in_ev = event_new(d->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, d);
-	if (!d->retx || !d->tick || !d->status_timer || !d->in_ev) {
+	if (o->tui) {
+		/* On a terminal: the terminal UI owns the keyboard (after the passphrase was asked). */
+		if (dr_tui_start(d, pl_voice_local_port(d->voice), err, sizeof err) < 0) {
+			pl_ui_local_error(&d->ui, err);
+			goto out;
+		}
+	} else {
+		d->in_ev = event_new(d->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, d);
+	}
+	if (!d->retx || !d->tick || !d->status_timer || (!o->tui && !d->in_ev)) {
 		pl_ui_local_error(&d->ui, "Out of memory.");
 		goto out;
 	}
-	event_add(d->in_ev, NULL);
+	if (d->in_ev)
+		event_add(d->in_ev, NULL);
 	if (o->voice_out[0] && pl_voice_record(d->voice, o->voice_out, err, sizeof err) < 0)
 		pl_ui_local_error(&d->ui, err);
 
@@ -593,6 +603,7 @@ int pl_direct_run(const struct pl_client_opts *o)
 	event_base_dispatch(d->base);
 	code = d->exit_code;
 out:
+	dr_tui_free(d);
 	if (d->in_ev)
 		event_free(d->in_ev);
 	dr_timers_free(d);
