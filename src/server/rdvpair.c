@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hmap.h"
 #include "net/addr.h"
 
 /* Token buckets in thousandths, so that a rate a second is a refill a ms (as relay.c counts). */
@@ -18,6 +19,7 @@ union sa_any {
 };
 
 struct end {
+	struct pair *pair;
 	union sa_any addr;
 	socklen_t len;
 	bool have_local;           /* a datagram from it has come: local is where it arrived */
@@ -31,14 +33,44 @@ struct pair {
 	struct end end[2];
 };
 
+/* Pairs by either side's address: a lookup per datagram costs the same with one pair or many. */
+#define KEY_LEN 18 /* the address as IPv6 (IPv4 mapped), then the port */
+_Static_assert(PL_RDVPAIR_HASH_KEY == PL_HMAP_HASH_KEY, "the index's hash key");
+_Static_assert(KEY_LEN <= PL_HMAP_KEY_MAX, "an address key");
+
 struct pl_rdvpairs {
 	struct pair *p;
+	struct pl_hmap *index; /* address key -> struct end */
 	unsigned cap, n;
 	unsigned packet_rate, packet_burst, byte_rate, byte_burst;
 };
 
-int pl_rdvpairs_alloc(struct pl_rdvpairs **pp, unsigned cap, unsigned packet_rate, unsigned packet_burst,
-		      unsigned byte_rate, unsigned byte_burst)
+static size_t addr_key(uint8_t key[PL_HMAP_KEY_MAX], const struct sockaddr *a)
+{
+	memset(key, 0, KEY_LEN);
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)a;
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &s->sin_addr, 4);
+		memcpy(key + 16, &s->sin_port, 2);
+	} else {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)a;
+		memcpy(key, &s->sin6_addr, 16);
+		memcpy(key + 16, &s->sin6_port, 2);
+	}
+	return KEY_LEN;
+}
+
+static struct end *find(const struct pl_rdvpairs *p, const struct sockaddr *a)
+{
+	uint8_t key[PL_HMAP_KEY_MAX];
+	if (a->sa_family != AF_INET && a->sa_family != AF_INET6)
+		return NULL;
+	return pl_hmap_get(p->index, key, addr_key(key, a));
+}
+
+int pl_rdvpairs_alloc(struct pl_rdvpairs **pp, unsigned cap, const uint8_t hash_key[PL_RDVPAIR_HASH_KEY],
+		      unsigned packet_rate, unsigned packet_burst, unsigned byte_rate, unsigned byte_burst)
 {
 	if (!cap || cap > (1u << 20))
 		return -EINVAL;
@@ -46,8 +78,8 @@ int pl_rdvpairs_alloc(struct pl_rdvpairs **pp, unsigned cap, unsigned packet_rat
 	if (!p)
 		return -ENOMEM;
 	p->p = calloc(cap, sizeof *p->p);
-	if (!p->p) {
-		free(p);
+	if (!p->p || pl_hmap_alloc(&p->index, 2 * cap, hash_key) < 0) {
+		pl_rdvpairs_free(p);
 		return -ENOMEM;
 	}
 	p->cap = cap;
@@ -60,6 +92,7 @@ void pl_rdvpairs_free(struct pl_rdvpairs *p)
 {
 	if (!p)
 		return;
+	pl_hmap_free(p->index);
 	free(p->p);
 	free(p);
 }
@@ -80,40 +113,39 @@ unsigned pl_rdvpairs_count(const struct pl_rdvpairs *p)
 
 static void drop_pair(struct pl_rdvpairs *p, struct pair *x)
 {
+	uint8_t key[PL_HMAP_KEY_MAX];
+	for (int k = 0; k < 2; k++)
+		pl_hmap_del(p->index, key, addr_key(key, &x->end[k].addr.sa));
 	memset(x, 0, sizeof *x);
 	p->n--;
 }
 
-static bool set_end(struct pl_rdvpairs *p, struct end *e, const struct sockaddr *a, uint64_t now)
+static void set_end(struct pl_rdvpairs *p, struct end *e, const struct sockaddr *a, uint64_t now)
 {
-	if (a->sa_family != AF_INET && a->sa_family != AF_INET6)
-		return false;
 	memset(e, 0, sizeof *e);
 	e->len = pl_sockaddr_len(a);
 	memcpy(&e->addr, a, e->len);
 	e->refill_ms = now;
 	e->pkt_tokens = (uint64_t)p->packet_burst * UNIT;
 	e->byte_tokens = (uint64_t)p->byte_burst * UNIT;
-	return true;
 }
 
 int pl_rdvpairs_add(struct pl_rdvpairs *p, const struct sockaddr *a, const struct sockaddr *b, uint64_t now)
 {
-	if (a->sa_family != b->sa_family || pl_addr_eq(a, b))
+	if (a->sa_family != b->sa_family || (a->sa_family != AF_INET && a->sa_family != AF_INET6) || pl_addr_eq(a, b))
 		return -EINVAL;
+	/* A pair either address was in ends: an address is in one pair at most. */
+	struct end *e;
+	while ((e = find(p, a)) || (e = find(p, b)))
+		drop_pair(p, e->pair);
+	/* Rare (a rendezvous whose punching failed), so a walk is fine here: a free slot, forgetting
+	 * idle pairs on the way, else the pair idle longest. */
 	struct pair *slot = NULL, *oldest = NULL;
 	for (unsigned i = 0; i < p->cap; i++) {
 		struct pair *x = &p->p[i];
-		if (!x->used) {
-			if (!slot)
-				slot = x;
-			continue;
-		}
-		bool stale = now - x->seen_ms > PL_RDVPAIR_IDLE_MS;
-		for (int k = 0; k < 2 && !stale; k++)
-			stale = pl_addr_eq(&x->end[k].addr.sa, a) || pl_addr_eq(&x->end[k].addr.sa, b);
-		if (stale) {
+		if (x->used && now - x->seen_ms > PL_RDVPAIR_IDLE_MS)
 			drop_pair(p, x);
+		if (!x->used) {
 			if (!slot)
 				slot = x;
 		} else if (!oldest || x->seen_ms < oldest->seen_ms) {
@@ -124,10 +156,21 @@ int pl_rdvpairs_add(struct pl_rdvpairs *p, const struct sockaddr *a, const struc
 		drop_pair(p, oldest); /* cap >= 1, so a full table has an oldest */
 		slot = oldest;
 	}
-	struct pair x = {.used = true, .seen_ms = now};
-	if (!set_end(p, &x.end[0], a, now) || !set_end(p, &x.end[1], b, now))
-		return -EINVAL;
-	*slot = x;
+	memset(slot, 0, sizeof *slot);
+	slot->used = true;
+	slot->seen_ms = now;
+	uint8_t key[PL_HMAP_KEY_MAX];
+	for (int k = 0; k < 2; k++) {
+		set_end(p, &slot->end[k], k ? b : a, now);
+		slot->end[k].pair = slot;
+		if (pl_hmap_put(p->index, key, addr_key(key, k ? b : a), &slot->end[k]) < 0) {
+			/* Not reached: the index holds room for two keys a pair. */
+			if (k)
+				pl_hmap_del(p->index, key, addr_key(key, a));
+			memset(slot, 0, sizeof *slot);
+			return -ENOSPC;
+		}
+	}
 	p->n++;
 	return 0;
 }
@@ -159,30 +202,24 @@ int pl_rdvpairs_route(struct pl_rdvpairs *p, const struct sockaddr *from, const 
 		      size_t len, uint64_t now, const struct sockaddr **to, socklen_t *tolen,
 		      const struct pl_udp_local **tolocal)
 {
-	for (unsigned i = 0; i < p->cap && p->n; i++) {
-		struct pair *x = &p->p[i];
-		if (!x->used)
-			continue;
-		for (int k = 0; k < 2; k++) {
-			struct end *e = &x->end[k], *o = &x->end[!k];
-			if (!pl_addr_eq(from, &e->addr.sa))
-				continue;
-			if (now - x->seen_ms > PL_RDVPAIR_IDLE_MS) {
-				drop_pair(p, x);
-				return 0;
-			}
-			e->local = *local;
-			e->have_local = true;
-			if (!within_budget(p, e, len, now))
-				return -1;
-			x->seen_ms = now;
-			*to = &o->addr.sa;
-			*tolen = o->len;
-			/* To the other side from where its own datagrams arrive; until one has, from where
-			 * this one did (parleyd listening on one address: the same). */
-			*tolocal = o->have_local ? &o->local : &e->local;
-			return 1;
-		}
+	struct end *e = p->n ? find(p, from) : NULL;
+	if (!e)
+		return 0;
+	struct pair *x = e->pair;
+	struct end *o = &x->end[e == &x->end[0]];
+	if (now - x->seen_ms > PL_RDVPAIR_IDLE_MS) {
+		drop_pair(p, x);
+		return 0;
 	}
-	return 0;
+	e->local = *local;
+	e->have_local = true;
+	if (!within_budget(p, e, len, now))
+		return -1;
+	x->seen_ms = now;
+	*to = &o->addr.sa;
+	*tolen = o->len;
+	/* To the other side from where its own datagrams arrive; until one has, from where this one
+	 * did (parleyd listening on one address: the same). */
+	*tolocal = o->have_local ? &o->local : &e->local;
+	return 1;
 }

@@ -24,12 +24,14 @@
 #include "net/udp.h"
 
 #define PL_RDVPAIR_IDLE_MS 60000u
+#define PL_RDVPAIR_HASH_KEY 16 /* the index's random SipHash key (core/hmap.h) */
 
 struct pl_rdvpairs;
 
-/* A table of at most cap pairs (at least 1), and each side's budgets. 0 or -ENOMEM/-EINVAL. */
-int pl_rdvpairs_alloc(struct pl_rdvpairs **pp, unsigned cap, unsigned packet_rate, unsigned packet_burst,
-		      unsigned byte_rate, unsigned byte_burst);
+/* A table of at most cap pairs (at least 1), indexed by address under hash_key (random), and each
+ * side's budgets. 0 or -ENOMEM/-EINVAL. */
+int pl_rdvpairs_alloc(struct pl_rdvpairs **pp, unsigned cap, const uint8_t hash_key[PL_RDVPAIR_HASH_KEY],
+		      unsigned packet_rate, unsigned packet_burst, unsigned byte_rate, unsigned byte_burst);
 void pl_rdvpairs_free(struct pl_rdvpairs *p);
 /* New budgets (a config reload); pairs already there keep the tokens they have. */
 void pl_rdvpairs_set_budgets(struct pl_rdvpairs *p, unsigned packet_rate, unsigned packet_burst, unsigned byte_rate,

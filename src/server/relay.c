@@ -121,6 +121,7 @@ struct pl_relay {
 	size_t mask;
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	uint8_t cookie_key[crypto_generichash_KEYBYTES];
+	uint8_t pair_key[PL_RDVPAIR_HASH_KEY];
 	int32_t *heads; /* first member of each voice room, by room number */
 
 	struct pl_spsc q;
@@ -779,13 +780,14 @@ int pl_relay_alloc(struct pl_relay **rp, int fd, int stun_fd, const struct pl_en
 	r->mask = cap - 1;
 	pl_env_random(env, r->hash_key, sizeof r->hash_key);
 	pl_env_random(env, r->cookie_key, sizeof r->cookie_key);
+	pl_env_random(env, r->pair_key, sizeof r->pair_key);
 	r->routes = calloc(o->max_sessions, sizeof *r->routes);
 	r->table = malloc(cap * sizeof *r->table);
 	r->heads = calloc((size_t)o->rooms + 1, sizeof *r->heads);
 	if (!r->routes || !r->table || !r->heads || pl_spsc_init(&r->q, QUEUE_CAP, sizeof(struct cmd)) < 0 ||
 	    pl_stund_alloc(&r->stund, STUN_SLOTS, &so, env) < 0 ||
-	    pl_rdvpairs_alloc(&r->pairs, o->rdv_pairs ? o->rdv_pairs : 1, o->packet_rate, o->packet_burst,
-			      o->byte_rate, o->byte_burst) < 0)
+	    pl_rdvpairs_alloc(&r->pairs, o->rdv_pairs ? o->rdv_pairs : 1, r->pair_key, o->packet_rate,
+			      o->packet_burst, o->byte_rate, o->byte_burst) < 0)
 		goto fail;
 	for (size_t i = 0; i < cap; i++)
 		r->table[i] = NONE;

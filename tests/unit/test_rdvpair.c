@@ -51,14 +51,15 @@ static int route(struct pl_rdvpairs *p, const struct sockaddr_in *f, const struc
 int main(void)
 {
 	struct pl_rdvpairs *p;
+	uint8_t hk[PL_RDVPAIR_HASH_KEY] = {1, 2, 3};
 	struct sockaddr_in a = v4("203.0.113.10", 40000), b = v4("203.0.113.20", 50000), c = v4("198.51.100.7", 4000),
 			   to;
 	struct pl_udp_local la = at("192.0.2.1"), lb = at("192.0.2.2");
 	const struct pl_udp_local *tl;
 
 	test_case("alloc");
-	CHECK_EQ(pl_rdvpairs_alloc(&p, 0, 10, 10, 1000, 1000), -EINVAL);
-	CHECK_EQ(pl_rdvpairs_alloc(&p, 2, 10, 5, 100000, 2000), 0);
+	CHECK_EQ(pl_rdvpairs_alloc(&p, 0, hk, 10, 10, 1000, 1000), -EINVAL);
+	CHECK_EQ(pl_rdvpairs_alloc(&p, 2, hk, 10, 5, 100000, 2000), 0);
 	CHECK_EQ(pl_rdvpairs_count(p), 0);
 	CHECK_EQ(route(p, &a, &la, 100, 0, &to, &tl), 0);
 
@@ -141,6 +142,29 @@ int main(void)
 	CHECK(t6 && l6 == sizeof x6 && pl_addr_eq(t6, (struct sockaddr *)&x6));
 	CHECK_EQ(pl_rdvpairs_add(p, (struct sockaddr *)&x6, (struct sockaddr *)&a, t0 + 22), -EINVAL);
 
+	pl_rdvpairs_free(p);
+
+	test_case("many pairs: each datagram finds its own pair's other side");
+	CHECK_EQ(pl_rdvpairs_alloc(&p, 300, hk, 10, 5, 100000, 2000), 0);
+	for (unsigned i = 0; i < 300; i++) {
+		struct sockaddr_in x = v4("203.0.113.10", (uint16_t)(1000 + i)), y = v4("203.0.113.20", (uint16_t)(1000 + i));
+		CHECK_EQ(pl_rdvpairs_add(p, (struct sockaddr *)&x, (struct sockaddr *)&y, 5), 0);
+	}
+	CHECK_EQ(pl_rdvpairs_count(p), 300);
+	unsigned right = 0;
+	for (unsigned i = 0; i < 300; i++) {
+		struct sockaddr_in y = v4("203.0.113.20", (uint16_t)(1000 + i)), x = v4("203.0.113.10", (uint16_t)(1000 + i));
+		right += route(p, &y, &lb, 10, 6, &to, &tl) == 1 && pl_addr_eq((struct sockaddr *)&to, (struct sockaddr *)&x);
+	}
+	CHECK_EQ(right, 300);
+	struct sockaddr_in6 m6;
+	memset(&m6, 0, sizeof m6);
+	m6.sin6_family = AF_INET6;
+	m6.sin6_port = htons(1007);
+	inet_pton(AF_INET6, "::ffff:203.0.113.10", &m6.sin6_addr);
+	const struct sockaddr *tm = NULL;
+	socklen_t lm = 0;
+	CHECK_EQ(pl_rdvpairs_route(p, (struct sockaddr *)&m6, &la, 10, 7, &tm, &lm, &tl), 1); /* IPv4-mapped: the same */
 	pl_rdvpairs_free(p);
 	return test_done();
 }
