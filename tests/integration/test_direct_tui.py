@@ -10,8 +10,13 @@ contact's name: the call gets a window of its own named bob, the status line say
 the short authentication string is shown, and text goes both ways in bob's window. She hangs up and
 both sides are told. She looks at the status window (Alt-1); then bob calls her: her bob window
 comes back by itself and it rings there with /answer or /deny, and she denies it. /quit ends the client with status 0 and gives the terminal back in its normal mode.
-`--plain` and `--json` keep the line modes (test_direct.py). Without tmux it is skipped (exit
-status 77)."""
+`--plain` and `--json` keep the line modes (test_direct.py).
+
+Then the same after a rendezvous (parleyd on loopback): carol runs `parley --rendezvous` in the
+terminal UI and reads her room code on the screen; dan (JSON) joins with it; after the key exchange
+carol's client goes on in direct mode in the terminal UI, calls dan by the contact named by the
+code, in a window of that name, and dan's client answers by itself. Without tmux it is skipped
+(exit status 77)."""
 import os
 import queue
 import shutil
@@ -21,7 +26,7 @@ import threading
 import time
 
 import tuidrive
-from harness import PARLEY, TIMEOUT, Checks, Client, cleanup, tmpdir
+from harness import PARLEY, TIMEOUT, Checks, Client, Server, cleanup, tmpdir
 from tuidrive import SLOW, bar, body, line, screen, shows, status, wait
 
 if not shutil.which("tmux"):
@@ -50,7 +55,7 @@ class Direct(Client):
 
 
 tmp = tmpdir()
-bob = None
+bob = dan = srv = None
 socket_path = None
 try:
     bob = Direct(tmp, "bob")
@@ -137,9 +142,49 @@ try:
     stty = open(stty_file).read() if os.path.exists(stty_file) else ""
     t.check(" icanon" in stty and " echo " in stty and " icrnl" in stty,
             "the terminal is back in its normal mode (icanon, echo, icrnl)")
+    tuidrive.stop(socket_path)
+    socket_path = None
+
+    # --- after a rendezvous ---
+    srv = Server(tmp)
+    tmp2 = os.path.join(tmp, "rdv")
+    os.mkdir(tmp2)
+    extra = (f"--rendezvous --jitter 3 --contacts {os.path.join(tmp2, 'carol.book')} "
+             f"--passphrase-file {passfile}")
+    socket_path, exit_file, stty_file = tuidrive.start(tmp2, srv.tcp, "carol", extra)
+    code = None
+
+    def code_shown(rows):
+        global code
+        for r in body(rows):
+            if "Your room code is " in r:
+                code = r.split("Your room code is ", 1)[1].split(".")[0].strip()
+                return True
+        return False
+    wait(code_shown, "carol asks for a room code in the terminal UI and reads it on the screen")
+    env = dict(os.environ, PARLEY_PASSPHRASE="dan's passphrase")
+    dan = Client(tmp2, srv, "--rendezvous", code or "1-acorn-acorn", "--jitter", "3", "--contacts",
+                 os.path.join(tmp2, "dan.book"), name="dan", env=env)
+    t.check(dan.expect("rdv_verified") is not None, f"dan joins with the code she read ({code}): the key exchange succeeds")
+    wait(lambda r: f"2:{code}]" in bar(r), f"carol's client goes on in direct mode in the terminal UI, calling dan in a "
+         f"window named by the code: {bar(screen())!r}")
+    t.check(dan.expect("call_state", state="active") is not None, "dan's client answers her call by itself")
+    wait(lambda r: f"call with {code}" in status(r), "carol's status line shows the call")
+    wait(shows(f"Call with {code} ("), "and her window says it is active")
+    line("/hangup")
+    t.check(dan.expect("call_state", state="ended") is not None, "carol hangs up: dan is told")
+    line("/quit")
+    deadline = time.time() + TIMEOUT * SLOW
+    while time.time() < deadline and not os.path.exists(stty_file):
+        time.sleep(0.05)
+    code_ = open(exit_file).read().strip() if os.path.exists(exit_file) else None
+    t.check(code_ == "EXIT=0", f"/quit ends the client with status 0 ({code_})")
 finally:
     tuidrive.stop(socket_path)
-    if bob:
-        bob.quit()
+    for c in (bob, dan):
+        if c:
+            c.quit()
+    if srv is not None:
+        t.check(srv.stop() == 0, "parleyd shuts down cleanly")
     cleanup(tmp)
 t.finish()
