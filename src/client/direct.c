@@ -170,8 +170,11 @@ static void go_active(struct direct *d)
 	media_on(d);
 	char s[400], fmt[128];
 	pl_mformat_describe(&c->fmt, fmt, sizeof fmt);
-	snprintf(s, sizeof s, "Call with %s (%s) active (%s), end-to-end encrypted, direct.", c->peer, c->addr_str,
-		 fmt);
+	/* After a rendezvous whose punching failed, the peer's address is parleyd's relay (rdvc.h). */
+	const struct pl_rdv_result *met = d->o->rdv_met;
+	bool relayed = met && met->relayed && !strcmp(met->path, c->addr_str);
+	snprintf(s, sizeof s, "Call with %s (%s) active (%s), end-to-end encrypted, %s.", c->peer, c->addr_str, fmt,
+		 relayed ? "through the server's relay" : "direct");
 	show_state(d, "active", 0, s);
 	pl_call_show_sas(&d->ui, c->id, c->peer, &c->keys, dr_key_check(d, c->peer, c->keys.peer_key));
 	snprintf(s, sizeof s, "call with %s", c->peer);

@@ -104,6 +104,10 @@ try:
         if not connected:
             for who, c in (("A", a), ("B", b)):
                 print(f"  {who} said:\n    " + "    ".join(c.lines[-12:]))
+        if connected:
+            word = "through the server's relay" if via == "relay" else "direct."
+            t.check(word in xa.get("message", "") and word in xb.get("message", ""),
+                    f"{label}: both sides say the call goes {word.rstrip('.')}: {xa.get('message')}")
         qa, qb = a.expect("sas", timeout=3), b.expect("sas", timeout=3)
         t.check(qa and qb and qa["sas"] == qb["sas"] and qa.get("verified") == "yes" and qb.get("verified") == "yes",
                 f"{label}: both show the same code, the other's device verified: {qa and qa['sas']}")
