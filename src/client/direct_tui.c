@@ -35,6 +35,11 @@ static bool on_top(const char *window, uint64_t before_id, void *arg)
 	return false;
 }
 
+/* What Tab completes: direct mode's commands (direct_cmd.c's help), not the server's. */
+static const char *const verbs[] = {"answer", "call", "contact", "contacts", "deafen", "deny", "hangup", "help",
+				    "msg", "mute", "ptt", "quit", "record", "stats", "status", "stoprecord",
+				    "vad", "verify", "voice", NULL};
+
 int dr_tui_start(struct direct *d, uint16_t port, char *err, size_t errsz)
 {
 	int rc = pl_tui_alloc(&d->ui.tui, d->base, !d->o->no_colors, on_line, on_top, d);
@@ -43,6 +48,7 @@ int dr_tui_start(struct direct *d, uint16_t port, char *err, size_t errsz)
 		return rc;
 	}
 	d->ui.mode = PL_UI_TUI;
+	pl_tui_commands(d->ui.tui, verbs);
 	char conn[48];
 	snprintf(conn, sizeof conn, "direct, UDP port %u", port);
 	pl_tui_status(d->ui.tui, conn, d->name, "no server", "no call");

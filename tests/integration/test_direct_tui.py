@@ -27,7 +27,7 @@ import time
 
 import tuidrive
 from harness import PARLEY, TIMEOUT, Checks, Client, Server, cleanup, tmpdir
-from tuidrive import SLOW, bar, body, line, screen, shows, status, wait
+from tuidrive import SLOW, bar, body, line, screen, shows, status, typed, wait
 
 if not shutil.which("tmux"):
     print("direct_tui: skipped, tmux is not installed", flush=True)
@@ -76,6 +76,16 @@ try:
     line("/help")
     wait(shows("/call HOST:PORT|NAME"), "/help lists direct mode's commands")
     wait(shows("/status HOST:PORT|NAME"), "... /status among them")
+    tuidrive.text("/ver")
+    tuidrive.keys("Tab")
+    wait(typed("[status] /verify "), "Tab completes direct mode's commands: /ver -> /verify")
+    tuidrive.keys("C-u")
+    tuidrive.text("/sta")
+    tuidrive.keys("Tab")
+    wait(typed("[status] /stats "), "... /sta -> /stats first")
+    tuidrive.keys("Tab")
+    wait(typed("[status] /status "), "... then /status, a command of direct mode's")
+    tuidrive.keys("C-u")
     line("/call")
     wait(shows("Usage: /call HOST:PORT|NAME [FORMAT]"), "/call without an address gets a usage sentence")
 
