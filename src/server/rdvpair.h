@@ -8,7 +8,8 @@
  * parleyd reads none of it.
  *
  * The table belongs to the relay thread (no lock). It must not be a free relay for anyone or an
- * amplifier: only the two addresses that proved their tokens are paired, each datagram goes to one
+ * amplifier: only the two addresses that proved their tokens are paired (each on its connection's
+ * IP address or /64, which server/rendezvous.c checks), each datagram goes to one
  * address and no larger than it came, each side has token buckets for datagrams and bytes (the
  * voice budgets), and a pair nobody used for PL_RDVPAIR_IDLE_MS is forgotten. A full table makes
  * room by dropping the pair idle longest.

@@ -295,6 +295,17 @@ static void ask_relay(struct pl_rdv *r, struct pl_session *s, const struct pl_ms
 	}
 	if (x->side[k].want_relay)
 		return;
+	/* The token proves who sent the datagram, not that its source address is theirs: a client
+	 * that forged it could name someone else's address and make parleyd send there. Its address
+	 * must be its connection's own (an IPv6 address's /64), which a TCP handshake did prove. */
+	char host[PL_ADDR_STR];
+	pl_addr_limit_key((const struct sockaddr *)&x->side[k].pub_sa, host, sizeof host);
+	if (strcmp(host, s->peer_host) != 0) {
+		pl_log(PL_LOG_INFO, "rendezvous: no relay for %s: its UDP address %s is not its connection's", s->peer,
+		       x->side[k].pub);
+		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "your UDP address is not your connection's");
+		return;
+	}
 	x->side[k].want_relay = true;
 	if (!x->side[!k].want_relay)
 		return;

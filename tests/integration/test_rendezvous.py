@@ -28,7 +28,8 @@ Real parleyd and parley processes on loopback:
 (g) The relay for a pair whose punching failed, without root: two raw sides meet, one RDV_RELAY
     alone gets no answer, both get RDV_RELAYED once the other asks too, and then parleyd's voice port
     carries each side's datagrams unchanged to the other's public address and a stranger's to
-    nobody (RDV_RELAY before anyone joined gets 430). test_rendezvous_lab.py calls through it.
+    nobody (RDV_RELAY before anyone joined gets 430; a side whose UDP address is not its
+    connection's own gets 444, so a forged token datagram cannot aim the relay at someone else). test_rendezvous_lab.py calls through it.
 (f) Over IPv6 (where the machine has ::1): a parleyd on [::1] brings two clients together the same way,
     and they call over the punched IPv6 path (with no passphrase, so no contacts book: the call goes to
     the punched address, and each is told the contact was not kept).
@@ -298,6 +299,27 @@ try:
     t.check(got(uj, 1.0)[0] is None and got(uo, 0.2)[0] is None,
             "(g) a datagram from an address in no pair goes to neither side")
     for s_ in (o, j, uo, uj, stranger):
+        s_.close()
+    # (g) a token datagram from an address that is not the connection's own (here its TCP comes
+    # from 127.0.0.2, its UDP from 127.0.0.1, as a forged source would): no relay, 444
+    o, j = Raw(srv, src="127.0.0.2"), Raw(srv)
+    o.hello()
+    j.hello()
+    o.send(frame(RDV_OPEN, s16("")))
+    _, po = next_of(o, (RDV_CODE,))
+    j.send(frame(RDV_JOIN, s16(rdv_code(po)[0] if po else "") + s16("")))
+    _, pj = next_of(j, (RDV_CODE,))
+    uo, uj = raw_datagram(srv, rdv_code(po)[1] if po else b""), raw_datagram(srv, rdv_code(pj)[1] if pj else b"")
+    next_of(o, (RDV_PEER,))
+    next_of(j, (RDV_PEER,))
+    o.send(frame(RDV_RELAY, b""))
+    ty, p = next_of(o, (RDV_RELAYED, ERROR))
+    t.check(ty == ERROR and error_code(p) == 444,
+            "(g) a side whose UDP address is not its connection's is not relayed (444)")
+    j.send(frame(RDV_RELAY, b""))
+    ty, _ = next_of(j, (RDV_RELAYED, ERROR), timeout=1)
+    t.check(ty is None, "(g) ... so the other side's RDV_RELAY pairs it with nobody")
+    for s_ in (o, j, uo, uj):
         s_.close()
 
     # (c) a wrong code: a man in the middle pairs A (code 1) with C (code 2)
