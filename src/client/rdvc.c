@@ -28,7 +28,7 @@ _Static_assert(sizeof(((struct pl_rdv_result *)0)->peer_key) == PL_DEVICE_KEY_LE
 _Static_assert(sizeof(((struct pl_rdv_result *)0)->code) > PL_RDV_CODE_MAX, "a code");
 _Static_assert(sizeof(((struct pl_rdv_result *)0)->path) >= PL_ADDR_STR, "an address");
 
-enum phase { WAIT_CODE, WAIT_PEER, EXCHANGE, PUNCHING, RELAYING, DONE, FAILED };
+enum phase { WAIT_CODE, WAIT_PEER, EXCHANGE, PUNCHING, DONE, FAILED };
 
 struct pl_rdvc {
 	struct client *c;
@@ -41,6 +41,7 @@ struct pl_rdvc {
 	struct sockaddr_storage srv_udp;
 	socklen_t srv_udp_len;
 	unsigned ttl_s, rounds;
+	bool relay_asked; /* RDV_RELAY sent: RDV_RELAYED makes parleyd's voice port the path */
 
 	uint8_t dev_pk[PL_DEVICE_KEY_LEN], peer_dev[PL_DEVICE_KEY_LEN];
 	struct pl_spake2 sp;
@@ -146,22 +147,21 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		arm(r, PL_RDVC_DGRAM_MS);
 		return;
 	}
-	if (r->phase == RELAYING) {
-		done(r, NULL, false); /* the other side never asked too */
-		return;
-	}
 	if (r->phase != PUNCHING)
 		return;
 	if (++r->rounds > PL_RDVC_PUNCH_TRIES) {
-		/* No path: ask parleyd to carry the datagrams; it does once the other side asks too. */
+		done(r, NULL, false); /* no PUNCH, and the other side never asked for the relay too */
+		return;
+	}
+	if (r->rounds > PL_RDVC_RELAY_ROUNDS && !r->relay_asked) {
+		/* No path yet: ask parleyd to carry the datagrams (it does once the other side asks too),
+		 * and punch on meanwhile: whichever comes first is the path. */
 		struct pl_msg m = {.type = PL_MSG_RDV_RELAY};
 		cl_send(r->c, &m);
-		r->phase = RELAYING;
+		r->relay_asked = true;
 		const char *kv[] = {NULL};
-		pl_ui_event(&r->c->ui, "rdv_relaying", kv, "No direct path got through; asking the server to relay the "
-			    "call.");
-		arm(r, PL_RDVC_RELAY_WAIT_MS);
-		return;
+		pl_ui_event(&r->c->ui, "rdv_relaying", kv, "No direct path has got through yet; asking the server to "
+			    "relay the call.");
 	}
 	uint8_t nonce[16];
 	randombytes_buf(nonce, sizeof nonce);
@@ -180,8 +180,7 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = recvfrom(r->fd, p, sizeof p, 0, (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return;
-		bool looking = r->phase == PUNCHING || r->phase == RELAYING;
-		if (n != PUNCH_LEN || p[0] != 0x50 || p[1] != 'P' || p[2] != 'U' || p[3] != 'N' || !looking)
+		if (n != PUNCH_LEN || p[0] != 0x50 || p[1] != 'P' || p[2] != 'U' || p[3] != 'N' || r->phase != PUNCHING)
 			continue;
 		if (sodium_memcmp(p + 4, r->tag_theirs, 16) != 0)
 			continue; /* not the peer: no answer at all */
@@ -406,7 +405,7 @@ bool pl_rdvc_msg(struct pl_rdvc *r, const struct pl_msg *m)
 	case PL_MSG_RDV_PEER: on_peer(r, m); return true;
 	case PL_MSG_RDV_DATA: on_data(r, m->u.rdv.data, m->u.rdv.data_len); return true;
 	case PL_MSG_RDV_RELAYED:
-		if (r->phase == RELAYING)
+		if (r->phase == PUNCHING && r->relay_asked)
 			done(r, (struct sockaddr *)&r->srv_udp, true);
 		return true;
 	case PL_MSG_ERROR: {
@@ -417,12 +416,8 @@ bool pl_rdvc_msg(struct pl_rdvc *r, const struct pl_msg *m)
 			return false;
 		if (code == PL_ERR_RDV_PEER_LEFT && (r->phase == PUNCHING || r->phase == DONE))
 			return true; /* the other side finished with the server first */
-		if (r->phase == RELAYING) {
-			/* The other side left without asking for the relay (its punching worked, or it gave
-			 * up), or this server cannot relay: the key is verified all the same. */
-			done(r, NULL, false);
-			return true;
-		}
+		if (about == PL_MSG_RDV_RELAY && r->phase == PUNCHING)
+			return true; /* no relay (the other side left, or our address): punching goes on */
 		pl_ui_server_msg(&r->c->ui, m); /* the error event, with its number and sentence */
 		if (code == PL_ERR_PROTOCOL)
 			pl_ui_local_error(&r->c->ui, "This server does not offer rendezvous by room code (its "
