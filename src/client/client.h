@@ -61,7 +61,8 @@ struct pl_rdv_result {
 	bool ok;
 	bool opener;             /* this side asked for the code */
 	char code[32];
-	char path[64];           /* "host:port" that answered a PUNCH, or "" */
+	char path[64];           /* "host:port" that answered a PUNCH, parleyd's relay, or "" */
+	bool relayed;            /* path is parleyd's voice port, carrying the datagrams both ways */
 	uint8_t peer_key[32];    /* PL_DEVICE_KEY_LEN */
 	uint16_t local_port;     /* the UDP port the rendezvous used (its NAT binding) */
 };

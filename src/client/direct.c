@@ -170,8 +170,11 @@ static void go_active(struct direct *d)
 	media_on(d);
 	char s[400], fmt[128];
 	pl_mformat_describe(&c->fmt, fmt, sizeof fmt);
-	snprintf(s, sizeof s, "Call with %s (%s) active (%s), end-to-end encrypted, direct.", c->peer, c->addr_str,
-		 fmt);
+	/* After a rendezvous whose punching failed, the peer's address is parleyd's relay (rdvc.h). */
+	const struct pl_rdv_result *met = d->o->rdv_met;
+	bool relayed = met && met->relayed && !strcmp(met->path, c->addr_str);
+	snprintf(s, sizeof s, "Call with %s (%s) active (%s), end-to-end encrypted, %s.", c->peer, c->addr_str, fmt,
+		 relayed ? "through the server's relay" : "direct");
 	show_state(d, "active", 0, s);
 	pl_call_show_sas(&d->ui, c->id, c->peer, &c->keys, dr_key_check(d, c->peer, c->keys.peer_key));
 	snprintf(s, sizeof s, "call with %s", c->peer);
@@ -220,6 +223,7 @@ int dr_call_start(struct direct *d, const struct sockaddr *to, socklen_t tolen, 
 	pl_addr_fmt(to, c->addr_str, sizeof c->addr_str);
 	snprintf(c->peer, sizeof c->peer, "%s", shown);
 	c->by_contact = contact;
+	dr_tui_call_window(d);
 	do
 		pl_env_random(d->env, &c->id, sizeof c->id);
 	while (!c->id);
@@ -351,6 +355,7 @@ static void on_call(struct direct *d, const struct pl_dmsg *m, size_t len, const
 	c->peer_id = d->self_id ^ 1;
 	c->heard_ms = c->since_ms = pl_env_mono_ms(d->env);
 	peer_name(d, o.caller_key, c->addr_str, m->name, c->peer, sizeof c->peer);
+	dr_tui_call_window(d);
 	c->state = D_RINGING_IN;
 	struct pl_dmsg r = {.type = PL_DMSG_RINGING, .call_id = c->id};
 	send_call_clear(d, &r);

@@ -266,8 +266,9 @@ static void usage(struct direct *d, const char *u)
 	pl_ui_local_error(&d->ui, s);
 }
 
-/* A line in the line mode: a direct command, text for the peer, or a shared command. */
-static void slash_line(struct direct *d, char *line, size_t len)
+/* A line in the line mode or the terminal UI: a direct command, text for the peer, or a shared
+ * command. */
+void dr_line(struct direct *d, char *line, size_t len)
 {
 	if (line[0] != '/' || (len > 1 && line[1] == '/')) {
 		if (len)
@@ -419,7 +420,7 @@ static void on_stdin(evutil_socket_t fd, short what, void *arg)
 		if (d->o->json)
 			json_line(d, d->line, len);
 		else
-			slash_line(d, d->line, len);
+			dr_line(d, d->line, len);
 		sodium_memzero(d->line, sizeof d->line);
 	}
 }
@@ -503,11 +504,12 @@ static void met(struct direct *d, const struct pl_rdv_result *m)
 	pl_key_fingerprint(fp, m->peer_key);
 	d->have_met = true;
 	memcpy(d->met_key, m->peer_key, PL_DEVICE_KEY_LEN);
-	if (d->book && pl_cbook_put_err(d->book, name, m->path[0] ? m->path : NULL, m->peer_key, true, err,
-					 sizeof err) == 0) {
+	/* A relayed path is parleyd's, for this call only: the contact is kept with no address. */
+	const char *addr = m->path[0] && !m->relayed ? m->path : NULL;
+	if (d->book && pl_cbook_put_err(d->book, name, addr, m->peer_key, true, err, sizeof err) == 0) {
 		snprintf(s, sizeof s, "The person you met by room code is in your contacts as %s, at %s, device %s "
-			 "verified by the code.", name, m->path[0] ? m->path : "no address yet", fp);
-		const char *kv[] = {"name", name, "addr", m->path, "fingerprint", fp, "verified", "yes", NULL};
+			 "verified by the code.", name, addr ? addr : "no address yet", fp);
+		const char *kv[] = {"name", name, "addr", addr ? addr : "", "fingerprint", fp, "verified", "yes", NULL};
 		pl_ui_event(&d->ui, "contact_saved", kv, s);
 	} else {
 		snprintf(s, sizeof s, "The person you met (device %s) was not saved as a contact: %s", fp,
@@ -522,7 +524,7 @@ static void met(struct direct *d, const struct pl_rdv_result *m)
 					  "they are.");
 		return;
 	}
-	cmd_call(d, d->book && pl_cbook_get(d->book, name) ? name : m->path, NULL);
+	cmd_call(d, d->book && !m->relayed && pl_cbook_get(d->book, name) ? name : m->path, NULL);
 }
 
 int pl_direct_run(const struct pl_client_opts *o)
@@ -569,12 +571,21 @@ int pl_direct_run(const struct pl_client_opts *o)
 	}
 	pl_voice_set_dgram_hook(d->voice, dr_on_dgram, d);
 	dr_timers_init(d);
-	d->in_ev = event_new(d->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, d);
-	if (!d->retx || !d->tick || !d->status_timer || !d->in_ev) {
+	if (o->tui) {
+		/* On a terminal: the terminal UI owns the keyboard (after the passphrase was asked). */
+		if (dr_tui_start(d, pl_voice_local_port(d->voice), err, sizeof err) < 0) {
+			pl_ui_local_error(&d->ui, err);
+			goto out;
+		}
+	} else {
+		d->in_ev = event_new(d->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, d);
+	}
+	if (!d->retx || !d->tick || !d->status_timer || (!o->tui && !d->in_ev)) {
 		pl_ui_local_error(&d->ui, "Out of memory.");
 		goto out;
 	}
-	event_add(d->in_ev, NULL);
+	if (d->in_ev)
+		event_add(d->in_ev, NULL);
 	if (o->voice_out[0] && pl_voice_record(d->voice, o->voice_out, err, sizeof err) < 0)
 		pl_ui_local_error(&d->ui, err);
 
@@ -592,6 +603,7 @@ int pl_direct_run(const struct pl_client_opts *o)
 	event_base_dispatch(d->base);
 	code = d->exit_code;
 out:
+	dr_tui_free(d);
 	if (d->in_ev)
 		event_free(d->in_ev);
 	dr_timers_free(d);

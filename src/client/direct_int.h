@@ -1,6 +1,7 @@
 /*
- * direct_int: direct mode's state, shared by its two parts: direct.c (the call's state machine
- * over core/dmsg.h) and direct_cmd.c (the person's commands, the contacts book, the event loop).
+ * direct_int: direct mode's state, shared by its parts: direct.c (the call's state machine over
+ * core/dmsg.h), direct_cmd.c (the person's commands, the contacts book, the event loop) and
+ * direct_tui.c (the terminal UI, on a terminal).
  * Internal to direct mode; nothing else includes it.
  */
 #ifndef PL_DIRECT_INT_H
@@ -126,5 +127,13 @@ int dr_key_check(struct direct *d, const char *name, const uint8_t key[PL_DEVICE
 void dr_timers_init(struct direct *d);
 void dr_timers_free(struct direct *d);
 void dr_quit_call(struct direct *d); /* quitting: a call there is ends now */
+
+/* direct_cmd.c: a line the person typed (a command, or text for the call's peer). */
+void dr_line(struct direct *d, char *line, size_t len);
+
+/* direct_tui.c */
+int dr_tui_start(struct direct *d, uint16_t port, char *err, size_t errsz);
+void dr_tui_call_window(struct direct *d); /* the call's peer gets its window, shown now */
+void dr_tui_free(struct direct *d);
 
 #endif

@@ -269,6 +269,9 @@ int main(int argc, char **argv)
 		}
 		return pl_stunc_run(stun, pl_env_system(), stdout, stderr);
 	}
+	/* The terminal UI on a terminal (server and direct mode alike), else the line mode. */
+	o.tui = !o.json && !plain && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && getenv("TERM") &&
+		strcmp(getenv("TERM"), "dumb") != 0;
 	if (o.direct && o.rendezvous) {
 		fprintf(stderr, "parley: --rendezvous meets through a server and then calls directly by itself; leave "
 				"out --direct.\n");
@@ -323,8 +326,6 @@ int main(int argc, char **argv)
 		if (pw && setstr(o.password, sizeof o.password, pw, "PARLEY_PASSWORD"))
 			return 2;
 	}
-	o.tui = !o.json && !plain && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && getenv("TERM") &&
-		strcmp(getenv("TERM"), "dumb") != 0;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "parley: libsodium failed to initialise.\n");
 		return 1;

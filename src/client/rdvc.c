@@ -41,6 +41,7 @@ struct pl_rdvc {
 	struct sockaddr_storage srv_udp;
 	socklen_t srv_udp_len;
 	unsigned ttl_s, rounds;
+	bool relay_asked; /* RDV_RELAY sent: RDV_RELAYED makes parleyd's voice port the path */
 
 	uint8_t dev_pk[PL_DEVICE_KEY_LEN], peer_dev[PL_DEVICE_KEY_LEN];
 	struct pl_spake2 sp;
@@ -88,7 +89,9 @@ static void punch_to(struct pl_rdvc *r, const struct sockaddr *to, socklen_t len
 	(void)n;
 }
 
-static void done(struct pl_rdvc *r, const struct sockaddr *path)
+/* The rendezvous ends: path is the peer's punched address, parleyd's voice port when relayed
+ * (both sides asked RDV_RELAY), or NULL when neither worked. */
+static void done(struct pl_rdvc *r, const struct sockaddr *path, bool relayed)
 {
 	if (r->phase == DONE)
 		return;
@@ -99,12 +102,16 @@ static void done(struct pl_rdvc *r, const struct sockaddr *path)
 	if (path)
 		pl_addr_fmt(path, addr, sizeof addr);
 	char s[400];
-	if (path)
+	if (path && relayed)
+		snprintf(s, sizeof s, "No direct path to the other person got through your two routers, so the call goes "
+			 "through the server's relay at %s, encrypted end to end all the same (their key %s).", addr, fp);
+	else if (path)
 		snprintf(s, sizeof s, "A direct path to the other person works: %s (their key %s).", addr, fp);
 	else
-		snprintf(s, sizeof s, "No direct path to the other person answered; their key %s is verified all the "
-			 "same.", fp);
-	const char *kv[] = {"path", path ? addr : "", "peer_key", hex, "fingerprint", fp, NULL};
+		snprintf(s, sizeof s, "No direct path to the other person answered, and the server did not relay; their "
+			 "key %s is verified all the same.", fp);
+	const char *via = !path ? "none" : relayed ? "relay" : "direct";
+	const char *kv[] = {"path", path ? addr : "", "via", via, "peer_key", hex, "fingerprint", fp, NULL};
 	pl_ui_event(&r->c->ui, "rdv_path", kv, s);
 	evtimer_del(r->timer);
 	struct pl_rdv_result *out = r->c->o->rdv_out;
@@ -114,6 +121,7 @@ static void done(struct pl_rdvc *r, const struct sockaddr *path)
 		memset(out, 0, sizeof *out);
 		out->ok = true;
 		out->opener = r->role == PL_RDV_OPENER;
+		out->relayed = path && relayed;
 		snprintf(out->code, sizeof out->code, "%s", r->code);
 		snprintf(out->path, sizeof out->path, "%s", path ? addr : "");
 		memcpy(out->peer_key, r->peer_dev, sizeof out->peer_key);
@@ -142,8 +150,18 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	if (r->phase != PUNCHING)
 		return;
 	if (++r->rounds > PL_RDVC_PUNCH_TRIES) {
-		done(r, NULL);
+		done(r, NULL, false); /* no PUNCH, and the other side never asked for the relay too */
 		return;
+	}
+	if (r->rounds > PL_RDVC_RELAY_ROUNDS && !r->relay_asked) {
+		/* No path yet: ask parleyd to carry the datagrams (it does once the other side asks too),
+		 * and punch on meanwhile: whichever comes first is the path. */
+		struct pl_msg m = {.type = PL_MSG_RDV_RELAY};
+		cl_send(r->c, &m);
+		r->relay_asked = true;
+		const char *kv[] = {NULL};
+		pl_ui_event(&r->c->ui, "rdv_relaying", kv, "No direct path has got through yet; asking the server to "
+			    "relay the call.");
 	}
 	uint8_t nonce[16];
 	randombytes_buf(nonce, sizeof nonce);
@@ -162,16 +180,13 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = recvfrom(r->fd, p, sizeof p, 0, (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return;
-		if (n != PUNCH_LEN || p[0] != 0x50 || p[1] != 'P' || p[2] != 'U' || p[3] != 'N' ||
-		    (r->phase != PUNCHING && r->phase != DONE))
+		if (n != PUNCH_LEN || p[0] != 0x50 || p[1] != 'P' || p[2] != 'U' || p[3] != 'N' || r->phase != PUNCHING)
 			continue;
 		if (sodium_memcmp(p + 4, r->tag_theirs, 16) != 0)
 			continue; /* not the peer: no answer at all */
-		if (r->phase != PUNCHING)
-			continue;
 		/* The peer's own PUNCH: answer it once (the same size), so its side sees the path too. */
 		punch_to(r, (struct sockaddr *)&from, flen, r->tag_mine, p + 20);
-		done(r, (struct sockaddr *)&from);
+		done(r, (struct sockaddr *)&from, false);
 		return;
 	}
 }
@@ -389,14 +404,20 @@ bool pl_rdvc_msg(struct pl_rdvc *r, const struct pl_msg *m)
 	case PL_MSG_RDV_CODE: on_code(r, m); return true;
 	case PL_MSG_RDV_PEER: on_peer(r, m); return true;
 	case PL_MSG_RDV_DATA: on_data(r, m->u.rdv.data, m->u.rdv.data_len); return true;
+	case PL_MSG_RDV_RELAYED:
+		if (r->phase == PUNCHING && r->relay_asked)
+			done(r, (struct sockaddr *)&r->srv_udp, true);
+		return true;
 	case PL_MSG_ERROR: {
 		uint16_t code = m->u.error.code, about = m->u.error.about;
 		bool ours = (code >= PL_ERR_RDV_TAKEN && code <= PL_ERR_RDV_BUSY) || about == PL_MSG_RDV_OPEN ||
-			    about == PL_MSG_RDV_JOIN || about == PL_MSG_RDV_SEND;
+			    about == PL_MSG_RDV_JOIN || about == PL_MSG_RDV_SEND || about == PL_MSG_RDV_RELAY;
 		if (!ours)
 			return false;
 		if (code == PL_ERR_RDV_PEER_LEFT && (r->phase == PUNCHING || r->phase == DONE))
 			return true; /* the other side finished with the server first */
+		if (about == PL_MSG_RDV_RELAY && r->phase == PUNCHING)
+			return true; /* no relay (the other side left, or our address): punching goes on */
 		pl_ui_server_msg(&r->c->ui, m); /* the error event, with its number and sentence */
 		if (code == PL_ERR_PROTOCOL)
 			pl_ui_local_error(&r->c->ui, "This server does not offer rendezvous by room code (its "

@@ -14,7 +14,11 @@
  * 36-byte PUNCH (0x50 'P' 'U' 'N', a 16-byte tag under the shared key and a 16-byte nonce) to the
  * other's public and private addresses every PL_RDVC_PUNCH_MS, answered once per PUNCH with the same
  * size, so a stranger's address gets nothing larger than it sent; the first PUNCH with a good tag
- * gives the direct path. The device key is this identity's key for direct mode (client/direct.h).
+ * gives the direct path. When none has come after PL_RDVC_RELAY_ROUNDS rounds, it asks parleyd to
+ * relay (RDV_RELAY) and punches on; when the other side asks too, parleyd answers both RDV_RELAYED
+ * and carries their datagrams between their public addresses on its voice port, which becomes the
+ * path unless a PUNCH came first. The device key is this identity's key for direct mode
+ * (client/direct.h).
  */
 #ifndef PL_RDVC_H
 #define PL_RDVC_H
@@ -26,6 +30,7 @@
 #define PL_RDVC_DGRAM_MS 250    /* the token datagram again until RDV_PEER */
 #define PL_RDVC_PUNCH_MS 200    /* PUNCH to each candidate address */
 #define PL_RDVC_PUNCH_TRIES 50  /* ... this many rounds (10 s) before the direct path is given up */
+#define PL_RDVC_RELAY_ROUNDS 10  /* with no path after this many (2 s), RDV_RELAY, punching on */
 #define PL_RDVC_CONTEXT "parley rendezvous v1" /* SPAKE2's context: the code's domain */
 
 struct client;

@@ -37,6 +37,9 @@ enum pl_tui_kind {
 int pl_tui_alloc(struct pl_tui **tp, struct event_base *base, bool colors,
 		 void (*on_line)(const char *line, size_t len, void *arg),
 		 bool (*on_top)(const char *window, uint64_t before_id, void *arg), void *arg);
+/* The command words Tab completes at the start of the line, NULL-terminated (kept, not copied);
+ * NULL: client/cmds.c's table (server mode). */
+void pl_tui_commands(struct pl_tui *t, const char *const *verbs);
 /* Gives the terminal back as it was. */
 void pl_tui_free(struct pl_tui *t);
 

@@ -110,14 +110,18 @@ void tui_complete(struct pl_tui *t)
 		t->comp.active = true;
 	}
 	unsigned count = 0;
-	if (t->comp.cmd) /* the command words of client/cmds.c's table */
+	if (t->comp.cmd && t->verbs) /* the command words the client gave (direct mode's) */
+		while (t->verbs[count])
+			count++;
+	else if (t->comp.cmd) /* the command words of client/cmds.c's table */
 		while (pl_cmd_verb(count))
 			count++;
 	else
 		count = tui_is_room(w) ? w->nusers : w->name[0] ? 1 : 0;
 	for (unsigned step = 1; step <= count; step++) {
 		unsigned i = (unsigned)(t->comp.idx + (int)step) % count;
-		const char *cand = t->comp.cmd ? pl_cmd_verb(i) : tui_is_room(w) ? w->users[i] : w->name;
+		const char *cand = t->comp.cmd ? (t->verbs ? t->verbs[i] : pl_cmd_verb(i))
+				   : tui_is_room(w) ? w->users[i] : w->name;
 		const char *pre = t->comp.prefix + (t->comp.cmd ? 1 : 0); /* a command without its '/' */
 		if (strncasecmp(cand, pre, strlen(pre)) != 0)
 			continue;
@@ -139,3 +143,8 @@ void tui_complete(struct pl_tui *t)
 	tui_comp_reset(t);
 }
 
+void pl_tui_commands(struct pl_tui *t, const char *const *verbs)
+{
+	if (t)
+		t->verbs = verbs;
+}

@@ -47,6 +47,7 @@ struct pl_tui {
 	attr_t a_err, a_info, a_bar, a_hi;
 	attr_t a_nick[NICK_COLORS]; /* nicknames' colours; 0 on a terminal without colours */
 	void (*on_line)(const char *line, size_t len, void *arg);
+	const char *const *verbs; /* Tab's command words (NULL-terminated); NULL: client/cmds.c's table */
 	bool (*on_top)(const char *window, uint64_t before_id, void *arg);
 	void *arg;
 

@@ -460,6 +460,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(RDV_JOIN, rdv_join),
 	DESC(RDV_SEND, rdv_send),
 	DESC(CALL_CAND, call_cand),
+	EMPTY(RDV_RELAY),
 
 	DESC(WELCOME, welcome),
 	DESC(AUTH_OK, auth_ok),
@@ -492,6 +493,7 @@ static const struct pl_msg_desc descs[2 * SLOTS] = {
 	DESC(RDV_PEER, rdv_peer),
 	DESC(RDV_DATA, rdv_send),
 	DESC(CALL_PEER_CAND, call_peer_cand),
+	EMPTY(RDV_RELAYED),
 };
 
 const struct pl_msg_desc *pl_msg_describe(uint16_t type)

@@ -19,7 +19,7 @@
 #include "core/names.h"
 #include "core/rdv.h"
 
-#define PL_PROTO_VERSION 5
+#define PL_PROTO_VERSION 6
 #define PL_VOICE_KEY_LEN 32
 #define PL_DEVICE_KEY_LEN 32  /* an Ed25519 public key */
 #define PL_SIG_LEN 64         /* an Ed25519 signature */
@@ -82,6 +82,7 @@ enum pl_msg_type {
 	PL_MSG_RDV_JOIN = 0x0026,
 	PL_MSG_RDV_SEND = 0x0027,
 	PL_MSG_CALL_CAND = 0x0028,
+	PL_MSG_RDV_RELAY = 0x0029, /* punching failed: carry our datagrams to the peer (server/rendezvous.h) */
 	/* server -> client */
 	PL_MSG_WELCOME = 0x8001,
 	PL_MSG_AUTH_OK = 0x8002,
@@ -114,6 +115,7 @@ enum pl_msg_type {
 	PL_MSG_RDV_PEER = 0x801D,
 	PL_MSG_RDV_DATA = 0x801E,
 	PL_MSG_CALL_PEER_CAND = 0x801F,
+	PL_MSG_RDV_RELAYED = 0x8020, /* both asked: the voice port carries their datagrams */
 };
 
 enum pl_presence {

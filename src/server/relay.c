@@ -19,6 +19,7 @@
 #include "net/addr.h"
 #include "net/log.h"
 #include "net/udp.h"
+#include "server/rdvpair.h"
 #include "server/stund.h"
 
 #define MAX_BATCHES_PER_WAKE 8 /* then look at the command queue again */
@@ -38,7 +39,13 @@
 /* Past this gap every bucket is full anyway; capping it keeps the products below 2^64. */
 #define REFILL_CAP_MS 10000000u
 
-enum op { OP_SESSION, OP_ROOM, OP_END, OP_STOP, OP_BUDGETS };
+enum op { OP_SESSION, OP_ROOM, OP_END, OP_STOP, OP_BUDGETS, OP_RDV_PAIR };
+
+union sockaddr_any {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
 
 struct cmd {
 	uint8_t op;
@@ -47,6 +54,7 @@ struct cmd {
 	uint8_t key[PL_VOICE_KEY_LEN];
 	uint32_t budgets[5]; /* OP_BUDGETS: packet rate, burst, byte rate, burst, binding timeout */
 	struct pl_stund_opts stun; /* OP_BUDGETS too */
+	union sockaddr_any pair[2]; /* OP_RDV_PAIR: the two public addresses */
 };
 
 /* Why a datagram was dropped; counted on the relay thread, logged when it stops. */
@@ -79,12 +87,6 @@ _Static_assert(DROP_N == PL_RELAY_DROP_N, "relay.h's PL_RELAY_DROP_N counts the 
 #define N_PUBLISHED (7 + DROP_N + N_STUN)
 /* STUN's slots per source address: as many as the login limiters have, at least. */
 #define STUN_SLOTS 4096u
-
-union sockaddr_any {
-	struct sockaddr sa;
-	struct sockaddr_in v4;
-	struct sockaddr_in6 v6;
-};
 
 /* One session as the relay sees it; linked into its voice room's list by index. */
 struct route {
@@ -119,12 +121,14 @@ struct pl_relay {
 	size_t mask;
 	uint8_t hash_key[crypto_shorthash_KEYBYTES];
 	uint8_t cookie_key[crypto_generichash_KEYBYTES];
+	uint8_t pair_key[PL_RDVPAIR_HASH_KEY];
 	int32_t *heads; /* first member of each voice room, by room number */
 
 	struct pl_spsc q;
 	struct event_base *base;
 	struct event *udp_ev, *wake_ev, *stun_ev;
 	struct pl_stund *stund;
+	struct pl_rdvpairs *pairs; /* rendezvous whose punching failed (server/rdvpair.h) */
 	pthread_t thread;
 	struct pl_udp_rx rx;
 	struct pl_udp_tx tx;
@@ -277,6 +281,11 @@ static bool apply_commands(struct pl_relay *r)
 			r->o.byte_burst = c.budgets[3];
 			r->o.binding_timeout_ms = c.budgets[4];
 			pl_stund_set_rates(r->stund, &c.stun);
+			pl_rdvpairs_set_budgets(r->pairs, c.budgets[0], c.budgets[1], c.budgets[2], c.budgets[3]);
+			continue;
+		}
+		if (c.op == OP_RDV_PAIR) {
+			pl_rdvpairs_add(r->pairs, &c.pair[0].sa, &c.pair[1].sa, r->now);
 			continue;
 		}
 		if (c.id == 0)
@@ -554,6 +563,28 @@ static void on_stun(struct pl_relay *r, int fd, const uint8_t *raw, size_t len, 
 	}
 }
 
+/* A datagram from one side of a rendezvous pair (server/rdvpair.h), whatever it holds, goes to
+ * the other side unchanged: handled (true), or not from a pair's address (false). */
+static bool on_rdv_pair(struct pl_relay *r, const uint8_t *raw, size_t len, unsigned i)
+{
+	const struct sockaddr *to;
+	socklen_t tolen;
+	const struct pl_udp_local *tolocal;
+	int k = pl_rdvpairs_route(r->pairs, (const struct sockaddr *)&r->rx.from[i], &r->rx.local[i], len, r->now,
+				  &to, &tolen, &tolocal);
+	if (k == 0)
+		return false;
+	if (k < 0) {
+		r->drops[DROP_BYTE_BUDGET]++;
+		return true;
+	}
+	pl_udp_tx_add(&r->tx, r->fd, raw, len, to, tolen, tolocal);
+	r->forwarded++;
+	r->tx_packets++;
+	r->tx_bytes += len;
+	return true;
+}
+
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct pl_relay *r = arg;
@@ -571,6 +602,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			size_t len = r->rx.msgs[i].msg_len;
 			r->rx_packets++;
 			r->rx_bytes += len;
+			if (pl_rdvpairs_count(r->pairs) && on_rdv_pair(r, raw, len, (unsigned)i))
+				continue;
 			enum pl_dgram_kind kind = pl_stun_classify(raw, len);
 			if (kind == PL_DGRAM_STUN || kind == PL_DGRAM_STUN_CLASSIC) {
 				on_stun(r, r->fd, raw, len, (unsigned)i);
@@ -686,6 +719,14 @@ void pl_relay_session_end(struct pl_relay *r, uint64_t id)
 	post(r, &c);
 }
 
+void pl_relay_rdv_pair(struct pl_relay *r, const struct sockaddr *a, const struct sockaddr *b)
+{
+	struct cmd c = {.op = OP_RDV_PAIR, .id = 1};
+	memcpy(&c.pair[0], a, pl_sockaddr_len(a));
+	memcpy(&c.pair[1], b, pl_sockaddr_len(b));
+	post(r, &c);
+}
+
 void pl_relay_set_budgets(struct pl_relay *r, const struct pl_relay_opts *o)
 {
 	struct cmd c = {.op = OP_BUDGETS, .id = 1,
@@ -711,6 +752,7 @@ static void destroy(struct pl_relay *r)
 	free(r->table);
 	free(r->heads);
 	pl_stund_free(r->stund);
+	pl_rdvpairs_free(r->pairs);
 	sodium_memzero(r, sizeof *r);
 	free(r);
 }
@@ -738,11 +780,14 @@ int pl_relay_alloc(struct pl_relay **rp, int fd, int stun_fd, const struct pl_en
 	r->mask = cap - 1;
 	pl_env_random(env, r->hash_key, sizeof r->hash_key);
 	pl_env_random(env, r->cookie_key, sizeof r->cookie_key);
+	pl_env_random(env, r->pair_key, sizeof r->pair_key);
 	r->routes = calloc(o->max_sessions, sizeof *r->routes);
 	r->table = malloc(cap * sizeof *r->table);
 	r->heads = calloc((size_t)o->rooms + 1, sizeof *r->heads);
 	if (!r->routes || !r->table || !r->heads || pl_spsc_init(&r->q, QUEUE_CAP, sizeof(struct cmd)) < 0 ||
-	    pl_stund_alloc(&r->stund, STUN_SLOTS, &so, env) < 0)
+	    pl_stund_alloc(&r->stund, STUN_SLOTS, &so, env) < 0 ||
+	    pl_rdvpairs_alloc(&r->pairs, o->rdv_pairs ? o->rdv_pairs : 1, r->pair_key, o->packet_rate,
+			      o->packet_burst, o->byte_rate, o->byte_burst) < 0)
 		goto fail;
 	for (size_t i = 0; i < cap; i++)
 		r->table[i] = NONE;

@@ -18,6 +18,9 @@
  * The same thread answers STUN Binding requests (server/stund.h) that arrive on the voice port,
  * told from voice packets by their first bytes (core/stun.h, pl_stun_classify), and on the
  * optional STUN port.
+ *
+ * And it carries the datagrams of two people who met by room code and could not punch a path
+ * (server/rdvpair.h), between the two addresses the signalling thread names (pl_relay_rdv_pair).
  */
 #ifndef PL_RELAY_H
 #define PL_RELAY_H
@@ -47,6 +50,7 @@ struct pl_relay_opts {
 	 * offered on the relay thread; it must not block (server/rendezvous.h's queues it). Returns
 	 * whether it was one of its own; if not (or with no hook), it is counted as malformed. Set at
 	 * alloc only. */
+	unsigned rdv_pairs;          /* rendezvous pairs carried at once (server/rdvpair.h) */
 	bool (*other)(void *arg, const uint8_t *buf, size_t len, const struct sockaddr *from);
 	void *other_arg;
 };
@@ -67,6 +71,9 @@ void pl_relay_session(struct pl_relay *r, uint64_t id, const uint8_t key[PL_VOIC
 void pl_relay_voice_room(struct pl_relay *r, uint64_t id, uint32_t room);
 /* The session is gone: its packets are dropped from now on. */
 void pl_relay_session_end(struct pl_relay *r, uint64_t id);
+/* Signalling thread only. From now on datagrams from a go to b and those from b to a, unchanged
+ * (two people who met by room code, punching failed: server/rdvpair.h). */
+void pl_relay_rdv_pair(struct pl_relay *r, const struct sockaddr *a, const struct sockaddr *b);
 /* New budgets, STUN rates and binding timeout (a config reload); max_sessions and rooms are not
  * changed. */
 void pl_relay_set_budgets(struct pl_relay *r, const struct pl_relay_opts *o);

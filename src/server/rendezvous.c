@@ -18,6 +18,7 @@
 #include "net/addr.h"
 #include "net/log.h"
 #include "net/udp.h"
+#include "server/relay.h"
 #include "server/server.h"
 #include "server/session.h"
 
@@ -38,9 +39,11 @@ struct side {
 	uint64_t session; /* 0: gone */
 	uint8_t token[PL_RDV_TOKEN_LEN];
 	bool have_pub;
+	struct sockaddr_storage pub_sa; /* as the token datagram came */
 	char pub[PL_RDV_PUBLIC_MAX + 1];
 	char addrs[PL_RDV_ADDRS_MAX + 1];
 	unsigned sent; /* RDV_SEND relayed */
+	bool want_relay; /* RDV_RELAY: its punching failed */
 };
 
 struct pl_rdv_entry {
@@ -279,14 +282,58 @@ static void relay_data(struct pl_rdv *r, struct pl_session *s, const struct pl_m
 	pl_session_send(peer, d);
 }
 
+/* RDV_RELAY: this side's punching failed. When both sides have asked, the relay thread carries
+ * datagrams between the two public addresses (server/rdvpair.h), and both are told RDV_RELAYED;
+ * the pair outlives the rendezvous (its connections end as the call begins) until it is idle. */
+static void ask_relay(struct pl_rdv *r, struct pl_session *s, const struct pl_msg *m)
+{
+	struct pl_rdv_entry *x = s->rdv;
+	int k = x->side[PL_RDV_JOINER].session == s->id;
+	if (x->state != PAIRED || !x->announced) {
+		pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "the other side's address is not known yet");
+		return;
+	}
+	if (x->side[k].want_relay)
+		return;
+	/* The token proves who sent the datagram, not that its source address is theirs: a client
+	 * that forged it could name someone else's address and make parleyd send there. Its address
+	 * must be its connection's own (an IPv6 address's /64), which a TCP handshake did prove. */
+	char host[PL_ADDR_STR];
+	pl_addr_limit_key((const struct sockaddr *)&x->side[k].pub_sa, host, sizeof host);
+	if (strcmp(host, s->peer_host) != 0) {
+		pl_log(PL_LOG_INFO, "rendezvous: no relay for %s: its UDP address %s is not its connection's", s->peer,
+		       x->side[k].pub);
+		pl_session_error(s, PL_ERR_BAD_REQUEST, m->type, "your UDP address is not your connection's");
+		return;
+	}
+	x->side[k].want_relay = true;
+	if (!x->side[!k].want_relay)
+		return;
+	pl_relay_rdv_pair(r->srv->relay, (const struct sockaddr *)&x->side[0].pub_sa,
+			  (const struct sockaddr *)&x->side[1].pub_sa);
+	for (int j = 0; j < 2; j++) {
+		struct pl_session *p = side_session(r, x, j);
+		if (!p)
+			continue;
+		struct pl_msg *d = &r->srv->scratch;
+		memset(d, 0, sizeof *d);
+		d->type = PL_MSG_RDV_RELAYED;
+		pl_session_send(p, d);
+	}
+	pl_log(PL_LOG_INFO, "rendezvous: %s and %s could not punch; relaying between them", x->side[0].pub,
+	       x->side[1].pub);
+}
+
 void pl_rdv_handle(struct pl_session *s, const struct pl_msg *m)
 {
 	struct pl_rdv *r = s->srv->rdv;
-	if (m->type == PL_MSG_RDV_SEND) {
+	if (m->type == PL_MSG_RDV_SEND || m->type == PL_MSG_RDV_RELAY) {
 		if (!s->rdv)
 			pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "not in a rendezvous");
-		else
+		else if (m->type == PL_MSG_RDV_SEND)
 			relay_data(r, s, m);
+		else
+			ask_relay(r, s, m);
 		return;
 	}
 	if (s->rdv) {
@@ -380,6 +427,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 				if (!sd->session || sodium_memcmp(sd->token, d.token, PL_RDV_TOKEN_LEN) != 0)
 					continue;
 				pl_addr_fmt((const struct sockaddr *)&d.from, sd->pub, sizeof sd->pub);
+				memcpy(&sd->pub_sa, &d.from, sizeof sd->pub_sa);
 				sd->have_pub = true;
 				announce(r, x);
 			}

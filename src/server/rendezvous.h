@@ -18,6 +18,8 @@
  * rendezvous_open_burst, refilled at rendezvous_open_rate. At most rendezvous_max are held.
  * Each side may send PL_RDV_RELAY_MAX messages through the server: enough for the key exchange,
  * too few to make parleyd a free relay. The datagram gets no answer (nothing to amplify).
+ * When punching fails, each side may ask RDV_RELAY; once both have, parleyd's voice port carries
+ * their datagrams between the two public addresses (server/rdvpair.h) and both get RDV_RELAYED.
  */
 #ifndef PL_RENDEZVOUS_H
 #define PL_RENDEZVOUS_H
@@ -41,7 +43,7 @@ void pl_rdv_free(struct pl_rdv *r);
 /* A config reload: new limits for the per-address budgets. */
 void pl_rdv_reload(struct pl_rdv *r);
 
-/* RDV_OPEN, RDV_JOIN and RDV_SEND from a session past HELLO. */
+/* RDV_OPEN, RDV_JOIN, RDV_SEND and RDV_RELAY from a session past HELLO. */
 void pl_rdv_handle(struct pl_session *s, const struct pl_msg *m);
 /* The session is ending: its rendezvous ends, and the other side is told. */
 void pl_rdv_session_gone(struct pl_session *s);

@@ -548,7 +548,7 @@ int pl_server_alloc(struct pl_server **sp, const struct pl_config *cfg, const st
 		.packet_rate = cfg->voice_packet_rate, .packet_burst = cfg->voice_packet_burst,
 		.byte_rate = cfg->voice_byte_rate, .byte_burst = cfg->voice_byte_burst,
 		.stun_rate = cfg->stun_rate, .stun_burst = cfg->stun_burst, .stun_global_rate = cfg->stun_global_rate,
-		.other = pl_rdv_dgram,
+		.other = pl_rdv_dgram, .rdv_pairs = cfg->rendezvous_max,
 	};
 	if ((rc = pl_rdv_alloc(&srv->rdv, srv)) < 0) {
 		snprintf(err, errsz, "Out of memory.");

@@ -321,6 +321,7 @@ static void on_msg(struct pl_conn *c, const struct pl_msg *m, void *arg)
 	case PL_MSG_RDV_OPEN:
 	case PL_MSG_RDV_JOIN:
 	case PL_MSG_RDV_SEND:
+	case PL_MSG_RDV_RELAY:
 		/* Rendezvous by room code needs no account: allowed from HELLO on. */
 		if (s->state == PL_SESS_HELLO)
 			pl_session_error(s, PL_ERR_UNEXPECTED, m->type, "send HELLO first");

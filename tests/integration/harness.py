@@ -350,7 +350,7 @@ class Impair:
 
 # --- the wire protocol, spoken by hand (docs/PROTOCOL.md) ---
 
-PROTO = 5
+PROTO = 6
 NO_DEVICE = b"\0" * 32 + b"\0\0"  # REGISTER/LOGIN: no device key, empty device name
 HELLO, REGISTER, LOGIN, PONG, JOIN, PART, SAY, BYE = 1, 2, 3, 4, 5, 6, 7, 8
 DELIVERED, LOGIN_KEY, DEVICES_GET, DEVICE_REVOKE, KEYS_GET, CONTACT_ANSWER = 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D

@@ -25,6 +25,11 @@ Real parleyd and parley processes on loopback:
     rendezvous_open_burst).
 (e) The token datagram gets no answer at all (nothing to amplify), and rendezvous messages need no
     login (they work right after HELLO; before HELLO they are refused).
+(g) The relay for a pair whose punching failed, without root: two raw sides meet, one RDV_RELAY
+    alone gets no answer, both get RDV_RELAYED once the other asks too, and then parleyd's voice port
+    carries each side's datagrams unchanged to the other's public address and a stranger's to
+    nobody (RDV_RELAY before anyone joined gets 430; a side whose UDP address is not its
+    connection's own gets 444, so a forged token datagram cannot aim the relay at someone else). test_rendezvous_lab.py calls through it.
 (f) Over IPv6 (where the machine has ::1): a parleyd on [::1] brings two clients together the same way,
     and they call over the punched IPv6 path (with no passphrase, so no contacts book: the call goes to
     the punched address, and each is told the contact was not kept).
@@ -40,8 +45,8 @@ import time
 from harness import (MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, Raw, Server, audiocmp, cleanup, error_code, frame,
                      heard, s16, speech_wav, tmpdir)
 
-RDV_OPEN, RDV_JOIN, RDV_SEND = 0x0025, 0x0026, 0x0027
-RDV_CODE, RDV_PEER, RDV_DATA, ERROR = 0x801C, 0x801D, 0x801E, 0x8009
+RDV_OPEN, RDV_JOIN, RDV_SEND, RDV_RELAY = 0x0025, 0x0026, 0x0027, 0x0029
+RDV_CODE, RDV_PEER, RDV_DATA, RDV_RELAYED, ERROR = 0x801C, 0x801D, 0x801E, 0x8020, 0x8009
 TAKEN, UNKNOWN, EXPIRED, NO_PEER, GUESSES = 460, 461, 462, 463, 464
 
 
@@ -249,7 +254,73 @@ try:
         r.send(frame(RDV_OPEN, s16("")))
         ty, p = next_of(r, (RDV_CODE, ERROR))
         t.check(ty == ERROR and error_code(p) == 466, "(e) a second RDV_OPEN on the same connection: 466 busy")
+        r.send(frame(RDV_RELAY, b""))
+        ty, p = next_of(r, (RDV_RELAYED, ERROR))
+        t.check(ty == ERROR and error_code(p) == 430, "(e) RDV_RELAY before anyone joined: 430, nothing relayed")
     r.close()
+
+    # (g) the relay for a pair whose punching failed: both ask RDV_RELAY, both are told RDV_RELAYED,
+    # and parleyd's voice port carries each side's datagrams, unchanged, to the other's public
+    # address (the one its token datagram came from), and nobody else's
+    o, j = Raw(srv), Raw(srv)
+    o.hello()
+    j.hello()
+    o.send(frame(RDV_OPEN, s16("")))
+    _, po = next_of(o, (RDV_CODE,))
+    j.send(frame(RDV_JOIN, s16(rdv_code(po)[0] if po else "") + s16("")))
+    _, pj = next_of(j, (RDV_CODE,))
+    uo, uj = raw_datagram(srv, rdv_code(po)[1] if po else b""), raw_datagram(srv, rdv_code(pj)[1] if pj else b"")
+    met = next_of(o, (RDV_PEER,))[0] == RDV_PEER and next_of(j, (RDV_PEER,))[0] == RDV_PEER
+    t.check(met, "(g) two raw sides meet (RDV_PEER on both)")
+    o.send(frame(RDV_RELAY, b""))
+    ty, _ = next_of(o, (RDV_RELAYED, ERROR), timeout=1)
+    t.check(ty is None, "(g) one side's RDV_RELAY alone gets no answer yet")
+    j.send(frame(RDV_RELAY, b""))
+    t.check(next_of(o, (RDV_RELAYED,))[0] == RDV_RELAYED and next_of(j, (RDV_RELAYED,))[0] == RDV_RELAYED,
+            "(g) when the other side asks too, both are told RDV_RELAYED")
+
+    def got(u, timeout=2.0):
+        u.settimeout(timeout)
+        try:
+            return u.recvfrom(2048)
+        except socket.timeout:
+            return None, None
+    time.sleep(0.2)  # the relay thread takes the pair from its queue at its next wake-up
+    uo.sendto(b"\x02any bytes at all", ("127.0.0.1", srv.udp))
+    d, src = got(uj)
+    t.check(d == b"\x02any bytes at all" and src == ("127.0.0.1", srv.udp),
+            f"(g) a datagram from one side reaches the other unchanged, from parleyd's voice port: {d} {src}")
+    uj.sendto(b"back", ("127.0.0.1", srv.udp))
+    d, _ = got(uo)
+    t.check(d == b"back", f"(g) and the other way: {d}")
+    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    stranger.bind(("127.0.0.1", 0))
+    stranger.sendto(b"not paired", ("127.0.0.1", srv.udp))
+    t.check(got(uj, 1.0)[0] is None and got(uo, 0.2)[0] is None,
+            "(g) a datagram from an address in no pair goes to neither side")
+    for s_ in (o, j, uo, uj, stranger):
+        s_.close()
+    # (g) a token datagram from an address that is not the connection's own (here its TCP comes
+    # from 127.0.0.2, its UDP from 127.0.0.1, as a forged source would): no relay, 444
+    o, j = Raw(srv, src="127.0.0.2"), Raw(srv)
+    o.hello()
+    j.hello()
+    o.send(frame(RDV_OPEN, s16("")))
+    _, po = next_of(o, (RDV_CODE,))
+    j.send(frame(RDV_JOIN, s16(rdv_code(po)[0] if po else "") + s16("")))
+    _, pj = next_of(j, (RDV_CODE,))
+    uo, uj = raw_datagram(srv, rdv_code(po)[1] if po else b""), raw_datagram(srv, rdv_code(pj)[1] if pj else b"")
+    next_of(o, (RDV_PEER,))
+    next_of(j, (RDV_PEER,))
+    o.send(frame(RDV_RELAY, b""))
+    ty, p = next_of(o, (RDV_RELAYED, ERROR))
+    t.check(ty == ERROR and error_code(p) == 444,
+            "(g) a side whose UDP address is not its connection's is not relayed (444)")
+    j.send(frame(RDV_RELAY, b""))
+    ty, _ = next_of(j, (RDV_RELAYED, ERROR), timeout=1)
+    t.check(ty is None, "(g) ... so the other side's RDV_RELAY pairs it with nobody")
+    for s_ in (o, j, uo, uj):
+        s_.close()
 
     # (c) a wrong code: a man in the middle pairs A (code 1) with C (code 2)
     a2 = Client(tmp, srv, "--rendezvous", name="a2")

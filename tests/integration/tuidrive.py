@@ -97,11 +97,13 @@ def shows(s):
 
 def start(tmp, srv_tcp, name, extra=""):
     """Starts the client for name in a new tmux session; the shell records its exit status in
-    tmp/exit and the terminal's mode after it in tmp/stty, then stays so the screen can be read."""
+    tmp/exit and the terminal's mode after it in tmp/stty, then stays so the screen can be read.
+    srv_tcp None: no server address (direct mode)."""
     exit_file, stty_file = os.path.join(tmp, "exit"), os.path.join(tmp, "stty")
     prefix = os.environ.get("PARLEY_TUI_PREFIX", "")
     client = (f"{prefix} {shlex.quote(PARLEY)} --known-hosts {shlex.quote(os.path.join(tmp, 'kh'))} "
-              f"--identity {shlex.quote(os.path.join(tmp, 'identity-' + name))} {extra} 127.0.0.1:{srv_tcp}")
+              f"--identity {shlex.quote(os.path.join(tmp, 'identity-' + name))} {extra}"
+              f"{f' 127.0.0.1:{srv_tcp}' if srv_tcp is not None else ''}")
     shell = (f"TERM={TERM} LANG=C.UTF-8; export TERM LANG; {client}; echo EXIT=$? > {exit_file}; "
              f"stty -a > {stty_file}.part; mv {stty_file}.part {stty_file}; exec sleep 600")
     tmux("-f", "/dev/null", "new-session", "-d", "-s", PANE, "-x", str(COLS), "-y", str(ROWS), "sh", "-c", shell)

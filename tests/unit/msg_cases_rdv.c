@@ -69,6 +69,8 @@ static void b_rdv_data(struct pl_msg *m)
 	m->type = PL_MSG_RDV_DATA;
 	m->u.rdv.data_len = 0;
 }
+static void b_rdv_relay(struct pl_msg *m) { m->type = PL_MSG_RDV_RELAY; }
+static void b_rdv_relayed(struct pl_msg *m) { m->type = PL_MSG_RDV_RELAYED; }
 
 const struct rt_case msg_rdv_cases[] = {
 	{"RDV_OPEN", b_rdv_open},
@@ -81,5 +83,7 @@ const struct rt_case msg_rdv_cases[] = {
 	{"RDV_PEER", b_rdv_peer},
 	{"RDV_PEER max", b_rdv_peer_max},
 	{"RDV_DATA empty", b_rdv_data},
+	{"RDV_RELAY", b_rdv_relay},
+	{"RDV_RELAYED", b_rdv_relayed},
 };
 const size_t msg_rdv_ncases = sizeof msg_rdv_cases / sizeof msg_rdv_cases[0];

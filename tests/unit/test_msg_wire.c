@@ -413,6 +413,8 @@ static const struct layout layouts[] = {
 	{PL_MSG_RDV_DATA, {DATA}},
 	{PL_MSG_CALL_CAND, {I(F_U64, 7), BLOB(cand.len, PL_CALL_CAND_MAX, "desc")}},
 	{PL_MSG_CALL_PEER_CAND, {I(F_U64, 7), I(F_U64, 8), BLOB(cand.len, PL_CALL_CAND_MAX, "desc")}},
+	{PL_MSG_RDV_RELAY, {{0}}},
+	{PL_MSG_RDV_RELAYED, {{0}}},
 #undef FMT
 };
 #define N_LAYOUTS (sizeof layouts / sizeof layouts[0])
