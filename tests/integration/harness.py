@@ -249,6 +249,19 @@ def talk(a, b, speech, rec, timeout=60):
     return sent, b.expect("voice_stats")
 
 
+def record_talk(a, b, speech, rec, timeout=60):
+    """A talks with the WAV speech while B records into rec and then stops recording (B goes on,
+    as talk's B does not). Returns A's voice_sent event."""
+    b.send({"cmd": "record", "file": rec})
+    b.expect("recording")
+    a.send({"cmd": "voice_send", "file": speech})
+    sent = a.expect("voice_sent", timeout=timeout)
+    time.sleep(0.6)  # the last frames cross the jitter buffer
+    b.send({"cmd": "stop_record"})
+    time.sleep(0.3)  # the WAV is closed
+    return sent
+
+
 def heard(ref, rec):
     """Judges rec against ref as Opus decodes it; returns (passed, audiocmp's result)."""
     rc, res = audiocmp("--ref", ref, "--test", rec, "--opus-ref",

@@ -35,7 +35,7 @@ if why:
     print(f"SKIP call_v6: {why}.")
     raise SystemExit(77)
 
-from harness import Checks, Client, Server, finish, heard, speech_wav, tmpdir, tone_gaps
+from harness import Checks, Client, Server, finish, heard, record_talk, speech_wav, tmpdir, tone_gaps
 
 t = Checks("call_v6")
 tmp = tmpdir()
@@ -141,13 +141,7 @@ try:
         t.check(p is not None and p.get("path") == "lan" and remote(p).startswith("[::1]:"),
                 f"{who}'s call goes direct over IPv6 while direct IPv4 is dropped: {p}")
     rec = os.path.join(tmp, "b-heard-v6.wav")
-    b.send({"cmd": "record", "file": rec})
-    b.expect("recording")
-    a.send({"cmd": "voice_send", "file": speech})
-    sent = a.expect("voice_sent", timeout=60)
-    time.sleep(0.6)
-    b.send({"cmd": "stop_record"})
-    time.sleep(0.3)
+    sent = record_talk(a, b, speech, rec)
     res = heard(speech, rec)
     t.check(sent and sent["frames"] > 100 and res[0], f"bob heard alice over the IPv6 path: {sent}, {res[1]}")
     t.check(a.expect("call_path", timeout=1) is None, "the IPv6 path stays while the call goes on")
@@ -181,13 +175,7 @@ try:
         t.check(p is not None and p.get("path") == "lan" and remote(p).startswith("127.0.0.1:"),
                 f"parleyd on ::1, direct IPv6 dropped: {who}'s call goes direct over IPv4: {p}")
     rec = os.path.join(tmp, "b-heard-v4.wav")
-    b.send({"cmd": "record", "file": rec})
-    b.expect("recording")
-    a.send({"cmd": "voice_send", "file": speech})
-    sent = a.expect("voice_sent", timeout=60)
-    time.sleep(0.6)
-    b.send({"cmd": "stop_record"})
-    time.sleep(0.3)
+    sent = record_talk(a, b, speech, rec)
     res = heard(speech, rec)
     t.check(sent and sent["frames"] > 100 and res[0], f"bob heard alice over IPv4 beside IPv6: {sent}, {res[1]}")
     t.check(hangup(a, b), "the call ends")

@@ -16,7 +16,8 @@ import subprocess
 import threading
 import time
 
-from harness import (MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, audiocmp, cleanup, heard, speech_wav, tmpdir)
+from harness import (MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, audiocmp, cleanup, heard, record_talk, speech_wav,
+                     tmpdir)
 
 try:
     from mediatap import forge
@@ -98,13 +99,7 @@ try:
     speech = speech_wav(tmp, "speech-a", "The quick brown fox jumps over the lazy dog, twice.")
     other = speech_wav(tmp, "speech-x", "Seven silver spoons sat quietly on a wooden shelf.")
     rec = os.path.join(tmp, "b-heard.wav")
-    b.send({"cmd": "record", "file": rec})
-    b.expect("recording")
-    a.send({"cmd": "voice_send", "file": speech})
-    sent = a.expect("voice_sent", timeout=60)
-    time.sleep(0.6)
-    b.send({"cmd": "stop_record"})
-    time.sleep(0.3)
+    sent = record_talk(a, b, speech, rec)
     t.check(sent and sent["frames"] > 100, f"alice talked: {sent}")
     ok, res = heard(speech, rec)
     print(f"measured: bob heard alice directly: delay {res.get('delay_ms')} ms, segSNR {res.get('segsnr_db')} dB, "

@@ -43,7 +43,7 @@ import threading
 import time
 
 from harness import (MAX_LSD, MIN_SEGSNR, PARLEY, Checks, Client, Raw, Server, audiocmp, cleanup, error_code, frame,
-                     heard, s16, speech_wav, tmpdir)
+                     heard, record_talk, s16, speech_wav, tmpdir)
 
 RDV_OPEN, RDV_JOIN, RDV_SEND, RDV_RELAY = 0x0025, 0x0026, 0x0027, 0x0029
 RDV_CODE, RDV_PEER, RDV_DATA, RDV_RELAYED, ERROR = 0x801C, 0x801D, 0x801E, 0x8020, 0x8009
@@ -183,13 +183,7 @@ try:
     speech = speech_wav(tmp, "speech-a", "The quick brown fox jumps over the lazy dog, twice.")
     other = speech_wav(tmp, "speech-x", "Seven silver spoons sat quietly on a wooden shelf.")
     rec = os.path.join(tmp, "b-heard.wav")
-    b.send({"cmd": "record", "file": rec})
-    b.expect("recording")
-    a.send({"cmd": "voice_send", "file": speech})
-    sent = a.expect("voice_sent", timeout=60)
-    time.sleep(0.6)
-    b.send({"cmd": "stop_record"})
-    time.sleep(0.3)
+    sent = record_talk(a, b, speech, rec)
     t.check(sent and sent.get("frames", 0) > 100, f"(a) A talked: {sent}")
     ok, res = heard(speech, rec)
     print(f"measured: B heard A over the punched path: delay {res.get('delay_ms')} ms, segSNR "
