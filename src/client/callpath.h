@@ -56,9 +56,11 @@ struct pl_callpath;
 #define PL_CALLPATH_SCAN_MS 2000
 #define PL_CALLPATH_SETTLE_MS 50
 /* Descriptions (CALL_CAND) go out within parleyd's default budget (cand_burst 4, cand_rate 0.1 a
- * second); one that would pass it waits, and the newest goes when it fits. */
+ * second); one that would pass it waits, and the newest goes when it fits. The rate is 5 % under
+ * the server's: its bucket counts from when each description reached it, so at the same rate a
+ * description that crossed faster than the one before came a few ms before its token (a 438). */
 #define PL_CALLPATH_CAND_BURST 4
-#define PL_CALLPATH_CAND_PER_S 0.1
+#define PL_CALLPATH_CAND_PER_S 0.095
 #define PL_CALLPATH_PROBE_BUDGET 384
 
 struct pl_callpath_cfg {
