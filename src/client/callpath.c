@@ -22,11 +22,13 @@
 #include "core/stun.h"
 #include "net/addr.h"
 #include "net/stun_mi.h"
+#include "net/udp.h"
 
 _Static_assert(PL_CALL_CAND_MAX == PL_ICE_DESC_MAX, "CALL_CAND carries one ICE description");
 
 struct pl_callpath {
 	struct pl_callpath_cfg cfg;
+	struct pl_udp_rx rx; /* what the second host socket and the probe sockets bring, a batch at a time */
 	struct event *timer;
 	struct pl_ice *ice;
 	uint64_t call, peer_session;
@@ -595,48 +597,42 @@ static bool on_dgram(void *arg, const uint8_t *buf, size_t len, const struct soc
 	return rc != 0;
 }
 
+/* Everything waiting on fd (the second host socket, or probe socket sock), a recvmmsg batch at a
+ * time: STUN goes to the agent as from socket sock; the rest, when media_ok, to the voice engine
+ * (which takes it only from the peer's address). */
+static void drain_fd(struct pl_callpath *p, int fd, uint16_t sock, bool media_ok)
+{
+	uint64_t now = pl_env_mono_ms(p->cfg.env);
+	struct pl_voice *v = p->cfg.voice(p->cfg.arg);
+	int n;
+	while ((n = pl_udp_recv(fd, &p->rx)) > 0) {
+		for (int i = 0; i < n; i++) {
+			struct pl_stun_addr fa;
+			size_t len = p->rx.msgs[i].msg_len;
+			to_stun((struct sockaddr *)&p->rx.from[i], &fa);
+			if (p->ice && pl_ice_input(p->ice, sock, &fa, p->rx.buf[i], len, now) == 0 && v && media_ok)
+				pl_voice_input(v, p->rx.buf[i], len, (struct sockaddr *)&p->rx.from[i],
+					       p->rx.msgs[i].msg_hdr.msg_namelen);
+		}
+		if (n < PL_UDP_RX_BATCH)
+			break;
+	}
+	after_input(p, now);
+}
+
 /* The host socket of the other family: checks and their answers, and the peer's media once a
- * pair of that family carries it (the engine takes it only from the peer's address). */
+ * pair of that family carries it. */
 static void on_alt(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
-	struct pl_callpath *p = arg;
-	uint8_t buf[1500];
-	struct sockaddr_storage from;
-	socklen_t fl = sizeof from;
-	ssize_t n;
-	uint64_t now = pl_env_mono_ms(p->cfg.env);
-	struct pl_voice *v = p->cfg.voice(p->cfg.arg);
-	while ((n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) >= 0) {
-		struct pl_stun_addr fa;
-		to_stun((struct sockaddr *)&from, &fa);
-		if (p->ice && pl_ice_input(p->ice, 0, &fa, buf, (size_t)n, now) == 0 && v)
-			pl_voice_input(v, buf, (size_t)n, (struct sockaddr *)&from, fl);
-		fl = sizeof from;
-	}
-	after_input(p, now);
+	drain_fd(arg, fd, 0, true);
 }
 
 static void on_probe(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
 	struct probe_ref *r = arg;
-	struct pl_callpath *p = r->p;
-	uint8_t buf[1500];
-	struct sockaddr_storage from;
-	socklen_t fl = sizeof from;
-	ssize_t n;
-	uint64_t now = pl_env_mono_ms(p->cfg.env);
-	struct pl_voice *v = p->cfg.voice(p->cfg.arg);
-	while ((n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) >= 0) {
-		struct pl_stun_addr fa;
-		to_stun((struct sockaddr *)&from, &fa);
-		if (p->ice && pl_ice_input(p->ice, r->sock, &fa, buf, (size_t)n, now) == 0 && v &&
-		    r->sock == p->media_sock)
-			pl_voice_input(v, buf, (size_t)n, (struct sockaddr *)&from, fl);
-		fl = sizeof from;
-	}
-	after_input(p, now);
+	drain_fd(r->p, fd, r->sock, r->sock == r->p->media_sock);
 }
 
 /* One Binding request from the voice socket. */
