@@ -58,10 +58,16 @@ struct pl_callpath {
 	struct pl_bucket cand_bucket;
 	struct event *desc_timer;
 	/* The nominated pair's local address (the one the kernel sends from to the peer). */
-	struct pl_stun_addr nom_local;
+	struct pl_stun_addr nom_local, nom_remote;
 	bool have_nom_local;
+	/* The local address the kernel sends from to parleyd, as of the last scan. */
+	struct pl_stun_addr server_src;
+	bool have_server_src;
 	struct pl_stun_addr srflx;
 	bool have_srflx;
+	/* After the interfaces changed: our server-reflexive address is asked for again (the NAT may
+	 * map us anew), up to PL_CALLPATH_REQUERY_TRIES times, one per scan. */
+	unsigned requery;
 	struct pl_ice_desc remote; /* a peer's that came before our agent could take it */
 	bool remote_pending;
 	enum pl_ice_path path;
@@ -275,6 +281,7 @@ static void drain(struct pl_callpath *p)
 			p->media_sock = ev.sock;
 			p->have_nom_local = route_src(&ev.remote, &p->nom_local);
 			p->nom_local.port = alt ? p->alt_port : p->voice_port;
+			p->nom_remote = ev.remote;
 			if (ev.sock)
 				close_probes(p, ev.sock); /* the one that won stays */
 			pl_voice_set_hedge(v, false);
@@ -368,40 +375,63 @@ static void add_host(struct pl_callpath *p, const struct pl_stun_addr *a)
 }
 
 static void after_input(struct pl_callpath *p, uint64_t now);
+static void ask_stun(struct pl_callpath *p, struct pl_voice *v, int k);
 
 /* The interfaces again: what went is taken out of our candidates (and if the media's path left
  * from it, the call is on the relay at once and checks start over), what came is added, and the
  * peer gets our description again. */
+static bool same_ip(const struct pl_stun_addr *x, const struct pl_stun_addr *y)
+{
+	struct pl_stun_addr a = *x, b = *y;
+	a.port = b.port = 0;
+	return pl_ice_addr_eq(&a, &b);
+}
+
 static void rescan(struct pl_callpath *p)
 {
 	if (!p->ice || !p->sent)
 		return;
 	struct pl_stun_addr cur[PL_ICE_MAX_CANDS], gone[PL_ICE_MAX_CANDS], came[PL_ICE_MAX_CANDS];
-	unsigned n = scan_hosts(p, cur, PL_ICE_MAX_CANDS - 2), ngone, ncame;
-	if (!pl_ice_addrs_diff(p->hosts, p->nhosts, cur, n, gone, &ngone, came, &ncame))
+	unsigned n = scan_hosts(p, cur, PL_ICE_MAX_CANDS - 2), ngone = 0, ncame = 0;
+	bool hosts = pl_ice_addrs_diff(p->hosts, p->nhosts, cur, n, gone, &ngone, came, &ncame);
+	/* An address may stay while the kernel now sends from another (one a new route prefers): the
+	 * NAT maps that anew, parleyd's relay no longer knows it, and the peer's NAT drops it. */
+	struct pl_stun_addr src, server;
+	to_stun((const struct sockaddr *)&p->server, &server);
+	bool server_moved = p->have_server_src && route_src(&server, &src) && !same_ip(&src, &p->server_src);
+	if (server_moved)
+		p->server_src = src;
+	bool path_gone = p->have_nom_local && route_src(&p->nom_remote, &src) && !same_ip(&src, &p->nom_local);
+	if (!hosts && !server_moved && !path_gone)
 		return;
-	bool path_gone = false;
 	for (unsigned i = 0; i < ngone; i++) {
 		pl_ice_remove_local(p->ice, &gone[i]);
-		struct pl_stun_addr ip = gone[i];
-		ip.port = p->nom_local.port;
-		path_gone |= p->have_nom_local && pl_ice_addr_eq(&ip, &p->nom_local);
+		path_gone |= p->have_nom_local && same_ip(&gone[i], &p->nom_local);
 	}
 	for (unsigned i = 0; i < ncame; i++)
 		add_host(p, &came[i]);
 	memcpy(p->hosts, cur, n * sizeof *cur);
 	p->nhosts = n;
+	/* The way to parleyd may have changed too: prove our address to its relay now, not at the next
+	 * keepalive (up to 10 s away), and ask again what the NAT maps us to (srflx_again). */
+	struct pl_voice *v = p->cfg.voice(p->cfg.arg);
+	if (v) {
+		pl_voice_rebind(v);
+		p->requery = PL_CALLPATH_REQUERY_TRIES;
+		ask_stun(p, v, 0);
+	}
 	uint64_t now = pl_env_mono_ms(p->cfg.env);
 	char a[16], r[16];
 	snprintf(a, sizeof a, "%u", ncame);
 	snprintf(r, sizeof r, "%u", ngone);
 	const char *kv[] = {"#added", a, "#removed", r, "path_gone", path_gone ? "yes" : "no", NULL};
 	pl_ui_event(p->cfg.ui, "call_addresses", kv,
-		    path_gone ? "This device's address that the call's direct path used went away: the media goes "
-				"through the server until a new path is found."
+		    path_gone ? "The address the call's direct path left from is gone or no longer used: the media "
+				"goes through the server until a new path is found."
 			      : "This device's addresses changed: the peer is told the new ones.");
 	pl_ice_locals_changed(p->ice, path_gone, now);
-	send_desc(p);
+	if (hosts)
+		send_desc(p); /* a new server-reflexive address is sent when the answer comes */
 	after_input(p, now);
 }
 
@@ -419,6 +449,12 @@ static void on_scan(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct pl_callpath *p = arg;
+	struct pl_voice *v = p->cfg.voice(p->cfg.arg);
+	if (p->requery && v) { /* the last one's answer did not come */
+		p->requery--;
+		if (p->requery)
+			ask_stun(p, v, 0);
+	}
 	rescan(p);
 	struct timeval tv = {PL_CALLPATH_SCAN_MS / 1000, (PL_CALLPATH_SCAN_MS % 1000) * 1000};
 	evtimer_add(p->scan_timer, &tv);
@@ -444,7 +480,8 @@ static void watch_interfaces(struct pl_callpath *p)
 	if (fd < 0)
 		return; /* the timer alone, then */
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-				 .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR};
+				 .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
+					      RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE};
 	struct event *ev = event_new(p->cfg.base, fd, EV_READ | EV_PERSIST, on_netlink, p);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || !ev || event_add(ev, NULL) < 0) {
 		if (ev)
@@ -518,6 +555,7 @@ static void begin(struct pl_callpath *p)
 	to_stun((const struct sockaddr *)&p->server, &server);
 	p->voice_port = pl_voice_local_port(v);
 	p->loopback_only = is_loopback(&server);
+	p->have_server_src = route_src(&server, &p->server_src);
 	open_alt(p);
 	p->nhosts = scan_hosts(p, p->hosts, PL_ICE_MAX_CANDS - 2);
 	bool srflx_new = p->have_srflx;
@@ -550,6 +588,28 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	arm(p);
 }
 
+/* The answer to asking again after the interfaces changed: a new mapping replaces the old
+ * server-reflexive candidate, and the peer is told (its NAT may let us in only once it has sent to
+ * the new one). */
+static void srflx_again(struct pl_callpath *p, const struct pl_stun_addr *mapped)
+{
+	if (!p->ice || pl_ice_addr_eq(mapped, &p->srflx))
+		return;
+	pl_ice_remove_local(p->ice, &p->srflx);
+	p->srflx = *mapped;
+	bool host = false;
+	for (unsigned i = 0; i < p->nhosts; i++)
+		host |= pl_ice_addr_eq(mapped, &p->hosts[i]);
+	if (!host) {
+		struct pl_ice_cand c = {.type = PL_ICE_SRFLX, .foundation = 2, .addr = *mapped};
+		pl_ice_add_local(p->ice, &c);
+	}
+	uint64_t now = pl_env_mono_ms(p->cfg.env);
+	pl_ice_locals_changed(p->ice, false, now);
+	send_desc(p);
+	after_input(p, now);
+}
+
 /* An answer to one of our two Binding requests? */
 static bool stun_answer(struct pl_callpath *p, const struct pl_stun_addr *from, const uint8_t *buf, size_t len)
 {
@@ -561,6 +621,11 @@ static bool stun_answer(struct pl_callpath *p, const struct pl_stun_addr *from, 
 		to_stun((const struct sockaddr *)(k ? &p->stun2 : &p->server), &server);
 		if (!pl_ice_addr_eq(from, &server) || pl_stunc_parse(buf, len, p->stun_tid[k], &mapped, err, sizeof err))
 			continue;
+		if (k == 0 && p->have_srflx && p->requery) {
+			p->requery = 0;
+			srflx_again(p, &mapped);
+			return true;
+		}
 		if (k == 0 && !p->have_srflx) {
 			p->srflx = mapped;
 			p->have_srflx = true;
@@ -733,7 +798,8 @@ void pl_callpath_stop(struct pl_callpath *p)
 		p->nl_fd = -1;
 	}
 	p->nhosts = 0;
-	p->have_nom_local = false;
+	p->have_nom_local = p->have_server_src = false;
+	p->requery = 0;
 	pl_ice_free(p->ice);
 	p->ice = NULL;
 	p->running = p->sent = p->remote_set = p->remote_pending = p->have_srflx = p->hedging = false;

@@ -55,6 +55,9 @@ struct pl_callpath;
  * kernel says an address changed (netlink): a path whose address went is left at once. */
 #define PL_CALLPATH_SCAN_MS 2000
 #define PL_CALLPATH_SETTLE_MS 50
+/* After such a change the server-reflexive address is asked for again, once a scan, this many
+ * times at most until an answer comes. */
+#define PL_CALLPATH_REQUERY_TRIES 3
 /* Descriptions (CALL_CAND) go out within parleyd's default budget (cand_burst 4, cand_rate 0.1 a
  * second); one that would pass it waits, and the newest goes when it fits. The rate is 5 % under
  * the server's: its bucket counts from when each description reached it, so at the same rate a

@@ -91,6 +91,14 @@ static void on_bind_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+void pl_voice_rebind(struct pl_voice *v)
+{
+	if (!v->bind_timer)
+		return;
+	evtimer_del(v->bind_timer);
+	on_bind_timer(-1, 0, v);
+}
+
 void voice_start_file(struct pl_voice *v)
 {
 	struct pl_ve_cmd stop = {.kind = PL_VE_FILE_STOP};

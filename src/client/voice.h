@@ -152,6 +152,10 @@ void pl_voice_input(struct pl_voice *v, const uint8_t *buf, size_t len, const st
 /* While a peer is set: on, each packet goes to the relay as well (a direct path that stopped
  * answering, not yet given up: the receiver's replay window drops the second copy); off, to the
  * peer alone. Setting no peer turns it off. */
+/* This device's addresses changed (client/callpath.c): the relay may no longer know the address
+ * our packets come from. A BIND now, as the keepalive would send later, so the address is proven
+ * again (CHALLENGE, CONFIRM) within a round trip rather than up to BIND_KEEPALIVE_MS later. */
+void pl_voice_rebind(struct pl_voice *v);
 void pl_voice_set_hedge(struct pl_voice *v, bool on);
 /* Every datagram on the voice socket that is not for the engine (not a packet from the relay or
  * the peer that decodes as a voice packet: STUN, by RFC 7983's first-byte demultiplexing, or

@@ -323,6 +323,68 @@ try:
         t.check(sent is not None and gap is not None and gap <= 200,
                 f"path change: the switch {what} leaves no gap over 200 ms in the tone bob hears ({gap} ms)")
 
+    # --- a network change on a real call: alice's host gets a second address and its default route
+    # now sends from it (as a laptop that joins a new network does), while her TCP connection to
+    # parleyd stays on the old one. Her NAT maps her anew, so the direct path's packets come from a
+    # port bob's NAT never sent to, and parleyd's relay no longer knows where she is. She goes to the
+    # relay at once, proves her new address to it, asks her server-reflexive address again and tells
+    # bob, and the call goes direct again on the new mapping. ---
+    lan = natlab.SIDES["A"]["lan"]
+    a = start("A", "alice", "alice-password", False)
+    b = start("B", "bob", "bob-password", False)
+    a.expect("voice_ready")
+    b.expect("voice_ready")
+    rec = os.path.join(tmp, "heard-move.wav")
+    b.send({"cmd": "record", "file": rec})
+    b.expect("recording")
+    t_rec = time.time()
+    a.send({"cmd": "call", "nick": "bob"})
+    if b.expect("call_incoming"):
+        b.send({"cmd": "answer"})
+    if a.expect("call_state", state="active"):
+        a.send({"cmd": "voice_send", "file": tone})
+    b.expect("call_state", state="active")
+    pa, pb = a.expect("call_path", timeout=8), b.expect("call_path", timeout=3)
+    t.check(pa is not None and pb is not None and pa.get("path") == "punched" and pb.get("path") == "punched",
+            f"network change: the call (port-restricted / port-restricted) goes direct, punched: {pa} / {pb}")
+    old_remote = pb and pb.get("remote")
+    time.sleep(1.0)
+    t_move = time.time()
+    lab.run("hA", "ip", "addr", "add", lan + ".3/24", "dev", "h0")
+    lab.run("hA", "ip", "route", "change", "default", "via", lan + ".1", "dev", "h0", "src", lan + ".3")
+    ev = a.expect("call_addresses", timeout=4)
+    ra = a.expect("call_path", path="relayed", timeout=3)
+    t_relay = time.time()
+    t.check(ev is not None and ra is not None and t_relay - t_move <= 1.0,
+            f"network change: alice sees it and leaves the old path for the relay at once "
+            f"({(t_relay - t_move) * 1000:.0f} ms): {ev} / {ra}")
+    bb = None
+    while time.time() < t_move + 12:
+        bb = b.expect("call_path", timeout=max(0.1, t_move + 12 - time.time()))
+        if bb and bb.get("path") == "punched" and bb.get("remote") != old_remote:
+            break
+    t_back = time.time()
+    t.check(bb is not None and bb.get("path") == "punched" and bb.get("remote") != old_remote,
+            f"network change: the call goes direct again, bob to alice's new mapping ({old_remote} before), "
+            f"{(t_back - t_move) * 1000:.0f} ms after the move: {bb}")
+    print(f"measured: network change: relay {(t_relay - t_move) * 1000:.0f} ms after the move, direct again "
+          f"{(t_back - t_move) * 1000:.0f} ms after it")
+    sent = a.expect("voice_sent", timeout=30)
+    time.sleep(0.6)
+    b.send({"cmd": "stop_record"})
+    time.sleep(0.3)
+    a.send({"cmd": "hangup"})
+    a.expect("call_state", state="ended")
+    stop(a, b)
+    lab.run("hA", "ip", "route", "change", "default", "via", lan + ".1", "dev", "h0", "src", lan + ".2")
+    lab.run("hA", "ip", "addr", "del", lan + ".3/24", "dev", "h0")
+    spans = (("across the move, the relay and back to direct", t_move - 0.5 - t_rec,
+              max(t_relay, t_back) + 1.0 - t_rec),)
+    for what, gap, lo, hi in tone_gaps(rec, spans):
+        print(f"measured: network change: audio gap {what}: {gap} ms (bob's recording {lo:.2f}-{hi:.2f} s)")
+        t.check(sent is not None and gap is not None and gap <= 500,
+                f"network change: the tone bob hears has no gap over 500 ms {what} ({gap} ms)")
+
     # TESTING.md's bare recipe (routers without a firewall of their own), for the record.
     # Whether the conntrack clash strikes is a race (whose first check arrives before the other's
     # first one leaves), so it is tried a few times.
