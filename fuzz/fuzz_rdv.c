@@ -4,7 +4,9 @@
  * or a canonical code that parses to itself); 1, a datagram on parleyd's voice port
  * (pl_rdv_dgram_decode: refused, or exactly 20 bytes that encode back the same); 2, the peer's
  * SPAKE2 element (pl_spake2_finish: refused, or a key that a check of a made-up confirmation
- * refuses).
+ * refuses); 3, a key-exchange message from the peer (pl_rdv_x_decode: refused, or one of the two
+ * messages, exactly as long as it should be, that encodes back the same); 4, a datagram on the
+ * punching socket (pl_rdv_punch_decode: refused, or exactly a PUNCH that encodes back the same).
  */
 #include <errno.h>
 #include <string.h>
@@ -61,14 +63,46 @@ static void element(const uint8_t *data, size_t size)
 	pl_spake2_wipe(&s);
 }
 
+static void xmsg(const uint8_t *data, size_t size)
+{
+	struct pl_rdv_x x;
+	uint8_t back[PL_RDV_X_CONFIRM_LEN];
+	int rc = pl_rdv_x_decode(data, size, &x);
+	FUZZ_CHECK(rc == 0 || rc == -EBADMSG);
+	if (rc != 0)
+		return;
+	if (x.type == PL_RDV_X_ELEM) {
+		FUZZ_CHECK(size == PL_RDV_X_ELEM_LEN && x.elem == data + 1);
+		pl_rdv_x_elem(back, x.elem);
+	} else {
+		FUZZ_CHECK(x.type == PL_RDV_X_CONFIRM && size == PL_RDV_X_CONFIRM_LEN);
+		pl_rdv_x_confirm(back, x.key, x.mac);
+	}
+	FUZZ_CHECK(memcmp(back, data, size) == 0);
+}
+
+static void punch(const uint8_t *data, size_t size)
+{
+	uint8_t tag[PL_RDV_TAG_LEN], nonce[PL_RDV_TAG_LEN], back[PL_RDV_PUNCH_LEN];
+	int rc = pl_rdv_punch_decode(data, size, tag, nonce);
+	FUZZ_CHECK(rc == 0 || rc == -EBADMSG);
+	if (rc != 0)
+		return;
+	FUZZ_CHECK(size == PL_RDV_PUNCH_LEN);
+	pl_rdv_punch_encode(back, tag, nonce);
+	FUZZ_CHECK(memcmp(back, data, PL_RDV_PUNCH_LEN) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 5) {
 	case 0: code(data + 1, size - 1); break;
 	case 1: dgram(data + 1, size - 1); break;
-	default: element(data + 1, size - 1); break;
+	case 2: element(data + 1, size - 1); break;
+	case 3: xmsg(data + 1, size - 1); break;
+	default: punch(data + 1, size - 1); break;
 	}
 	return 0;
 }

@@ -277,7 +277,8 @@ def msg_seeds():
 
 
 # fuzz_rdv: the first byte picks the decoder (0 a typed code, 1 the UDP datagram, 2 a SPAKE2
-# element from the peer), the rest is its input (src/core/rdv.h, src/core/spake2.h).
+# element from the peer, 3 a key-exchange message from the peer, 4 a PUNCH), the rest is its input
+# (src/core/rdv.h, src/core/spake2.h).
 RDV = [
     ("code", b"\x00" + b"7-castle-river"),
     ("code_spaces", b"\x00" + b" 42 Zebra  acorn "),
@@ -290,6 +291,13 @@ RDV = [
     ("spake2_elem", b"\x02" + bytes.fromhex("6e15ed82bfa1ca713e540c26c8accbd0851f1227c7961ecfec61ea7d65d0c360")),
     ("spake2_identity", b"\x02" + bytes(32)),
     ("spake2_ff", b"\x02" + b"\xff" * 32),
+    ("x_elem", b"\x03" + b"\x01" + key(0x20)),
+    ("x_confirm", b"\x03" + b"\x02" + key(0x40) + key(0x60)),
+    ("x_confirm_short", b"\x03" + b"\x02" + key(0x40) + key(0x60, 31)),
+    ("x_type3", b"\x03" + b"\x03" + key(0x20)),
+    ("punch", b"\x04" + b"\x50PUN" + key(0x70, 16) + key(0x80, 16)),
+    ("punch_long", b"\x04" + b"\x50PUN" + key(0x70, 16) + key(0x80, 17)),
+    ("punch_magic", b"\x04" + b"\x50PUM" + key(0x70, 16) + key(0x80, 16)),
 ]
 
 

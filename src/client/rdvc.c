@@ -19,12 +19,12 @@
 #include "net/addr.h"
 #include "net/udp.h"
 
-#define RX_ELEM 0x01    /* the RDV_SEND payloads between the peers */
-#define RX_CONFIRM 0x02
-#define PUNCH_LEN 36
 #define CANDS_MAX 9 /* the public address and up to 8 private ones */
 
 _Static_assert(sizeof(((struct pl_rdv_result *)0)->peer_key) == PL_DEVICE_KEY_LEN, "a device key");
+_Static_assert(PL_RDV_ELEM_LEN == PL_SPAKE2_ELEM_LEN && PL_RDV_KEY_LEN == PL_DEVICE_KEY_LEN &&
+		       PL_RDV_MAC_LEN == PL_SPAKE2_MAC_LEN,
+	       "core/rdv's key-exchange messages carry SPAKE2's element and confirmation and a device key");
 _Static_assert(sizeof(((struct pl_rdv_result *)0)->code) > PL_RDV_CODE_MAX, "a code");
 _Static_assert(sizeof(((struct pl_rdv_result *)0)->path) >= PL_ADDR_STR, "an address");
 
@@ -46,14 +46,14 @@ struct pl_rdvc {
 	uint8_t dev_pk[PL_DEVICE_KEY_LEN], peer_dev[PL_DEVICE_KEY_LEN];
 	struct pl_spake2 sp;
 	bool got_elem, sent_confirm, verified;
-	uint8_t peer_confirm[1 + PL_DEVICE_KEY_LEN + PL_SPAKE2_MAC_LEN];
+	uint8_t peer_confirm_key[PL_DEVICE_KEY_LEN], peer_confirm_mac[PL_SPAKE2_MAC_LEN];
 	bool have_peer_confirm;
 
 	char peer_pub[PL_RDV_PUBLIC_MAX + 1], peer_addrs[PL_RDV_ADDRS_MAX + 1];
 	struct sockaddr_storage cand[CANDS_MAX];
 	socklen_t cand_len[CANDS_MAX];
 	unsigned ncand;
-	uint8_t tag_mine[16], tag_theirs[16]; /* PUNCH tags under the shared key */
+	uint8_t tag_mine[PL_RDV_TAG_LEN], tag_theirs[PL_RDV_TAG_LEN]; /* PUNCH tags under the shared key */
 };
 
 /* --- saying things: pl_ui_event, its fields listed just before it (test_json_bot reads them) --- */
@@ -79,12 +79,11 @@ static void arm(struct pl_rdvc *r, unsigned ms)
 	evtimer_add(r->timer, &tv);
 }
 
-static void punch_to(struct pl_rdvc *r, const struct sockaddr *to, socklen_t len, const uint8_t tag[16],
-		     const uint8_t nonce[16])
+static void punch_to(struct pl_rdvc *r, const struct sockaddr *to, socklen_t len, const uint8_t tag[PL_RDV_TAG_LEN],
+		     const uint8_t nonce[PL_RDV_TAG_LEN])
 {
-	uint8_t p[PUNCH_LEN] = {0x50, 'P', 'U', 'N'};
-	memcpy(p + 4, tag, 16);
-	memcpy(p + 20, nonce, 16);
+	uint8_t p[PL_RDV_PUNCH_LEN];
+	pl_rdv_punch_encode(p, tag, nonce);
 	ssize_t n = sendto(r->fd, p, sizeof p, 0, to, len);
 	(void)n;
 }
@@ -174,18 +173,18 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct pl_rdvc *r = arg;
 	for (int k = 0; k < 64; k++) {
-		uint8_t p[64];
+		uint8_t p[64], tag[PL_RDV_TAG_LEN], nonce[PL_RDV_TAG_LEN];
 		struct sockaddr_storage from;
 		socklen_t flen = sizeof from;
 		ssize_t n = recvfrom(r->fd, p, sizeof p, 0, (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return;
-		if (n != PUNCH_LEN || p[0] != 0x50 || p[1] != 'P' || p[2] != 'U' || p[3] != 'N' || r->phase != PUNCHING)
+		if (r->phase != PUNCHING || pl_rdv_punch_decode(p, (size_t)n, tag, nonce) != 0)
 			continue;
-		if (sodium_memcmp(p + 4, r->tag_theirs, 16) != 0)
+		if (sodium_memcmp(tag, r->tag_theirs, sizeof tag) != 0)
 			continue; /* not the peer: no answer at all */
 		/* The peer's own PUNCH: answer it once (the same size), so its side sees the path too. */
-		punch_to(r, (struct sockaddr *)&from, flen, r->tag_mine, p + 20);
+		punch_to(r, (struct sockaddr *)&from, flen, r->tag_mine, nonce);
 		done(r, (struct sockaddr *)&from, false);
 		return;
 	}
@@ -285,8 +284,8 @@ static void check_confirm(struct pl_rdvc *r)
 {
 	if (!r->sent_confirm || !r->have_peer_confirm || r->verified)
 		return;
-	const uint8_t *key = r->peer_confirm + 1, *mac = r->peer_confirm + 1 + PL_DEVICE_KEY_LEN;
-	if (pl_spake2_verify(&r->sp, key, PL_DEVICE_KEY_LEN, mac) != 0) {
+	const uint8_t *key = r->peer_confirm_key;
+	if (pl_spake2_verify(&r->sp, key, PL_DEVICE_KEY_LEN, r->peer_confirm_mac) != 0) {
 		fail(r, "key_exchange", "The key exchange with the other person failed: the two of you typed different "
 		     "codes, or someone in between tried to take part. Nothing was saved; check the code and start "
 		     "again with a new one.");
@@ -300,7 +299,7 @@ static void check_confirm(struct pl_rdvc *r)
 	uint8_t t[crypto_generichash_BYTES];
 	for (int i = 0; i < 2; i++) {
 		crypto_generichash(t, sizeof t, (const uint8_t *)lab[i], sizeof lab[i], k, PL_SPAKE2_KEY_LEN);
-		memcpy(i == (int)r->role ? r->tag_mine : r->tag_theirs, t, 16);
+		memcpy(i == (int)r->role ? r->tag_mine : r->tag_theirs, t, PL_RDV_TAG_LEN);
 	}
 	char fp[PL_KEY_FP_STR], own[PL_KEY_FP_STR], hex[2 * PL_DEVICE_KEY_LEN + 1], s[300];
 	pl_key_fingerprint(fp, r->peer_dev);
@@ -323,24 +322,25 @@ static void check_confirm(struct pl_rdvc *r)
 
 static void on_data(struct pl_rdvc *r, const uint8_t *d, size_t n)
 {
-	if (r->phase != EXCHANGE || n < 1)
+	struct pl_rdv_x x;
+	if (r->phase != EXCHANGE || pl_rdv_x_decode(d, n, &x) != 0)
 		return;
-	if (d[0] == RX_ELEM && n == 1 + PL_SPAKE2_ELEM_LEN && !r->got_elem) {
+	if (x.type == PL_RDV_X_ELEM && !r->got_elem) {
 		r->got_elem = true;
-		if (pl_spake2_finish(&r->sp, d + 1) != 0) {
+		if (pl_spake2_finish(&r->sp, x.elem) != 0) {
 			fail(r, "key_exchange", "The other side sent a key exchange message that is not valid; nothing "
 			     "was saved. Start again with a new code.");
 			return;
 		}
-		uint8_t c[1 + PL_DEVICE_KEY_LEN + PL_SPAKE2_MAC_LEN];
-		c[0] = RX_CONFIRM;
-		memcpy(c + 1, r->dev_pk, PL_DEVICE_KEY_LEN);
-		pl_spake2_confirm(&r->sp, r->dev_pk, PL_DEVICE_KEY_LEN, c + 1 + PL_DEVICE_KEY_LEN);
+		uint8_t mac[PL_SPAKE2_MAC_LEN], c[PL_RDV_X_CONFIRM_LEN];
+		pl_spake2_confirm(&r->sp, r->dev_pk, PL_DEVICE_KEY_LEN, mac);
+		pl_rdv_x_confirm(c, r->dev_pk, mac);
 		send_data(r, c, sizeof c);
 		r->sent_confirm = true;
 		check_confirm(r);
-	} else if (d[0] == RX_CONFIRM && n == sizeof r->peer_confirm && !r->have_peer_confirm) {
-		memcpy(r->peer_confirm, d, n);
+	} else if (x.type == PL_RDV_X_CONFIRM && !r->have_peer_confirm) {
+		memcpy(r->peer_confirm_key, x.key, sizeof r->peer_confirm_key);
+		memcpy(r->peer_confirm_mac, x.mac, sizeof r->peer_confirm_mac);
 		r->have_peer_confirm = true;
 		check_confirm(r);
 	}
@@ -359,17 +359,17 @@ static void on_peer(struct pl_rdvc *r, const struct pl_msg *m)
 	pl_ui_event(&r->c->ui, "rdv_peer", kv, s);
 	/* SPAKE2: the opener is A, the joiner B; both name the roles the same way. */
 	static const char id_a[] = "parley rendezvous opener", id_b[] = "parley rendezvous joiner";
-	uint8_t rnd[PL_SPAKE2_RANDOM_LEN], msg[1 + PL_SPAKE2_ELEM_LEN];
+	uint8_t rnd[PL_SPAKE2_RANDOM_LEN], elem[PL_SPAKE2_ELEM_LEN], msg[PL_RDV_X_ELEM_LEN];
 	randombytes_buf(rnd, sizeof rnd);
 	int rc = pl_spake2_start(&r->sp, r->role == PL_RDV_OPENER ? PL_SPAKE2_A : PL_SPAKE2_B, PL_RDVC_CONTEXT, r->code,
 				 (const uint8_t *)id_a, sizeof id_a - 1, (const uint8_t *)id_b, sizeof id_b - 1, rnd,
-				 msg + 1);
+				 elem);
 	sodium_memzero(rnd, sizeof rnd);
 	if (rc < 0) {
 		fail(r, "internal", "The key exchange could not start; try again.");
 		return;
 	}
-	msg[0] = RX_ELEM;
+	pl_rdv_x_elem(msg, elem);
 	send_data(r, msg, sizeof msg);
 }
 

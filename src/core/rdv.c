@@ -130,3 +130,53 @@ int pl_rdv_dgram_decode(const uint8_t *buf, size_t len, uint8_t token[PL_RDV_TOK
 	memcpy(token, buf + sizeof magic, PL_RDV_TOKEN_LEN);
 	return 0;
 }
+
+void pl_rdv_x_elem(uint8_t out[PL_RDV_X_ELEM_LEN], const uint8_t elem[PL_RDV_ELEM_LEN])
+{
+	out[0] = PL_RDV_X_ELEM;
+	memcpy(out + 1, elem, PL_RDV_ELEM_LEN);
+}
+
+void pl_rdv_x_confirm(uint8_t out[PL_RDV_X_CONFIRM_LEN], const uint8_t key[PL_RDV_KEY_LEN],
+		      const uint8_t mac[PL_RDV_MAC_LEN])
+{
+	out[0] = PL_RDV_X_CONFIRM;
+	memcpy(out + 1, key, PL_RDV_KEY_LEN);
+	memcpy(out + 1 + PL_RDV_KEY_LEN, mac, PL_RDV_MAC_LEN);
+}
+
+int pl_rdv_x_decode(const uint8_t *buf, size_t len, struct pl_rdv_x *x)
+{
+	memset(x, 0, sizeof *x);
+	if (len == PL_RDV_X_ELEM_LEN && buf[0] == PL_RDV_X_ELEM) {
+		x->type = PL_RDV_X_ELEM;
+		x->elem = buf + 1;
+		return 0;
+	}
+	if (len == PL_RDV_X_CONFIRM_LEN && buf[0] == PL_RDV_X_CONFIRM) {
+		x->type = PL_RDV_X_CONFIRM;
+		x->key = buf + 1;
+		x->mac = buf + 1 + PL_RDV_KEY_LEN;
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+static const uint8_t punch_magic[4] = {0x50, 'P', 'U', 'N'};
+
+void pl_rdv_punch_encode(uint8_t out[PL_RDV_PUNCH_LEN], const uint8_t tag[PL_RDV_TAG_LEN],
+			 const uint8_t nonce[PL_RDV_TAG_LEN])
+{
+	memcpy(out, punch_magic, sizeof punch_magic);
+	memcpy(out + 4, tag, PL_RDV_TAG_LEN);
+	memcpy(out + 4 + PL_RDV_TAG_LEN, nonce, PL_RDV_TAG_LEN);
+}
+
+int pl_rdv_punch_decode(const uint8_t *buf, size_t len, uint8_t tag[PL_RDV_TAG_LEN], uint8_t nonce[PL_RDV_TAG_LEN])
+{
+	if (len != PL_RDV_PUNCH_LEN || memcmp(buf, punch_magic, sizeof punch_magic) != 0)
+		return -EBADMSG;
+	memcpy(tag, buf + 4, PL_RDV_TAG_LEN);
+	memcpy(nonce, buf + 4 + PL_RDV_TAG_LEN, PL_RDV_TAG_LEN);
+	return 0;
+}

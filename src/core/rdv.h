@@ -15,6 +15,11 @@
  * The datagram: "PLRV" then the 16-byte token parleyd gave over TLS, 20 bytes, sent to parleyd's
  * voice port from the socket the client will talk from. Its first byte is outside the ranges of
  * voice packets and STUN (core/stun.h, pl_stun_classify), so it is told apart at once.
+ *
+ * Between the two peers (docs/PROTOCOL.md 20.3, 20.4): the key exchange's two messages, carried
+ * opaque by parleyd in RDV_SEND / RDV_DATA (0x01 and a SPAKE2 element; 0x02, a device key and the
+ * confirmation over it), and PUNCH, the datagram each sends the other's candidates once the code
+ * matched (0x50 "PUN", the sender's tag, a nonce: 36 bytes).
  */
 #ifndef PL_RDV_H
 #define PL_RDV_H
@@ -49,5 +54,33 @@ const char *pl_rdv_word(unsigned i);
 void pl_rdv_dgram_encode(uint8_t out[PL_RDV_DGRAM_LEN], const uint8_t token[PL_RDV_TOKEN_LEN]);
 /* Returns 0 and the token, or -EBADMSG for anything but exactly a rendezvous datagram. */
 int pl_rdv_dgram_decode(const uint8_t *buf, size_t len, uint8_t token[PL_RDV_TOKEN_LEN]);
+
+#define PL_RDV_ELEM_LEN 32      /* a SPAKE2 element (PL_SPAKE2_ELEM_LEN) */
+#define PL_RDV_KEY_LEN 32       /* a device key (PL_DEVICE_KEY_LEN) */
+#define PL_RDV_MAC_LEN 32       /* a SPAKE2 confirmation (PL_SPAKE2_MAC_LEN) */
+#define PL_RDV_X_ELEM_LEN (1 + PL_RDV_ELEM_LEN)
+#define PL_RDV_X_CONFIRM_LEN (1 + PL_RDV_KEY_LEN + PL_RDV_MAC_LEN)
+#define PL_RDV_TAG_LEN 16
+#define PL_RDV_PUNCH_LEN (4 + 2 * PL_RDV_TAG_LEN)
+
+enum pl_rdv_xtype { PL_RDV_X_ELEM = 0x01, PL_RDV_X_CONFIRM = 0x02 };
+
+/* A key-exchange message, decoded: pointers into the buffer it came in. */
+struct pl_rdv_x {
+	enum pl_rdv_xtype type;
+	const uint8_t *elem;     /* PL_RDV_X_ELEM */
+	const uint8_t *key, *mac; /* PL_RDV_X_CONFIRM */
+};
+
+void pl_rdv_x_elem(uint8_t out[PL_RDV_X_ELEM_LEN], const uint8_t elem[PL_RDV_ELEM_LEN]);
+void pl_rdv_x_confirm(uint8_t out[PL_RDV_X_CONFIRM_LEN], const uint8_t key[PL_RDV_KEY_LEN],
+		      const uint8_t mac[PL_RDV_MAC_LEN]);
+/* Returns 0, or -EBADMSG for anything but exactly one of the two messages. */
+int pl_rdv_x_decode(const uint8_t *buf, size_t len, struct pl_rdv_x *x);
+
+void pl_rdv_punch_encode(uint8_t out[PL_RDV_PUNCH_LEN], const uint8_t tag[PL_RDV_TAG_LEN],
+			 const uint8_t nonce[PL_RDV_TAG_LEN]);
+/* Returns 0 and the tag and nonce in it, or -EBADMSG for anything but exactly a PUNCH. */
+int pl_rdv_punch_decode(const uint8_t *buf, size_t len, uint8_t tag[PL_RDV_TAG_LEN], uint8_t nonce[PL_RDV_TAG_LEN]);
 
 #endif

@@ -93,9 +93,62 @@ static void test_dgram(void)
 	}
 }
 
+/* The peers' messages: what rdvc sends, byte for byte as PROTOCOL.md 20.3 and 20.4 give them. */
+static void test_peer_messages(void)
+{
+	uint8_t elem[PL_RDV_ELEM_LEN], key[PL_RDV_KEY_LEN], mac[PL_RDV_MAC_LEN];
+	for (int i = 0; i < 32; i++)
+		elem[i] = (uint8_t)(0x20 + i), key[i] = (uint8_t)(0x40 + i), mac[i] = (uint8_t)(0x60 + i);
+	uint8_t e[PL_RDV_X_ELEM_LEN + 1], c[PL_RDV_X_CONFIRM_LEN + 1];
+	struct pl_rdv_x x;
+	test_case("key exchange: the element");
+	pl_rdv_x_elem(e, elem);
+	CHECK_EQ(e[0], 0x01);
+	CHECK_EQ(pl_rdv_x_decode(e, PL_RDV_X_ELEM_LEN, &x), 0);
+	CHECK(x.type == PL_RDV_X_ELEM && x.elem == e + 1 && x.key == NULL);
+	CHECK_MEM_EQ(x.elem, elem, sizeof elem);
+	test_case("key exchange: the confirmation");
+	pl_rdv_x_confirm(c, key, mac);
+	CHECK(c[0] == 0x02 && PL_RDV_X_CONFIRM_LEN == 65);
+	CHECK_EQ(pl_rdv_x_decode(c, PL_RDV_X_CONFIRM_LEN, &x), 0);
+	CHECK(x.type == PL_RDV_X_CONFIRM && x.elem == NULL);
+	CHECK_MEM_EQ(x.key, key, sizeof key);
+	CHECK_MEM_EQ(x.mac, mac, sizeof mac);
+	test_case("key exchange: a length or type that is neither");
+	CHECK_EQ(pl_rdv_x_decode(e, PL_RDV_X_ELEM_LEN + 1, &x), -EBADMSG);
+	CHECK_EQ(pl_rdv_x_decode(e, PL_RDV_X_ELEM_LEN - 1, &x), -EBADMSG);
+	CHECK_EQ(pl_rdv_x_decode(c, PL_RDV_X_CONFIRM_LEN - 1, &x), -EBADMSG);
+	CHECK_EQ(pl_rdv_x_decode(e, 0, &x), -EBADMSG);
+	e[0] = 0x02; /* a confirmation's type at an element's length */
+	CHECK_EQ(pl_rdv_x_decode(e, PL_RDV_X_ELEM_LEN, &x), -EBADMSG);
+	c[0] = 0x03;
+	CHECK_EQ(pl_rdv_x_decode(c, PL_RDV_X_CONFIRM_LEN, &x), -EBADMSG);
+
+	uint8_t tag[PL_RDV_TAG_LEN], nonce[PL_RDV_TAG_LEN], t2[PL_RDV_TAG_LEN], n2[PL_RDV_TAG_LEN];
+	uint8_t p[PL_RDV_PUNCH_LEN + 1];
+	for (int i = 0; i < PL_RDV_TAG_LEN; i++)
+		tag[i] = (uint8_t)(0x70 + i), nonce[i] = (uint8_t)(0x80 + i);
+	test_case("PUNCH round trip");
+	pl_rdv_punch_encode(p, tag, nonce);
+	CHECK(PL_RDV_PUNCH_LEN == 36 && p[0] == 0x50 && p[1] == 'P' && p[2] == 'U' && p[3] == 'N');
+	CHECK_EQ(pl_rdv_punch_decode(p, PL_RDV_PUNCH_LEN, t2, n2), 0);
+	CHECK_MEM_EQ(t2, tag, sizeof tag);
+	CHECK_MEM_EQ(n2, nonce, sizeof nonce);
+	test_case("PUNCH truncated, long or with another magic");
+	for (size_t n = 0; n <= PL_RDV_PUNCH_LEN + 1; n++)
+		if (n != PL_RDV_PUNCH_LEN)
+			CHECK_EQ(pl_rdv_punch_decode(p, n, t2, n2), -EBADMSG);
+	for (int i = 0; i < 4; i++) {
+		pl_rdv_punch_encode(p, tag, nonce);
+		p[i] ^= 0x01;
+		CHECK_EQ(pl_rdv_punch_decode(p, PL_RDV_PUNCH_LEN, t2, n2), -EBADMSG);
+	}
+}
+
 int main(void)
 {
 	test_make_parse();
+	test_peer_messages();
 	test_parse();
 	test_dgram();
 	return test_done();
