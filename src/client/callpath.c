@@ -374,6 +374,16 @@ static void add_host(struct pl_callpath *p, const struct pl_stun_addr *a)
 	pl_ice_add_local(p->ice, &c);
 }
 
+/* Our server-reflexive candidate, unless it is one of our host addresses (no NAT in between). */
+static void add_srflx(struct pl_callpath *p)
+{
+	for (unsigned i = 0; i < p->nhosts; i++)
+		if (pl_ice_addr_eq(&p->srflx, &p->hosts[i]))
+			return;
+	struct pl_ice_cand c = {.type = PL_ICE_SRFLX, .foundation = 2, .addr = p->srflx};
+	pl_ice_add_local(p->ice, &c);
+}
+
 static void after_input(struct pl_callpath *p, uint64_t now);
 static void ask_stun(struct pl_callpath *p, struct pl_voice *v, int k);
 
@@ -558,15 +568,10 @@ static void begin(struct pl_callpath *p)
 	p->have_server_src = route_src(&server, &p->server_src);
 	open_alt(p);
 	p->nhosts = scan_hosts(p, p->hosts, PL_ICE_MAX_CANDS - 2);
-	bool srflx_new = p->have_srflx;
-	for (unsigned i = 0; i < p->nhosts; i++) {
+	for (unsigned i = 0; i < p->nhosts; i++)
 		add_host(p, &p->hosts[i]);
-		srflx_new &= !pl_ice_addr_eq(&p->srflx, &p->hosts[i]);
-	}
-	if (srflx_new) {
-		struct pl_ice_cand c = {.type = PL_ICE_SRFLX, .foundation = 2, .addr = p->srflx};
-		pl_ice_add_local(p->ice, &c);
-	}
+	if (p->have_srflx)
+		add_srflx(p);
 	struct pl_ice_cand relay = {.type = PL_ICE_RELAY, .foundation = 3, .addr = server};
 	pl_ice_add_local(p->ice, &relay);
 	send_desc(p);
@@ -597,13 +602,7 @@ static void srflx_again(struct pl_callpath *p, const struct pl_stun_addr *mapped
 		return;
 	pl_ice_remove_local(p->ice, &p->srflx);
 	p->srflx = *mapped;
-	bool host = false;
-	for (unsigned i = 0; i < p->nhosts; i++)
-		host |= pl_ice_addr_eq(mapped, &p->hosts[i]);
-	if (!host) {
-		struct pl_ice_cand c = {.type = PL_ICE_SRFLX, .foundation = 2, .addr = *mapped};
-		pl_ice_add_local(p->ice, &c);
-	}
+	add_srflx(p);
 	uint64_t now = pl_env_mono_ms(p->cfg.env);
 	pl_ice_locals_changed(p->ice, false, now);
 	send_desc(p);

@@ -265,6 +265,41 @@ try:
               f"{(str(at) + ' ms') if at is not None else '-':>9} {(art + ' ms') if art else '-':>6} {pr:>7}")
     print()
 
+    def punched_call(tag, what):
+        """alice (router A) calls bob (router B), both behind port-restricted NATs, and talks a
+        steady tone from the moment the call is active; bob records from before the call. Checks
+        that the call goes direct (punched); returns (a, b, bob's recording, its start, both
+        call_path events)."""
+        a = start("A", "alice", "alice-password", False)
+        b = start("B", "bob", "bob-password", False)
+        a.expect("voice_ready")
+        b.expect("voice_ready")
+        rec = os.path.join(tmp, f"heard-{tag}.wav")
+        b.send({"cmd": "record", "file": rec})
+        b.expect("recording")
+        t_rec = time.time()
+        a.send({"cmd": "call", "nick": "bob"})
+        if b.expect("call_incoming"):
+            b.send({"cmd": "answer"})
+        if a.expect("call_state", state="active"):
+            a.send({"cmd": "voice_send", "file": tone})
+        b.expect("call_state", state="active")
+        pa, pb = a.expect("call_path", timeout=8), b.expect("call_path", timeout=3)
+        t.check(pa is not None and pb is not None and pa.get("path") == "punched" and pb.get("path") == "punched",
+                f"{what}: the call (port-restricted / port-restricted) goes direct, punched: {pa} / {pb}")
+        return a, b, rec, t_rec, pa, pb
+
+    def end_call(a, b):
+        """The tone ends, bob's recording is closed, alice hangs up, both quit; alice's voice_sent."""
+        sent = a.expect("voice_sent", timeout=30)
+        time.sleep(0.6)
+        b.send({"cmd": "stop_record"})
+        time.sleep(0.3)
+        a.send({"cmd": "hangup"})
+        a.expect("call_state", state="ended")
+        stop(a, b)
+        return sent
+
     # --- path changes (must-show 2), on a real call: alice talks a steady tone, bob records; a drop
     # rule on router A cuts the direct path (the relay's stays open): the call moves to the relay and
     # the tone goes on; lifted, the call returns to direct by itself. The gap at each switch is
@@ -274,23 +309,7 @@ try:
     tone = os.path.join(tmp, "tone.wav")
     subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", tone,
                     "synth", "16", "sine", "440", "gain", "-6"], check=True)
-    a = start("A", "alice", "alice-password", False)
-    b = start("B", "bob", "bob-password", False)
-    a.expect("voice_ready")
-    b.expect("voice_ready")
-    rec = os.path.join(tmp, "heard-switch.wav")
-    b.send({"cmd": "record", "file": rec})
-    b.expect("recording")
-    t_rec = time.time()
-    a.send({"cmd": "call", "nick": "bob"})
-    if b.expect("call_incoming"):
-        b.send({"cmd": "answer"})
-    if a.expect("call_state", state="active"):
-        a.send({"cmd": "voice_send", "file": tone})
-    b.expect("call_state", state="active")
-    pa, pb = a.expect("call_path", timeout=8), b.expect("call_path", timeout=3)
-    t.check(pa is not None and pb is not None and pa.get("path") == "punched" and pb.get("path") == "punched",
-            f"path change: the call (port-restricted / port-restricted) goes direct, punched: {pa} / {pb}")
+    a, b, rec, t_rec, pa, pb = punched_call("switch", "path change")
     time.sleep(1.0)
     t_block = time.time()
     lab.block("A", natlab.SIDES["B"]["out"])
@@ -309,13 +328,7 @@ try:
     t.check(ba is not None and bb is not None,
             f"path change: unblocked, the call returns to direct by itself "
             f"({(t_back - t_unblock) * 1000:.0f} ms after the block was lifted): {ba} / {bb}")
-    sent = a.expect("voice_sent", timeout=30)
-    time.sleep(0.6)
-    b.send({"cmd": "stop_record"})
-    time.sleep(0.3)
-    a.send({"cmd": "hangup"})
-    a.expect("call_state", state="ended")
-    stop(a, b)
+    sent = end_call(a, b)
     spans = (("to the relay", t_block - 0.5 - t_rec, t_relay + 1.0 - t_rec),
              ("back to direct", t_unblock - 0.5 - t_rec, t_back + 1.0 - t_rec))
     for what, gap, lo, hi in tone_gaps(rec, spans):
@@ -330,23 +343,7 @@ try:
     # relay at once, proves her new address to it, asks her server-reflexive address again and tells
     # bob, and the call goes direct again on the new mapping. ---
     lan = natlab.SIDES["A"]["lan"]
-    a = start("A", "alice", "alice-password", False)
-    b = start("B", "bob", "bob-password", False)
-    a.expect("voice_ready")
-    b.expect("voice_ready")
-    rec = os.path.join(tmp, "heard-move.wav")
-    b.send({"cmd": "record", "file": rec})
-    b.expect("recording")
-    t_rec = time.time()
-    a.send({"cmd": "call", "nick": "bob"})
-    if b.expect("call_incoming"):
-        b.send({"cmd": "answer"})
-    if a.expect("call_state", state="active"):
-        a.send({"cmd": "voice_send", "file": tone})
-    b.expect("call_state", state="active")
-    pa, pb = a.expect("call_path", timeout=8), b.expect("call_path", timeout=3)
-    t.check(pa is not None and pb is not None and pa.get("path") == "punched" and pb.get("path") == "punched",
-            f"network change: the call (port-restricted / port-restricted) goes direct, punched: {pa} / {pb}")
+    a, b, rec, t_rec, pa, pb = punched_call("move", "network change")
     old_remote = pb and pb.get("remote")
     time.sleep(1.0)
     t_move = time.time()
@@ -369,13 +366,7 @@ try:
             f"{(t_back - t_move) * 1000:.0f} ms after the move: {bb}")
     print(f"measured: network change: relay {(t_relay - t_move) * 1000:.0f} ms after the move, direct again "
           f"{(t_back - t_move) * 1000:.0f} ms after it")
-    sent = a.expect("voice_sent", timeout=30)
-    time.sleep(0.6)
-    b.send({"cmd": "stop_record"})
-    time.sleep(0.3)
-    a.send({"cmd": "hangup"})
-    a.expect("call_state", state="ended")
-    stop(a, b)
+    sent = end_call(a, b)
     lab.run("hA", "ip", "route", "change", "default", "via", lan + ".1", "dev", "h0", "src", lan + ".2")
     lab.run("hA", "ip", "addr", "del", lan + ".3/24", "dev", "h0")
     spans = (("across the move, the relay and back to direct", t_move - 0.5 - t_rec,
