@@ -31,6 +31,8 @@ def flood(r, to, n, tag0=0):
             acked[tag] = mid
         elif f[0] == ERROR:
             errors.append(error_code(f[1]))
+            if errors[-1] != 446:
+                print(f"   an ERROR other than 446: {f[1]!r}", flush=True)
     return acked, errors
 
 
@@ -77,7 +79,10 @@ try:
     r.hello_login("mallory", "password-m", register=False)
     acked, errors = flood(r, "bob", 130)
     t.check(len(acked) == 100 and errors == [446] * 30,
-            f"130 to an offline bob with a mailbox of 100: {len(acked)} stored, {len(errors)} refused with 446")
+            f"130 to an offline bob with a mailbox of 100: {len(acked)} stored, {len(errors)} refused "
+            f"(codes {sorted(set(errors))}, 446 expected)")
+    if errors != [446] * 30:
+        print("parleyd's log ends:\n" + srv.logtext()[-3000:], flush=True)
     r.close()
     b = Client(tmp, srv, "--nick", "bob", name="b")
     clients.append(b)
