@@ -765,12 +765,10 @@ static const char *mode_name(uint8_t mode)
 void pl_ui_voice_stats(struct pl_ui *ui, const struct pl_voice_stats *st)
 {
 	if (ui->mode != PL_UI_JSON) {
-		text(ui, NULL, PL_TUI_INFO,
-		     "Voice: sent %llu, received %llu, played %llu, lost %llu (%llu from FEC), late %llu; dropped as "
-		     "tampered %llu, as replayed %llu.",
-		     (unsigned long long)st->sent, (unsigned long long)st->received, (unsigned long long)st->played,
-		     (unsigned long long)st->lost, (unsigned long long)st->concealed_fec, (unsigned long long)st->late,
-		     (unsigned long long)st->tampered, (unsigned long long)st->replayed);
+		char lines[PL_VSTATS_LINES][PL_VSTATS_LINE];
+		int n = pl_vstats_lines(st, lines);
+		for (int i = 0; i < n; i++)
+			text(ui, NULL, PL_TUI_INFO, "%s", lines[i]);
 		return;
 	}
 	json_t *o = event("voice_stats");

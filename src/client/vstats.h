@@ -2,6 +2,7 @@
  * vstats: what the voice engine tells the rest of the client about itself: counters, the latency
  * breakdown and the live state the terminal UI shows (level, mute, who is talking). The audio
  * thread publishes a snapshot of it ten times a second; the event loop keeps the latest.
+ * vstats.c writes it out for a person (/stats).
  */
 #ifndef PL_VSTATS_H
 #define PL_VSTATS_H
@@ -59,5 +60,13 @@ struct pl_voice_stats {
 	char backend[8];          /* "pulse", or "none" (no sound device) */
 	char input[128], output[128]; /* the devices open, "" for none */
 };
+
+#define PL_VSTATS_LINES 5   /* the /stats readout's lines */
+#define PL_VSTATS_LINE 512
+
+/* The /stats readout (client/vstats.c): where the delay goes (each part, "?" while not known),
+ * what arrives and what was made of what did not, what is sent and how, time-scaling and drops,
+ * and the audio devices and thread. Writes the lines into out; returns how many. */
+int pl_vstats_lines(const struct pl_voice_stats *st, char out[][PL_VSTATS_LINE]);
 
 #endif

@@ -10,6 +10,7 @@ PARLEY_TUI_PREFIX (e.g. "valgrind --leak-check=full --log-file=/tmp/vg.%p") runs
 a wrapper; PARLEY_TUI_TERM sets TERM in the pane (default screen-256color). Without tmux the test
 is skipped (exit status 77)."""
 import os
+import re
 import shutil
 import sys
 import time
@@ -169,6 +170,17 @@ try:
          "while dave talks, carol's user list marks him as talking")
     t.check(dave.expect("voice_sent", timeout=60) is not None, "dave's speech was sent")
     wait(lambda r: "dave" in userlist(r), "once he stops, the mark goes")
+    line("/stats")
+
+    def readout(r):
+        """/stats's lines, the rows they wrapped over joined again."""
+        return " ".join(" ".join(x.split()) for x in body(r))
+    # The network's share is "?" until the far end reports (carol sends nothing: no sound device).
+    delay = r"Delay, mouth to ear: (at least )?\d+\.\d ms = capture \d+\.\d \+ encode \d+\.\d \+ " \
+            r"network (\d+\.\d|\?) \(one way\) \+ jitter buffer \d+\.\d \+ playout \d+\.\d"
+    wait(lambda r: re.search(delay, readout(r)) and re.search(r"Receiving: [1-9]\d* packets", readout(r))
+         and "Sending: " in readout(r) and "Audio: " in readout(r),
+         "/stats shows where the delay goes, part by part, and what was received and sent")
     line("/verify")
     wait(shows("dave's device"), "/verify marks dave's device as verified")
     wait(lambda r: "call with dave" in status(r) and ", verified" in status(r), "the status line says verified")
