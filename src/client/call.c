@@ -676,6 +676,18 @@ bool pl_calls_in_call(const struct pl_calls *c)
 	return c && c->state != C_NONE;
 }
 
+bool pl_calls_with(const struct pl_calls *c, const char *nick)
+{
+	if (!pl_calls_in_call(c))
+		return false;
+	if (!strcasecmp(c->peer, nick))
+		return true;
+	for (unsigned i = 0; i < c->nmembers; i++)
+		if (!strcasecmp(c->members[i].nick, nick))
+			return true;
+	return false;
+}
+
 void pl_calls_lost(struct pl_calls *c)
 {
 	if (c->state == C_NONE)

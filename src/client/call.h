@@ -63,6 +63,8 @@ bool pl_calls_cmd(struct pl_calls *c, const struct pl_cmd *cmd);
 bool pl_calls_msg(struct pl_calls *c, const struct pl_msg *m);
 /* Whether a call is being set up, rings or is on. */
 bool pl_calls_in_call(const struct pl_calls *c);
+/* Whether nick is in the call being set up, ringing or on (its peer, or a group call's member). */
+bool pl_calls_with(const struct pl_calls *c, const char *nick);
 /* The connection to the server was lost: a call there was is over. */
 void pl_calls_lost(struct pl_calls *c);
 /* The status line's call part ("call with bob 01:23, Opus 48000 Hz mono, verified"), or "" when

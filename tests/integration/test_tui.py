@@ -163,6 +163,7 @@ try:
          and "not verified" in status(r), "the status line shows the call, its duration, format and trust")
     wait(lambda r: "direct LAN" in status(r) or shows("(direct LAN")(r),
          "the call's path is shown: direct LAN (both clients on this host)")
+    t.check(not shows("dave is busy")(screen()), "dave going busy 'in a call' with carol is not news on her screen")
     wait(lambda r: "[mic [" in bar(r) and "] vad]" in bar(r), "the window bar shows carol's microphone meter and mode")
     keys("M-3")
     dave.send({"cmd": "voice_send", "file": speech})
