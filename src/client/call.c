@@ -667,6 +667,12 @@ bool pl_calls_msg(struct pl_calls *c, const struct pl_msg *m)
 		if (c->cfg.path && c->state == C_ACTIVE && !c->group && m->u.cand.id == c->id)
 			pl_callpath_msg(c->cfg.path, m);
 		return true;
+	case PL_MSG_ERROR:
+		/* The server refused the call before it had an id (no such account, not a contact, a
+		 * bad format...): there is no call. The error itself is the UI's to say. */
+		if (c->state == C_STARTING && m->u.error.about == PL_MSG_CALL_START)
+			reset(c);
+		return false;
 	default: return false;
 	}
 }

@@ -263,6 +263,15 @@ try:
     m = d.expect("message", **{"from": "alice"})
     t.check(m is not None and m.get("call") and m.get("offline") and m.get("text") == "missed call from alice",
             f"dave finds the missed-call notice with his offline messages: {m}")
+    # A call the server refuses outright leaves the caller free: the client used to stay "in a
+    # call" that never got an id, and /hangup could not end it.
+    a.send({"cmd": "call", "nick": "nobody"})
+    e = a.expect("error", code=433)
+    t.check(e is not None, f"calling an account that does not exist: error 433: {e}")
+    inc = ring(a, cc, "carol")
+    t.check(inc is not None, "and alice is not left in a call: calling carol right after it rings")
+    cc.send({"cmd": "deny"})
+    t.check(ended(a, "denied")[0] and ended(cc, "denied")[0], "carol denies it")
 
     # --- 5. a group call of three ---
     a.send({"cmd": "group_create", "name": "trio"})
