@@ -642,10 +642,10 @@ static void dispatch(struct client *c, const struct pl_msg *m)
 		}
 		return;
 	case PL_MSG_PRESENCE:
-		/* The people in a call with us are busy "in a call" because of it: news to nobody on a
+		/* The people in a call with us are busy because of it: news to nobody on a
 		 * screen (a script is told, as of every change). */
 		if (c->ui.mode != PL_UI_JSON && m->u.presence.presence == PL_PRESENCE_BUSY &&
-		    !strcmp(m->u.presence.note, "in a call") && pl_calls_with(c->calls, m->u.presence.nick))
+		    !strcmp(m->u.presence.note, PL_PRESENCE_NOTE_CALL) && pl_calls_with(c->calls, m->u.presence.nick))
 			return;
 		pl_ui_server_msg(&c->ui, m);
 		return;

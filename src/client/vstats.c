@@ -41,13 +41,10 @@ int pl_vstats_lines(const struct pl_voice_stats *st, char out[][PL_VSTATS_LINE])
 	part(play, sizeof play, "playout", st->lat_playout);
 	bool partial = st->lat_capture < 0 || st->lat_encode < 0 || st->lat_network < 0 || st->lat_jitter < 0 ||
 		       st->lat_playout < 0;
-	if (st->lat_total < 0)
-		line(out, &n, "Delay, mouth to ear: not known yet: %s + %s + %s (one way) + %s + %s ms.", cap, enc, net,
-		     jb, play);
-	else
-		line(out, &n, "Delay, mouth to ear: %s%.1f ms = %s + %s + %s (one way) + %s + %s%s", partial ? "at least " : "",
-		     st->lat_total, cap, enc, net, jb, play,
-		     partial ? " (? is not measured yet: the network's share needs the far end's reports)." : ".");
+	/* lat_total is the sum of the parts known (client/vengine.c): "at least" while one is not. */
+	line(out, &n, "Delay, mouth to ear: %s%.1f ms = %s + %s + %s (one way) + %s + %s%s", partial ? "at least " : "",
+	     st->lat_total, cap, enc, net, jb, play,
+	     partial ? " (? is not measured yet: the network's share needs the far end's reports)." : ".");
 	line(out, &n,
 	     "Receiving: %llu packets, %llu frames played; %llu lost (%llu rebuilt by FEC, %llu by redundancy), "
 	     "%llu concealed, %llu late, %llu duplicates; loss %.1f%%, jitter %.1f ms, buffer target %.1f ms.",

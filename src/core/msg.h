@@ -125,6 +125,8 @@ enum pl_presence {
 	PL_PRESENCE_BUSY = 3, /* in a call, or set by hand */
 };
 #define PL_PRESENCE_MAX PL_PRESENCE_BUSY
+/* The note of the BUSY a call sets (and clears when it ends), which clients recognise. */
+#define PL_PRESENCE_NOTE_CALL "in a call"
 
 /* Why a member left a room (PARTED's reason, protocol 4): it sent PART, or its connection ended
  * (BYE, a drop, a timeout, a new login of the same account), so it left all its rooms at once. */

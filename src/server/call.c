@@ -125,7 +125,7 @@ static void enter_media(struct pl_session *s, struct pl_call *c)
 		s->presence_before = s->presence;
 		snprintf(s->note_before, sizeof s->note_before, "%s", s->note);
 		s->presence = PL_PRESENCE_BUSY;
-		snprintf(s->note, sizeof s->note, "in a call");
+		snprintf(s->note, sizeof s->note, "%s", PL_PRESENCE_NOTE_CALL);
 		s->busy_by_call = true;
 		pl_social_announce(s);
 	}
